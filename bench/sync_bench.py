@@ -1,0 +1,122 @@
+"""Benchmark the sync server through the reference client, against gunicorn on SQLite and
+PostgreSQL, as the README deploys it. Prints a table; asserts nothing.
+
+    .venv/bin/python bench/sync_bench.py [--records 10000] [--big 100000] [--backends sqlite,postgresql]
+
+Records have 8 fields holding about 1.2 KB of ciphertext in all. They are encrypted and signed
+before any clock starts: what is measured is the server's cost (and HTTP on loopback).
+"""
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "tests")]
+
+from benchlib import backend_url, drop_backend, new_workspace, record_fields  # noqa: E402
+from servers import GunicornServer  # noqa: E402
+from sync.client import Client  # noqa: E402
+
+
+def prepare(client, n):
+    """Make n records of about 1.2 KB of ciphertext offline (encrypted and signed now)."""
+    return [client.save(record_fields(i)) for i in range(n)]
+
+
+def timed(fn):
+    t = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t, result
+
+
+def noop_latency(client, rounds=200):
+    """Median and p95 milliseconds of a pull that finds nothing new."""
+    client.pull()
+    # The client process holds every record it pulled; without this, its own garbage
+    # collector (scanning all of them) would be timed as the server's latency.
+    gc.collect()
+    gc.freeze()
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        status, body = client.transport.request("GET", "/api/sync/pull", None, client.token,
+                                                {"cursor": client.replica.cursor})
+        times.append((time.perf_counter() - t) * 1000)
+        assert status == 200 and not body["changes"]
+    gc.unfreeze()
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95)]
+
+
+def raw_pull(client):
+    """Fetch every page from 0 without applying it: the server's side of a full pull."""
+    cursor, n = 0, 0
+    while True:
+        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token, {"cursor": cursor})
+        assert status == 200
+        n += len({c["record"] for c in page["changes"]})
+        cursor = page["cursor"]
+        if not page["more"]:
+            return n
+
+
+def run(backend, records, big, workers, tmp):
+    url = backend_url(backend, tmp)
+    row = {"backend": backend}
+    try:
+        with GunicornServer(url, tmp, workers=workers) as server:
+            root = new_workspace(url, server.url)
+            writer = Client.enroll_link(root.create_invite("volunteer", base_url=server.url))
+            root.certify(writer.replica.device)
+            writer.pull()
+            prepare(writer, records)
+            elapsed, counts = timed(writer.push)
+            assert counts["refused"] == 0
+            row["push rec/s"] = records / elapsed
+            reader = Client.enroll_link(root.create_invite("coordinator", base_url=server.url))
+            root.certify(reader.replica.device)
+            elapsed, n = timed(lambda: raw_pull(reader))
+            assert n >= records
+            row["pull rec/s"] = n / elapsed
+            reader.replica.cursor, reader.replica.records = 0, {}  # a fresh device's replica
+            elapsed, _ = timed(reader.pull)
+            row["pull+verify rec/s"] = records / elapsed
+            row["no-op ms @%dk" % (records // 1000)], _ = noop_latency(reader)
+            if big > records:
+                for _ in range((big - records) // 10000):
+                    prepare(writer, 10000)
+                    writer.push()
+                row["no-op ms @%dk" % (big // 1000)], _ = noop_latency(reader)
+    finally:
+        drop_backend(backend, url)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--big", type=int, default=100000)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    rows = []
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows.append(run(backend, args.records, args.big, args.workers, tmp))
+            print("done:", rows[-1], file=sys.stderr)
+    keys = [k for k in rows[0] if k != "backend"]
+    print("| backend | " + " | ".join(keys) + " | no-op ratio |")
+    print("| --- " * (len(keys) + 2) + "|")
+    for row in rows:
+        noops = [row[k] for k in keys if k.startswith("no-op")]
+        ratio = noops[-1] / noops[0] if len(noops) == 2 else float("nan")
+        print("| %s | %s | %.2f |" % (row["backend"], " | ".join("%.1f" % row[k] for k in keys), ratio))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+/**
+ * The composition root: it makes the store, the session, the shell and the screens, and wires
+ * their events together. Nothing else knows about more than one of them.
+ */
+
+import { fingerprint } from './core/keys.js';
+import { Installer, persistStorage } from './install.js';
+import { load, pickLanguage } from './i18n.js';
+import { watchIdle } from './idle.js';
+import { EntryScreens, linkParams } from './entry-screens.js';
+import { RecordScreens } from './record-screens.js';
+import { Session } from './session.js';
+import { LocalStore } from './store/local.js';
+import { idbAdapter } from './store/idb-adapter.js';
+import { registerServiceWorker } from './sw-client.js';
+import { SyncController } from './sync-controller.js';
+import { SyncScreens } from './sync-screens.js';
+import { statusLine } from './sync/status.js';
+import { settingsScreen } from './ui/settings.js';
+import { Shell } from './ui/shell.js';
+import { wipeEverything } from './wipe.js';
+
+const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
+const VERIFY_AFTER_MS = 1500;
+
+const store = new LocalStore(idbAdapter());
+const session = new Session(store, { wipe: wipeEverything });
+const installer = new Installer();
+let i18n;
+let view = { name: 'boot' };
+let idle = null;
+let storage = { supported: false, persisted: false };
+let installOffered = false;
+
+const shell = new Shell(document.getElementById('app'), {
+  panic, lock: () => lock(), go: (name) => go({ name }),
+});
+const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
+  go: (next, opts) => go(next, opts), language: (lang) => language(lang),
+  joined: async () => {
+    storage = await persistStorage();
+    opened();
+    return storage;
+  },
+  unlocked: () => opened() });
+const sync = new SyncController({ store, session, onStatus: showStatus, onChanged: changed, onRevoked: revoked });
+const records = new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
+  go: (next, opts) => go(next, opts), saved: () => { sync.saved(); offerInstall(); } });
+const syncScreens = new SyncScreens({ session, shell, sync, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
+  go: (next, opts) => go(next, opts) });
+const UNDER_SETTINGS = ['sync', 'devices', 'invites'];
+
+function chrome() {
+  const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
+    : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
+  shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine });
+  showStatus(sync.status);
+}
+
+// The sync line on every screen, once this browser holds a device.
+function showStatus(status) {
+  if (!i18n) return;
+  shell.syncStatus(session.state === 'empty' ? null : statusLine(i18n.t, i18n.lang, status),
+    { unlocked: session.state === 'open', runs: status.runs });
+}
+
+// A pull changed records: redraw what shows them, never a form someone is typing in.
+function changed() {
+  if (session.state !== 'open') return;
+  if (['list', 'detail', 'conflict', 'sync', 'devices'].includes(view.name)) render(view, { quiet: true });
+}
+
+// A coordinator removed this device: say so plainly, and erase what it held.
+async function revoked() {
+  idle?.stop();
+  shell.blank();
+  await session.wipe();
+  await go({ name: 'welcome', error: i18n.t('sync.revoked') }, { replace: true });
+}
+
+async function setLanguage(lang) {
+  i18n = await load(lang || pickLanguage(navigator.languages));
+  document.documentElement.lang = i18n.lang;
+}
+
+function applyTheme() {
+  const theme = session.settings.theme;
+  document.documentElement.dataset.theme = theme;
+  const dark = theme === 'dark' || (theme === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
+  document.querySelector('meta[name="theme-color"]').content = THEME_COLORS[dark ? 'dark' : 'light'];
+}
+
+// -- navigation: the URL stays '/', so no record id ever lands in the browser's history --------
+
+const OUTSIDE = ['welcome', 'join', 'setup', 'lock'];
+
+async function go(next, { replace = false } = {}) {
+  if (session.state !== 'open' && !OUTSIDE.includes(next.name)) {
+    next = { name: session.state === 'empty' ? 'welcome' : 'lock' };
+  }
+  // History keeps the view's name and record id only: never an invite code or a setup token.
+  const entry = { name: next.name, id: next.id ?? null };
+  if (replace || view.name === 'boot') history.replaceState(entry, '', '/');
+  else history.pushState(entry, '', '/');
+  await render(next);
+}
+
+window.addEventListener('popstate', (e) => {
+  if (session.state === 'open' && e.state?.name && !OUTSIDE.includes(e.state.name)) render(e.state);
+});
+
+async function render(next, { quiet = false } = {}) {
+  await records.leave();
+  view = next;
+  chrome();
+  const t = i18n.t;
+  switch (next.name) {
+    case 'welcome':
+    case 'join':
+    case 'setup':
+    case 'lock':
+      return entry.render(next);
+    case 'settings':
+      return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
+        lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
+        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
+        change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
+        persist: async () => { storage = await persistStorage(); render(view); },
+        install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
+        go: (name) => go({ name }), travel: () => sync.travel(), back: () => sync.bringBack(),
+      }));
+    case 'sync':
+    case 'conflict':
+    case 'devices':
+    case 'invites':
+      return syncScreens.render(next, { quiet });
+    default:
+      return records.render(next, { quiet });
+  }
+}
+
+async function language(lang) {
+  await session.saveSettings({ lang });
+  await setLanguage(lang);
+  await render(view);
+}
+
+async function changeSettings(changes) {
+  await session.saveSettings(changes);
+  if ('lang' in changes) await setLanguage(changes.lang);
+  applyTheme();
+  if ('lang' in changes) await render(view);
+}
+
+function opened() {
+  // The list was drawn from the sealed summaries; check them against the records once it is up
+  // (reading every record on the way in would slow down opening the app).
+  const records = session.records;
+  setTimeout(() => records.verify().then((changed) => {
+    if (changed && session.records === records && view.name === 'list') render(view);
+  }).catch(() => {}), VERIFY_AFTER_MS);
+  idle?.stop();
+  idle = watchIdle(() => session.settings.idleMinutes, () => lock());
+  sync.unlocked();
+  persistStorage(false).then((s) => { storage = s; });
+}
+
+async function lock() {
+  if (session.state !== 'open') return;
+  idle?.stop();
+  idle = null;
+  await records.leave();
+  shell.blank();
+  sync.locked();
+  await session.lock();
+  await go({ name: 'lock' }, { replace: true });
+}
+
+// -- panic and wipe -------------------------------------------------------------------------
+
+async function panic() {
+  // Leave first, think later: the screen is emptied before anything else happens.
+  shell.blank();
+  document.title = '';
+  const wipeFirst = session.settings.panicWipe;
+  idle?.stop();
+  sync.locked();
+  session.lock();
+  if (wipeFirst) await session.wipe();
+  // With the service worker gone, the calculator can only come from the network.
+  location.replace(wipeFirst && !navigator.onLine ? 'about:blank' : '/calc');
+}
+
+async function wipe() {
+  shell.blank();
+  idle?.stop();
+  sync.locked();
+  await session.wipe();
+  // Online, a fresh load registers the service worker again; offline, the app stays in memory.
+  if (navigator.onLine) location.replace('/');
+  else await go({ name: 'welcome' }, { replace: true });
+}
+
+// -- the rest: notices, install, connectivity -------------------------------------------------
+
+function offerInstall() {
+  if (installOffered || !installer.available) return;
+  installOffered = true;
+  shell.notice(i18n.t('install.offer'), [
+    { label: i18n.t('install.button'), primary: true, run: () => installer.prompt() },
+    { label: i18n.t('install.later') }]);
+}
+
+window.addEventListener('online', chrome);
+window.addEventListener('offline', chrome);
+// A page restored from the back-forward cache must not come back unlocked.
+window.addEventListener('pagehide', () => {
+  if (session.state !== 'open') return;
+  sync.locked();
+  session.lock();
+});
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });
+});
+
+async function boot() {
+  // The browser's language is usually the one to show: fetch it while the store opens.
+  const guess = load(pickLanguage(navigator.languages));
+  await session.init();
+  const chosen = session.settings.lang;
+  const first = await guess.catch(() => null);
+  if (first && (!chosen || chosen === first.lang)) {
+    i18n = first;
+    document.documentElement.lang = i18n.lang;
+  } else {
+    await setLanguage(chosen);
+  }
+  applyTheme();
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
+  const params = linkParams();
+  // The fragment's secrets leave the address bar at once.
+  if (params) history.replaceState(null, '', location.pathname);
+  if (params && session.state === 'empty') await go(params, { replace: true });
+  else {
+    await go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });
+    if (params) shell.notice(i18n.t('join.already'), [{ label: i18n.t('notice.ok') }], { kind: 'warning' });
+  }
+  if (session.state !== 'empty') sync.boot().catch(() => {});
+  registerServiceWorker({
+    offlineReady: () => shell.toast(i18n.t('sw.offline_ready')),
+    updateReady: (apply) => shell.notice(i18n.t('sw.update'), [
+      { label: i18n.t('sw.reload'), primary: true, run: async () => { await records.leave(); apply(); } },
+      { label: i18n.t('sw.later') }]),
+  }).catch(() => {});
+}
+
+boot();

@@ -1,0 +1,75 @@
+/** Changes: one save of one record by one device, its writes signed once through their hashes. */
+
+import { b64decode, b64encode } from './b64.js';
+import { canonicalBytes } from './canonical.js';
+import { ProtocolError } from './errors.js';
+import { sign, verify } from './keys.js';
+import { unsigned } from './signed.js';
+
+export const CHANGE = 'zapis/change/1';
+
+const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers. */
+export async function writeHash(nonce, ct) {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', concat(b64decode(nonce), b64decode(ct)));
+  return b64encode(new Uint8Array(digest));
+}
+
+/** The signed form of a change: each write's nonce and ct replaced by its hash (async, as hashing is). */
+export async function changeHeader(change) {
+  // A pull delivers writes that are no longer live as {field, dot, ctx, h}. A write that carries
+  // a ciphertext is always hashed, even beside an `h`: else a server could pair a genuine hash
+  // with a ciphertext the author never signed.
+  const hashed = (w) => (has(w, 'nonce') || has(w, 'ct') ? writeHash(w.nonce, w.ct) : w.h);
+  const writes = await Promise.all(change.writes.map(async (w) => ({
+    field: w.field, dot: [...w.dot], ctx: w.ctx, h: await hashed(w),
+  })));
+  return { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
+}
+
+/** Return the change with `sig` over its header. */
+export async function signChange(privateKey, change) {
+  const body = unsigned(change);
+  return { ...body, sig: await sign(privateKey, canonicalBytes(await changeHeader(body))) };
+}
+
+/** True when the change's signature covers its header, as recomputed from its writes; never throws. */
+export async function verifyChange(publicText, change) {
+  let header;
+  try {
+    header = canonicalBytes(await changeHeader(change));
+  } catch {
+    return false;
+  }
+  return typeof change.sig === 'string' && verify(publicText, change.sig, header);
+}
+
+/** Throw ProtocolError (foreign_dot, bad_context, repeated_field) unless the change is well formed. */
+export function checkChange(change) {
+  // Like sync/envelopes.py, this runs after schema validation: shapes are taken as given.
+  const seen = new Set();
+  for (const w of change.writes) {
+    const [device, n] = w.dot;
+    if (device !== change.device) {
+      throw new ProtocolError('foreign_dot', "a write's dot must name the device that signs it");
+    }
+    if ((has(w.ctx, device) ? w.ctx[device] : 0) !== n - 1) {
+      throw new ProtocolError('bad_context', "a write's context must hold its own device at n - 1");
+    }
+    if (Object.values(w.ctx).some((v) => v < 1)) {
+      throw new ProtocolError('bad_context', 'context counters start at 1');
+    }
+    if (seen.has(w.field)) {
+      throw new ProtocolError('repeated_field', 'a change writes each field at most once');
+    }
+    seen.add(w.field);
+  }
+}

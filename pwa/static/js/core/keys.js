@@ -1,0 +1,102 @@
+/** P-256 keys in WebCrypto: generation, the wire forms (raw points, P1363 signatures), fingerprints. */
+
+import { b64decode, b64encode } from './b64.js';
+
+export const PUBLIC_KEY_BYTES = 65;
+export const SIGNATURE_BYTES = 64;
+
+const subtle = globalThis.crypto.subtle;
+const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' };
+const ECDH = { name: 'ECDH', namedCurve: 'P-256' };
+const SIGN_WITH = { name: 'ECDSA', hash: 'SHA-256' };
+const CACHE_SIZE = 4096;
+const signKeys = new Map();
+const ecdhKeys = new Map();
+
+/** A public key that is not an uncompressed P-256 point on the curve. */
+export class InvalidKeyError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'InvalidKeyError';
+  }
+}
+
+/** New signing (ECDSA) and key agreement (ECDH) key pairs for a device. */
+export async function generateDeviceKeys({ extractable = false } = {}) {
+  const [sign, ecdh] = await Promise.all([
+    subtle.generateKey(ECDSA, extractable, ['sign', 'verify']),
+    subtle.generateKey(ECDH, extractable, ['deriveBits']),
+  ]);
+  return { sign, ecdh };
+}
+
+/** The 65-byte uncompressed point of a public key, as base64url: the form it travels in. */
+export async function exportPublic(publicKey) {
+  return b64encode(new Uint8Array(await subtle.exportKey('raw', publicKey)));
+}
+
+function importPublic(cache, text, algorithm, usages) {
+  let key = cache?.get(text);
+  if (!key) {
+    key = (async () => {
+      let raw;
+      try {
+        raw = b64decode(text, PUBLIC_KEY_BYTES);
+      } catch {
+        raw = null;
+      }
+      if (!raw || raw[0] !== 4) throw new InvalidKeyError('not an uncompressed P-256 public key');
+      try {
+        return await subtle.importKey('raw', raw, algorithm, true, usages);
+      } catch {
+        throw new InvalidKeyError('not a point on P-256');
+      }
+    })();
+    if (!cache) return key;
+    // Oldest first: Map iterates in insertion order, which makes this a cheap bounded cache.
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value);
+    cache.set(text, key);
+    key.catch(() => cache.delete(text));
+  }
+  return key;
+}
+
+/** Import a signing public key from base64url text (cached); rejects with InvalidKeyError. */
+export function importSignPublic(text) {
+  return importPublic(signKeys, text, ECDSA, ['verify']);
+}
+
+/** Import an ECDH public key from base64url text (cached unless told); rejects with InvalidKeyError. */
+export function importEcdhPublic(text, { cache = true } = {}) {
+  // Ephemeral keys of wraps are each seen once: caching them would only push out devices' keys.
+  return importPublic(cache ? ecdhKeys : null, text, ECDH, []);
+}
+
+/** Import a PKCS#8 private key (base64url) for 'sign' or 'ecdh'. */
+export function importPrivatePkcs8(text, use, extractable = false) {
+  if (use !== 'sign' && use !== 'ecdh') throw new TypeError("use must be 'sign' or 'ecdh'");
+  const [algorithm, usages] = use === 'sign' ? [ECDSA, ['sign']] : [ECDH, ['deriveBits']];
+  return subtle.importKey('pkcs8', b64decode(text), algorithm, extractable, usages);
+}
+
+/** SHA-256 of the raw public key, base64url: a workspace's or a device's fingerprint. */
+export async function fingerprint(publicText) {
+  const raw = b64decode(publicText, PUBLIC_KEY_BYTES);
+  return b64encode(new Uint8Array(await subtle.digest('SHA-256', raw)));
+}
+
+/** ECDSA P-256 SHA-256 signature of `bytes` in P1363 form (r||s), base64url. */
+export async function sign(privateKey, bytes) {
+  return b64encode(new Uint8Array(await subtle.sign(SIGN_WITH, privateKey, bytes)));
+}
+
+/** True when `signatureText` signs `bytes` under that public key; false for any malformed input. */
+export async function verify(publicText, signatureText, bytes) {
+  try {
+    const key = await importSignPublic(publicText);
+    const sig = b64decode(signatureText, SIGNATURE_BYTES);
+    return await subtle.verify(SIGN_WITH, key, sig, bytes);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The screens outside the app: welcome (no device yet), joining with an invite or setup link,
+ * and the lock screen. They hand over to the record screens once the session is open.
+ */
+
+import { joinScreen } from './ui/join.js';
+import { lockScreen } from './ui/lock.js';
+import { welcomeScreen } from './ui/welcome.js';
+
+/** The parameters in an invite or setup link's fragment, or null. */
+export function linkParams(where = location) {
+  const params = new URLSearchParams(where.hash.slice(1));
+  if (where.pathname === '/join' && params.get('c') && params.get('w') && params.get('f')) {
+    return { name: 'join', code: params.get('c'), workspace: params.get('w'), fingerprint: params.get('f') };
+  }
+  if (where.pathname === '/setup' && params.get('t') && params.get('w')) {
+    return { name: 'setup', token: params.get('t'), workspace: params.get('w') };
+  }
+  return null;
+}
+
+export class EntryScreens {
+  /** `deps`: {session, shell, t, lang(), go(view, opts), language(lang), joined() → storage, unlocked()}. */
+  constructor(deps) {
+    Object.assign(this, deps);
+  }
+
+  /** Draw {name: 'welcome', error?}, {name: 'join', code, workspace, fingerprint}, {name: 'setup', ...} or {name: 'lock'}. */
+  render(view) {
+    if (view.name === 'welcome') {
+      const on = { link: (text) => this.#openLink(text), language: this.language };
+      this.shell.show(welcomeScreen(this.t, this.lang(), on, view));
+    } else if (view.name === 'lock') {
+      this.#lock();
+    } else {
+      this.#join(view);
+    }
+  }
+
+  #openLink(text) {
+    let url;
+    try {
+      url = new URL(text, location.origin);
+    } catch {
+      url = null;
+    }
+    const params = url && url.origin === location.origin ? linkParams(url) : null;
+    if (!params) {
+      const key = url && url.origin !== location.origin ? 'welcome.other_origin' : 'welcome.bad_link';
+      return this.render({ name: 'welcome', error: this.t(key) });
+    }
+    return this.go(params, { replace: true });
+  }
+
+  #errorMessage(err) {
+    const key = `error.${err.code}`;
+    return err.code && this.t(key) !== key ? this.t(key) : this.t('error.join_failed');
+  }
+
+  #join(params) {
+    const { session, shell, t } = this;
+    const screen = joinScreen(t, this.lang(), params.name, params, {
+      language: this.language,
+      submit: async (passphrase) => {
+        const progress = (step) => screen.busy(step);
+        try {
+          if (params.name === 'join') await session.join({ ...params, passphrase, progress });
+          else await session.setup({ ...params, passphrase, progress });
+        } catch (err) {
+          screen.fail(this.#errorMessage(err));
+          return;
+        }
+        // The link's secrets are spent: they lived in memory only, and go with this screen.
+        const storage = await this.joined();
+        shell.toast(t(storage.persisted ? 'join.done_kept' : 'join.done'));
+        if (!storage.persisted) {
+          shell.notice(t('settings.storage_not_kept'), [{ label: t('notice.ok') }], { kind: 'warning' });
+        }
+        await this.go({ name: 'list' }, { replace: true });
+      },
+    });
+    shell.show(screen.el);
+  }
+
+  #lock() {
+    const { session, t } = this;
+    const screen = lockScreen(t, this.lang(), {
+      language: this.language,
+      unlock: async (passphrase) => {
+        screen.busy(true);
+        const result = await session.unlock(passphrase);
+        if (result.status === 'open') {
+          this.unlocked();
+          await this.go({ name: 'list' }, { replace: true });
+        } else if (result.status === 'wiped') {
+          await this.go({ name: 'welcome', error: t('lock.wiped') }, { replace: true });
+        } else {
+          screen.fail(t(result.status === 'wait' ? 'lock.too_soon' : 'lock.wrong'), result.wait);
+        }
+      },
+    });
+    this.shell.show(screen.el);
+    screen.focus();
+  }
+}

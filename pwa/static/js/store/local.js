@@ -1,0 +1,205 @@
+/**
+ * The device's local store: the replica of sync/replica.py in IndexedDB, over an adapter.
+ *
+ * It stores what it is given. It never calls WebCrypto: values arrive encrypted and signed, and
+ * secrets arrive sealed (crypto/ does that, outside any transaction). The one rule it enforces
+ * is that a dot is never issued twice (DESIGN section 4): a change enters the live sets and the
+ * outbox in one transaction, and only if no other save took the same dot meanwhile.
+ */
+
+import { known, merge } from '../core/merge.js';
+
+/** Another save (another tab) wrote the same field first: encrypt again from the new state. */
+export class StaleStateError extends Error {
+  constructor(message = 'the record changed while it was being saved') {
+    super(message);
+    this.name = 'StaleStateError';
+  }
+}
+
+const DATA = ['records', 'outbox', 'directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
+
+function writeOf(w) {
+  return { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
+}
+
+/** Merge a change's writes into a record state; throw StaleStateError if a dot was taken. */
+export function applyChange(state, change) {
+  const fields = { ...state.fields };
+  for (const w of change.writes) {
+    const live = fields[w.field] ?? [];
+    const mine = known(live)[change.device] ?? 0;
+    if (mine !== w.dot[1] - 1) throw new StaleStateError();
+    fields[w.field] = merge(live, writeOf(w)).live;
+  }
+  return { ...state, fields };
+}
+
+export class LocalStore {
+  constructor(adapter) {
+    this.adapter = adapter;
+  }
+
+  #read(stores, fn) {
+    return this.adapter.transaction(stores, 'readonly', fn);
+  }
+
+  #write(stores, fn) {
+    return this.adapter.transaction(stores, 'readwrite', fn);
+  }
+
+  /** A value of the meta store ('device', 'settings', 'guard', 'cursor'). */
+  getMeta(key) {
+    return this.#read(['meta'], (tx) => tx.get('meta', key));
+  }
+
+  /** Set a value of the meta store. */
+  putMeta(key, value) {
+    return this.#write(['meta'], (tx) => tx.put('meta', value, key));
+  }
+
+  /** The sealed device keys, or undefined. */
+  getVault() {
+    return this.#read(['vault'], (tx) => tx.get('vault', 'keys'));
+  }
+
+  /** Replace the sealed device keys. */
+  putVault(vault) {
+    return this.#write(['vault'], (tx) => tx.put('vault', vault, 'keys'));
+  }
+
+  /**
+   * Make this device's store at join: identity, sealed keys, directory, and the sealed push-only
+   * token (`worker`, absent for a server that gives none), all at once.
+   */
+  create({ device, vault, directory = [], settings, worker = null }) {
+    return this.#write(['meta', 'vault', ...DATA], async (tx) => {
+      for (const s of DATA) await tx.clear(s);
+      await tx.put('vault', vault, 'keys');
+      await tx.put('meta', device, 'device');
+      await tx.put('meta', 0, 'cursor');
+      await tx.delete('meta', 'sync');
+      await tx.delete('meta', 'away');
+      if (worker) await tx.put('worker', worker, 'push');
+      await tx.put('meta', { failures: 0, retryAt: 0 }, 'guard');
+      if (settings) await tx.put('meta', settings, 'settings');
+      for (const entry of directory) await tx.put('directory', entry);
+    });
+  }
+
+  /** Every record state ({id, wrap, fields}). */
+  allRecords() {
+    return this.#read(['records'], (tx) => tx.getAll('records'));
+  }
+
+  /** The ids of every record (cheap: no values are read). */
+  recordIds() {
+    return this.#read(['records'], (tx) => tx.getAllKeys('records'));
+  }
+
+  /** One record state, or undefined. */
+  getRecord(id) {
+    return this.#read(['records'], (tx) => tx.get('records', id));
+  }
+
+  /** Every sealed cache entry ({id, version, nonce, ct}). */
+  allCache() {
+    return this.#read(['cache'], (tx) => tx.getAll('cache'));
+  }
+
+  /** Store a sealed cache entry (made again whenever a record's live values change). */
+  putCache(entry) {
+    return this.#write(['cache'], (tx) => tx.put('cache', entry));
+  }
+
+  /** The device directory as last fetched. */
+  directory() {
+    return this.#read(['directory'], (tx) => tx.getAll('directory'));
+  }
+
+  /** Replace the device directory. */
+  putDirectory(entries) {
+    return this.#write(['directory'], async (tx) => {
+      await tx.clear('directory');
+      for (const entry of entries) await tx.put('directory', entry);
+    });
+  }
+
+  /** Outbox items in the order they were made ({seq, record, wrap} or {seq, record, change}). */
+  outbox() {
+    return this.#read(['outbox'], (tx) => tx.getAll('outbox'));
+  }
+
+  /** How many items wait in the outbox. */
+  outboxCount() {
+    return this.#read(['outbox'], (tx) => tx.count('outbox'));
+  }
+
+  /** Queue key wraps (records shared with another device) for the next push, in one transaction. */
+  queueWraps(wraps) {
+    return this.#write(['outbox'], async (tx) => {
+      for (const wrap of wraps) await tx.add('outbox', { record: wrap.record, wrap });
+    });
+  }
+
+  /** The sealed push-only token, or undefined (a device enrolled before the server gave one). */
+  getWorker() {
+    return this.#read(['worker'], (tx) => tx.get('worker', 'push'));
+  }
+
+  /** The sealed drafts box, or undefined. */
+  getDrafts() {
+    return this.#read(['drafts'], (tx) => tx.get('drafts', 'all'));
+  }
+
+  /** Replace the sealed drafts box. */
+  putDrafts(box) {
+    return this.#write(['drafts'], (tx) => tx.put('drafts', box, 'all'));
+  }
+
+  /**
+   * Save one signed change: its writes join the record's live sets, the change (and the key
+   * wraps of a new record) join the outbox, the sealed cache entry is replaced and the drafts
+   * box updated, in one transaction. A new record passes `wrap`, its own key wrap.
+   */
+  commitChange({ change, wraps = [], wrap = null, cache = null, drafts = null }) {
+    const record = change.record;
+    return this.#write(['records', 'outbox', 'cache', 'drafts'], async (tx) => {
+      let state = await tx.get('records', record);
+      if (!state) {
+        if (!wrap) throw new StaleStateError('this record is not on this device');
+        state = { id: record, wrap, fields: {} };
+      }
+      state = applyChange(state, change);
+      await tx.put('records', state);
+      for (const w of wraps) await tx.add('outbox', { record, wrap: w });
+      await tx.add('outbox', { record, change });
+      if (cache) await tx.put('cache', cache);
+      if (drafts) await tx.put('drafts', drafts, 'all');
+      return state;
+    });
+  }
+
+  /** Destroy the sealed keys alone, in their own transaction: without them the rest is unreadable. */
+  destroyVault() {
+    return this.#write(['vault'], (tx) => tx.clear('vault'));
+  }
+
+  /** Erase every record, outbox item, cache entry, draft, directory entry and sync leftover. */
+  destroyData() {
+    return this.#write([...DATA, 'meta'], async (tx) => {
+      for (const s of DATA) await tx.clear(s);
+      for (const key of ['cursor', 'sync', 'away']) await tx.delete('meta', key);
+    });
+  }
+
+  /** Delete the database itself. */
+  destroy() {
+    return this.adapter.destroy();
+  }
+
+  /** Let go of the database connection. */
+  close() {
+    return this.adapter.close();
+  }
+}

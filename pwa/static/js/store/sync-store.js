@@ -1,0 +1,211 @@
+/**
+ * What the sync engine stores, over the same adapter as store/local.js: pulled pages, held-back
+ * items, problems, refusals, the cursor, and travel mode's erasures. Like the local store it never
+ * calls WebCrypto: pages arrive verified (sync/verify.js), and each is applied with its cursor in
+ * one transaction, so the cursor never moves past something that was not stored (STYLE 9).
+ */
+
+import { ACCEPTED, EQUIVOCATION, merge } from '../core/merge.js';
+
+const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused'];
+
+function writeOf(w) {
+  return { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
+}
+
+export class SyncStore {
+  constructor(adapter) {
+    this.adapter = adapter;
+  }
+
+  #read(stores, fn) {
+    return this.adapter.transaction(stores, 'readonly', fn);
+  }
+
+  #write(stores, fn) {
+    return this.adapter.transaction(stores, 'readwrite', fn);
+  }
+
+  /** The cursor the next pull starts from. */
+  async cursor() {
+    return (await this.#read(['meta'], (tx) => tx.get('meta', 'cursor'))) ?? 0;
+  }
+
+  /** The directory as stored: a Map of device id → entry. */
+  async directory() {
+    const entries = await this.#read(['directory'], (tx) => tx.getAll('directory'));
+    return new Map(entries.map((e) => [e.id, e]));
+  }
+
+  /** Items held back because their signer is not (yet) trusted. */
+  quarantined() {
+    return this.#read(['quarantine'], (tx) => tx.getAll('quarantine'));
+  }
+
+  /**
+   * Store one verified page (sync/verify.js) and move the cursor past it, all in one transaction.
+   * Writes merge into the live sets; a changed record's cache entry is deleted (the list makes it
+   * again); a purge erases the record, its cache entry and anything of it still waiting to be sent.
+   * Records travel mode erased here stay away. Resolves to {changed, purged, counts}.
+   */
+  applyPage(v, cursor) {
+    return this.#write(PAGE_STORES, async (tx) => {
+      const away = new Set((await tx.get('meta', 'away')) ?? []);
+      const states = new Map();
+      const changed = new Set();
+      const problems = [...v.problems];
+      const counts = { devices: v.devices.length, wraps: 0, writes: 0, tombstones: 0 };
+      const state = async (id) => {
+        if (!states.has(id)) states.set(id, (await tx.get('records', id)) ?? { id, wrap: null, fields: {} });
+        return states.get(id);
+      };
+      for (const entry of v.devices) await tx.put('directory', entry);
+      for (const { record, wrap } of v.wraps) {
+        if (away.has(record)) continue;
+        const s = await state(record);
+        counts.wraps += 1;
+        if (s.wrap) continue;
+        states.set(record, { ...s, wrap });
+        changed.add(record);
+      }
+      for (const change of v.changes) {
+        if (away.has(change.record)) continue;
+        const s = await state(change.record);
+        const fields = { ...s.fields };
+        let touched = false;
+        for (const w of change.writes) {
+          if (!('ct' in w)) continue; // a write no longer live, delivered for the signature only
+          const outcome = merge(fields[w.field] ?? [], writeOf(w));
+          if (outcome.tag === EQUIVOCATION) {
+            problems.push({ id: `equivocation:${change.record}:${w.dot.join('.')}`, kind: 'change', record: change.record,
+              device: change.device, code: 'equivocation', at: Date.now() });
+            continue;
+          }
+          counts.writes += 1;
+          if (outcome.tag !== ACCEPTED) continue;
+          fields[w.field] = outcome.live;
+          touched = true;
+        }
+        if (touched) {
+          states.set(change.record, { ...s, fields });
+          changed.add(change.record);
+        }
+      }
+      for (const id of changed) {
+        await tx.put('records', states.get(id));
+        await tx.delete('cache', id);
+      }
+      const purged = await this.#erase(tx, v.purges, away);
+      counts.tombstones = purged.length;
+      for (const id of purged) changed.delete(id);
+      for (const q of v.quarantine) await tx.put('quarantine', q);
+      for (const id of v.released) await tx.delete('quarantine', id);
+      for (const p of problems) await tx.put('problems', p);
+      await tx.put('meta', [...away], 'away');
+      await tx.put('meta', cursor, 'cursor');
+      return { changed: [...changed], purged, counts: { ...counts, problems: problems.length,
+        held: v.quarantine.length } };
+    });
+  }
+
+  // A coordinator's purge order: the record and everything of it on this device goes.
+  async #erase(tx, records, away) {
+    if (!records.length) return [];
+    const doomed = new Set(records);
+    for (const item of await tx.getAll('outbox')) if (doomed.has(item.record)) await tx.delete('outbox', item.seq);
+    for (const r of await tx.getAll('refused')) if (doomed.has(r.record)) await tx.delete('refused', r.seq);
+    for (const id of doomed) {
+      await tx.delete('records', id);
+      await tx.delete('cache', id);
+      away.delete(id);
+    }
+    return [...doomed];
+  }
+
+  /**
+   * After a pull from 0 (the server said 410), drop records it no longer mentions (purged while
+   * this device was away), unless something of them still waits to be sent. Resolves to their ids.
+   */
+  forgetExcept(seen) {
+    return this.#write(['records', 'cache', 'outbox'], async (tx) => {
+      const pending = new Set((await tx.getAll('outbox')).map((i) => i.record));
+      const gone = (await tx.getAllKeys('records')).filter((id) => !seen.has(id) && !pending.has(id));
+      for (const id of gone) {
+        await tx.delete('records', id);
+        await tx.delete('cache', id);
+      }
+      return gone;
+    });
+  }
+
+  /**
+   * Travel mode: erase the local copy of every record the server holds all of (nothing of it
+   * waits in the outbox or was refused). They are remembered as away, so pulls leave them on the
+   * server until `bringBack()`. Resolves to their ids.
+   */
+  eraseSynced() {
+    return this.#write(['meta', 'records', 'cache', 'outbox', 'refused'], async (tx) => {
+      const pending = new Set([...(await tx.getAll('outbox')), ...(await tx.getAll('refused'))].map((i) => i.record));
+      const away = new Set((await tx.get('meta', 'away')) ?? []);
+      const gone = (await tx.getAllKeys('records')).filter((id) => !pending.has(id));
+      for (const id of gone) {
+        await tx.delete('records', id);
+        await tx.delete('cache', id);
+        away.add(id);
+      }
+      await tx.put('meta', [...away], 'away');
+      return gone;
+    });
+  }
+
+  /** How many records travel mode keeps off this device. */
+  async awayCount() {
+    return ((await this.#read(['meta'], (tx) => tx.get('meta', 'away'))) ?? []).length;
+  }
+
+  /** Forget travel mode's erasures and start pulling from 0, so every record comes back. */
+  bringBack() {
+    return this.#write(['meta'], async (tx) => {
+      await tx.put('meta', [], 'away');
+      await tx.put('meta', 0, 'cursor');
+    });
+  }
+
+  /** {waiting (records with something in the outbox), refused, problems, held}: what the status shows. */
+  counts() {
+    return this.#read(['outbox', 'refused', 'problems', 'quarantine'], async (tx) => ({
+      waiting: new Set((await tx.getAll('outbox')).map((i) => i.record)).size, refused: await tx.count('refused'),
+      problems: await tx.count('problems'), held: await tx.count('quarantine'),
+    }));
+  }
+
+  /** What the server refused, oldest first. */
+  refused() {
+    return this.#read(['refused'], (tx) => tx.getAll('refused'));
+  }
+
+  /** Pulled items that failed verification. */
+  problems() {
+    return this.#read(['problems'], (tx) => tx.getAll('problems'));
+  }
+
+  /** The person has read a refusal: forget it. */
+  dismissRefused(seq) {
+    return this.#write(['refused'], (tx) => tx.delete('refused', seq));
+  }
+
+  /** The person has read the problems: forget them (an item delivered again is reported again). */
+  dismissProblems() {
+    return this.#write(['problems'], (tx) => tx.clear('problems'));
+  }
+
+  /** The last run's outcome: {lastOk, lastTry, error: {status, code, message} | null, revoked}. */
+  async status() {
+    return (await this.#read(['meta'], (tx) => tx.get('meta', 'sync'))) ?? { lastOk: null, lastTry: null, error: null };
+  }
+
+  /** Record a run's outcome (what the status line shows after a reload). */
+  putStatus(status) {
+    return this.#write(['meta'], (tx) => tx.put('meta', status, 'sync'));
+  }
+}

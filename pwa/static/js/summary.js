@@ -1,0 +1,56 @@
+/**
+ * What the list needs of a record, and how the list searches and filters. Pure.
+ *
+ * A summary is made from a record's decrypted values and kept, encrypted with the device's local
+ * key, beside the record, so that opening the app does not decrypt every field of every record.
+ */
+
+const SEARCHED = ['description', 'city', 'contact', 'evidence', 'safe_times', 'tags', 'evidence_links'];
+const KEPT = ['kind', 'category', 'date', 'country', 'city', 'urgency', 'status', 'follow_up', 'incident'];
+const SEARCH_CHARS = 4000;
+const URGENCY_ORDER = { critical: 0, high: 1, normal: 2, low: 3 };
+
+/** A summary from {field: value} plus the latest write time `t` and the fields in conflict. */
+export function summarize(id, values, { t = 0, conflicts = [] } = {}) {
+  const out = { id, t, conflicts, deleted: values._deleted === true };
+  for (const name of KEPT) out[name] = values[name] ?? null;
+  const text = SEARCHED.map((name) => values[name]).flat().filter((v) => typeof v === 'string').join(' ');
+  out.title = typeof values.description === 'string' ? values.description.slice(0, 120) : '';
+  out.search = text.toLowerCase().slice(0, SEARCH_CHARS);
+  return out;
+}
+
+/** Lowercase words of a search query. */
+export function terms(query) {
+  return String(query || '').toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * True when a summary passes the filters: {query, kind, category, urgency, status, deleted}.
+ * `labels(summary)` may add translated words (category names...) so people can search by them.
+ */
+export function matches(summary, filters, labels = () => '') {
+  if (summary.deleted !== Boolean(filters.deleted)) return false;
+  for (const key of ['kind', 'category', 'urgency', 'status', 'country']) {
+    if (filters[key] && summary[key] !== filters[key]) return false;
+  }
+  const words = terms(filters.query);
+  if (!words.length) return true;
+  const haystack = summary.search + ' ' + labels(summary).toLowerCase();
+  return words.every((w) => haystack.includes(w));
+}
+
+/** Newest first; needs by urgency first when `byUrgency`. */
+export function compare(a, b, byUrgency = false) {
+  if (byUrgency) {
+    const d = (URGENCY_ORDER[a.urgency] ?? 9) - (URGENCY_ORDER[b.urgency] ?? 9);
+    if (d) return d;
+  }
+  return b.t - a.t || (a.id < b.id ? -1 : 1);
+}
+
+/** The summaries that pass `filters`, sorted for the list. */
+export function select(summaries, filters, labels) {
+  const byUrgency = filters.kind === 'need';
+  return summaries.filter((s) => matches(s, filters, labels)).sort((a, b) => compare(a, b, byUrgency));
+}

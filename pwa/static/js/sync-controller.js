@@ -1,0 +1,207 @@
+/**
+ * The page's side of sync: it wires the engine (sync/engine.js), the schedule, the leadership
+ * among tabs, Background Sync and the status every screen shows. app.js makes one and tells it
+ * when the session opens, locks and saves; it reports status, changed records and a revoked
+ * device through callbacks.
+ *
+ * Unlocked, the leading tab syncs (push and pull). Locked, nothing can be pulled or read, but the
+ * outbox can still go out with the push-only token: from this page when it comes online, and from
+ * the service worker through Background Sync where the browser has it (sw/sw.js).
+ */
+
+import { SyncEngine } from './sync/engine.js';
+import { Leadership } from './sync/leader.js';
+import { pushOutbox } from './sync/outbox.js';
+import { Scheduler } from './sync/schedule.js';
+import { initialStatus } from './sync/status.js';
+import { SyncStore } from './store/sync-store.js';
+
+const RUN_LOCK = 'zapis-sync-run';
+export const BACKGROUND_TAG = 'zapis-push';
+
+function runExclusive(fn) {
+  const locks = globalThis.navigator?.locks;
+  return locks ? locks.request(RUN_LOCK, fn) : fn();
+}
+
+export class SyncController {
+  /** `deps`: {store (LocalStore), session, onStatus(status), onChanged({changed, purged}), onRevoked()}. */
+  constructor(deps) {
+    Object.assign(this, deps);
+    this.replica = new SyncStore(this.store.adapter);
+    this.status = initialStatus();
+    this.engine = null;
+    this.scheduler = null;
+    this.leadership = null;
+    window.addEventListener('online', () => this.#connectivity());
+    window.addEventListener('offline', () => this.#connectivity());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.scheduler?.poke(0);
+    });
+  }
+
+  /** At start, locked or not: show what the store says, and push what waits if there is a way. */
+  async boot() {
+    const stored = await this.replica.status();
+    if (stored.revoked) return this.#revoked();
+    this.status.locked = this.session.state !== 'open';
+    this.status.canPushLocked = Boolean(await this.store.getWorker());
+    await this.refresh({ lastOk: stored.lastOk, error: stored.error });
+    return this.#pushLocked();
+  }
+
+  /** The session opened: lead sync if no other tab does, and follow otherwise. */
+  unlocked() {
+    const { session } = this;
+    if (this.leadership) this.locked(); // never two engines in one page
+    this.status.locked = false;
+    if (!session.token) { // a device with nothing to sync (opened by the duress passphrase)
+      this.refresh();
+      return;
+    }
+    const me = { workspace: session.device.workspace, device: session.device.device, role: session.device.role,
+      fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey };
+    this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
+      travelAuto: () => Boolean(session.settings.travelAuto),
+      onDirectory: (directory, trusted) => session.useDirectory(directory, trusted) });
+    this.scheduler = new Scheduler(() => this.#run(), { isOnline: () => navigator.onLine });
+    this.leadership = new Leadership({
+      lead: () => this.scheduler?.start(),
+      message: (data) => this.#message(data),
+    });
+    this.store.getWorker().then((box) => this.refresh({ canPushLocked: Boolean(box) })).catch(() => {});
+  }
+
+  /** The session locked: stop syncing and let another tab lead. */
+  locked() {
+    this.scheduler?.stop();
+    this.leadership?.release();
+    this.scheduler = this.leadership = this.engine = null;
+    this.status.locked = true;
+    this.status.syncing = false;
+    // No store read here: a wipe may follow at once, and reading would make the database again.
+    this.onStatus(this.status);
+  }
+
+  /**
+   * A record was saved or shared: sync soon (the leader does), ask for Background Sync, and tell
+   * the other tabs, whose lists do not know the record yet.
+   */
+  saved() {
+    this.#registerBackground();
+    if (this.leadership?.leading) this.scheduler.poke();
+    this.leadership?.post({ type: 'saved' });
+    this.refresh();
+  }
+
+  /** Sync now, whichever tab this is. Resolves to the result object (null while locked). */
+  syncNow() {
+    return this.engine ? this.#run() : null;
+  }
+
+  /** Travel mode by hand: {ok, reason?, erased}. */
+  async travel() {
+    if (!this.engine) return { ok: false, reason: 'locked', erased: [] };
+    const outcome = await runExclusive(() => this.engine.travel());
+    await this.#after(outcome.result);
+    return { ok: outcome.ok, reason: outcome.reason, erased: outcome.result.erased };
+  }
+
+  /** Bring back every record travel mode erased here: pull from 0 again. */
+  async bringBack() {
+    await this.replica.bringBack();
+    return this.syncNow();
+  }
+
+  /** Read the numbers again and report the status. `changes` are merged in first. */
+  async refresh(changes = {}) {
+    Object.assign(this.status, changes, { online: navigator.onLine });
+    try {
+      Object.assign(this.status, await this.replica.counts());
+    } catch {
+      return; // the store is gone (a wipe): nothing left to count
+    }
+    this.status.unreadable = this.session.records?.unreadable ?? 0;
+    this.onStatus(this.status);
+  }
+
+  async #run() {
+    if (!this.engine) return null;
+    this.status.syncing = true;
+    this.onStatus(this.status);
+    let result;
+    try {
+      result = await runExclusive(() => this.engine?.sync());
+    } finally {
+      this.status.syncing = false;
+    }
+    if (!result) return null;
+    await this.#after(result);
+    return result;
+  }
+
+  async #after(result) {
+    if (result.revoked) return this.#revoked();
+    const purged = [...result.purged, ...result.erased];
+    const { records, drafts } = this.session;
+    await records?.reload({ changed: [...result.changed], purged, keys: result.keys });
+    for (const id of purged) if (drafts?.get(`edit:${id}`)) await drafts.drop(`edit:${id}`);
+    const stored = await this.replica.status();
+    await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs: this.status.runs + 1 });
+    if (!result.ok && result.retry) this.#registerBackground();
+    if (result.changed.size || purged.length || result.pulled.devices) {
+      this.onChanged({ changed: [...result.changed], purged });
+      this.leadership?.post({ type: 'synced' });
+    }
+  }
+
+  async #message(data) {
+    if (data?.type === 'revoked') return this.onRevoked();
+    if (data?.type === 'saved' && this.leadership?.leading) this.scheduler?.poke();
+    if ((data?.type === 'saved' || data?.type === 'synced') && this.session.records) {
+      // Another tab saved, or stored a pull: catch up from the store.
+      const changed = await this.session.records.verify();
+      const stored = await this.replica.status();
+      const runs = this.status.runs + (data.type === 'synced' ? 1 : 0);
+      await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs });
+      if (changed) this.onChanged({ changed: [], purged: [] });
+    }
+  }
+
+  #connectivity() {
+    this.status.online = navigator.onLine;
+    if (navigator.onLine) {
+      this.scheduler?.reconnected();
+      this.#pushLocked();
+    }
+    this.onStatus(this.status);
+  }
+
+  // Locked (or never unlocked since the page loaded): send what waits with the push-only token.
+  async #pushLocked() {
+    if (this.session.state !== 'locked' || !navigator.onLine || this.pushing) return;
+    this.pushing = true;
+    try {
+      if (!(await this.store.outboxCount())) return;
+      const token = await this.session.pushToken();
+      if (!token) return;
+      await pushOutbox(this.store.adapter, { token });
+      await this.refresh({ error: null });
+    } catch (err) {
+      if (err?.code === 'device_revoked') return this.#revoked();
+      await this.refresh({ error: { status: err?.status ?? 0, code: err?.status ? err.code : 'network' } });
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  #registerBackground() {
+    navigator.serviceWorker?.ready.then((reg) => reg.sync?.register(BACKGROUND_TAG)).catch(() => {});
+  }
+
+  #revoked() {
+    this.leadership?.post({ type: 'revoked' });
+    this.locked();
+    this.onRevoked();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The screens around sync: the sync status in detail, a record's conflicts, and for coordinators
+ * the device directory (certify, remove) and invites (QR code, copy, withdraw).
+ */
+
+import { call } from './api.js';
+import { makeCertificate } from './core/envelopes.js';
+import { fingerprint } from './core/keys.js';
+import { conflictScreen } from './ui/conflict.js';
+import { devicesScreen } from './ui/devices.js';
+import { recordLabel } from './ui/format.js';
+import { invitesScreen } from './ui/invites.js';
+import { syncScreen } from './ui/sync-screen.js';
+
+export class SyncScreens {
+  /** `deps`: {session, shell, sync (SyncController), t, lang(), go(view, opts)}. */
+  constructor(deps) {
+    Object.assign(this, deps);
+    this.created = null; // the invite just made: its link lives in memory, on that screen only
+  }
+
+  /** Draw {name: 'sync'} | {name: 'conflict', id} | {name: 'devices'} | {name: 'invites'}; `quiet` after a sync. */
+  render(view, { quiet = false } = {}) {
+    if (view.name !== 'invites') this.created = null;
+    switch (view.name) {
+      case 'conflict': return this.#conflict(view.id);
+      case 'devices': return this.#devices({ fresh: quiet });
+      case 'invites': return this.#invites();
+      default: return this.#sync();
+    }
+  }
+
+  #fail(err) {
+    const key = `error.${err?.code}`;
+    const text = err?.code && this.t(key) !== key ? this.t(key) : this.t('error.action_failed');
+    this.shell.notice(text, [{ label: this.t('notice.ok') }], { kind: 'error' });
+  }
+
+  #label = (id) => {
+    const s = this.session.records?.summaries.get(id);
+    return s ? recordLabel(this.t, this.lang(), s) : null;
+  };
+
+  async #sync() {
+    const { sync } = this;
+    const [refused, problems] = await Promise.all([sync.replica.refused(), sync.replica.problems()]);
+    this.shell.show(syncScreen(this.t, this.lang(), { status: sync.status, refused, problems, label: this.#label }, {
+      syncNow: async () => {
+        await sync.syncNow();
+        await this.#sync();
+      },
+      dismissRefused: async (seq) => {
+        await sync.replica.dismissRefused(seq);
+        await sync.refresh();
+        await this.#sync();
+      },
+      dismissProblems: async () => {
+        await sync.replica.dismissProblems();
+        await sync.refresh();
+        await this.#sync();
+      },
+      open: (id) => this.go({ name: 'detail', id }),
+    }));
+  }
+
+  async #conflict(id) {
+    const { session } = this;
+    const record = await session.records.read(id);
+    if (!record) return this.go({ name: 'list' }, { replace: true });
+    const resolve = async (field, value) => {
+      await session.records.resolve(id, field, value, record.contexts);
+      this.sync.saved();
+      this.shell.toast(this.t('conflict.resolved'));
+      const after = await session.records.read(id);
+      if (after?.conflicts.length) await this.#conflict(id);
+      else await this.go({ name: 'detail', id }, { replace: true });
+    };
+    const directory = new Map((session.directory ?? []).map((d) => [d.id, d]));
+    this.shell.show(conflictScreen(this.t, this.lang(), record,
+      { me: session.device.device, directory, trusted: session.trusted },
+      { keep: resolve, merge: resolve, back: () => this.go({ name: 'detail', id }, { replace: true }) }));
+  }
+
+  async #devices({ fresh = false } = {}) {
+    const { session } = this;
+    // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
+    if (!fresh) this.sync.syncNow()?.catch(() => {});
+    const devices = await Promise.all((session.directory ?? []).map(async (d) => ({
+      ...d, fingerprint: await fingerprint(d.sign_key).catch(() => '?') })));
+    const me = session.device.device;
+    const act = async (run) => {
+      try {
+        await run();
+        await this.sync.syncNow(); // the pull brings the directory entry back, now changed
+      } catch (err) {
+        this.#fail(err);
+      }
+      await this.#devices({ fresh: true });
+    };
+    this.shell.show(devicesScreen(this.t, { devices, trusted: session.trusted, me,
+      canCertify: session.trusted[me] === 'coordinator' }, {
+      certify: (id) => act(async () => {
+        const d = devices.find((x) => x.id === id);
+        const cert = await makeCertificate(session.identity.signKey, { workspace: session.device.workspace,
+          device: d.id, role: d.role, sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
+        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`, { body: { cert }, token: session.token });
+        // A new coordinator reads every record: share with it the keys of those this device holds.
+        if (d.role === 'coordinator') {
+          await session.records.grant([...session.records.summaries.keys()], d);
+          this.sync.saved();
+        }
+      }),
+      revoke: (id) => act(() => call('POST', `/api/devices/${encodeURIComponent(id)}/revoke`, { token: session.token })),
+    }));
+  }
+
+  async #invites(error = null) {
+    const { session } = this;
+    let invites = [];
+    try {
+      invites = (await call('GET', '/api/invites', { token: session.token })).invites;
+    } catch (err) {
+      error = error ?? this.t(err.code === 'network' ? 'invites.offline' : 'error.action_failed');
+    }
+    const redraw = (e = null) => this.#invites(e);
+    this.shell.show(invitesScreen(this.t, this.lang(), { invites, created: this.created, error }, {
+      create: async (body) => {
+        try {
+          const invite = await call('POST', '/api/invites', { body, token: session.token });
+          const { workspace, fingerprint: f } = session.device;
+          this.created = { role: invite.role,
+            link: `${location.origin}/join#c=${invite.code}&w=${workspace}&f=${f}` };
+          await redraw();
+        } catch (err) {
+          await redraw(this.t(err.code === 'network' ? 'invites.offline' : 'error.action_failed'));
+        }
+      },
+      withdraw: async (id) => {
+        await call('DELETE', `/api/invites/${encodeURIComponent(id)}`, { token: session.token }).catch((err) => this.#fail(err));
+        await redraw();
+      },
+      copy: (link) => navigator.clipboard?.writeText(link).then(() => true, () => false) ?? Promise.resolve(false),
+    }));
+  }
+}

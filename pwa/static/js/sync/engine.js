@@ -1,0 +1,106 @@
+/**
+ * One sync run: push the outbox, then pull, and say what happened in a result object (kinto.js's
+ * SyncResultObject; STYLE 9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
+ * retry, afresh, erased}. It runs only while the app is unlocked (pulling needs the full token and,
+ * to open new record keys, the device's private key); locked, the outbox is pushed by outbox.js
+ * with the push-only token, from the page or the service worker.
+ */
+
+import { pushOutbox } from './outbox.js';
+import { PAGE_LIMIT, pullAll } from './pull.js';
+import { verifyDirectory } from '../core/trust.js';
+
+/** A fresh result object. */
+export function newResult() {
+  return {
+    ok: false, at: 0,
+    pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
+    pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
+    refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
+    errors: [], revoked: false, retry: false, afresh: false,
+  };
+}
+
+/** What a failed request means for the run: {code, status, message, retry}. */
+export function classify(err) {
+  const status = err?.status ?? 0;
+  const code = err?.code ?? 'error';
+  const message = err?.message ?? String(err);
+  if (status === 0 || code === 'bad_response') return { status, code: 'network', message, retry: true };
+  if (status === 429) return { status, code: 'rate_limited', message, retry: true };
+  if (status >= 500) return { status, code: 'server', message, retry: true };
+  return { status, code, message, retry: false };
+}
+
+export class SyncEngine {
+  /**
+   * `deps`: {adapter, replica (store/sync-store.js), me: {workspace, device, role, fingerprint,
+   * signPublic, ecdhKey}, token, fetch, travelAuto() → bool, onDirectory(directory, trusted), now, limit (pull
+   * page), batch ({maxItems, maxBytes} of a push)}.
+   */
+  constructor(deps) {
+    this.adapter = deps.adapter;
+    this.replica = deps.replica;
+    this.me = deps.me;
+    this.token = deps.token;
+    this.fetch = deps.fetch ?? ((...args) => fetch(...args));
+    this.travelAuto = deps.travelAuto ?? (() => false);
+    this.onDirectory = deps.onDirectory ?? (() => {});
+    this.now = deps.now ?? (() => Date.now());
+    this.limit = deps.limit ?? PAGE_LIMIT;
+    this.batch = deps.batch ?? {}; // {maxItems, maxBytes} of a push batch
+    this.directory = null;
+    this.trusted = {};
+  }
+
+  async #loadDirectory() {
+    if (this.directory) return;
+    this.directory = await this.replica.directory();
+    this.trusted = await verifyDirectory([...this.directory.values()], this.me.workspace, this.me.fingerprint);
+  }
+
+  /** Push, then pull (unless `pull` is false); `afresh` pulls from 0. Resolves to the result object. */
+  async sync({ pull = true, afresh = false } = {}) {
+    const result = newResult();
+    result.at = this.now();
+    try {
+      const pushed = await pushOutbox(this.adapter, { token: this.token, fetch: this.fetch, now: this.now, ...this.batch });
+      result.pushed = pushed.counts;
+      result.refused = pushed.refused;
+      if (pull) {
+        await this.#loadDirectory();
+        const ctx = { replica: this.replica, fetch: this.fetch, token: this.token, me: this.me, limit: this.limit,
+          directory: this.directory, trusted: this.trusted,
+          onDirectory: (directory, trusted) => this.onDirectory(directory, trusted) };
+        await pullAll(ctx, result, { afresh });
+        this.directory = ctx.directory;
+        this.trusted = ctx.trusted;
+      }
+      if (!result.revoked && this.travelAuto()) result.erased = await this.replica.eraseSynced();
+    } catch (err) {
+      if (err?.status === 403 && err.code === 'device_revoked') {
+        result.revoked = true;
+      } else {
+        const e = classify(err);
+        result.errors.push(e);
+        result.retry = e.retry;
+      }
+    }
+    result.ok = !result.errors.length && !result.revoked;
+    const before = await this.replica.status();
+    await this.replica.putStatus({ lastOk: result.ok ? result.at : before.lastOk, lastTry: result.at,
+      error: result.errors[0] ?? null, revoked: result.revoked });
+    return result;
+  }
+
+  /** Travel mode, by hand: sync, and only if the server now holds everything, erase local copies. */
+  async travel() {
+    const result = await this.sync();
+    if (!result.ok) return { ok: false, reason: 'sync_failed', result };
+    const counts = await this.replica.counts();
+    if (counts.waiting) return { ok: false, reason: 'outbox', result };
+    if (counts.refused) return { ok: false, reason: 'refused', result };
+    result.erased = await this.replica.eraseSynced();
+    return { ok: true, result };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Pulling: page by page from the cursor, each page verified (verify.js) and then stored with its
+ * cursor in one transaction (store/sync-store.js). A 410 means the cursor is older than the
+ * server keeps deletions: pull again from 0, keep the outbox, and forget records the fresh pull
+ * did not mention (as sync/client.py does).
+ */
+
+import { PushError } from './outbox.js';
+import { verifyPage } from './verify.js';
+
+export const PAGE_LIMIT = 500;
+const REQUEST_MS = 60000;
+
+/** GET one page after `cursor`; resolve to it or reject with PushError (status 0: no answer). */
+export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
+  const signal = AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : undefined;
+  let response;
+  let data = null;
+  try {
+    response = await fetchFn(`/api/sync/pull?cursor=${cursor}&limit=${limit}`, {
+      headers: { Accept: 'application/json', Authorization: 'Bearer ' + token }, signal,
+      credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+    data = await response.json().catch(() => null);
+  } catch {
+    throw new PushError(0, 'network', 'no answer from the server');
+  }
+  if (!response.ok) {
+    const err = data?.error ?? {};
+    throw new PushError(response.status, err.code || `http_${response.status}`, err.message);
+  }
+  if (!data || !Number.isSafeInteger(data.cursor) || !Array.isArray(data.changes) || !Array.isArray(data.wraps)) {
+    throw new PushError(0, 'network', 'the page was cut off');
+  }
+  return data;
+}
+
+/**
+ * Pull everything after the stored cursor into `result` (the engine's result object).
+ * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, limit, onDirectory}.
+ * Stops early, with `result.revoked`, when the directory says this device was removed.
+ */
+export async function pullAll(ctx, result, { afresh = false } = {}) {
+  const { replica } = ctx;
+  let cursor = afresh ? 0 : await replica.cursor();
+  let seen = afresh ? new Set() : null;
+  for (;;) {
+    let page;
+    try {
+      page = await fetchPage(ctx.fetch, ctx.token, cursor, ctx.limit);
+    } catch (err) {
+      if (err.status !== 410 || seen) throw err;
+      cursor = 0;
+      seen = new Set();
+      result.afresh = true;
+      continue;
+    }
+    if (seen) for (const item of [...page.changes, ...page.wraps]) seen.add(item.record);
+    const quarantine = page.devices?.length ? await replica.quarantined() : [];
+    const verified = await verifyPage(page, { ...ctx.me, directory: ctx.directory, trusted: ctx.trusted, quarantine });
+    const applied = await replica.applyPage(verified, page.cursor);
+    if (verified.devices.length) {
+      ctx.directory = verified.directory;
+      ctx.trusted = verified.trusted;
+      ctx.onDirectory?.(ctx.directory, ctx.trusted);
+    }
+    for (const [k, v] of Object.entries(applied.counts)) result.pulled[k] += v;
+    for (const [record, key] of verified.keys) result.keys.set(record, key);
+    applied.changed.forEach((id) => result.changed.add(id));
+    applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
+    if (verified.revoked) {
+      result.revoked = true;
+      return;
+    }
+    cursor = page.cursor;
+    if (!page.more) break;
+  }
+  if (seen) {
+    for (const id of await replica.forgetExcept(seen)) {
+      result.purged.add(id);
+      result.changed.delete(id);
+    }
+  }
+}

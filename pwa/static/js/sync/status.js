@@ -1,0 +1,83 @@
+/**
+ * The sync status in plain words, in the person's language. Pure: it turns the numbers the
+ * controller keeps ({online, locked, syncing, waiting, refused, problems, held, unreadable, lastOk,
+ * error}) into a short line for every screen and the sentences of the sync screen.
+ */
+
+export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', 'body_too_large', 'push_only_token'];
+export const REFUSALS = ['invalid_item', 'wrong_workspace', 'foreign_device', 'bad_signature', 'foreign_dot',
+  'bad_context', 'repeated_field', 'no_access', 'record_purged', 'unknown_recipient', 'equivocation'];
+export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge', 'equivocation', 'foreign_dot',
+  'bad_context', 'repeated_field', 'malformed'];
+
+/** A fresh status (`runs` counts the sync runs this page saw finish). */
+export function initialStatus() {
+  return { online: true, locked: false, syncing: false, waiting: 0, refused: 0, problems: 0, held: 0, unreadable: 0,
+    lastOk: null, error: null, canPushLocked: true, runs: 0 };
+}
+
+/** A time in the person's style: just the time today, else the date and time. */
+export function formatMoment(lang, ms, now = Date.now()) {
+  const when = new Date(ms);
+  const sameDay = when.toDateString() === new Date(now).toDateString();
+  const opts = sameDay ? { hour: '2-digit', minute: '2-digit' }
+    : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  try {
+    return new Intl.DateTimeFormat(lang, opts).format(when);
+  } catch {
+    return when.toISOString();
+  }
+}
+
+/** A sync error ({code, message}) in plain words. */
+export function errorText(t, error) {
+  if (!error) return '';
+  if (ERRORS.includes(error.code)) return t(`sync.error.${error.code}`);
+  return t('sync.error.other', { code: error.code });
+}
+
+/** Why the server refused an item, in the person's language when the code is known. */
+export function refusalText(t, entry) {
+  if (REFUSALS.includes(entry.code)) return t(`refusal.${entry.code}`);
+  return entry.message ? t('refusal.other_said', { message: entry.message }) : t('refusal.other');
+}
+
+/** Why a pulled item was not accepted. */
+export function problemText(t, problem) {
+  return t(`problem.${PROBLEMS.includes(problem.code) ? problem.code : 'malformed'}`);
+}
+
+/**
+ * The line every screen shows: {level: 'ok' | 'busy' | 'warn' | 'error', text}. Errors come first,
+ * then what waits, then when the last sync succeeded.
+ */
+export function statusLine(t, lang, s, now = Date.now()) {
+  const parts = [];
+  let level = 'ok';
+  if (s.syncing) {
+    parts.push(t('sync.syncing'));
+    level = 'busy';
+  } else if (s.error && s.online) {
+    parts.push(errorText(t, s.error));
+    level = 'error';
+  }
+  if (s.waiting) {
+    parts.push(t('sync.waiting', { count: s.waiting }));
+    if (!s.online) parts.push(t('sync.sent_later'));
+    else if (s.locked && !s.canPushLocked) parts.push(t('sync.sent_unlocked'));
+    if (level === 'ok') level = 'warn';
+  } else if (s.lastOk) {
+    parts.push(t('sync.all_sent'));
+  }
+  parts.push(s.lastOk ? t('sync.last', { time: formatMoment(lang, s.lastOk, now) }) : t('sync.never'));
+  const issues = s.refused + s.problems;
+  if (issues) {
+    parts.push(t('sync.attention', { count: issues }));
+    level = 'error';
+  } else if (s.held) {
+    parts.push(t('sync.held', { count: s.held }));
+    if (level === 'ok') level = 'warn';
+  }
+  const text = parts.join(' · ');
+  return { level, text: text.charAt(0).toLocaleUpperCase(lang) + text.slice(1) };
+}

@@ -1,0 +1,71 @@
+/**
+ * One record: every field in the person's language, conflicts marked (with the way to resolve
+ * them), edit and (soft) delete, and for coordinators, sharing it with another device.
+ */
+
+import { fieldsOf } from '../forms.js';
+import { h, uid } from './dom.js';
+import { formatValue, recordLabel } from './format.js';
+
+/**
+ * `record`: {id, values, conflicts, siblings}; `on`: {edit(), remove(), restore(), back(), open(id),
+ * resolve(), grant(deviceId)}; `share`: [{id, label}] devices a coordinator may share it with, or null.
+ */
+export function detailScreen(t, lang, record, on, lookup = () => null, share = null) {
+  const { values } = record;
+  const kind = values.kind === 'need' ? 'need' : 'incident';
+  const deleted = values._deleted === true;
+  const rows = [];
+  for (const f of fieldsOf(kind)) {
+    const text = formatValue(t, lang, kind, f.name, values[f.name], (id) => lookup(id)?.label);
+    if (!text) continue;
+    const conflict = record.conflicts.includes(f.name);
+    const value = f.type === 'record' && lookup(values[f.name])
+      ? h('button', { type: 'button', class: 'link', onclick: () => on.open(values[f.name]) }, text)
+      : text;
+    rows.push(h('div', { class: conflict ? 'row conflict' : 'row' },
+      h('dt', {}, t(`${kind}.${f.name}`)),
+      h('dd', { class: f.type === 'textarea' || f.type === 'links' ? 'long' : '' }, value,
+        conflict ? h('span', { class: 'badge conflict' }, t('detail.conflict')) : null)));
+  }
+  if (record.conflicts.includes('_deleted')) {
+    rows.unshift(h('div', { class: 'row conflict' }, h('dt', {}, t('conflict.deleted_field')),
+      h('dd', {}, t(deleted ? 'conflict.deleted_yes' : 'conflict.deleted_no'),
+        h('span', { class: 'badge conflict' }, t('detail.conflict')))));
+  }
+  const confirmRow = h('div', { class: 'actions', hidden: true },
+    h('p', {}, t('detail.confirm_delete')),
+    h('button', { type: 'button', class: 'danger', onclick: () => on.remove() }, t('detail.delete_yes')),
+    h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = true; } }, t('form.cancel')));
+  const actions = deleted
+    ? h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', onclick: () => on.restore() }, t('detail.restore')))
+    : h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary', onclick: () => on.edit() }, t('detail.edit')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = false; } }, t('detail.delete')));
+  return h('section', { class: 'screen detail-screen', 'aria-labelledby': 'detail-title' },
+    h('button', { type: 'button', class: 'back', onclick: () => on.back() }, t('detail.back')),
+    h('p', { class: 'kind' }, t(`kind.${kind}`)),
+    h('h1', { id: 'detail-title' }, recordLabel(t, lang, { ...values, kind })),
+    deleted ? h('p', { class: 'notice-inline' }, t('detail.is_deleted')) : null,
+    record.conflicts.length ? h('div', { class: 'notice-inline conflicts' }, h('p', {}, t('detail.has_conflicts')),
+      h('button', { type: 'button', class: 'primary', onclick: () => on.resolve() }, t('detail.resolve'))) : null,
+    h('dl', { class: 'fields' }, rows), actions, confirmRow,
+    share ? shareSection(t, share, on) : null);
+}
+
+function shareSection(t, devices, on) {
+  const id = uid('share');
+  const status = h('p', { class: 'status', role: 'status' });
+  const select = h('select', { id }, h('option', { value: '' }, t('form.choose')),
+    devices.map((d) => h('option', { value: d.id }, d.label)));
+  return h('form', { class: 'stack share', onsubmit: async (e) => {
+    e.preventDefault();
+    if (!select.value) return;
+    await on.grant(select.value);
+    status.textContent = t('share.done');
+  } }, h('h2', {}, t('share.title')), h('p', { class: 'help' }, t('share.help')),
+  devices.length ? [h('div', { class: 'field' }, h('label', { for: id }, t('share.device')), select),
+    h('button', { type: 'submit', class: 'secondary' }, t('share.button'))] : h('p', { class: 'help' }, t('share.none')),
+  status);
+}

@@ -1,0 +1,135 @@
+/**
+ * The incident and need forms, drawn from forms.js. Fields validate as the person types (once a
+ * field was left, or after a first try to save); every change is reported so it can be kept as
+ * a sealed draft.
+ */
+
+import { OPTIONS, fieldsOf, validate } from '../forms.js';
+import { h, uid } from './dom.js';
+
+// The person's own calendar day, not UTC's: near midnight the two differ.
+const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+
+/**
+ * `data`: {kind, values (form state), editing, restored, incidents: [{id, label}]}.
+ * `on`: {change(values), submit(values), cancel()}. Returns {el, busy(on)}.
+ */
+export function formScreen(t, data, on) {
+  const { kind } = data;
+  const values = structuredClone(data.values);
+  const touched = new Set();
+  let tried = false;
+  const errorsEl = {};
+  const controls = {};
+
+  const refresh = () => {
+    const errors = validate(kind, values, today());
+    for (const f of fieldsOf(kind)) {
+      const shown = (tried || touched.has(f.name)) && errors[f.name];
+      errorsEl[f.name].textContent = shown ? t(errors[f.name]) : '';
+      for (const c of controls[f.name]) c.setAttribute('aria-invalid', shown ? 'true' : 'false');
+    }
+    return errors;
+  };
+  const changed = (name) => {
+    touched.add(name);
+    refresh();
+    on.change(structuredClone(values));
+  };
+
+  const fields = fieldsOf(kind).map((f) => field(t, kind, f, values, data, changed, errorsEl, controls));
+  const submit = h('button', { type: 'submit', class: 'primary' }, t('form.save'));
+  const form = h('form', { class: 'stack record-form', novalidate: true, onsubmit: (e) => {
+    e.preventDefault();
+    tried = true;
+    const errors = refresh();
+    const first = fieldsOf(kind).find((f) => errors[f.name]);
+    if (first) {
+      controls[first.name][0].focus();
+      return;
+    }
+    on.submit(structuredClone(values));
+  } }, fields, h('div', { class: 'actions sticky' },
+    h('button', { type: 'button', class: 'secondary', onclick: () => on.cancel() }, t('form.cancel')), submit));
+
+  const el = h('section', { class: 'screen form-screen', 'aria-labelledby': 'form-title' },
+    h('h1', { id: 'form-title' }, t(`${kind}.${data.editing ? 'edit_title' : 'new_title'}`)),
+    data.restored ? h('p', { class: 'notice-inline', role: 'status' }, t('form.draft_restored')) : null,
+    h('p', { class: 'help' }, t('form.required_note')),
+    form);
+  refresh();
+  return { el, busy(on) { submit.disabled = on; } };
+}
+
+function optionLabel(t, options, value) {
+  return t(`opt.${options}.${value}`);
+}
+
+function field(t, kind, f, values, data, changed, errorsEl, controls) {
+  const id = uid(f.name);
+  const label = t(`${kind}.${f.name}`) + (f.required ? ' *' : '');
+  const error = h('p', { class: 'error', id: `${id}-error` });
+  errorsEl[f.name] = error;
+  const help = t(`${kind}.${f.name}_help`);
+  const helpEl = help !== `${kind}.${f.name}_help` ? h('p', { class: 'help', id: `${id}-help` }, help) : null;
+  const described = [helpEl ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(' ');
+  const common = { id, 'aria-describedby': described, 'aria-required': f.required ? 'true' : false };
+  const set = (v) => { values[f.name] = v; changed(f.name); };
+
+  if (f.type === 'radio' || f.type === 'checks') {
+    const multi = f.type === 'checks';
+    const inputs = OPTIONS[f.options].map((value) => {
+      const oid = uid(f.name);
+      const input = h('input', { type: multi ? 'checkbox' : 'radio', id: oid, name: id, value,
+        checked: multi ? values[f.name].includes(value) : values[f.name] === value,
+        onchange: () => set(multi ? inputs.filter((i) => i.checked).map((i) => i.value) : value) });
+      return input;
+    });
+    controls[f.name] = inputs;
+    return h('fieldset', { class: `field choices ${f.type}`, 'aria-describedby': described },
+      h('legend', {}, label), helpEl,
+      h('div', { class: 'options' }, inputs.map((input) => h('div', { class: 'option' }, input,
+        h('label', { for: input.id }, optionLabel(t, f.options, input.value))))), error);
+  }
+
+  let control;
+  if (f.type === 'select' || f.type === 'record') {
+    const options = f.type === 'record'
+      ? (data.incidents || []).map((r) => [r.id, r.label])
+      : OPTIONS[f.options].map((v) => [v, optionLabel(t, f.options, v)]);
+    control = h('select', { ...common, onchange: (e) => set(e.target.value) },
+      h('option', { value: '' }, t(f.type === 'record' ? 'form.no_link' : 'form.choose')),
+      options.map(([v, text]) => h('option', { value: v, selected: values[f.name] === v }, text)));
+  } else if (f.type === 'textarea' || f.type === 'links') {
+    const v = values[f.name];
+    const text = Array.isArray(v) ? v.join('\n') : v;
+    control = h('textarea', { ...common, rows: f.type === 'links' ? '2' : '4', value: text,
+      oninput: (e) => set(f.type === 'links' ? e.target.value.split(/\s+/).filter(Boolean) : e.target.value) });
+  } else if (f.type === 'when') {
+    const monthOnly = /^\d{4}-\d{2}$/.test(values.date);
+    control = h('input', { ...common, type: monthOnly ? 'month' : 'date', value: values.date, max: today(),
+      oninput: (e) => set(e.target.value) });
+    const cid = uid('month');
+    const toggle = h('input', { type: 'checkbox', id: cid, checked: monthOnly, onchange: (e) => {
+      control.type = e.target.checked ? 'month' : 'date';
+      control.max = e.target.checked ? today().slice(0, 7) : today();
+      const v = values.date;
+      set(e.target.checked ? (v || today()).slice(0, 7) : (v.length === 7 ? `${v}-01` : v));
+      control.value = values.date;
+    } });
+    controls[f.name] = [control];
+    return h('div', { class: 'field' }, h('label', { for: id }, label), control,
+      h('div', { class: 'check' }, toggle, h('label', { for: cid }, t('form.month_only'))), helpEl, error);
+  } else {
+    const type = f.type === 'date' ? 'date' : 'text';
+    const numeric = f.type === 'number';
+    const v = values[f.name];
+    const text = Array.isArray(v) ? v.join(', ') : v;
+    control = h('input', { ...common, type, value: text, inputmode: numeric ? 'numeric' : false,
+      autocomplete: 'off', maxlength: type === 'text' && !numeric ? '400' : false,
+      oninput: (e) => set(e.target.value) });
+  }
+  control.addEventListener('blur', () => changed(f.name));
+  controls[f.name] = [control];
+  return h('div', { class: 'field' }, h('label', { for: id }, label), helpEl, control, error);
+}

@@ -1,0 +1,107 @@
+/** Settings: language, theme, locking, panic, the duress passphrase, storage, install, this device. */
+
+import { acceptable } from '../strength.js';
+import { h, uid } from './dom.js';
+import { grouped } from './devices.js';
+import { languagePicker } from './language.js';
+import { travelSection } from './travel.js';
+
+const IDLE = [1, 2, 5, 10, 15, 30];
+const LIMITS = [0, 5, 10, 20];
+
+function choice(t, label, current, options, onchange) {
+  const id = uid('set');
+  return h('div', { class: 'field' }, h('label', { for: id }, label),
+    h('select', { id, onchange: (e) => onchange(e.target.value) },
+      options.map(([v, text]) => h('option', { value: String(v), selected: String(current) === String(v) }, text))));
+}
+
+/**
+ * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, keyFingerprint,
+ * away}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
+ * wipe(), lock(), go(view), travel() → Promise, back() → Promise}.
+ */
+export function settingsScreen(t, data, on) {
+  const { settings, device } = data;
+  const duressId = uid('duress');
+  const duressInput = h('input', { id: duressId, type: 'password', autocomplete: 'off' });
+  const duressStatus = h('p', { class: 'status', role: 'status' });
+  const duressForm = h('form', { class: 'stack', onsubmit: async (e) => {
+    e.preventDefault();
+    if (!acceptable(duressInput.value)) {
+      duressStatus.textContent = t('join.too_weak');
+      return;
+    }
+    duressStatus.textContent = t('lock.opening');
+    const ok = await on.duress(duressInput.value);
+    duressInput.value = '';
+    duressStatus.textContent = t(ok ? 'settings.duress_set' : 'settings.duress_same');
+  } }, h('div', { class: 'field' }, h('label', { for: duressId }, t('settings.duress_label')), duressInput),
+  h('p', { class: 'help' }, t('settings.duress_help')), duressStatus,
+  h('div', { class: 'actions' },
+    h('button', { type: 'submit', class: 'secondary' }, t('settings.duress_save')),
+    h('button', { type: 'button', class: 'secondary', onclick: async () => {
+      await on.clearDuress();
+      duressStatus.textContent = t('settings.duress_removed');
+    } }, t('settings.duress_remove'))));
+
+  const panicId = uid('panic');
+  const wipeRow = h('div', { class: 'actions', hidden: true },
+    h('p', {}, t('settings.wipe_confirm')),
+    h('button', { type: 'button', class: 'danger', onclick: () => on.wipe() }, t('settings.wipe_yes')));
+
+  const storage = data.storage;
+  const storageText = !storage.supported ? t('settings.storage_unknown')
+    : storage.persisted ? t('settings.storage_kept') : t('settings.storage_not_kept');
+
+  const coordinator = device.role === 'coordinator';
+  return h('section', { class: 'screen settings-screen', 'aria-labelledby': 'settings-title' },
+    h('h1', { id: 'settings-title' }, t('settings.title')),
+    h('h2', {}, t('settings.workspace')),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => on.go('sync') }, t('sync.title')),
+      coordinator ? h('button', { type: 'button', class: 'secondary', onclick: () => on.go('devices') }, t('devices.title')) : null,
+      coordinator ? h('button', { type: 'button', class: 'secondary', onclick: () => on.go('invites') }, t('invites.title')) : null),
+
+    h('h2', {}, t('travel.title')),
+    travelSection(t, { auto: settings.travelAuto, away: data.away },
+      { now: on.travel, back: on.back, auto: (v) => on.change({ travelAuto: v }) }),
+
+    h('h2', {}, t('settings.display')),
+    languagePicker(t, data.lang, (lang) => on.change({ lang })),
+    choice(t, t('settings.theme'), settings.theme, [['system', t('settings.theme_system')],
+      ['light', t('settings.theme_light')], ['dark', t('settings.theme_dark')]], (theme) => on.change({ theme })),
+
+    h('h2', {}, t('settings.security')),
+    choice(t, t('settings.idle'), settings.idleMinutes, IDLE.map((m) => [m, t('settings.minutes', { count: m })]),
+      (v) => on.change({ idleMinutes: Number(v) })),
+    choice(t, t('settings.wipe_after'), settings.wipeAfter, LIMITS.map((n) => [n,
+      n ? t('settings.attempts', { count: n }) : t('settings.never')]), (v) => on.change({ wipeAfter: Number(v) })),
+    h('div', { class: 'check' },
+      h('input', { type: 'checkbox', id: panicId, checked: settings.panicWipe,
+        onchange: (e) => on.change({ panicWipe: e.target.checked }) }),
+      h('label', { for: panicId }, t('settings.panic_wipe'))),
+    h('p', { class: 'help' }, t('settings.panic_help')),
+    duressForm,
+
+    h('h2', {}, t('settings.storage')),
+    h('p', { class: storage.persisted ? 'ok' : 'warning', role: 'status' }, storageText),
+    storage.supported && !storage.persisted
+      ? h('button', { type: 'button', class: 'secondary', onclick: () => on.persist() }, t('settings.storage_ask')) : null,
+    data.canInstall ? h('button', { type: 'button', class: 'secondary', onclick: () => on.install() }, t('install.button')) : null,
+
+    h('h2', {}, t('settings.device')),
+    h('dl', { class: 'fields' },
+      h('div', { class: 'row' }, h('dt', {}, t('settings.role')), h('dd', {}, t(`role.${device.role}`))),
+      h('div', { class: 'row' }, h('dt', {}, t('settings.device_id')), h('dd', {}, h('code', {}, device.device))),
+      h('div', { class: 'row' }, h('dt', {}, t('settings.device_key')),
+        h('dd', {}, h('code', { class: 'fp' }, grouped(data.keyFingerprint ?? '')))),
+      h('div', { class: 'row' }, h('dt', {}, t('settings.fingerprint')), h('dd', {}, h('code', {}, device.fingerprint))),
+      h('div', { class: 'row' }, h('dt', {}, t('settings.readers')),
+        h('dd', {}, data.coordinators
+          ? t('settings.readers_count', { count: data.coordinators }) : t('settings.readers_none')))),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => on.lock() }, t('lock.button')),
+      h('button', { type: 'button', class: 'danger', onclick: () => { wipeRow.hidden = false; } }, t('settings.wipe'))),
+    wipeRow);
+}

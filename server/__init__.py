@@ -1,0 +1,58 @@
+"""The Zapis sync server: a Flask app that stores and merges ciphertext it cannot read."""
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+
+from . import api, cli, errors, security, web
+from .config import from_env
+from .extensions import compress, db, limiter, migrate
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # WAL lets pulls read while a push writes; NORMAL sync is durable against process crashes
+    # (a power cut may lose the last commits, which the devices still hold in their outboxes).
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        cursor.execute("PRAGMA " + pragma)
+    cursor.close()
+
+
+def create_app(config=None):
+    """Build the app: configuration from the environment, then `config` (a mapping) on top."""
+    app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"),
+                template_folder=os.path.join(ROOT, "pwa", "templates"),
+                static_folder=os.path.join(ROOT, "pwa", "static"), static_url_path="/static")
+    app.config.update(from_env(os.environ, app.instance_path))
+    if config:
+        app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    app.json.sort_keys = False
+    app.json.compact = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(HERE, "migrations"))
+    limiter.init_app(app)
+    compress.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    errors.register(app)
+    security.register(app)
+    api.register(app)
+    web.register(app)
+    cli.register(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness: the app answers and its database is reachable."""
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

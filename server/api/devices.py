@@ -1,0 +1,111 @@
+"""The device directory: public keys, roles, certificates; certification and revocation."""
+
+from flask import Blueprint, g
+from sqlalchemy import select
+
+from sync.canonical import canonical_json
+from sync.envelopes import verify_object
+
+from .. import bodies
+from ..auth import authenticated
+from ..errors import APIError
+from ..extensions import db
+from ..models import Device
+from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema
+from ..store import Sequencer, device_entry
+
+bp = Blueprint("devices", __name__, url_prefix="/api/devices")
+
+
+def get_device(device_id):
+    """A device of the caller's workspace, or a 404."""
+    device = db.session.get(Device, device_id)
+    if device is None or device.workspace_id != g.device.workspace_id:
+        raise APIError(404, "device_unknown", "There is no such device in this workspace.")
+    return device
+
+
+@bp.get("")
+@authenticated()
+def index():
+    """Every device of the workspace with its public keys, role, certificate and status.
+    ---
+    get:
+      tags: [devices]
+      summary: The device directory
+      security: [{bearer: []}]
+      responses:
+        200: {content: {application/json: {schema: DeviceListSchema}}}
+    """
+    devices = db.session.execute(select(Device).where(Device.workspace_id == g.device.workspace_id)
+                                 .order_by(Device.seq)).scalars()
+    return DeviceListSchema().dump({"devices": [device_entry(d) for d in devices]})
+
+
+@bp.put("/<device_id>/certificate")
+@authenticated("coordinator")
+def certify(device_id):
+    """Store a coordinator's certificate for a device, after checking its signature.
+    ---
+    put:
+      tags: [devices]
+      summary: Certify a device
+      security: [{bearer: []}]
+      parameters:
+      - {name: device_id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: CertifySchema
+      responses:
+        200: {content: {application/json: {schema: DeviceSchema}}}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+    """
+    cert = bodies.load(CertifySchema())["cert"]
+    device = get_device(device_id)
+    if device.revoked:
+        raise APIError(409, "device_revoked", "This device was removed; it cannot be certified.")
+    if not (cert["workspace"] == device.workspace_id and cert["device"] == device.id
+            and cert["role"] == device.role and cert["sign_key"] == device.sign_key
+            and cert["ecdh_key"] == device.ecdh_key and cert["issuer"] == g.device.id
+            and cert["issuer"] != device.id):
+        raise APIError(400, "bad_certificate", "The certificate must name this device's keys and "
+                       "role, and be issued by your device.")
+    if not verify_object(g.device.sign_key, cert):
+        raise APIError(400, "bad_signature", "The certificate's signature does not verify.")
+    seq = Sequencer(device.workspace_id)
+    device.cert = canonical_json(cert)
+    device.seq = seq.next()
+    seq.finish()
+    db.session.commit()
+    return DeviceSchema().dump(device_entry(device))
+
+
+@bp.post("/<device_id>/revoke")
+@authenticated("coordinator")
+def revoke(device_id):
+    """Remove a device: its token stops at once and its later writes are refused.
+    ---
+    post:
+      tags: [devices]
+      summary: Revoke a device
+      security: [{bearer: []}]
+      parameters:
+      - {name: device_id, in: path, required: true, schema: {type: string}}
+      responses:
+        200: {content: {application/json: {schema: DeviceSchema}}}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+    """
+    device = get_device(device_id)
+    if device.id == g.device.id:
+        raise APIError(409, "cannot_revoke_self", "A device cannot remove itself. Ask another "
+                       "coordinator, or wipe this device instead.")
+    if not device.revoked:
+        seq = Sequencer(device.workspace_id)
+        device.revoked = True
+        device.seq = seq.next()
+        seq.finish()
+        db.session.commit()
+    return DeviceSchema().dump(device_entry(device))

@@ -1,0 +1,154 @@
+"""Joining a workspace: the root device with the setup token, others with an invite code."""
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, g
+from sqlalchemy import select
+
+from sync import keys
+from sync.canonical import canonical_json
+from sync.envelopes import verify_object
+
+from .. import bodies
+from ..auth import authenticated, new_secret, secret_hash
+from ..errors import APIError
+from ..extensions import db, limiter
+from ..models import Device, Invite, Workspace
+from ..schemas import BootstrapSchema, EnrollSchema, MeSchema, SessionSchema
+from ..store import Sequencer, device_entry
+
+bp = Blueprint("enrollment", __name__, url_prefix="/api")
+
+
+def _enroll_limit():
+    return current_app.config["ZAPIS_ENROLL_LIMIT"]
+
+
+def _check_keys(device):
+    for name in ("sign_key", "ecdh_key"):
+        try:
+            keys.load_public(device[name])
+        except ValueError:
+            raise APIError(400, "invalid_key", "The device's %s is not a P-256 public key." % name) from None
+
+
+def _check_new(device):
+    # Under the workspace lock: two enrollments racing with one id must not both pass.
+    if db.session.get(Device, device["id"]) is not None:
+        raise APIError(409, "device_exists", "A device with this id is already enrolled. The app "
+                       "makes a new id for each new device: reinstall and join again.")
+
+
+def _new_device(workspace_id, keys_, role, seq, cert=None, invite_id=None):
+    tokens = {"token": new_secret(), "push_token": new_secret()}
+    device = Device(id=keys_["id"], workspace_id=workspace_id, role=role, sign_key=keys_["sign_key"],
+                    ecdh_key=keys_["ecdh_key"], cert=cert, token_hash=secret_hash(tokens["token"]),
+                    push_token_hash=secret_hash(tokens["push_token"]), revoked=False, invite_id=invite_id,
+                    seq=seq.next())
+    db.session.add(device)
+    return device, tokens
+
+
+@bp.post("/bootstrap")
+@limiter.limit(_enroll_limit)
+def bootstrap():
+    """Create the workspace's first coordinator device, whose signing key becomes the root.
+    ---
+    post:
+      tags: [enrollment]
+      summary: Bootstrap a workspace with its one-time setup token
+      requestBody:
+        content:
+          application/json:
+            schema: BootstrapSchema
+      responses:
+        201: {content: {application/json: {schema: SessionSchema}}}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+    """
+    data = bodies.load(BootstrapSchema())
+    ws = db.session.execute(select(Workspace).where(
+        Workspace.setup_token_hash == secret_hash(data["setup_token"]))).scalar_one_or_none()
+    if ws is None:
+        raise APIError(404, "setup_token_unknown", "This setup token is not valid or was already "
+                       "used. Run `flask create-workspace` on the server for a new one.")
+    keys_, cert = data["device"], data["cert"]
+    _check_keys(keys_)
+    if not (cert["workspace"] == ws.id and cert["device"] == keys_["id"] == cert["issuer"]
+            and cert["role"] == "coordinator" and cert["sign_key"] == keys_["sign_key"]
+            and cert["ecdh_key"] == keys_["ecdh_key"] and verify_object(keys_["sign_key"], cert)):
+        raise APIError(400, "bad_certificate", "The root certificate must be a coordinator "
+                       "certificate for this device, signed by its own key.")
+    seq = Sequencer(ws.id)
+    _check_new(keys_)
+    device, tokens = _new_device(ws.id, keys_, "coordinator", seq, cert=canonical_json(cert))
+    ws.fingerprint = keys.fingerprint(keys_["sign_key"])
+    ws.setup_token_hash = None
+    seq.finish()
+    db.session.commit()
+    return SessionSchema().dump({"workspace": ws.id, "device": device.id, "role": device.role,
+                                 **tokens}), 201
+
+
+@bp.post("/enroll")
+@limiter.limit(_enroll_limit)
+def enroll():
+    """Enroll a device with an invite code: public keys in, a bearer token out.
+    ---
+    post:
+      tags: [enrollment]
+      summary: Enroll a device with an invite code
+      requestBody:
+        content:
+          application/json:
+            schema: EnrollSchema
+      responses:
+        201: {content: {application/json: {schema: SessionSchema}}}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+        410: {$ref: '#/components/responses/Error'}
+    """
+    data = bodies.load(EnrollSchema())
+    code_hash = secret_hash(data["invite"])
+    invite = db.session.execute(select(Invite).where(Invite.code_hash == code_hash)).scalar_one_or_none()
+    if invite is None:
+        raise APIError(404, "invite_unknown", "This invite link is not valid. Check that the whole "
+                       "link was copied, or ask your coordinator for a new one.")
+    _check_keys(data["device"])
+    seq = Sequencer(invite.workspace_id)
+    _check_new(data["device"])
+    db.session.refresh(invite)  # read again under the workspace lock: uses may have changed
+    if invite.revoked:
+        raise APIError(410, "invite_revoked", "This invite was withdrawn. Ask your coordinator "
+                       "for a new link.")
+    if invite.expires_at <= datetime.now(timezone.utc).replace(tzinfo=None):
+        raise APIError(410, "invite_expired", "This invite has expired. Ask your coordinator for "
+                       "a new link.")
+    if invite.uses >= invite.max_uses:
+        raise APIError(410, "invite_used_up", "This invite has already been used. Ask your "
+                       "coordinator for a new link.")
+    invite.uses += 1
+    device, tokens = _new_device(invite.workspace_id, data["device"], invite.role, seq,
+                                invite_id=invite.id)
+    seq.finish()
+    db.session.commit()
+    return SessionSchema().dump({"workspace": device.workspace_id, "device": device.id,
+                                 "role": device.role, **tokens}), 201
+
+
+@bp.get("/me")
+@authenticated()
+def me():
+    """This device as the directory shows it, with its workspace's fingerprint.
+    ---
+    get:
+      tags: [enrollment]
+      summary: The authenticated device
+      security: [{bearer: []}]
+      responses:
+        200: {content: {application/json: {schema: MeSchema}}}
+    """
+    ws = db.session.get(Workspace, g.device.workspace_id)
+    return MeSchema().dump({"workspace": ws.id, "fingerprint": ws.fingerprint,
+                            "device": device_entry(g.device)})
+

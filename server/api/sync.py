@@ -1,0 +1,166 @@
+"""Push and pull: the sync protocol of DESIGN section 4."""
+
+from flask import Blueprint, Response, current_app, g, request
+from marshmallow import ValidationError
+
+from sync.envelopes import ProtocolError, change_header, check_change, verify_header, verify_object
+
+from .. import bodies
+from ..auth import authenticated
+from ..errors import APIError
+from ..extensions import db
+from ..schemas import PullQuerySchema, PushSchema, load_change, load_wrap
+from ..store import PushBatch, active_devices, page_json, pull as pull_page
+
+bp = Blueprint("sync", __name__, url_prefix="/api/sync")
+
+# Reasons a pushed item is refused, in words a person can act on.
+REFUSALS = {
+    "invalid_item": "This item is malformed. Update the app; the item stays on this device.",
+    "wrong_workspace": "This item belongs to another workspace.",
+    "foreign_device": "A device can only send what it signed itself.",
+    "bad_signature": "The signature does not match. The item may have been altered on the way.",
+    "foreign_dot": "A write must carry its own device's dot.",
+    "bad_context": "A write's version context is inconsistent.",
+    "repeated_field": "A save may write each field once.",
+    "no_access": "This device has no access to this record. Ask a coordinator to share it.",
+    "record_purged": "A coordinator erased this record; changes to it are no longer accepted.",
+    "unknown_recipient": "The device to share with is not an active device of this workspace.",
+    "equivocation": "This version number was already used for a different value. Reinstall the "
+                    "app and join again; this device's store was copied or reset.",
+}
+
+
+def _refused(code, details=None):
+    out = {"status": "refused", "code": code, "message": REFUSALS[code]}
+    if details is not None:
+        out["details"] = details
+    return out
+
+
+# Schemas are stateless once built; building one per request costs more than loading with it.
+PULL_QUERY = PullQuerySchema()
+
+
+def _verified_wraps(raw_wraps, device, results):
+    good = []
+    for i, raw in enumerate(raw_wraps):
+        try:
+            wrap = load_wrap(raw)
+        except ValidationError as exc:
+            results[i] = _refused("invalid_item", exc.messages)
+            continue
+        if wrap["workspace"] != device.workspace_id:
+            results[i] = _refused("wrong_workspace")
+        elif wrap["sender"] != device.id:
+            results[i] = _refused("foreign_device")
+        elif device.push_only and not verify_object(device.sign_key, wrap):
+            # A push-only token may sit on a locked phone: what it sends must carry the device
+            # key's signature, or a thief holding it could share records with other devices.
+            results[i] = _refused("bad_signature")
+        else:
+            # The full token proves the sender; the recipient verifies the signature, which the
+            # server could not use for anything else (it cannot open the wrap).
+            good.append((i, wrap))
+    return good
+
+
+def _verified_changes(raw_changes, device, results):
+    good = []
+    for i, raw in enumerate(raw_changes):
+        try:
+            change = load_change(raw)
+            if change["workspace"] != device.workspace_id:
+                raise ProtocolError("wrong_workspace", "")
+            if change["device"] != device.id:
+                raise ProtocolError("foreign_device", "")
+            check_change(change)
+            header = change_header(change)
+            if not verify_header(device.sign_key, header, change["sig"]):
+                raise ProtocolError("bad_signature", "")
+        except ValidationError as exc:
+            results[i] = _refused("invalid_item", exc.messages)
+            continue
+        except ProtocolError as exc:
+            results[i] = _refused(exc.code)
+            continue
+        good.append((i, change, header["writes"]))
+    return good
+
+
+@bp.post("/push")
+@authenticated(push_only_ok=True)
+def push():
+    """Send changes and key wraps; get one result per write and per wrap, in request order.
+    ---
+    post:
+      tags: [sync]
+      summary: Push changes and key wraps
+      description: >
+        Wraps are applied before changes. A refused item never costs its neighbours. An item may
+        leave the device's outbox when its result is accepted, duplicate or stale.
+      security: [{bearer: []}]
+      requestBody:
+        content:
+          application/json:
+            schema: PushDocSchema
+      responses:
+        200: {content: {application/json: {schema: PushResultSchema}}}
+    """
+    data = bodies.load(PushSchema())
+    device = g.device
+    wrap_results = [None] * len(data["wraps"])
+    change_results = [None] * len(data["changes"])
+    wraps = _verified_wraps(data["wraps"], device, wrap_results)
+    changes = _verified_changes(data["changes"], device, change_results)
+    if wraps or changes:
+        recipients = active_devices(device.workspace_id, {w["recipient"] for _, w in wraps})
+        batch = PushBatch(device)
+        batch.load({w["record"] for _, w in wraps} | {c["record"] for _, c, _ in changes})
+        for (i, _), (status, code) in zip(wraps, batch.wraps([w for _, w in wraps], recipients)):
+            wrap_results[i] = {"status": status} if code is None else _refused(code)
+        outcomes = batch.changes([c for _, c, _ in changes], [h for _, _, h in changes])
+        for (i, _, _), outcome in zip(changes, outcomes):
+            if isinstance(outcome, tuple):
+                change_results[i] = _refused(outcome[1])
+            else:
+                change_results[i] = {"status": "ok", "writes": [
+                    {"status": s} if c is None else _refused(c) for s, c in outcome]}
+        batch.finish()
+        db.session.commit()
+    # Built by the code above, so serialised as it is; PushResultSchema documents it and the
+    # tests load real results through it.
+    return {"changes": change_results, "wraps": wrap_results}
+
+
+@bp.get("/pull")
+@authenticated()
+def pull():
+    """Everything after the cursor this device may see, one page at a time.
+    ---
+    get:
+      tags: [sync]
+      summary: Pull from a cursor
+      description: >
+        Repeat with the returned cursor while `more` is true. A 410 means the cursor is older than
+        the tombstone horizon, or unknown to this server: pull again from 0, keeping the outbox.
+      security: [{bearer: []}]
+      parameters:
+      - {name: cursor, in: query, schema: {type: integer, minimum: 0}}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
+      responses:
+        200: {content: {application/json: {schema: PullSchema}}}
+        410: {$ref: '#/components/responses/Error'}
+    """
+    args = PULL_QUERY.load(request.args)
+    cursor = args["cursor"]
+    limit = min(args["limit"] or current_app.config["ZAPIS_PULL_LIMIT"], 10_000)
+    device = g.device
+    if cursor > device.workspace_seq or 0 < cursor < device.workspace_horizon:
+        raise APIError(410, "cursor_expired", "This device has been away longer than the server "
+                       "keeps deletions, or the server was restored. It will download everything "
+                       "again; nothing waiting to be sent is lost.")
+    # The page is built from stored, validated rows and serialised directly: dumping thousands
+    # of nested items through marshmallow cost more than the rest of the pull. PullSchema is
+    # its contract, documented in OpenAPI and checked against real pages by the tests.
+    return Response(page_json(pull_page(device, cursor, limit, device.workspace_seq)), mimetype="application/json")

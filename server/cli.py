@@ -1,0 +1,56 @@
+"""Server commands: `flask create-workspace`, `flask prune-tombstones`."""
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import click
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from .auth import new_secret, secret_hash
+from .extensions import db
+from .models import Record, Workspace
+
+
+def new_workspace():
+    """Create a workspace; return it and its one-time setup token (stored only as a hash)."""
+    token = new_secret()
+    ws = Workspace(id=str(uuid.uuid4()), setup_token_hash=secret_hash(token), seq=0, horizon=0)
+    db.session.add(ws)
+    db.session.commit()
+    return ws, token
+
+
+def register(app):
+    """Add the commands to the app's CLI."""
+
+    @app.cli.command("create-workspace")
+    @click.option("--url", default="http://127.0.0.1:8000", show_default=True,
+                  help="Where the app is served, for the setup link.")
+    def create_workspace(url):
+        """Create a workspace and print its one-time setup link for the first coordinator."""
+        ws, token = new_workspace()
+        click.echo("Workspace %s created." % ws.id)
+        click.echo("Setup token (shown once): %s" % token)
+        # The token travels in the fragment, which browsers never send to the server.
+        click.echo("Open on the first coordinator's device: %s/setup#t=%s&w=%s" % (url.rstrip("/"), token, ws.id))
+
+    @app.cli.command("workspace-count")
+    def workspace_count():
+        """Print how many workspaces exist (the run script makes one on first start)."""
+        click.echo(db.session.execute(select(func.count()).select_from(Workspace)).scalar_one())
+
+    @app.cli.command("prune-tombstones")
+    @click.option("--days", type=int, default=None, help="Keep tombstones younger than this.")
+    def prune_tombstones(days):
+        """Drop tombstones older than the horizon; devices behind it will pull afresh."""
+        days = current_app.config["ZAPIS_TOMBSTONE_DAYS"] if days is None else days
+        cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=days)
+        rows = db.session.execute(select(Record.workspace_id, func.max(Record.purged_seq))
+                                  .where(Record.purged_at < cutoff).group_by(Record.workspace_id)).all()
+        for workspace_id, horizon in rows:
+            ws = db.session.get(Workspace, workspace_id)
+            ws.horizon = max(ws.horizon, horizon)
+        result = db.session.execute(delete(Record).where(Record.purged_at < cutoff))
+        db.session.commit()
+        click.echo("Dropped %d tombstones." % result.rowcount)

@@ -1,0 +1,82 @@
+"""The one error envelope: {"error": {"code", "message", "details"?}} with a stable code.
+
+Codes are for programs to switch on; messages are for people and say what to do next.
+"""
+
+from flask import current_app, jsonify
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+class APIError(Exception):
+    """An error a client can show: HTTP status, stable code, readable message."""
+
+    def __init__(self, status, code, message, details=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+# Messages for HTTP errors raised by Flask or Werkzeug themselves.
+_HTTP = {
+    400: ("bad_request", "The request could not be understood. Update the app and try again."),
+    401: ("unauthenticated", "This device is not signed in. Join the workspace again with an invite link."),
+    403: ("forbidden", "This device may not do that."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    413: ("body_too_large", "The request is too large. Send fewer items at once."),
+    415: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
+    429: ("rate_limited", "Too many attempts. Wait a minute and try again."),
+}
+
+
+def envelope(status, code, message, details=None):
+    """A JSON error response."""
+    body = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    response = jsonify(error=body)
+    response.status_code = status
+    return response
+
+
+def register(app):
+    """Install the handlers that turn every failure into the one envelope."""
+
+    @app.errorhandler(APIError)
+    def api_error(exc):
+        return envelope(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc):
+        return envelope(400, "invalid_request", "Some fields are missing or wrong.", exc.messages)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc):
+        # Only a race between two requests creating the same thing gets here.
+        db.session.rollback()
+        return envelope(409, "conflict", "Something with the same identity was created at the same "
+                        "time. Try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        code, message = _HTTP.get(exc.code, ("http_%d" % exc.code, exc.description or exc.name))
+        response = envelope(exc.code, code, message)
+        for header in ("Retry-After", "Allow"):
+            value = exc.get_response().headers.get(header)
+            if value:
+                response.headers[header] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def internal_error(exc):
+        db.session.rollback()
+        # The traceback names code lines only; request bodies (ciphertext) are never logged.
+        current_app.logger.exception("unhandled %s", type(exc).__name__)
+        return envelope(500, "internal_error", "Something went wrong on the server. Your data is "
+                        "kept on your device; try again later.")

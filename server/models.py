@@ -1,0 +1,120 @@
+"""Tables. The server holds public keys, opaque ciphertext and the least sync metadata it needs.
+
+No table has a column for a name, a contact, an address or any record content: the record
+payloads are AES-GCM ciphertext made on the devices. Timestamps exist only where an expiry needs
+them (invites, tombstones).
+"""
+
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
+
+from .extensions import db
+
+ID = String(36)
+DEVICE = String(22)
+
+
+class Workspace(db.Model):
+    """One organisation's space. `seq` is the counter that orders everything a pull returns."""
+
+    __tablename__ = "workspaces"
+    id = Column(ID, primary_key=True)
+    fingerprint = Column(String(43))                     # SHA-256 of the root signing key
+    setup_token_hash = Column(String(64), unique=True)   # cleared once the root device exists
+    seq = Column(BigInteger, nullable=False, default=0)
+    horizon = Column(BigInteger, nullable=False, default=0)  # cursors below it must start over
+
+
+class Device(db.Model):
+    """An enrolled device: its public keys, role, certificate and the hash of its bearer token."""
+
+    __tablename__ = "devices"
+    id = Column(DEVICE, primary_key=True)
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), nullable=False)
+    role = Column(String(16), nullable=False)
+    sign_key = Column(String(87), nullable=False)
+    ecdh_key = Column(String(87), nullable=False)
+    cert = Column(Text)                                   # canonical JSON of the signed certificate
+    token_hash = Column(String(64), nullable=False, unique=True)
+    # A second token that can only push: the service worker keeps it to send signed changes
+    # while the app is locked. It is worthless to a thief (every change must be signed by the
+    # device key, which only the passphrase opens) and reads nothing.
+    push_token_hash = Column(String(64), unique=True)
+    revoked = Column(Boolean, nullable=False, default=False)
+    invite_id = Column(DEVICE, ForeignKey("invites.id"))
+    seq = Column(BigInteger, nullable=False)
+    __table_args__ = (Index("ix_devices_workspace_seq", "workspace_id", "seq"),)
+
+
+class Invite(db.Model):
+    """An invite code (stored as a hash) that lets devices enroll in a role."""
+
+    __tablename__ = "invites"
+    id = Column(DEVICE, primary_key=True)
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), nullable=False, index=True)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    max_uses = Column(Integer, nullable=False)
+    uses = Column(Integer, nullable=False, default=0)
+    expires_at = Column(DateTime, nullable=False)
+    revoked = Column(Boolean, nullable=False, default=False)
+    created_by = Column(DEVICE, nullable=False)
+
+
+class Record(db.Model):
+    """A record id, the device that created it, and its tombstone once purged."""
+
+    __tablename__ = "records"
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
+    id = Column(ID, primary_key=True)
+    creator = Column(DEVICE, nullable=False)
+    purge = Column(Text)                                  # the coordinator's signed purge order
+    purged_seq = Column(BigInteger)
+    purged_at = Column(DateTime)
+    __table_args__ = (Index("ix_records_workspace_purged_seq", "workspace_id", "purged_seq"),)
+
+
+class Change(db.Model):
+    """The signed header of a save, kept while any of its writes is live."""
+
+    __tablename__ = "changes"
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
+    id = Column(BigInteger, primary_key=True, autoincrement=False)   # a seq of the workspace
+    record_id = Column(ID, nullable=False)
+    device_id = Column(DEVICE, nullable=False)
+    sig = Column(String(86), nullable=False)
+    writes = Column(Text, nullable=False)                 # JSON: [{field, dot, ctx, h}, ...]
+
+
+class Value(db.Model):
+    """A live write: one value of one field, as ciphertext, with its dot and context."""
+
+    __tablename__ = "field_values"
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
+    record_id = Column(ID, primary_key=True)
+    field = Column(String(40), primary_key=True)
+    device = Column(DEVICE, primary_key=True)
+    n = Column(BigInteger, primary_key=True, autoincrement=False)
+    ctx = Column(Text, nullable=False)                    # JSON {device: n}
+    nonce = Column(String(16), nullable=False)
+    ct = Column(Text, nullable=False)
+    change_id = Column(BigInteger, nullable=False)
+    idx = Column(Integer, nullable=False)                 # position of the write in its change
+    seq = Column(BigInteger, nullable=False)
+    __table_args__ = (Index("ix_field_values_workspace_seq", "workspace_id", "seq"),
+                      Index("ix_field_values_change", "workspace_id", "change_id"))
+
+
+class Wrap(db.Model):
+    """A record key wrapped for one device: what gives that device access to the record."""
+
+    __tablename__ = "wraps"
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
+    record_id = Column(ID, primary_key=True)
+    recipient = Column(DEVICE, primary_key=True)
+    sender = Column(DEVICE, nullable=False)
+    epk = Column(String(87), nullable=False)
+    nonce = Column(String(16), nullable=False)
+    ct = Column(String(64), nullable=False)
+    sig = Column(String(86), nullable=False)
+    seq = Column(BigInteger, nullable=False)
+    __table_args__ = (Index("ix_wraps_recipient_seq", "workspace_id", "recipient", "seq"),)

@@ -1,0 +1,429 @@
+"""marshmallow schemas: every request body is loaded through one, every response dumped by one.
+
+They check shape, types and sizes. Signatures and the rules of the sync model are checked after
+loading, by `sync.envelopes`, the same code the clients run.
+"""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+import re
+from datetime import timezone
+
+from sync.b64 import decoded_length
+from sync.canonical import MAX_SAFE_INTEGER
+from sync.envelopes import CERT, PURGE, ROLES, WRAP
+
+UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+DEVICE_RE = r"^[A-Za-z0-9_-]{22}$"
+FIELD_RE = r"^[a-z_][a-z0-9_]{0,39}$"
+MAX_CT_CHARS = 120_000          # a 64 KiB value padded to its bucket, with the tag, in base64url
+MAX_WRITES = 64
+MAX_CTX = 256
+_DEVICE = re.compile(DEVICE_RE[1:-1])
+
+
+class B64(fields.String):
+    """base64url text without padding, optionally of an exact decoded length."""
+
+    def __init__(self, nbytes=None, max_chars=None, **kwargs):
+        doc = {"pattern": "^[A-Za-z0-9_-]*$"}
+        if nbytes is not None:
+            doc["minLength"] = doc["maxLength"] = -(-nbytes * 4 // 3)
+        elif max_chars is not None:
+            doc["maxLength"] = max_chars
+        kwargs["metadata"] = {**doc, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+        self.nbytes = nbytes
+        self.max_chars = max_chars
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self.max_chars is not None and len(text) > self.max_chars:
+            raise ValidationError("Too long: at most %d characters." % self.max_chars)
+        length = decoded_length(text)
+        if length is None:
+            raise ValidationError("Not canonical base64url without padding.")
+        if self.nbytes is not None and length != self.nbytes:
+            raise ValidationError("Expected %d bytes, got %d." % (self.nbytes, length))
+        return text
+
+
+class Dot(fields.Field):
+    """[device id, counter]: a write's name (a hand-written field: marshmallow's Tuple was the
+    slowest part of loading a push)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValidationError("A dot is [device id, counter].")
+        device, n = value
+        if not isinstance(device, str) or not _DEVICE.fullmatch(device):
+            raise ValidationError("Not a device id.")
+        if type(n) is not int or not 1 <= n <= MAX_SAFE_INTEGER:
+            raise ValidationError("The counter must be a whole number from 1.")
+        return [device, n]
+
+
+class Context(fields.Field):
+    """{device id: counter}: what a writer had seen of a field."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("A context is an object of device ids to counters.")
+        if len(value) > MAX_CTX:
+            raise ValidationError("At most %d entries." % MAX_CTX)
+        for device, n in value.items():
+            if not _DEVICE.fullmatch(device) or type(n) is not int or not 1 <= n <= MAX_SAFE_INTEGER:
+                raise ValidationError("Each entry maps a device id to a whole number from 1.")
+        return value
+
+
+def Count(**kwargs):
+    """A strict non-negative integer that JavaScript can hold exactly."""
+    return fields.Integer(strict=True, validate=validate.Range(0, MAX_SAFE_INTEGER), **kwargs)
+
+
+def RecordId(**kwargs):
+    return fields.String(validate=validate.Regexp(UUID_RE, error="Not a lowercase UUIDv4."), **kwargs)
+
+
+def DeviceId(**kwargs):
+    return fields.String(validate=validate.Regexp(DEVICE_RE, error="Not a device id."), **kwargs)
+
+
+def WorkspaceId(**kwargs):
+    return RecordId(**kwargs)
+
+
+def PublicKey(**kwargs):
+    return B64(nbytes=65, **kwargs)
+
+
+def Sig(**kwargs):
+    return B64(nbytes=64, **kwargs)
+
+
+def Type(name):
+    return fields.String(required=True, validate=validate.Equal(name))
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable, for programs."})
+    message = fields.String(required=True, metadata={"description": "Readable, for people."})
+    details = fields.Raw(metadata={"description": "Per-field problems, when there are any."})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+# -- devices, certificates, enrollment --------------------------------------------------------------
+
+class DeviceKeysSchema(Schema):
+    id = DeviceId(required=True)
+    sign_key = PublicKey(required=True)
+    ecdh_key = PublicKey(required=True)
+
+
+class CertSchema(Schema):
+    type = Type(CERT)
+    workspace = WorkspaceId(required=True)
+    device = DeviceId(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    sign_key = PublicKey(required=True)
+    ecdh_key = PublicKey(required=True)
+    issuer = DeviceId(required=True)
+    sig = Sig(required=True)
+
+
+class BootstrapSchema(Schema):
+    setup_token = fields.String(required=True, validate=validate.Length(1, 100))
+    device = fields.Nested(DeviceKeysSchema, required=True)
+    cert = fields.Nested(CertSchema, required=True)
+
+
+class EnrollSchema(Schema):
+    invite = fields.String(required=True, validate=validate.Length(1, 100))
+    device = fields.Nested(DeviceKeysSchema, required=True)
+
+
+class SessionSchema(Schema):
+    workspace = fields.String(required=True)
+    device = fields.String(required=True)
+    role = fields.String(required=True)
+    token = fields.String(required=True, metadata={"description": "Bearer token; shown once."})
+    push_token = fields.String(required=True, metadata={
+        "description": "A bearer token that can only push signed changes (for a service worker "
+                       "while the app is locked); shown once."})
+
+
+class DeviceSchema(Schema):
+    id = fields.String(required=True)
+    role = fields.String(required=True)
+    sign_key = fields.String(required=True)
+    ecdh_key = fields.String(required=True)
+    cert = fields.Dict(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "revoked"]))
+    invite = fields.String(required=True, allow_none=True)
+
+
+class DeviceListSchema(Schema):
+    devices = fields.List(fields.Nested(DeviceSchema), required=True)
+
+
+class CertifySchema(Schema):
+    cert = fields.Nested(CertSchema, required=True)
+
+
+class MeSchema(Schema):
+    workspace = fields.String(required=True)
+    fingerprint = fields.String(required=True, allow_none=True)
+    device = fields.Nested(DeviceSchema, required=True)
+
+
+# -- invites ----------------------------------------------------------------------------------------
+
+class InviteCreateSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    max_uses = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 10_000))
+    expires_in_hours = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                      validate=validate.Range(1, 24 * 365))
+
+    @validates_schema
+    def single_use_for_staff(self, data, **kwargs):
+        if data["role"] != "reporter" and data.get("max_uses", 1) != 1:
+            raise ValidationError("Invites for volunteers and coordinators are single-use.",
+                                  "max_uses")
+
+
+class UTCDateTime(fields.DateTime):
+    """Times are stored naive in UTC; on the wire they carry their offset (RFC 3339)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class InviteSchema(Schema):
+    id = fields.String(required=True)
+    role = fields.String(required=True)
+    max_uses = fields.Integer(required=True)
+    uses = fields.Integer(required=True)
+    expires_at = UTCDateTime(required=True)
+    revoked = fields.Boolean(required=True)
+    created_by = fields.String(required=True)
+    code = fields.String(metadata={"description": "The secret code; returned only on creation."})
+
+
+class InviteListSchema(Schema):
+    invites = fields.List(fields.Nested(InviteSchema), required=True)
+
+
+# -- sync -------------------------------------------------------------------------------------------
+
+DOT_DOC = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+           "description": "[device id, counter]"}
+
+
+CTX_DOC = {"type": "object", "maxProperties": MAX_CTX,
+           "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}}
+
+
+class WriteSchema(Schema):
+    field = fields.String(required=True, validate=validate.Regexp(FIELD_RE, error="Not a field name."))
+    dot = Dot(required=True, metadata=DOT_DOC)
+    ctx = Context(required=True, metadata=CTX_DOC)
+    nonce = B64(nbytes=12, required=True)
+    ct = B64(max_chars=MAX_CT_CHARS, required=True, validate=validate.Length(min=22))
+
+
+_FIELD = re.compile(FIELD_RE[1:-1])
+_WRITE_KEYS = frozenset(("field", "dot", "ctx", "nonce", "ct"))
+
+
+class Writes(fields.Field):
+    """A change's writes, each as WriteSchema describes it.
+
+    Pushes carry thousands of writes; loading each through nested schemas was most of a push's
+    cost. Well-formed lists are checked here in one pass; anything else goes through
+    WriteSchema, whose messages say exactly what is wrong (and a test holds the two to the same
+    verdicts).
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and 1 <= len(value) <= MAX_WRITES and all(map(_fast_write_ok, value)):
+            return [dict(w, dot=list(w["dot"])) for w in value]
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_WRITES:
+            raise ValidationError("A change holds 1 to %d writes." % MAX_WRITES)
+        return WriteSchema(many=True).load(value)
+
+
+def _fast_write_ok(w):
+    if type(w) is not dict or w.keys() != _WRITE_KEYS:
+        return False
+    field, dot, ctx, nonce, ct = w["field"], w["dot"], w["ctx"], w["nonce"], w["ct"]
+    if type(field) is not str or not _FIELD.fullmatch(field):
+        return False
+    if type(dot) is not list or len(dot) != 2 or type(dot[0]) is not str or not _DEVICE.fullmatch(dot[0]) \
+            or type(dot[1]) is not int or not 1 <= dot[1] <= MAX_SAFE_INTEGER:
+        return False
+    if type(ctx) is not dict or len(ctx) > MAX_CTX or not all(
+            type(d) is str and _DEVICE.fullmatch(d) and type(n) is int and 1 <= n <= MAX_SAFE_INTEGER
+            for d, n in ctx.items()):
+        return False
+    return (decoded_length(nonce) == 12 and type(ct) is str and 22 <= len(ct) <= MAX_CT_CHARS
+            and decoded_length(ct) is not None)
+
+
+class ChangeSchema(Schema):
+    workspace = WorkspaceId(required=True)
+    record = RecordId(required=True)
+    device = DeviceId(required=True)
+    writes = Writes(required=True, metadata={"type": "array", "minItems": 1, "maxItems": MAX_WRITES,
+                                             "items": {"$ref": "#/components/schemas/Write"}})
+    sig = Sig(required=True)
+
+
+class WrapSchema(Schema):
+    type = Type(WRAP)
+    workspace = WorkspaceId(required=True)
+    record = RecordId(required=True)
+    recipient = DeviceId(required=True)
+    sender = DeviceId(required=True)
+    epk = PublicKey(required=True)
+    nonce = B64(nbytes=12, required=True)
+    ct = B64(nbytes=48, required=True)
+    sig = Sig(required=True)
+
+
+_UUID = re.compile(UUID_RE[1:-1])
+_CHANGE_KEYS = frozenset(("workspace", "record", "device", "writes", "sig"))
+_WRAP_KEYS = frozenset(("type", "workspace", "record", "recipient", "sender", "epk", "nonce", "ct", "sig"))
+
+
+def _id(value, pattern):
+    return type(value) is str and pattern.fullmatch(value) is not None
+
+
+def _fast_change_ok(c):
+    return (type(c) is dict and c.keys() == _CHANGE_KEYS and _id(c["workspace"], _UUID)
+            and _id(c["record"], _UUID) and _id(c["device"], _DEVICE) and decoded_length(c["sig"]) == 64
+            and type(c["writes"]) is list and 1 <= len(c["writes"]) <= MAX_WRITES
+            and all(map(_fast_write_ok, c["writes"])))
+
+
+def _fast_wrap_ok(w):
+    return (type(w) is dict and w.keys() == _WRAP_KEYS and w["type"] == WRAP and _id(w["workspace"], _UUID)
+            and _id(w["record"], _UUID) and _id(w["recipient"], _DEVICE) and _id(w["sender"], _DEVICE)
+            and decoded_length(w["epk"]) == 65 and decoded_length(w["nonce"]) == 12
+            and decoded_length(w["ct"]) == 48 and decoded_length(w["sig"]) == 64)
+
+
+CHANGE_SCHEMA, WRAP_SCHEMA = ChangeSchema(), WrapSchema()
+
+
+def load_change(raw):
+    """A pushed change, loaded as ChangeSchema defines it (well-formed ones checked in one pass;
+    anything else goes through the schema, whose errors say what is wrong)."""
+    if _fast_change_ok(raw):
+        return dict(raw, writes=[dict(w, dot=list(w["dot"])) for w in raw["writes"]])
+    if not isinstance(raw, dict):
+        raise ValidationError({"_schema": ["Each item must be a JSON object."]})
+    return CHANGE_SCHEMA.load(raw)
+
+
+def load_wrap(raw):
+    """A pushed key wrap, loaded as WrapSchema defines it (the same fast path as load_change)."""
+    if _fast_wrap_ok(raw):
+        return dict(raw)
+    if not isinstance(raw, dict):
+        raise ValidationError({"_schema": ["Each item must be a JSON object."]})
+    return WRAP_SCHEMA.load(raw)
+
+
+class PurgeSchema(Schema):
+    type = Type(PURGE)
+    workspace = WorkspaceId(required=True)
+    record = RecordId(required=True)
+    device = DeviceId(required=True)
+    sig = Sig(required=True)
+
+
+class PushSchema(Schema):
+    """Items are loaded one by one afterwards, so one bad item never costs its neighbours."""
+
+    changes = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=2000))
+    wraps = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=5000))
+
+
+class PushDocSchema(Schema):
+    """The push body as documented (loaded item by item through PushSchema)."""
+
+    changes = fields.List(fields.Nested(ChangeSchema))
+    wraps = fields.List(fields.Nested(WrapSchema))
+
+
+class ItemResultSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["accepted", "duplicate", "stale", "refused"]))
+    code = fields.String()
+    message = fields.String()
+    details = fields.Raw(metadata={"description": "What was wrong with a malformed item."})
+
+
+class ChangeResultSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["ok", "refused"]))
+    writes = fields.List(fields.Nested(ItemResultSchema))
+    code = fields.String()
+    message = fields.String()
+    details = fields.Raw(metadata={"description": "What was wrong with a malformed item."})
+
+
+class PushResultSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeResultSchema), required=True)
+    wraps = fields.List(fields.Nested(ItemResultSchema), required=True)
+
+
+class PullQuerySchema(Schema):
+    """Query strings are text, so these integers are parsed rather than strict."""
+
+    cursor = fields.Integer(load_default=0, validate=validate.Range(0, MAX_SAFE_INTEGER))
+    limit = fields.Integer(load_default=None, validate=validate.Range(1, 10_000))
+
+
+class PulledWriteSchema(Schema):
+    field = fields.String(required=True)
+    dot = fields.Tuple((fields.String(), fields.Integer()), required=True, metadata=DOT_DOC)
+    ctx = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    nonce = fields.String(metadata={"description": "With ct: a live value delivered now."})
+    ct = fields.String()
+    h = fields.String(metadata={"description": "Instead of nonce and ct: a write that is not "
+                                               "delivered, kept so the signature can be checked."})
+
+
+class PulledChangeSchema(Schema):
+    workspace = fields.String(required=True)
+    record = fields.String(required=True)
+    device = fields.String(required=True)
+    sig = fields.String(required=True)
+    writes = fields.List(fields.Nested(PulledWriteSchema), required=True)
+
+
+class PullSchema(Schema):
+    cursor = fields.Integer(required=True)
+    more = fields.Boolean(required=True)
+    changes = fields.List(fields.Nested(PulledChangeSchema), required=True)
+    wraps = fields.List(fields.Nested(WrapSchema), required=True)
+    tombstones = fields.List(fields.Nested(PurgeSchema), required=True)
+    devices = fields.List(fields.Nested(DeviceSchema), required=True)
+
+
+class PurgeResultSchema(Schema):
+    record = fields.String(required=True)
+    purged = fields.Boolean(required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)

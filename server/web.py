@@ -1,0 +1,136 @@
+"""The app shell, the service worker and the manifest: what a browser loads to run the PWA.
+
+There is no build step. The service worker's cache version and precache list are computed here
+from the content hashes of the files it caches, so deploying new files is enough for every phone
+to see an update (which the app then offers; it never forces a reload).
+"""
+
+import hashlib
+import json
+import os
+import re
+
+from flask import Blueprint, Response, current_app, render_template
+
+bp = Blueprint("web", __name__)
+
+# Files under pwa/static that the app shell needs offline. Vendored licences, the service worker's
+# own source and anything else stay out of the cache.
+PRECACHED_TYPES = (".js", ".css", ".json", ".png", ".svg")
+NOT_PRECACHED = ("js/sw/",)
+# The service worker source holds this line; the server replaces it with the real build.
+BUILD_LINE = "const BUILD = { version: 'unbuilt', precache: [] };"
+# ...and lines like this one, which it replaces with an import-free ES module of the app, its
+# `export` keywords taken off: the worker shares the page's push code without `import`.
+INCLUDE = re.compile(r"^// INCLUDE (js/[a-z0-9/_-]+\.js)$", re.M)
+EXPORT = re.compile(r"^export (?=(async )?(function|class|const|let) )", re.M)
+SW_SOURCE = "js/sw/sw.js"
+MANIFEST = "manifest.webmanifest"
+PAGES = ("/", "/calc")
+
+
+def _static_files(static_folder):
+    """Relative paths of the precached static files, sorted."""
+    out = []
+    for root, _dirs, files in os.walk(static_folder):
+        for name in files:
+            rel = os.path.relpath(os.path.join(root, name), static_folder).replace(os.sep, "/")
+            if rel.endswith(PRECACHED_TYPES) and not rel.startswith(NOT_PRECACHED):
+                out.append(rel)
+    return sorted(out)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def modules(app):
+    """The app's ES modules, which the shell preloads so they do not load one import at a time."""
+    return ["/static/" + rel for rel in _static_files(app.static_folder)
+            if rel.endswith(".js") and rel.startswith(("js/", "vendor/"))]
+
+
+def build(app):
+    """{version, precache}: the cache version is a hash over every cached URL and its content."""
+    cached = app.extensions.get("zapis_web_build")
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    urls = []
+    for rel in _static_files(app.static_folder):
+        url = "/static/" + rel
+        urls.append(url)
+        digest.update(url.encode() + b"\0" + hashlib.sha256(_read(os.path.join(app.static_folder, rel)))
+                      .digest())
+    with app.test_request_context():
+        pages = {"/": render_template("shell.html", modules=modules(app)),
+                 "/calc": render_template("calc.html")}
+    for url, html in pages.items():
+        digest.update(url.encode() + b"\0" + hashlib.sha256(html.encode()).digest())
+    for rel in (SW_SOURCE, MANIFEST):
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(_read(os.path.join(app.static_folder, rel)))
+                      .digest())
+    result = {"version": digest.hexdigest()[:16], "precache": list(PAGES) + ["/" + MANIFEST] + urls}
+    app.extensions["zapis_web_build"] = result
+    return result
+
+
+def _no_cache(response):
+    # Every request revalidates: the service worker, not the HTTP cache, keeps the app offline.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/")
+@bp.get("/join")
+@bp.get("/setup")
+def shell():
+    """The app shell. The same page for every route, so the service worker caches one copy;
+    the app reads the route, and the secrets of invite and setup links, in the browser."""
+    return _no_cache(Response(render_template("shell.html", modules=modules(current_app)),
+                              mimetype="text/html"))
+
+
+@bp.get("/calc")
+def calc():
+    """The harmless page the panic control leaves for: a calculator that says nothing of Zapis."""
+    return _no_cache(Response(render_template("calc.html"), mimetype="text/html"))
+
+
+def _included(static_folder, match):
+    source = _read(os.path.join(static_folder, match.group(1))).decode("utf-8")
+    if re.search(r"^\s*(import|export)\b", EXPORT.sub("", source), re.M):
+        raise RuntimeError("%s must be an import-free module to be included in the service worker"
+                           % match.group(1))
+    return "// --- %s ---\n%s// --- end of %s ---" % (match.group(1), EXPORT.sub("", source), match.group(1))
+
+
+def worker_source(app):
+    """The service worker as served: its build filled in and its includes pasted in."""
+    source = _read(os.path.join(app.static_folder, SW_SOURCE)).decode("utf-8")
+    if BUILD_LINE not in source:
+        raise RuntimeError("%s must contain the line %r" % (SW_SOURCE, BUILD_LINE))
+    line = "const BUILD = %s;" % json.dumps(build(app), separators=(",", ":"))
+    source = INCLUDE.sub(lambda m: _included(app.static_folder, m), source)
+    return source.replace(BUILD_LINE, line)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, with its cache version and precache list filled in."""
+    response = Response(worker_source(current_app), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return _no_cache(response)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest (name, icons, colours, standalone display)."""
+    body = _read(os.path.join(current_app.static_folder, MANIFEST))
+    return _no_cache(Response(body, mimetype="application/manifest+json"))
+
+
+def register(app):
+    """Mount the shell, the service worker and the manifest at the site root."""
+    app.register_blueprint(bp)

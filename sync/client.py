@@ -1,0 +1,391 @@
+"""The reference client: a device that enrolls, keeps a passphrase-protected state file, edits
+records offline, pushes, pulls and exports. Tests, benchmarks and scripts drive the server with it.
+
+    python -m sync.client enroll 'https://host/join#c=...&w=...&f=...' --state me.json
+    python -m sync.client sync --state me.json
+    python -m sync.client export --state me.json --format csv > records.csv
+
+The passphrase comes from the ZAPIS_PASSPHRASE environment variable or a prompt. This module and
+the transports are the only parts of `sync/` that touch the network or the disk.
+"""
+
+import argparse
+import csv
+import getpass
+import gzip
+import json
+import os
+import sys
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+from . import keys
+from .b64 import b64decode, b64encode
+from .envelopes import ProtocolError, make_certificate, unwrap_key
+from .replica import DELETED, Replica
+
+PBKDF2_ITERATIONS = 600_000
+GZIP_ABOVE = 8 * 1024
+
+
+class TransportError(Exception):
+    """The request did not complete: no answer, a dropped connection, a broken response."""
+
+
+class APIError(Exception):
+    """The server answered with an error envelope."""
+
+    def __init__(self, status, code, message):
+        super().__init__("%s %s: %s" % (status, code, message))
+        self.status, self.code, self.message = status, code, message
+
+
+class HTTPTransport:
+    """JSON over HTTP with keep-alive, gzip both ways."""
+
+    def __init__(self, base_url, timeout=60):
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self._requests = requests
+
+    def request(self, method, path, body=None, token=None, params=None):
+        """Send one request; return (status, parsed JSON) or raise TransportError."""
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        data = None
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        if body is not None:
+            data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+            if len(data) > GZIP_ABOVE:
+                data = gzip.compress(data, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+        try:
+            response = self.session.request(method, self.base_url + path, data=data, headers=headers,
+                                            params=params, timeout=self.timeout)
+            return response.status_code, response.json()
+        except (self._requests.RequestException, ValueError) as exc:
+            self.session.close()
+            raise TransportError(str(exc)) from exc
+
+
+def _check(status, body, expected=(200, 201)):
+    if status not in expected:
+        err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+        raise APIError(status, err.get("code", "http_%d" % status), err.get("message", ""))
+    return body
+
+
+def parse_link(link):
+    """The parameters in an invite or setup link's fragment: {"c" or "t", "w", "f"}."""
+    parts = urlsplit(link)
+    params = {k: v[0] for k, v in parse_qs(parts.fragment).items()}
+    params["base_url"] = "%s://%s" % (parts.scheme, parts.netloc)
+    return params
+
+
+class Client:
+    """One device: its replica, a transport and its bearer token."""
+
+    def __init__(self, replica, transport, token):
+        self.replica = replica
+        self.transport = transport
+        self.token = token
+
+    # -- joining ------------------------------------------------------------------------------
+
+    @classmethod
+    def bootstrap(cls, transport, setup_token, workspace):
+        """Become the root coordinator of a new workspace with its setup token."""
+        replica = _new_replica(workspace, "coordinator", fingerprint=None)
+        mine = replica.public_entry()
+        replica.fingerprint = keys.fingerprint(mine["sign_key"])
+        cert = make_certificate(replica.sign_key, workspace, mine["id"], "coordinator",
+                                mine["sign_key"], mine["ecdh_key"], mine["id"])
+        body = _check(*transport.request("POST", "/api/bootstrap", {"setup_token": setup_token,
+                                                                    "device": mine, "cert": cert}))
+        client = cls(replica, transport, body["token"])
+        client.pull()
+        return client
+
+    @classmethod
+    def enroll(cls, transport, code, workspace, fingerprint):
+        """Join a workspace with an invite code; trust only what chains to `fingerprint`."""
+        replica = _new_replica(workspace, None, fingerprint)
+        body = _check(*transport.request("POST", "/api/enroll", {"invite": code,
+                                                                 "device": replica.public_entry()}))
+        if body["workspace"] != workspace:
+            raise ProtocolError("wrong_workspace", "the server enrolled this device in another workspace")
+        replica.role = body["role"]
+        client = cls(replica, transport, body["token"])
+        client.pull()
+        return client
+
+    @classmethod
+    def enroll_link(cls, link, transport=None):
+        """Join with an invite link (the code and fingerprint are in its fragment)."""
+        params = parse_link(link)
+        return cls.enroll(transport or HTTPTransport(params["base_url"]), params["c"], params["w"],
+                          params["f"])
+
+    def _call(self, method, path, body=None, params=None, expected=(200, 201)):
+        return _check(*self.transport.request(method, path, body, self.token, params), expected)
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def push(self, batch=500):
+        """Push the whole outbox in batches; return the tally of results."""
+        total = {"accepted": 0, "duplicate": 0, "stale": 0, "refused": 0}
+        while self.replica.outbox:
+            body, items = self.replica.push_batch(batch)
+            results = self._call("POST", "/api/sync/push", body)
+            for k, v in self.replica.apply_push_results(items, results).items():
+                total[k] += v
+        return total
+
+    def pull(self, limit=None):
+        """Pull every page after the cursor; start over from 0 if the server says 410."""
+        total = {"devices": 0, "wraps": 0, "writes": 0, "tombstones": 0, "problems": 0}
+        afresh = None
+        while True:
+            params = {"cursor": self.replica.cursor}
+            if limit:
+                params["limit"] = limit
+            status, body = self.transport.request("GET", "/api/sync/pull", None, self.token, params)
+            if status == 410 and afresh is None:
+                self.replica.cursor, afresh = 0, set()
+                continue
+            page = _check(status, body)
+            if afresh is not None:
+                afresh.update(c["record"] for c in page["changes"])
+                afresh.update(w["record"] for w in page["wraps"])
+            for k, v in self.replica.apply_pull(page).items():
+                total[k] += v
+            if not page["more"]:
+                break
+        if afresh is not None:
+            self.replica.forget_except(afresh)
+        return total
+
+    def sync(self):
+        """Push, then pull. Returns a result object: pushed, pulled, conflicts, errors, ok."""
+        result = {"pushed": None, "pulled": None, "conflicts": [], "errors": [], "ok": False}
+        try:
+            result["pushed"] = self.push()
+            result["pulled"] = self.pull()
+            result["conflicts"] = self.replica.conflicts()
+            result["ok"] = not self.replica.refused
+        except (TransportError, APIError) as exc:
+            result["errors"].append(str(exc))
+        return result
+
+    # -- records ------------------------------------------------------------------------------
+
+    def save(self, values, record=None):
+        """Save field values (a new record when `record` is None); return the record id."""
+        return self.replica.save(values, record=record, now=int(time.time() * 1000))
+
+    def read(self, record):
+        """The decrypted record, with conflicts marked."""
+        return self.replica.read(record)
+
+    def delete(self, record):
+        """Soft-delete a record."""
+        self.replica.delete(record, now=int(time.time() * 1000))
+
+    def grant(self, record, device_id):
+        """Share a record with another trusted device (sent with the next push)."""
+        self.replica.grant(record, device_id)
+
+    def export(self):
+        """Every readable record as {id: {field: value}}, conflicts shown as their first value.
+
+        A deleted record is left out unless its deletion is itself in conflict: "deleted here,
+        edited there" keeps the record until a person decides.
+        """
+        out = {}
+        for record in self.replica.readable():
+            view = self.read(record)
+            deleted = view.get(DELETED) if view else None
+            if view and not (deleted and deleted["value"] and not deleted["conflict"]):
+                out[record] = {f: v["value"] for f, v in view.items() if f != DELETED}
+        return out
+
+    # -- coordination -------------------------------------------------------------------------
+
+    def create_invite(self, role, max_uses=1, expires_in_hours=None, base_url=""):
+        """Create an invite and return its link (the secret is in the fragment)."""
+        body = {"role": role, "max_uses": max_uses}
+        if expires_in_hours:
+            body["expires_in_hours"] = expires_in_hours
+        invite = self._call("POST", "/api/invites", body)
+        return "%s/join#c=%s&w=%s&f=%s" % (base_url, invite["code"], self.replica.workspace,
+                                           self.replica.fingerprint)
+
+    def certify(self, device_id):
+        """Certify a device as the directory shows it (check its keys out of band first)."""
+        entry = self.replica.directory.get(device_id)
+        if entry is None:
+            self.pull()
+            entry = self.replica.directory[device_id]
+        cert = make_certificate(self.replica.sign_key, self.replica.workspace, device_id, entry["role"],
+                                entry["sign_key"], entry["ecdh_key"], self.replica.device)
+        self._call("PUT", "/api/devices/%s/certificate" % device_id, {"cert": cert})
+        self.pull()
+
+    def revoke(self, device_id):
+        """Remove a device from the workspace."""
+        self._call("POST", "/api/devices/%s/revoke" % device_id)
+
+    def purge(self, record):
+        """Erase a record on the server and, at their next pull, on every device."""
+        self._call("POST", "/api/records/%s/purge" % record, self.replica.purge_order(record))
+
+    # -- the state file -------------------------------------------------------------------------
+
+    def save_state(self, path, passphrase, iterations=PBKDF2_ITERATIONS):
+        """Write the state file atomically; keys and token are encrypted with the passphrase."""
+        r = self.replica
+        secret = json.dumps({"sign_key": b64encode(keys.private_to_pkcs8(r.sign_key)),
+                             "ecdh_key": b64encode(keys.private_to_pkcs8(r.ecdh_key)),
+                             "token": self.token}).encode("utf-8")
+        salt, nonce = os.urandom(16), os.urandom(12)
+        ct = AESGCM(_passphrase_key(passphrase, salt, iterations)).encrypt(nonce, secret, b"zapis/state/1")
+        state = {"version": 1, "base_url": getattr(self.transport, "base_url", None),
+                 "workspace": r.workspace, "device": r.device, "role": r.role, "fingerprint": r.fingerprint,
+                 "secret": {"kdf": "PBKDF2-SHA256", "iterations": iterations, "salt": b64encode(salt),
+                            "nonce": b64encode(nonce), "ct": b64encode(ct)},
+                 "cursor": r.cursor, "outbox": r.outbox, "directory": r.directory, "quarantine": r.quarantine,
+                 "refused": r.refused, "problems": r.problems, "revoked": r.revoked,
+                 "records": {rid: {"wrap": s["wrap"], "fields": s["fields"]} for rid, s in r.records.items()}}
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load_state(cls, path, passphrase, transport=None):
+        """Open a state file with its passphrase."""
+        with open(path, encoding="utf-8") as f:
+            state = json.load(f)
+        box = state["secret"]
+        try:
+            secret = json.loads(AESGCM(_passphrase_key(passphrase, b64decode(box["salt"]), box["iterations"]))
+                                .decrypt(b64decode(box["nonce"]), b64decode(box["ct"]), b"zapis/state/1"))
+        except Exception as exc:
+            raise ProtocolError("wrong_passphrase", "the passphrase does not open this state file") from exc
+        r = Replica(workspace=state["workspace"], device=state["device"], role=state["role"],
+                    fingerprint=state["fingerprint"],
+                    sign_key=keys.private_from_pkcs8(b64decode(secret["sign_key"])),
+                    ecdh_key=keys.private_from_pkcs8(b64decode(secret["ecdh_key"])))
+        r.cursor, r.outbox, r.directory = state["cursor"], state["outbox"], state["directory"]
+        r.quarantine = [tuple(q) for q in state["quarantine"]]
+        r.refused, r.problems, r.revoked = state["refused"], state["problems"], state["revoked"]
+        from .trust import verify_directory
+
+        r.trusted = verify_directory(list(r.directory.values()), r.workspace, r.fingerprint)
+        for rid, s in state["records"].items():
+            key = unwrap_key(s["wrap"], r.ecdh_key) if s["wrap"] else None
+            r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"]}
+        return cls(r, transport or HTTPTransport(state["base_url"]), secret["token"])
+
+
+def _passphrase_key(passphrase, salt, iterations):
+    if iterations < PBKDF2_ITERATIONS:
+        raise ProtocolError("weak_kdf", "state files use at least 600,000 PBKDF2 iterations")
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=iterations)
+    return kdf.derive(passphrase.encode("utf-8"))
+
+
+def _new_replica(workspace, role, fingerprint):
+    return Replica(workspace=workspace, device=b64encode(os.urandom(16)), role=role,
+                   fingerprint=fingerprint, sign_key=keys.generate_key(), ecdh_key=keys.generate_key())
+
+
+# -- command line -----------------------------------------------------------------------------------
+
+def _passphrase(confirm=False):
+    phrase = os.environ.get("ZAPIS_PASSPHRASE")
+    if phrase:
+        return phrase
+    phrase = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("Again: ") != phrase:
+        raise SystemExit("The passphrases differ.")
+    return phrase
+
+
+def main(argv=None):
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m sync.client", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state", required=True, help="the device's state file")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("setup", help="become the first coordinator with a setup link")
+    p.add_argument("link")
+    p = sub.add_parser("enroll", help="join with an invite link")
+    p.add_argument("link")
+    sub.add_parser("sync", help="push the outbox and pull what is new")
+    p = sub.add_parser("save", help="save field values given as JSON")
+    p.add_argument("values", help='e.g. \'{"kind": "need", "category": "legal"}\'')
+    p.add_argument("--record", help="edit this record instead of creating one")
+    p = sub.add_parser("export", help="print every readable record")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p = sub.add_parser("invite", help="create an invite link (coordinators)")
+    p.add_argument("role", choices=("volunteer", "reporter", "coordinator"))
+    p.add_argument("--uses", type=int, default=1)
+    p = sub.add_parser("certify", help="certify a device (coordinators)")
+    p.add_argument("device")
+    args = parser.parse_args(argv)
+
+    if args.command in ("setup", "enroll"):
+        if os.path.exists(args.state):
+            raise SystemExit("%s exists: this device has already joined." % args.state)
+        params = parse_link(args.link)
+        transport = HTTPTransport(params["base_url"])
+        client = (Client.bootstrap(transport, params["t"], params["w"]) if args.command == "setup"
+                  else Client.enroll(transport, params["c"], params["w"], params["f"]))
+        client.save_state(args.state, _passphrase(confirm=True))
+        print("Joined as %s (%s)." % (client.replica.device, client.replica.role))
+        return 0
+    client = Client.load_state(args.state, _passphrase())
+    if args.command == "sync":
+        result = client.sync()
+        print(json.dumps(result, indent=2, default=str))
+    elif args.command == "save":
+        print(client.save(json.loads(args.values), record=args.record))
+    elif args.command == "export":
+        records = client.export()
+        if args.format == "json":
+            json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
+            print()
+        else:
+            fields = sorted({f for r in records.values() for f in r})
+            writer = csv.writer(sys.stdout)
+            writer.writerow(["record"] + fields)
+            for rid, values in sorted(records.items()):
+                writer.writerow([rid] + [_cell(values.get(f)) for f in fields])
+    elif args.command == "invite":
+        print(client.create_invite(args.role, max_uses=args.uses, base_url=client.transport.base_url))
+    elif args.command == "certify":
+        client.certify(args.device)
+        print("Certified %s." % args.device)
+    client.save_state(args.state, _passphrase())
+    return 0
+
+
+def _cell(value):
+    if value is None or isinstance(value, str):
+        return value or ""
+    return json.dumps(value, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

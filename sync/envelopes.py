@@ -1,0 +1,244 @@
+"""The signed and encrypted envelopes of the protocol, built and checked with `cryptography`.
+
+Every signed object carries a `type` naming what it is, so a signature made for one kind of
+object can never be presented as another. See docs/protocol.md for the byte-level contract.
+"""
+
+import binascii
+import hashlib
+import json
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from . import keys
+from .b64 import b64decode, b64encode
+from .canonical import canonical_bytes
+
+CHANGE = "zapis/change/1"
+CERT = "zapis/cert/1"
+WRAP = "zapis/wrap/1"
+PURGE = "zapis/purge/1"
+FIELD = "zapis/field/1"
+
+ROLES = ("coordinator", "volunteer", "reporter")
+NONCE_BYTES = 12
+KEY_BYTES = 32
+MAX_PLAINTEXT = 64 * 1024
+# Plaintexts are padded up to one of these sizes (then to multiples of the last), so the
+# length of a ciphertext says little about what it holds.
+PAD_BUCKETS = (128, 512, 2048, 8192)
+
+
+class ProtocolError(ValueError):
+    """An envelope that is malformed, forged or cannot be opened. `code` is stable."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _unsigned(obj):
+    return {k: v for k, v in obj.items() if k != "sig"}
+
+
+def sign_object(private_key, obj):
+    """Return `obj` with `sig`: the signature of its canonical JSON without `sig`."""
+    body = _unsigned(obj)
+    return {**body, "sig": keys.sign(private_key, canonical_bytes(body))}
+
+
+def verify_object(public_text, obj):
+    """True when `obj["sig"]` signs the canonical JSON of `obj` without `sig`."""
+    sig = obj.get("sig")
+    try:
+        data = canonical_bytes(_unsigned(obj))
+    except ValueError:  # no canonical form: nothing can have signed it
+        return False
+    return isinstance(sig, str) and keys.verify(public_text, sig, data)
+
+
+# -- field values -------------------------------------------------------------------------------
+
+def pad(data):
+    """ISO/IEC 7816-4 padding (0x80 then zeros) up to the next size bucket."""
+    need = len(data) + 1
+    size = next((b for b in PAD_BUCKETS if b >= need), None)
+    if size is None:
+        last = PAD_BUCKETS[-1]
+        size = -(-need // last) * last
+    return data + b"\x80" + b"\x00" * (size - need)
+
+
+def unpad(data):
+    """Remove the padding added by `pad`."""
+    end = len(data.rstrip(b"\x00"))
+    if end == 0 or data[end - 1] != 0x80:
+        raise ProtocolError("bad_padding", "the decrypted value is not padded correctly")
+    return data[: end - 1]
+
+
+def field_aad(workspace, record, field, dot):
+    """Additional data binding a ciphertext to its workspace, record, field and dot."""
+    return canonical_bytes([FIELD, workspace, record, field, dot[0], dot[1]])
+
+
+def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None):
+    """Encrypt one field value with its writer's time; return (nonce, ct) as base64url."""
+    plaintext = canonical_bytes({"t": t, "v": value})
+    if len(plaintext) > MAX_PLAINTEXT:
+        raise ProtocolError("value_too_large", "a field value may hold at most 64 KiB")
+    nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
+    ct = AESGCM(record_key).encrypt(nonce, pad(plaintext), field_aad(workspace, record, field, dot))
+    return b64encode(nonce), b64encode(ct)
+
+
+def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
+    """Decrypt a field value; return (value, t). Raise ProtocolError if it was tampered with."""
+    try:
+        padded = AESGCM(record_key).decrypt(b64decode(nonce, NONCE_BYTES), b64decode(ct),
+                                            field_aad(workspace, record, field, dot))
+    except (InvalidTag, ValueError) as exc:
+        raise ProtocolError("bad_ciphertext", "a value could not be decrypted: it was altered "
+                            "or moved from another field or record") from exc
+    body = json.loads(unpad(padded).decode("utf-8"))
+    return body["v"], body["t"]
+
+
+# -- changes ------------------------------------------------------------------------------------
+
+def write_hash(nonce, ct):
+    """SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers."""
+    return b64encode(hashlib.sha256(_bytes(nonce) + _bytes(ct)).digest())
+
+
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _bytes(text):
+    # Lenient on purpose and fast: the hash is over bytes, so two spellings of the same bytes
+    # hash alike; the server has already refused non-canonical text at its edge.
+    return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_FROM_URLSAFE))
+
+
+def change_header(change):
+    """The signed form of a change: each write's ciphertext replaced by its hash.
+
+    Writes that carry `h` instead of `nonce` and `ct` (a pull delivers values that are no longer
+    live that way) are taken as they are. A write that carries a ciphertext is always hashed, even
+    beside an `h`: else a server could pair a genuine hash with a ciphertext the author never signed.
+    """
+    writes = []
+    for w in change["writes"]:
+        h = write_hash(w["nonce"], w["ct"]) if "nonce" in w or "ct" in w else w["h"]
+        writes.append({"field": w["field"], "dot": list(w["dot"]), "ctx": w["ctx"], "h": h})
+    return {"type": CHANGE, "workspace": change["workspace"], "record": change["record"],
+            "device": change["device"], "writes": writes}
+
+
+def sign_change(private_key, change):
+    """Return the change with `sig` over its header."""
+    body = _unsigned(change)
+    return {**body, "sig": keys.sign(private_key, canonical_bytes(change_header(body)))}
+
+
+def verify_change(public_text, change):
+    """True when the change's signature covers its header, as recomputed from its writes."""
+    try:
+        header = change_header(change)
+    except (ValueError, KeyError, TypeError):
+        return False
+    return verify_header(public_text, header, change.get("sig"))
+
+
+def verify_header(public_text, header, sig):
+    """True when `sig` signs a change header made by `change_header`."""
+    try:
+        data = canonical_bytes(header)
+    except ValueError:
+        return False
+    return keys.verify(public_text, sig, data)
+
+
+def check_change(change):
+    """Raise ProtocolError unless the change is well formed (after schema validation).
+
+    Every dot is the change's own device; a write's context holds its own device at exactly
+    n - 1 (a new write covers what its writer knew and nothing of its own future); a field is
+    written at most once per change.
+    """
+    seen = set()
+    for w in change["writes"]:
+        device, n = w["dot"]
+        if device != change["device"]:
+            raise ProtocolError("foreign_dot", "a write's dot must name the device that signs it")
+        if w["ctx"].get(device, 0) != n - 1:
+            raise ProtocolError("bad_context", "a write's context must hold its own device at n - 1")
+        if any(v < 1 for v in w["ctx"].values()):
+            raise ProtocolError("bad_context", "context counters start at 1")
+        if w["field"] in seen:
+            raise ProtocolError("repeated_field", "a change writes each field at most once")
+        seen.add(w["field"])
+
+
+# -- key wraps ----------------------------------------------------------------------------------
+
+def _wrap_kdf(workspace, record, recipient, epk):
+    salt = canonical_bytes([WRAP, workspace, record])
+    info = canonical_bytes([WRAP, recipient, epk])
+    return salt, info
+
+
+def _kek(shared, salt, info):
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=info).derive(shared)
+
+
+def wrap_key(record_key, workspace, record, sender, sender_key, recipient, recipient_ecdh,
+             ephemeral=None, nonce=None):
+    """Wrap a record key for one recipient device and sign the wrap as the sender."""
+    ephemeral = ephemeral or keys.generate_key()
+    epk = keys.public_b64(ephemeral)
+    salt, info = _wrap_kdf(workspace, record, recipient, epk)
+    kek = _kek(keys.ecdh(ephemeral, recipient_ecdh), salt, info)
+    nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
+    ct = AESGCM(kek).encrypt(nonce, record_key, info)
+    wrap = {"type": WRAP, "workspace": workspace, "record": record, "recipient": recipient,
+            "sender": sender, "epk": epk, "nonce": b64encode(nonce), "ct": b64encode(ct)}
+    return sign_object(sender_key, wrap)
+
+
+def unwrap_key(wrap, ecdh_private):
+    """Recover the record key from a wrap addressed to this device's ECDH key."""
+    salt, info = _wrap_kdf(wrap["workspace"], wrap["record"], wrap["recipient"], wrap["epk"])
+    try:
+        kek = _kek(keys.ecdh(ecdh_private, wrap["epk"]), salt, info)
+        key = AESGCM(kek).decrypt(b64decode(wrap["nonce"], NONCE_BYTES), b64decode(wrap["ct"]), info)
+    except (InvalidTag, ValueError) as exc:
+        raise ProtocolError("bad_wrap", "a record key could not be unwrapped") from exc
+    if len(key) != KEY_BYTES:
+        raise ProtocolError("bad_wrap", "a wrapped record key has the wrong length")
+    return key
+
+
+# -- certificates and purges ----------------------------------------------------------------------
+
+def make_certificate(issuer_key, workspace, device, role, sign_key, ecdh_key, issuer):
+    """A coordinator's signed statement that a device with these keys belongs, in this role."""
+    cert = {"type": CERT, "workspace": workspace, "device": device, "role": role,
+            "sign_key": sign_key, "ecdh_key": ecdh_key, "issuer": issuer}
+    return sign_object(issuer_key, cert)
+
+
+def make_purge(private_key, workspace, record, device):
+    """A coordinator's signed order to erase a record everywhere."""
+    return sign_object(private_key, {"type": PURGE, "workspace": workspace, "record": record,
+                                     "device": device})
+
+
+def new_record_key():
+    """A fresh random 256-bit record key."""
+    return os.urandom(KEY_BYTES)

@@ -1,0 +1,422 @@
+"""The PWA in Chromium against gunicorn: joining, offline use, the encrypted store, lock, panic.
+
+Every test runs in fresh browser contexts at 360 px wide; the `make_context` fixture fails the
+test if any request left the app's origin.
+"""
+
+import json
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+from drive import (AXE, PASSPHRASE, axe, horizontal_overflow, join, leftovers, new_workspace, read_store,
+                   storage_dump, unlock, wait_all_sent, wait_offline_ready, write_store)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CANARY_INCIDENT = "Canary-Incident-Ясь-7731"
+CANARY_NEED = "Canary-Need-Kupała-4410"
+CANARY_DRAFT = "Canary-Draft-Vilnia-9902"
+
+
+def new_incident(page, description, city="Białystok"):
+    page.get_by_role("button", name="+ Incident").click()
+    page.get_by_label("What kind of incident *").select_option("bank")
+    page.get_by_label("Country *").select_option("PL")
+    page.get_by_label("City or town").fill(city)
+    page.get_by_label("What happened *").fill(description)
+    page.get_by_label("Tags").fill("bank, account")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Edit").wait_for()
+
+
+def new_need(page, description):
+    page.get_by_role("button", name="+ Need").click()
+    page.get_by_label("What is needed *").select_option("accommodation")
+    page.get_by_text("Critical", exact=True).click()
+    page.get_by_label("Country *").select_option("LT")
+    page.get_by_label("Details of the need *").fill(description)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Edit").wait_for()
+
+
+def test_a_volunteer_joins_works_offline_and_finds_the_records_again(make_context, coordinator, server):
+    """Join with an invite, go offline, reload from the service worker, record, reload, find."""
+    ctx = make_context()
+    page = ctx.new_page()
+    link = coordinator.create_invite("volunteer", base_url=server.url)
+    join(page, link)
+    # The invite's secret left the address bar as soon as the app read it, and is not kept in
+    # the session history either.
+    code = link.split("#c=")[1].split("&")[0]
+    assert "#" not in page.url and "c=" not in page.url
+    assert code not in page.evaluate("JSON.stringify(history.state)")
+    wait_offline_ready(page)
+
+    ctx.set_offline(True)
+    page.reload()
+    page.get_by_role("heading", name="Locked").wait_for()
+    assert page.get_by_text("Offline", exact=True).is_visible()
+    unlock(page)
+
+    new_incident(page, CANARY_INCIDENT)
+    page.get_by_role("button", name="Records", exact=True).click()
+    new_need(page, CANARY_NEED)
+
+    page.reload()
+    unlock(page)
+    items = page.locator(".record-item")
+    assert items.count() == 2
+    assert "Accommodation" in items.nth(0).inner_text() or "Accommodation" in items.nth(1).inner_text()
+    page.get_by_label("Search").fill("ясь-7731")
+    assert items.count() == 1
+    items.first.click()
+    page.get_by_role("heading", name=re.compile("Bank or payment refused")).wait_for()
+    assert page.get_by_text(CANARY_INCIDENT).is_visible()
+
+    # Edit one field: one more signed change, only that field written.
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("City or town").fill("Grodno? no: Suwałki")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Grodno? no: Suwałki", exact=True).wait_for()
+    outbox = [[w["field"] for w in i["change"]["writes"]] if "change" in i
+              else "wrap:" + i["wrap"]["recipient"] for i in read_store(page, "outbox")]
+    # New records: a wrap for this device and for the root coordinator, then one change each.
+    assert outbox[-1] == ["city"]
+    assert sum(1 for i in outbox if isinstance(i, str)) == 4
+    assert all(("wrap:" + coordinator.replica.device) in outbox[k:k + 2] for k in (0, 3))
+
+    # Soft delete: the record leaves the list, and comes back under "show deleted".
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Yes, delete").click()
+    page.get_by_role("heading", name="Records").wait_for()
+    page.get_by_label("Search").fill("")
+    assert items.count() == 1
+    page.get_by_label("Show deleted records").check()
+    assert items.count() == 1 and "Deleted" in items.first.inner_text()
+
+    # The coordinator's key wraps are real: the reference client opens the record once it has
+    # the wrap and the change (as the sync engine will push them).
+    ctx.set_offline(False)
+
+
+def test_nothing_readable_is_stored_and_lock_drops_the_plaintext(make_context, coordinator, server):
+    """Records and drafts sit in IndexedDB as ciphertext; locking empties the screen."""
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    new_incident(page, CANARY_INCIDENT)
+    page.get_by_role("button", name="+ Need").click()
+    page.get_by_label("Details of the need *").fill(CANARY_DRAFT)
+    page.wait_for_timeout(900)  # the draft is written 400 ms after the last keystroke
+
+    raw = storage_dump(page)
+    assert "zapis" in raw and "records" in raw and "vault" in raw
+    for canary in (CANARY_INCIDENT, CANARY_DRAFT, "Białystok", PASSPHRASE):
+        assert canary not in raw
+    assert re.search(r'"token"|"pkcs8"|"BEGIN', raw) is None
+
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for()
+    assert CANARY_INCIDENT not in page.content()
+    assert CANARY_DRAFT not in page.content()
+    # A wrong passphrase is refused; the right one opens, and the draft is still there.
+    page.get_by_label("Passphrase").fill("not my passphrase at all")
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_text("Wrong passphrase.").wait_for()
+    unlock(page)
+    page.get_by_role("button", name="+ Need").click()
+    assert page.get_by_label("Details of the need *").input_value() == CANARY_DRAFT
+    assert page.get_by_text("Your unsaved draft was restored.").is_visible()
+
+
+def test_panic_leaves_at_once_and_can_wipe_everything(make_context, coordinator, server):
+    """The Exit control leaves for a harmless page; with wiping on, nothing of the app is left."""
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    wait_offline_ready(page)
+    new_incident(page, CANARY_INCIDENT)
+
+    page.get_by_role("button", name="Exit").click()
+    page.wait_for_url(server.url + "/calc")
+    assert page.title() == "Calculator"
+    assert "Zapis" not in page.content()
+    page.go_back()
+    page.get_by_role("heading", name="Locked").wait_for()  # back never shows the records again
+    unlock(page)
+
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_label("The Exit button also erases this device").check()
+    page.get_by_role("button", name="Exit").click()
+    page.wait_for_url(server.url + "/calc")
+    assert leftovers(page) == {"databases": [], "caches": [], "workers": 0, "local": 0, "session": 0}
+    page.goto(server.url + "/")
+    page.get_by_role("heading", name="Welcome").wait_for()
+
+
+def test_the_duress_passphrase_opens_an_empty_app_and_destroys_the_real_data(make_context, coordinator,
+                                                                              server):
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    new_incident(page, CANARY_INCIDENT)
+    vault_before = read_store(page, "vault", "keys")
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_label("Duress passphrase").fill("lemon harbour quietly nine")
+    page.get_by_role("button", name="Set duress passphrase").click()
+    page.get_by_text("The duress passphrase is set.").wait_for()
+    page.get_by_role("button", name="Lock").first.click()
+
+    unlock(page, "lemon harbour quietly nine")
+    assert page.locator(".record-item").count() == 0
+    assert page.get_by_text("No records yet.", exact=False).is_visible()
+    raw = storage_dump(page)
+    assert vault_before["ct"] not in raw and vault_before["salt"] not in raw
+    assert '"outbox":[]' in raw.replace(" ", "")
+    # The real passphrase no longer opens anything.
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_text("Wrong passphrase.").wait_for()
+
+
+def test_wrong_passphrases_slow_down_and_the_failure_limit_wipes(make_context, coordinator, server):
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_label("Erase this device after wrong passphrases").select_option("5")
+    page.get_by_role("button", name="Lock").first.click()
+    for attempt in range(1, 4):
+        page.get_by_label("Passphrase").fill("wrong guess number %d" % attempt)
+        page.get_by_role("button", name="Unlock").click()
+        expect(page.get_by_label("Passphrase")).to_have_value("")  # the attempt is over
+        page.get_by_text("Wrong passphrase.").wait_for()
+    # After the third failure the next attempt has to wait.
+    assert page.get_by_text(re.compile(r"Try again in \d+ seconds?")).is_visible()
+    assert page.get_by_role("button", name="Unlock").is_disabled()
+    write_store(page, "meta", {"failures": 4, "retryAt": 0}, "guard")
+    page.reload()
+    page.get_by_label("Passphrase").fill("fifth wrong guess here")
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("heading", name="Welcome").wait_for()
+    assert page.get_by_text("this device was erased").is_visible()
+    assert leftovers(page)["databases"] == []
+
+
+def test_the_setup_link_makes_the_browser_the_first_coordinator(make_context, server):
+    workspace, token = new_workspace(server.db_url)
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, "%s/setup#t=%s&w=%s" % (server.url, token, workspace))
+    page.get_by_role("button", name="Settings").click()
+    assert page.get_by_text("Coordinator", exact=True).is_visible()
+    # Its own certificate is the root: the directory verifies against its fingerprint.
+    assert page.get_by_text("Only this device: no verified coordinator yet.").is_visible()
+
+
+def test_an_invalid_invite_says_what_to_do_next(make_context, coordinator, server):
+    ctx = make_context()
+    page = ctx.new_page()
+    link = coordinator.create_invite("volunteer", base_url=server.url).replace("#c=", "#c=x")
+    page.goto(link)
+    page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
+    page.get_by_label("Passphrase again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Join").click()
+    page.get_by_text("This invite link is not valid.", exact=False).wait_for()
+    assert leftovers(page)["databases"] in ([], ["zapis"])
+
+
+def test_a_weak_passphrase_is_refused_with_a_strength_meter(make_context, coordinator, server):
+    ctx = make_context()
+    page = ctx.new_page()
+    page.goto(coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_label("Passphrase", exact=True).fill("password1")
+    assert page.get_by_text("Very weak").is_visible() or page.get_by_text("Weak", exact=True).is_visible()
+    page.get_by_label("Passphrase again").fill("password1")
+    page.get_by_role("button", name="Join").click()
+    page.get_by_text("This passphrase is too easy to guess.", exact=False).wait_for()
+    assert page.get_by_text("Nobody can recover this passphrase", exact=False).is_visible()
+
+
+def test_the_browser_language_chooses_the_default_and_the_switcher_changes_it(make_context, server):
+    ctx = make_context(locale="be-BY")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    page.get_by_role("heading", name="Вітаем").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "be"
+    page.get_by_label("Мова").select_option("lt")
+    page.get_by_role("heading", name="Sveiki").wait_for()
+    page.reload()
+    page.get_by_role("heading", name="Sveiki").wait_for()
+
+
+SCREENS = ["welcome", "join", "list", "new-incident", "new-need", "detail", "settings", "lock"]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_screen_fits_360px_and_has_no_serious_accessibility_violation(make_context, coordinator, server,
+                                                                           theme):
+    ctx = make_context(color_scheme=theme)
+    page = ctx.new_page()
+    problems = {}
+
+    def check(name):
+        overflow = horizontal_overflow(page)
+        violations = axe(page, AXE)
+        if overflow > 0 or violations:
+            problems[name] = {"overflow": overflow, "violations": violations}
+
+    page.goto(server.url + "/")
+    page.get_by_role("heading", name="Welcome").wait_for()
+    check("welcome")
+    page.goto(coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_label("Passphrase", exact=True).fill("weak")
+    check("join")
+    page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
+    page.get_by_label("Passphrase again").fill(PASSPHRASE)
+    page.get_by_role("button", name="Join").click()
+    page.get_by_role("heading", name="Records").wait_for()
+    check("list (empty)")
+    page.get_by_role("button", name="+ Incident").click()
+    page.get_by_role("button", name="Save").click()  # shows every validation message
+    page.get_by_text("Please fill this in.").first.wait_for()
+    check("new incident with errors")
+    page.get_by_role("button", name="Cancel").click()
+    new_need(page, "A room for a mother and two children")
+    check("detail")
+    page.get_by_role("button", name="Records", exact=True).click()
+    check("list")
+    page.get_by_role("button", name="+ Need").click()
+    check("new need")
+    page.get_by_role("button", name="Settings").click()
+    check("settings")
+    page.get_by_role("button", name="Lock").first.click()
+    page.get_by_role("heading", name="Locked").wait_for()
+    check("lock")
+    assert problems == {}, json.dumps(problems, indent=1)
+
+
+def test_what_the_browser_saves_reaches_a_coordinator_who_verifies_and_reads_it(make_context, coordinator, server):
+    """The browser syncs by itself after a save: the Python core verifies the change's signature
+    against the directory, unwraps its key and decrypts the values the browser saved."""
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    new_need(page, CANARY_NEED)
+    wait_all_sent(page)
+    assert read_store(page, "outbox") == []
+    [record] = read_store(page, "records")
+    device = read_store(page, "meta", "device")["device"]
+    coordinator.certify(device)  # the browser's keys, as the directory shows them
+    coordinator.pull()
+    assert coordinator.replica.problems == [] and coordinator.replica.quarantine == []
+    view = coordinator.read(record["id"])
+    assert view["description"]["value"] == CANARY_NEED
+    assert view["urgency"]["value"] == "critical"
+    assert view["kind"]["value"] == "need"
+    # The browser's live sets are exactly what the server now holds.
+    held = coordinator.replica.records[record["id"]]["fields"]
+    assert {f: [w["dot"] for w in live] for f, live in record["fields"].items()} == \
+        {f: [w["dot"] for w in live] for f, live in held.items()}
+
+
+def test_a_new_version_is_offered_and_never_forced(make_context, server, tmp_path, monkeypatch):
+    """Deploy changed files on the same address: the app offers a reload and never forces one."""
+    import shutil
+
+    import servers
+    from servers import GunicornServer
+    from sync.client import Client, HTTPTransport
+
+    # A copy of the app to deploy twice, on one port, so the service worker sees one origin.
+    root = tmp_path / "deploy"
+    for name in ("server", "sync", "pwa"):
+        shutil.copytree(os.path.join(servers.ROOT, name), root / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("wsgi.py", "gunicorn.conf.py"):
+        shutil.copy(os.path.join(servers.ROOT, name), root / name)
+    monkeypatch.setattr(servers, "ROOT", str(root))
+    db_url = "sqlite:///" + str(tmp_path / "deploy.sqlite3")
+    shutil.copy(server.db_url[len("sqlite:///"):], db_url[len("sqlite:///"):])
+    first = GunicornServer(db_url, tmp_path).start()
+    try:
+        workspace, token = new_workspace(db_url)
+        coordinator = Client.bootstrap(HTTPTransport(first.url), token, workspace)
+        ctx = make_context()
+        ctx.requests.origin = first.url
+        page = ctx.new_page()
+        join(page, coordinator.create_invite("volunteer", base_url=first.url))
+        wait_offline_ready(page)
+        page.reload()
+        unlock(page)
+        page.get_by_role("button", name="+ Incident").click()
+        page.get_by_label("What happened *").fill("typing while an update arrives")
+    finally:
+        first.stop()
+
+    with open(root / "pwa" / "static" / "css" / "app.css", "a", encoding="utf-8") as f:
+        f.write("\n/* the next release */\n")
+    second = GunicornServer(db_url, tmp_path, port=first.port).start()
+    try:
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.get_by_text("A new version of the app is ready.").wait_for()
+        page.wait_for_timeout(500)
+        # Nothing was reloaded under the person's fingers.
+        assert page.get_by_label("What happened *").input_value() == "typing while an update arrives"
+        with page.expect_navigation():
+            page.get_by_role("button", name="Reload now").click()
+        page.get_by_role("heading", name="Locked").wait_for()
+        unlock(page)
+        page.get_by_role("button", name="+ Incident").click()
+        # The draft survived the reload, and the new version is the one running.
+        assert page.get_by_label("What happened *").input_value() == "typing while an update arrives"
+        css = page.evaluate("fetch('/static/css/app.css').then((r) => r.text())")
+        assert "the next release" in css
+    finally:
+        second.stop()
+
+
+def test_the_app_locks_itself_after_the_idle_time(make_context, coordinator, server):
+    ctx = make_context()
+    page = ctx.new_page()
+    page.clock.install()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_label("Lock after being idle for").select_option("1")
+    page.get_by_role("button", name="Records", exact=True).click()
+    page.clock.fast_forward("00:50")
+    assert page.get_by_role("heading", name="Records").is_visible()
+    page.clock.fast_forward("00:30")
+    page.get_by_role("heading", name="Locked").wait_for()
+
+
+def test_an_invite_link_pasted_on_the_welcome_screen_opens_the_join_screen(make_context, coordinator, server):
+    ctx = make_context()
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    page.get_by_label("Invite link").fill("https://elsewhere.example/join#c=x&w=y&f=z")
+    page.get_by_role("button", name="Open the link").click()
+    page.get_by_text("This link belongs to another server address.", exact=False).wait_for()
+    page.get_by_label("Invite link").fill(coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_role("button", name="Open the link").click()
+    page.get_by_role("heading", name="Join the workspace").wait_for()
+    assert "#" not in page.url
+
+
+def test_no_canary_reached_the_server_database_or_logs(server):
+    """Runs last: what the tests above typed (and synced) reached the server as ciphertext only."""
+    import glob
+
+    folder = os.path.dirname(server.db_url[len("sqlite:///"):])
+    found = {}
+    for path in glob.glob(os.path.join(folder, "*")):
+        with open(path, "rb") as f:
+            data = f.read()
+        for canary in (CANARY_INCIDENT, CANARY_NEED, CANARY_DRAFT, "Białystok"):
+            if canary.encode("utf-8") in data:
+                found.setdefault(canary, []).append(os.path.basename(path))
+    assert any(name.endswith(".sqlite3") for name in os.listdir(folder)) and os.path.getsize(server.access_log)
+    assert found == {}

@@ -1,0 +1,162 @@
+// The local store's encode/decode boundary, over the in-memory adapter: what is stored is the
+// ciphertext that will sync, a save is one signed change in one transaction, and nothing
+// readable is left in the stored rows.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { b64encode } from '../../pwa/static/js/core/b64.js';
+import { verifyChange } from '../../pwa/static/js/core/envelopes.js';
+import { exportPublic, generateDeviceKeys } from '../../pwa/static/js/core/keys.js';
+import { importLocalKey, newLocalKey } from '../../pwa/static/js/crypto/local-box.js';
+import { Drafts } from '../../pwa/static/js/drafts.js';
+import { Records, versionOf } from '../../pwa/static/js/records.js';
+import { LocalStore, StaleStateError } from '../../pwa/static/js/store/local.js';
+import { memoryAdapter } from '../../pwa/static/js/store/memory-adapter.js';
+
+const WORKSPACE = '4f6c1a8e-2b7d-4c1e-9a3f-0d5e6b7c8a9b';
+const CANARY = 'Canary-Ясь-Kupała-7731';
+
+async function device(store) {
+  const keys = await generateDeviceKeys();
+  const coordinator = await generateDeviceKeys();
+  const identity = {
+    workspace: WORKSPACE, device: b64encode(crypto.getRandomValues(new Uint8Array(16))),
+    signKey: keys.sign.privateKey, ecdhKey: keys.ecdh.privateKey, localKey: await importLocalKey(newLocalKey()),
+    ownEcdh: await exportPublic(keys.ecdh.publicKey), signPublic: await exportPublic(keys.sign.publicKey),
+    recipients: [{ id: 'coordinatorAAAAAAAAAAAA', ecdh_key: await exportPublic(coordinator.ecdh.publicKey) }],
+  };
+  return { identity, records: new Records(store, identity) };
+}
+
+// Everything stored, as text; bytes are read as UTF-8 so a plaintext stored as bytes would show.
+function raw(adapter) {
+  return JSON.stringify(adapter.dump(), (k, v) => (ArrayBuffer.isView(v) ? new TextDecoder().decode(v) : v));
+}
+
+test('a saved record is stored as ciphertext and read back as the values that were saved', async () => {
+  const adapter = memoryAdapter();
+  const store = new LocalStore(adapter);
+  const { identity, records } = await device(store);
+  const values = { kind: 'incident', category: 'bank', description: CANARY, city: 'Białystok', tags: ['bank'] };
+  const id = await records.save({ values });
+  assert.equal(raw(adapter).includes(CANARY), false);
+  assert.equal(raw(adapter).includes('Białystok'), false);
+  const view = await records.read(id);
+  assert.deepEqual(view.values, values);
+  assert.deepEqual(view.conflicts, []);
+
+  // A new session (after a lock) finds the record through its sealed cache entry.
+  const again = new Records(store, identity);
+  const [summary] = await again.load();
+  assert.equal(summary.id, id);
+  assert.equal(summary.category, 'bank');
+  assert.ok(summary.search.includes(CANARY.toLowerCase()));
+});
+
+test('one save is one signed change whose writes enter the live sets and the outbox together', async () => {
+  const adapter = memoryAdapter();
+  const store = new LocalStore(adapter);
+  const { identity, records } = await device(store);
+  const id = await records.save({ values: { kind: 'need', category: 'legal', description: 'x' } });
+  const outbox = await store.outbox();
+  // Wraps for this device and the trusted coordinator, then the one change.
+  assert.deepEqual(outbox.map((i) => (i.wrap ? 'wrap:' + i.wrap.recipient : 'change')),
+    ['wrap:' + identity.device, 'wrap:coordinatorAAAAAAAAAAAA', 'change']);
+  const change = outbox[2].change;
+  assert.equal(change.writes.length, 3);
+  assert.ok(await verifyChange(identity.signPublic, change));
+  const state = await store.getRecord(id);
+  for (const w of change.writes) assert.deepEqual(state.fields[w.field], [{ field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct }]);
+});
+
+test('an edit writes only the changed fields, each covering the value it replaces', async () => {
+  const store = new LocalStore(memoryAdapter());
+  const { identity, records } = await device(store);
+  const before = { kind: 'need', category: 'legal', description: 'first' };
+  const id = await records.save({ values: before });
+  await records.save({ id, values: { ...before, description: 'second' }, before });
+  const changes = (await store.outbox()).filter((i) => i.change).map((i) => i.change);
+  assert.deepEqual(changes[1].writes.map((w) => w.field), ['description']);
+  assert.deepEqual(changes[1].writes[0].dot, [identity.device, 2]);
+  assert.deepEqual(changes[1].writes[0].ctx, { [identity.device]: 1 });
+  const state = await store.getRecord(id);
+  assert.equal(state.fields.description.length, 1);
+  assert.equal((await records.read(id)).values.description, 'second');
+});
+
+test('a soft delete is a write to _deleted and the record leaves the list of live records', async () => {
+  const store = new LocalStore(memoryAdapter());
+  const { records } = await device(store);
+  const values = { kind: 'incident', category: 'shop', description: 'y' };
+  const id = await records.save({ values });
+  await records.remove(id, values);
+  assert.equal((await records.read(id)).values._deleted, true);
+  assert.equal(records.list().find((s) => s.id === id).deleted, true);
+});
+
+test('a dot already taken by another save is never issued twice', async () => {
+  const store = new LocalStore(memoryAdapter());
+  const { identity, records } = await device(store);
+  const values = { kind: 'need', category: 'money', description: 'a' };
+  const id = await records.save({ values });
+  const [change] = (await store.outbox()).filter((i) => i.change).map((i) => i.change);
+  // Replaying the first change (its dots are taken) is refused by the store.
+  await assert.rejects(store.commitChange({ change }), StaleStateError);
+  assert.equal((await store.outbox()).length, 3);
+  // Two saves racing on the same field both succeed with distinct dots.
+  const other = new Records(store, identity);
+  await other.load();
+  await Promise.all([
+    records.save({ id, values: { ...values, description: 'b' }, before: values }),
+    other.save({ id, values: { ...values, description: 'c' }, before: values }),
+  ]);
+  const dots = (await store.outbox()).filter((i) => i.change)
+    .flatMap((i) => i.change.writes.map((w) => w.field + ':' + w.dot.join('/')));
+  assert.equal(new Set(dots).size, dots.length);
+  assert.ok(dots.includes(`description:${identity.device}/3`));
+});
+
+test('a failed transaction leaves nothing behind', async () => {
+  const adapter = memoryAdapter();
+  await assert.rejects(adapter.transaction(['records', 'outbox'], 'readwrite', async (tx) => {
+    await tx.put('records', { id: 'r', fields: {} });
+    await tx.add('outbox', { record: 'r' });
+    throw new Error('boom');
+  }), /boom/);
+  assert.equal(raw(adapter).includes('"r"'), false);
+});
+
+test('a stale or missing cache entry is made again from the record itself', async () => {
+  const store = new LocalStore(memoryAdapter());
+  const { identity, records } = await device(store);
+  const id = await records.save({ values: { kind: 'need', category: 'food', description: 'soup' } });
+  const [entry] = await store.allCache();
+  await store.putCache({ ...entry, version: 'old' });
+  const again = new Records(store, identity);
+  await again.load();
+  assert.equal(await again.verify(), true);
+  assert.equal(again.list()[0].id, id);
+  assert.equal((await store.allCache())[0].version, versionOf(await store.getRecord(id)));
+  assert.equal(await again.verify(), false);
+  // A record without a cache entry (pulled by the sync engine) is decrypted on load.
+  await store.adapter.transaction(['cache'], 'readwrite', (tx) => tx.clear('cache'));
+  const third = new Records(store, identity);
+  assert.equal((await third.load())[0].category, 'food');
+});
+
+test('the canary check would see a plaintext stored as bytes', () => {
+  const adapter = { dump: () => ({ drafts: [['all', { ct: new TextEncoder().encode(CANARY) }]] }) };
+  assert.ok(raw(adapter).includes(CANARY));
+});
+
+test('drafts are stored sealed and come back after a reload', async () => {
+  const adapter = memoryAdapter();
+  const store = new LocalStore(adapter);
+  const key = await importLocalKey(newLocalKey());
+  const drafts = new Drafts(store, key);
+  await drafts.set('new:incident', { description: CANARY });
+  assert.equal(raw(adapter).includes(CANARY), false);
+  const again = new Drafts(store, key);
+  await again.load();
+  assert.equal(again.get('new:incident').values.description, CANARY);
+});

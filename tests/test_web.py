@@ -1,0 +1,88 @@
+"""The app shell, the service worker and the manifest as the server sends them (server/web.py)."""
+
+import json
+import re
+
+import pytest
+
+from server import create_app
+from server import web
+
+
+@pytest.fixture
+def web_app(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "web.sqlite3")
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+
+
+def status(client, url):
+    """The status of a GET, with the response closed (static files are streamed)."""
+    with client.get(url) as response:
+        return response.status_code
+
+
+def build_of(response):
+    return json.loads(re.search(r"const BUILD = (\{.*?\});", response.get_data(as_text=True)).group(1))
+
+
+@pytest.mark.parametrize("path", ["/", "/join", "/setup"])
+def test_every_app_route_gets_the_same_shell_with_no_inline_script(web_app, path):
+    response = web_app.test_client().get(path)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html == web_app.test_client().get("/").get_data(as_text=True)
+    assert '<script type="module" src="/static/js/app.js"></script>' in html
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
+    assert "style=" not in html and "<style" not in html
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_service_worker_precaches_the_shell_with_a_content_version(web_app):
+    response = web_app.test_client().get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    build = build_of(response)
+    assert re.fullmatch(r"[0-9a-f]{16}", build["version"])
+    for url in ["/", "/calc", "/manifest.webmanifest", "/static/js/app.js", "/static/css/app.css",
+                "/static/i18n/be.json", "/static/vendor/idb/idb.js", "/static/icons/maskable-512.png"]:
+        assert url in build["precache"]
+    assert not [u for u in build["precache"] if u.startswith("/api") or "/sw/" in u or "LICENSE" in u]
+    # Every precached URL exists: a missing one would make the install fail on every phone.
+    client = web_app.test_client()
+    for url in build["precache"]:
+        assert status(client, url) == 200, url
+
+
+def test_the_cache_version_follows_the_files_content(web_app, tmp_path, monkeypatch):
+    first = web.build(web_app)["version"]
+    web_app.extensions.pop("zapis_web_build")
+    assert web.build(web_app)["version"] == first  # same files, same version
+    real = web._read
+
+    def changed(path):
+        data = real(path)
+        return data + b"/* changed */" if path.endswith("app.css") else data
+
+    monkeypatch.setattr(web, "_read", changed)
+    web_app.extensions.pop("zapis_web_build")
+    assert web.build(web_app)["version"] != first
+
+
+def test_the_manifest_makes_the_app_installable(web_app):
+    response = web_app.test_client().get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.get_json(force=True)
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert manifest["name"] and manifest["short_name"] and manifest["theme_color"]
+    sizes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        assert status(web_app.test_client(), icon["src"]) == 200
+
+
+def test_the_panic_page_says_nothing_of_the_app(web_app):
+    html = web_app.test_client().get("/calc").get_data(as_text=True)
+    assert "Calculator" in html
+    assert "zapis" not in html.lower()

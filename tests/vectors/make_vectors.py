@@ -1,0 +1,274 @@
+"""Write the shared test vectors. Run from the repository root: python tests/vectors/make_vectors.py
+
+Keys and nonces are fixed, so ciphertexts are reproducible. ECDSA signatures are randomised (in
+`cryptography` and in WebCrypto alike), so signature vectors are checked by verifying, never by
+comparing bytes; regenerating them changes the signature texts and nothing else.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from sync import keys  # noqa: E402
+from sync.b64 import b64encode  # noqa: E402
+from sync.canonical import canonical_json  # noqa: E402
+from sync.envelopes import (change_header, encrypt_field, field_aad, make_certificate, make_purge,  # noqa: E402
+                            pad, sign_change, wrap_key, write_hash)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
+REC = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+
+
+def scalar(label):
+    n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    return (int.from_bytes(hashlib.sha256(label.encode()).digest(), "big") % (n - 1) + 1).to_bytes(32, "big")
+
+
+def device(label, dev_id):
+    sign = keys.private_from_scalar(scalar(label + "/sign"))
+    ecdh = keys.private_from_scalar(scalar(label + "/ecdh"))
+    return {"id": dev_id, "sign_d": b64encode(scalar(label + "/sign")),
+            "sign_pkcs8": b64encode(keys.private_to_pkcs8(sign)), "sign_key": keys.public_b64(sign),
+            "ecdh_d": b64encode(scalar(label + "/ecdh")), "ecdh_pkcs8": b64encode(keys.private_to_pkcs8(ecdh)),
+            "ecdh_key": keys.public_b64(ecdh), "fingerprint": keys.fingerprint(keys.public_b64(sign)),
+            "_sign": sign, "_ecdh": ecdh}
+
+
+ROOT = device("root", "rootDeviceAAAAAAAAAAAA")
+COORD = device("coordinator", "coordDeviceBBBBBBBBBBB")
+VOL = device("volunteer", "volunteerDevCCCCCCCCCC")
+EVIL = device("hostile", "hostileDevDDDDDDDDDDDD")
+DEVICES = [ROOT, COORD, VOL, EVIL]
+
+
+def public(d):
+    return {k: v for k, v in d.items() if not k.startswith("_")}
+
+
+def write(path, doc):
+    with open(os.path.join(HERE, path), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+def canonical_vectors():
+    valid = [
+        ("empty object", "{}"),
+        ("key order", '{"b":1,"a":2,"aa":3,"A":4}'),
+        ("nesting", '{"z":[1,[2,{"y":null,"x":true}],false],"a":{"c":{"b":[]}}}'),
+        ("integers", '[0,-0,1,-1,9007199254740991,-9007199254740991,1e2]'),
+        ("escapes", '["quote\\" backslash\\\\ slash/ \\b\\f\\n\\r\\t \\u0000\\u001f\\u007f"]'),
+        ("unicode kept literal", '{"name":"Аляксандра Ўладзіміраўна","pl":"zażółć gęślą jaźń","emoji":"\\ud83d\\ude00"}'),
+        ("utf-16 key order", '{"\\ue000":1,"\\ud83d\\ude00":2,"\\u00e9":3,"e":4}'),
+        ("white space removed", ' { "a" : [ 1 , 2 ] ,\n "b" : "x y" } '),
+        ("line separators", '["\\u2028\\u2029"]'),
+    ]
+    out = []
+    for name, text in valid:
+        value = json.loads(text)
+        out.append({"name": name, "json": text, "canonical": canonical_json(value)})
+    invalid = [
+        ("fraction", "1.5"), ("exponent fraction", "[2.5e-3]"), ("too large", "9007199254740993"),
+        ("too small", "-9007199254740993"), ("lone surrogate", '"\\ud800"'),
+        ("lone low surrogate key", '{"\\udc00":1}'),
+    ]
+    return {"valid": out, "invalid": [{"name": n, "json": t} for n, t in invalid]}
+
+
+def merge_vectors():
+    def w(dev, n, ctx, content):
+        return {"dot": [dev, n], "ctx": ctx, "nonce": "n" + content, "ct": "c" + content}
+
+    A, B, C = "A", "B", "C"
+    cases = []
+
+    def case(name, steps):
+        from sync.merge import merge
+
+        live, out = [], []
+        for write_, expected in steps:
+            outcome = merge(live, write_)
+            assert outcome.tag == expected, (name, write_, outcome.tag)
+            live = outcome.live
+            out.append({"write": write_, "tag": outcome.tag,
+                        "live": sorted([v["dot"] for v in live])})
+        cases.append({"name": name, "steps": out})
+
+    case("first write is accepted", [(w(A, 1, {}, "a1"), "accepted")])
+    case("a later write by the same device replaces", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(A, 2, {A: 1}, "a2"), "accepted")])
+    case("concurrent writes become siblings", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(B, 1, {}, "b1"), "accepted")])
+    case("a write that saw both siblings resolves them", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(B, 1, {}, "b1"), "accepted"),
+        (w(C, 1, {A: 1, B: 1}, "c1"), "accepted")])
+    case("a stale write is dropped", [
+        (w(A, 2, {A: 1}, "a2"), "accepted"), (w(A, 1, {}, "a1"), "stale")])
+    case("a write covered by a sibling's context is stale", [
+        (w(B, 1, {A: 1}, "b1"), "accepted"), (w(A, 1, {}, "a1"), "stale")])
+    case("the same write twice is a duplicate", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(A, 1, {}, "a1"), "duplicate")])
+    case("the same dot with other content is an equivocation", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(A, 1, {}, "x1"), "equivocation")])
+    case("out of order arrival converges", [
+        (w(C, 1, {A: 1, B: 1}, "c1"), "accepted"), (w(A, 1, {}, "a1"), "stale"),
+        (w(B, 1, {}, "b1"), "stale")])
+    case("a write covers only what it saw", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(B, 1, {}, "b1"), "accepted"),
+        (w(A, 2, {A: 1}, "a2"), "accepted")])
+    case("three-way conflict then partial resolution", [
+        (w(A, 1, {}, "a1"), "accepted"), (w(B, 1, {}, "b1"), "accepted"), (w(C, 1, {}, "c1"), "accepted"),
+        (w(A, 2, {A: 1, B: 1}, "a2"), "accepted"), (w(C, 2, {A: 2, B: 1, C: 1}, "c2"), "accepted")])
+
+    next_writes = [
+        {"name": "empty field", "device": A, "live": [], "dot": [A, 1], "ctx": {}},
+        {"name": "over own value", "device": A, "live": [w(A, 3, {A: 2}, "a3")], "dot": [A, 4], "ctx": {A: 3}},
+        {"name": "over siblings", "device": C, "live": [w(A, 1, {}, "a1"), w(B, 2, {B: 1, C: 4}, "b2")],
+         "dot": [C, 5], "ctx": {A: 1, B: 2, C: 4}},
+    ]
+    display = [
+        {"name": "latest first, then device id, equal plaintexts folded",
+         "entries": [{"value": '"x"', "t": 5, "device": "B"}, {"value": '"y"', "t": 9, "device": "C"},
+                     {"value": '"x"', "t": 5, "device": "A"}, {"value": '"z"', "t": 9, "device": "A"}],
+         "order": [{"value": '"z"', "t": 9, "device": "A"}, {"value": '"y"', "t": 9, "device": "C"},
+                   {"value": '"x"', "t": 5, "device": "A"}]},
+    ]
+    return {"merge": cases, "next_write": next_writes, "display_order": display}
+
+
+def field_vectors():
+    key = hashlib.sha256(b"zapis test record key").digest()
+    out = []
+    for i, (field, dot, value, t) in enumerate([
+        ("category", [VOL["id"], 1], "bank", 1767225600000),
+        ("what_happened", [VOL["id"], 2], "Відмовилі ў рахунку. Konto zablokowane 🙁", 1767225600123),
+        ("people", [COORD["id"], 7], {"adults": 2, "children": [3, 7], "note": None, "ok": True}, 0),
+        ("long", [ROOT["id"], 1], "x" * 600, 1767225600999),
+    ]):
+        nonce = hashlib.sha256(b"nonce %d" % i).digest()[:12]
+        n64, ct = encrypt_field(key, WS, REC, field, dot, value, t, nonce=nonce)
+        plaintext = canonical_json({"t": t, "v": value}).encode()
+        out.append({"record_key": b64encode(key), "workspace": WS, "record": REC, "field": field, "dot": dot,
+                    "value": value, "t": t, "nonce": n64, "aad": field_aad(WS, REC, field, dot).decode(),
+                    "plaintext": plaintext.decode(), "padded_length": len(pad(plaintext)), "ct": ct,
+                    "h": write_hash(n64, ct)})
+    tampered = [
+        {**out[0], "field": "what_happened", "why": "ciphertext moved to another field"},
+        {**out[0], "record": "11111111-2222-4333-8444-555555555555", "why": "moved to another record"},
+        {**out[0], "dot": [VOL["id"], 9], "why": "replayed under another dot"},
+        {**out[0], "ct": out[1]["ct"], "nonce": out[1]["nonce"], "why": "value of another write"},
+    ]
+    pads = [{"length": n, "padded": len(pad(b"a" * n))} for n in (0, 1, 126, 127, 128, 511, 512, 8191, 8192, 20000)]
+    return {"fields": out, "tampered": tampered, "padding": pads}
+
+
+def envelope_vectors():
+    cert_root = make_certificate(ROOT["_sign"], WS, ROOT["id"], "coordinator", ROOT["sign_key"], ROOT["ecdh_key"],
+                                 ROOT["id"])
+    cert_coord = make_certificate(ROOT["_sign"], WS, COORD["id"], "coordinator", COORD["sign_key"],
+                                  COORD["ecdh_key"], ROOT["id"])
+    cert_vol = make_certificate(COORD["_sign"], WS, VOL["id"], "volunteer", VOL["sign_key"], VOL["ecdh_key"],
+                                COORD["id"])
+    key = hashlib.sha256(b"zapis test record key").digest()
+    eph = keys.private_from_scalar(scalar("ephemeral"))
+    wrap = wrap_key(key, WS, REC, VOL["id"], VOL["_sign"], COORD["id"], COORD["ecdh_key"], ephemeral=eph,
+                    nonce=bytes(range(12)))
+    writes = []
+    for i, field in enumerate(["category", "what_happened"]):
+        dot = [VOL["id"], i + 1]
+        ctx = {VOL["id"]: i} if i else {}
+        nonce, ct = encrypt_field(key, WS, REC, field, dot, "value %d" % i, 1767225600000,
+                                  nonce=bytes([i]) * 12)
+        writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct})
+    change = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": VOL["id"], "writes": writes})
+    pulled = {**change, "writes": [change["writes"][0], {k: v for k, v in change_header(change)["writes"][1].items()}]}
+    purge = make_purge(ROOT["_sign"], WS, REC, ROOT["id"])
+
+    def unsigned(obj):
+        return canonical_json({k: v for k, v in obj.items() if k != "sig"})
+
+    signed = [
+        {"name": "root certificate", "signer": ROOT["sign_key"], "object": cert_root, "signed": unsigned(cert_root)},
+        {"name": "coordinator certificate", "signer": ROOT["sign_key"], "object": cert_coord,
+         "signed": unsigned(cert_coord)},
+        {"name": "volunteer certificate", "signer": COORD["sign_key"], "object": cert_vol,
+         "signed": unsigned(cert_vol)},
+        {"name": "key wrap", "signer": VOL["sign_key"], "object": wrap, "signed": unsigned(wrap)},
+        {"name": "purge order", "signer": ROOT["sign_key"], "object": purge, "signed": unsigned(purge)},
+    ]
+    bad_signed = [
+        {"name": "role changed after signing", "signer": COORD["sign_key"], "object": {**cert_vol, "role": "coordinator"}},
+        {"name": "signed by another key", "signer": EVIL["sign_key"], "object": cert_vol},
+        {"name": "signature truncated", "signer": COORD["sign_key"], "object": {**cert_vol, "sig": cert_vol["sig"][:-4]}},
+    ]
+    changes = [
+        {"name": "a change as pushed", "signer": VOL["sign_key"], "change": change, "valid": True,
+         "header": canonical_json(change_header(change))},
+        {"name": "a change as pulled, one write as its hash", "signer": VOL["sign_key"], "change": pulled,
+         "valid": True, "header": canonical_json(change_header(change))},
+        {"name": "ciphertext swapped", "signer": VOL["sign_key"], "valid": False,
+         "change": {**change, "writes": [{**change["writes"][0], "ct": change["writes"][1]["ct"]},
+                                         change["writes"][1]]}},
+        {"name": "context widened", "signer": VOL["sign_key"], "valid": False,
+         "change": {**change, "writes": [{**change["writes"][0], "ctx": {COORD["id"]: 3}}, change["writes"][1]]}},
+        {"name": "signed by another device", "signer": EVIL["sign_key"], "change": change, "valid": False},
+        {"name": "a genuine hash beside a ciphertext the author never signed there", "signer": VOL["sign_key"],
+         "valid": False,
+         "change": {**change, "writes": [{**change["writes"][0], "h": change_header(change)["writes"][0]["h"],
+                                          "nonce": change["writes"][1]["nonce"], "ct": change["writes"][1]["ct"]},
+                                         change["writes"][1]]}},
+    ]
+    wraps = [{"record_key": b64encode(key), "recipient_ecdh_pkcs8": COORD["ecdh_pkcs8"],
+              "recipient_ecdh_d": COORD["ecdh_d"], "recipient_ecdh_key": COORD["ecdh_key"],
+              "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)), "ephemeral_d": b64encode(scalar("ephemeral")),
+              "salt": canonical_json(["zapis/wrap/1", WS, REC]),
+              "info": canonical_json(["zapis/wrap/1", COORD["id"], wrap["epk"]]),
+              "sender_sign_key": VOL["sign_key"], "wrap": wrap}]
+    trust = [
+        {"name": "root, a coordinator it certified, a volunteer that coordinator certified",
+         "fingerprint": ROOT["fingerprint"],
+         "devices": [entry(ROOT, "coordinator", cert_root), entry(COORD, "coordinator", cert_coord),
+                     entry(VOL, "volunteer", cert_vol)],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}},
+        {"name": "the invite's fingerprint names another root: nothing is trusted",
+         "fingerprint": EVIL["fingerprint"],
+         "devices": [entry(ROOT, "coordinator", cert_root), entry(COORD, "coordinator", cert_coord)],
+         "trusted": {}},
+        {"name": "a coordinator the server slipped in, self-certified",
+         "fingerprint": ROOT["fingerprint"],
+         "devices": [entry(ROOT, "coordinator", cert_root),
+                     entry(EVIL, "coordinator", make_certificate(EVIL["_sign"], WS, EVIL["id"], "coordinator",
+                                                                 EVIL["sign_key"], EVIL["ecdh_key"], EVIL["id"]))],
+         "trusted": {ROOT["id"]: "coordinator"}},
+        {"name": "a certificate for other keys than the directory shows",
+         "fingerprint": ROOT["fingerprint"],
+         "devices": [entry(ROOT, "coordinator", cert_root),
+                     {**entry(COORD, "coordinator", cert_coord), "ecdh_key": EVIL["ecdh_key"]}],
+         "trusted": {ROOT["id"]: "coordinator"}},
+        {"name": "a volunteer cannot certify",
+         "fingerprint": ROOT["fingerprint"],
+         "devices": [entry(ROOT, "coordinator", cert_root), entry(VOL, "volunteer", make_certificate(
+             ROOT["_sign"], WS, VOL["id"], "volunteer", VOL["sign_key"], VOL["ecdh_key"], ROOT["id"])),
+             entry(EVIL, "coordinator", make_certificate(VOL["_sign"], WS, EVIL["id"], "coordinator",
+                                                         EVIL["sign_key"], EVIL["ecdh_key"], VOL["id"]))],
+         "trusted": {ROOT["id"]: "coordinator", VOL["id"]: "volunteer"}},
+    ]
+    return {"workspace": WS, "record": REC, "devices": [public(d) for d in DEVICES], "signed": signed,
+            "bad_signed": bad_signed, "changes": changes, "wraps": wraps, "trust": trust}
+
+
+def entry(d, role, cert):
+    return {"id": d["id"], "role": role, "sign_key": d["sign_key"], "ecdh_key": d["ecdh_key"], "cert": cert,
+            "status": "active", "invite": None}
+
+
+if __name__ == "__main__":
+    write("canonical.json", canonical_vectors())
+    write("merge.json", merge_vectors())
+    write("fields.json", field_vectors())
+    write("envelopes.json", envelope_vectors())
+    print("vectors written to", HERE)

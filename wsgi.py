@@ -1,0 +1,4 @@
+"""gunicorn entry point."""
+from server import create_app
+
+app = create_app()
