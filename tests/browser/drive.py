@@ -76,7 +76,10 @@ def wait_offline_ready(page):
 
 def wait_all_sent(page, timeout=30000):
     """Wait until the sync line says everything was sent and a sync succeeded."""
-    page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync")).wait_for(timeout=timeout)
+    try:
+        page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync")).wait_for(timeout=timeout)
+    except Exception as e:
+        raise AssertionError(f"the sync line still says: {page.locator('.sync-line').inner_text()!r}") from e
 
 
 def unlock(page, passphrase=PASSPHRASE):

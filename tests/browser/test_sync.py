@@ -303,6 +303,7 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
         make_context, coordinator, server):
     from server.auth import secret_hash
     from server.models import Change, Device, Value
+    from server.store import header_lines
     from sync import keys
     from sync.canonical import canonical_json
     from sync.envelopes import encrypt_field, make_certificate, sign_change, write_hash
@@ -340,7 +341,7 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
             header = [{"field": w["field"], "dot": w["dot"], "ctx": w["ctx"], "h": write_hash(w["nonce"], w["ct"])}
                       for w in change["writes"]]
             added = [Change(workspace_id=ws, id=change_id, record_id=record, device_id=change["device"],
-                             sig=change["sig"], writes=json.dumps(header))]
+                             sig=change["sig"], writes=header_lines(header))]
             for i, w in enumerate(change["writes"]):
                 added.append(Value(workspace_id=ws, record_id=record, field=w["field"], device=w["dot"][0],
                                     n=w["dot"][1], ctx=json.dumps(w["ctx"]), nonce=w["nonce"], ct=w["ct"],
