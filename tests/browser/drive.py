@@ -4,6 +4,8 @@ import json
 import os
 import re
 
+from playwright.sync_api import expect
+
 PASSPHRASE = "kettle river seven mittens"
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe-core", "axe.min.js")
 
@@ -189,7 +191,7 @@ def create_invite(page, role="Volunteer"):
     page.get_by_role("button", name="Create the invite").click()
     field = page.get_by_role("textbox", name="Invite link")
     field.wait_for()
-    assert page.get_by_role("img", name="QR code of the invite link").is_visible()
+    expect(page.get_by_role("img", name="QR code of the invite link")).to_be_visible()
     return field.input_value()
 
 
