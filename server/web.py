@@ -10,7 +10,7 @@ import json
 import os
 import re
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 
 bp = Blueprint("web", __name__)
 
@@ -27,6 +27,13 @@ EXPORT = re.compile(r"^export (?=(async )?(function|class|const|let) )", re.M)
 SW_SOURCE = "js/sw/sw.js"
 MANIFEST = "manifest.webmanifest"
 PAGES = ("/", "/calc")
+APP_MODULE = "js/app.js"
+# A static import or re-export: `import ... from '...'`, `export ... from '...'`, `import '...'`.
+# Dynamic `import('...')` is left out on purpose: what loads later is not preloaded.
+STATIC_IMPORT = re.compile(r"^\s*(?:(?:import|export)\s[^;'\"]*?\bfrom|import)\s*['\"]([^'\"]+)['\"]", re.M)
+# The app's languages (pwa/static/js/i18n.js): the shell preloads the one the browser prefers.
+LANGUAGES = ("be", "ru", "uk", "en", "pl", "lt")
+DEFAULT_LANGUAGE = "en"
 
 
 def _static_files(static_folder):
@@ -46,9 +53,38 @@ def _read(path):
 
 
 def modules(app):
-    """The app's ES modules, which the shell preloads so they do not load one import at a time."""
-    return ["/static/" + rel for rel in _static_files(app.static_folder)
-            if rel.endswith(".js") and rel.startswith(("js/", "vendor/"))]
+    """The ES modules the app's entry imports statically, near and far, which the shell preloads
+    so they do not load one import at a time. Screens the app imports on demand are not among
+    them: the first screen does not wait for them (the service worker still caches them)."""
+    cached = app.extensions.get("zapis_web_modules")
+    if cached is not None:
+        return cached
+    root = app.static_folder
+    seen, todo = set(), [APP_MODULE]
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        source = _read(os.path.join(root, rel)).decode("utf-8")
+        for target in STATIC_IMPORT.findall(source):
+            todo.append(os.path.normpath(os.path.join(os.path.dirname(rel), target)).replace(os.sep, "/"))
+    result = ["/static/" + rel for rel in sorted(seen)]
+    app.extensions["zapis_web_modules"] = result
+    return result
+
+
+def preferred_language(accept_languages):
+    """The first of the app's languages the browser asks for, as the app itself picks it."""
+    for tag, _quality in accept_languages:
+        base = tag.lower().replace("_", "-").split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return DEFAULT_LANGUAGE
+
+
+def _shell(lang):
+    return render_template("shell.html", modules=modules(current_app), lang=lang)
 
 
 def build(app):
@@ -64,7 +100,7 @@ def build(app):
         digest.update(url.encode() + b"\0" + hashlib.sha256(_read(os.path.join(app.static_folder, rel)))
                       .digest())
     with app.test_request_context():
-        pages = {"/": render_template("shell.html", modules=modules(app)),
+        pages = {"/": _shell(DEFAULT_LANGUAGE),
                  "/calc": render_template("calc.html")}
     for url, html in pages.items():
         digest.update(url.encode() + b"\0" + hashlib.sha256(html.encode()).digest())
@@ -88,8 +124,9 @@ def _no_cache(response):
 def shell():
     """The app shell. The same page for every route, so the service worker caches one copy;
     the app reads the route, and the secrets of invite and setup links, in the browser."""
-    return _no_cache(Response(render_template("shell.html", modules=modules(current_app)),
-                              mimetype="text/html"))
+    response = Response(_shell(preferred_language(request.accept_languages)), mimetype="text/html")
+    response.vary.add("Accept-Language")
+    return _no_cache(response)
 
 
 @bp.get("/calc")

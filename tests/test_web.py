@@ -37,6 +37,28 @@ def test_every_app_route_gets_the_same_shell_with_no_inline_script(web_app, path
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+def test_the_shell_preloads_what_the_first_screen_imports_and_the_preferred_language(web_app):
+    client = web_app.test_client()
+    html = client.get("/").get_data(as_text=True)
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    # The entry and everything it imports statically, near and far...
+    for url in ["/static/js/app.js", "/static/js/session.js", "/static/js/ui/lock.js", "/static/vendor/idb/idb.js",
+                "/static/js/core/canonical.js"]:
+        assert url in preloaded
+    # ...but not the screens behind the lock, which it imports on demand, nor what it never imports.
+    for url in ["/static/js/record-screens.js", "/static/js/ui/settings.js", "/static/vendor/uqr/uqr.js",
+                "/static/js/store/memory-adapter.js"]:
+        assert url not in preloaded
+    build = build_of(client.get("/sw.js"))
+    assert set(preloaded) < set(build["precache"])  # all of it still cached for offline
+    assert "/static/js/record-screens.js" in build["precache"]
+    for header, lang in [("pl-PL,pl;q=0.9,en;q=0.8", "pl"), ("de-DE,be;q=0.5", "be"), ("fr", "en"), (None, "en")]:
+        response = client.get("/", headers={"Accept-Language": header} if header else {})
+        assert f'<link rel="preload" href="/static/i18n/{lang}.json" as="fetch" crossorigin="anonymous">' \
+            in response.get_data(as_text=True)
+        assert "Accept-Language" in response.headers["Vary"]
+
+
 def test_the_service_worker_precaches_the_shell_with_a_content_version(web_app):
     response = web_app.test_client().get("/sw.js")
     assert response.status_code == 200

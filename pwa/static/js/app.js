@@ -8,15 +8,12 @@ import { Installer, persistStorage } from './install.js';
 import { load, pickLanguage } from './i18n.js';
 import { watchIdle } from './idle.js';
 import { EntryScreens, linkParams } from './entry-screens.js';
-import { RecordScreens } from './record-screens.js';
 import { Session } from './session.js';
 import { LocalStore } from './store/local.js';
 import { idbAdapter } from './store/idb-adapter.js';
 import { registerServiceWorker } from './sw-client.js';
 import { SyncController } from './sync-controller.js';
-import { SyncScreens } from './sync-screens.js';
 import { statusLine } from './sync/status.js';
-import { settingsScreen } from './ui/settings.js';
 import { Shell } from './ui/shell.js';
 import { wipeEverything } from './wipe.js';
 
@@ -44,12 +41,32 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
   },
   unlocked: () => opened() });
 const sync = new SyncController({ store, session, onStatus: showStatus, onChanged: changed, onRevoked: revoked });
-const records = new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-  go: (next, opts) => go(next, opts), saved: () => { sync.saved(); offerInstall(); } });
-const syncScreens = new SyncScreens({ session, shell, sync, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-  go: (next, opts) => go(next, opts) });
 const UNDER_SETTINGS = ['sync', 'devices', 'invites'];
 
+// The screens behind the lock load on first use (and in the background once the first screen is
+// painted): a first visit and the lock screen need none of them, and on a slow network every module
+// the first screen waits for costs a round trip. The service worker caches them all for offline.
+let screens = null;
+
+function loadScreens() {
+  screens ??= Promise.all([import('./record-screens.js'), import('./sync-screens.js'), import('./ui/settings.js')])
+    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }]) => ({
+      records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
+        go: (next, opts) => go(next, opts), saved: () => { sync.saved(); offerInstall(); } }),
+      sync: new SyncScreens({ session, shell, sync, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
+        go: (next, opts) => go(next, opts) }),
+      settings: settingsScreen,
+    }), (error) => {
+      screens = null; // try again on the next screen
+      throw error;
+    });
+  return screens;
+}
+
+/** Write a half-typed form's draft before its screen goes (nothing to do if none was loaded). */
+async function leaveForm() {
+  if (screens) await (await screens.catch(() => null))?.records.leave();
+}
 function chrome() {
   const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
     : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
@@ -110,7 +127,7 @@ window.addEventListener('popstate', (e) => {
 });
 
 async function render(next, { quiet = false } = {}) {
-  await records.leave();
+  await leaveForm();
   view = next;
   chrome();
   const t = i18n.t;
@@ -121,7 +138,7 @@ async function render(next, { quiet = false } = {}) {
     case 'lock':
       return entry.render(next);
     case 'settings':
-      return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
+      return shell.show((await loadScreens()).settings(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
         keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
@@ -133,9 +150,9 @@ async function render(next, { quiet = false } = {}) {
     case 'conflict':
     case 'devices':
     case 'invites':
-      return syncScreens.render(next, { quiet });
+      return (await loadScreens()).sync.render(next, { quiet });
     default:
-      return records.render(next, { quiet });
+      return (await loadScreens()).records.render(next, { quiet });
   }
 }
 
@@ -169,7 +186,7 @@ async function lock() {
   if (session.state !== 'open') return;
   idle?.stop();
   idle = null;
-  await records.leave();
+  await leaveForm();
   shell.blank();
   sync.locked();
   await session.lock();
@@ -246,10 +263,13 @@ async function boot() {
     if (params) shell.notice(i18n.t('join.already'), [{ label: i18n.t('notice.ok') }], { kind: 'warning' });
   }
   if (session.state !== 'empty') sync.boot().catch(() => {});
+  // Once the first screen is painted and the page is idle, so they never delay it.
+  const later = window.requestIdleCallback ?? ((run) => setTimeout(run, 500));
+  later(() => loadScreens().catch(() => {}), { timeout: 5000 });
   registerServiceWorker({
     offlineReady: () => shell.toast(i18n.t('sw.offline_ready')),
     updateReady: (apply) => shell.notice(i18n.t('sw.update'), [
-      { label: i18n.t('sw.reload'), primary: true, run: async () => { await records.leave(); apply(); } },
+      { label: i18n.t('sw.reload'), primary: true, run: async () => { await leaveForm(); apply(); } },
       { label: i18n.t('sw.later') }]),
   }).catch(() => {});
 }
