@@ -77,7 +77,12 @@ def wait_offline_ready(page):
 
 
 def wait_all_sent(page, timeout=30000):
-    """Wait until the sync line says everything was sent and a sync succeeded."""
+    """Wait until the outbox is empty and the sync line says everything was sent and a sync
+    succeeded (the line alone may still show a run from before the last save)."""
+    for _ in range(timeout // 100):
+        if not page.evaluate(STORE_CALL, ["outbox", "count", [], "readonly"]):
+            break
+        page.wait_for_timeout(100)
     try:
         page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync")).wait_for(timeout=timeout)
     except Exception as e:

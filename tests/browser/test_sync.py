@@ -367,7 +367,7 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
 
     # A new record's key goes to the root coordinator, never to the rogue.
     new_need(page, "after the rogue arrived")
-    wait_all_sent(page)
+    sync_now(page)  # the line said "All sent" before this save too: wait for a run after it
     newest = [r["id"] for r in read_store(page, "records") if r["id"] != record][0]
     recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
     assert recipients == {device, coordinator.replica.device}

@@ -12,7 +12,6 @@ import { Session } from './session.js';
 import { LocalStore } from './store/local.js';
 import { idbAdapter } from './store/idb-adapter.js';
 import { registerServiceWorker } from './sw-client.js';
-import { SyncController } from './sync-controller.js';
 import { statusLine } from './sync/status.js';
 import { Shell } from './ui/shell.js';
 import { wipeEverything } from './wipe.js';
@@ -39,18 +38,35 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
     opened();
     return storage;
   },
-  unlocked: () => opened() });
-const sync = new SyncController({ store, session, onStatus: showStatus, onChanged: changed, onRevoked: revoked });
+  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); } });
+
+// The sync controller loads once it has something to do: right away on a device that has
+// joined (its modules come from the service worker's cache), once the first screen is painted
+// on a first visit, which needs none of it.
+let sync = null;
+let syncLoading = null;
+
+function loadSync() {
+  syncLoading ??= import('./sync-controller.js').then(({ SyncController }) => {
+    sync = new SyncController({ store, session, onStatus: showStatus, onChanged: changed, onRevoked: revoked });
+    return sync;
+  }, (error) => {
+    syncLoading = null;
+    throw error;
+  });
+  return syncLoading;
+}
 const UNDER_SETTINGS = ['sync', 'devices', 'invites'];
 
-// The screens behind the lock load on first use (and in the background once the first screen is
-// painted): a first visit and the lock screen need none of them, and on a slow network every module
-// the first screen waits for costs a round trip. The service worker caches them all for offline.
+// The screens behind the lock load on first use, or just ahead of it (see boot and `opening`): a
+// first visit and the lock screen need none of them, and on a slow network every module the first
+// screen waits for costs a round trip. The service worker caches them all for offline.
 let screens = null;
 
 function loadScreens() {
-  screens ??= Promise.all([import('./record-screens.js'), import('./sync-screens.js'), import('./ui/settings.js')])
-    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }]) => ({
+  screens ??= Promise.all([import('./record-screens.js'), import('./sync-screens.js'), import('./ui/settings.js'),
+    loadSync()])
+    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, sync]) => ({
       records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts), saved: () => { sync.saved(); offerInstall(); } }),
       sync: new SyncScreens({ session, shell, sync, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
@@ -71,7 +87,9 @@ function chrome() {
   const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
     : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
   shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine });
-  showStatus(sync.status);
+  if (sync) showStatus(sync.status);
+  // Until the sync controller has loaded, the line holds its place, so nothing shifts under a thumb.
+  else if (i18n && session.state !== 'empty') shell.syncStatus({ level: 'busy', text: '\u00a0' }, { unlocked: false });
 }
 
 // The sync line on every screen, once this browser holds a device.
@@ -140,7 +158,7 @@ async function render(next, { quiet = false } = {}) {
     case 'settings':
       return shell.show((await loadScreens()).settings(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
-        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
+        keyFingerprint: await fingerprint(session.device.sign_key), away: await (await loadSync()).replica.awayCount() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
@@ -178,7 +196,9 @@ function opened() {
   }).catch(() => {}), VERIFY_AFTER_MS);
   idle?.stop();
   idle = watchIdle(() => session.settings.idleMinutes, () => lock());
-  sync.unlocked();
+  loadSync().then((loaded) => {
+    if (session.state === 'open') loaded.unlocked();
+  }).catch(() => {});
   persistStorage(false).then((s) => { storage = s; });
 }
 
@@ -188,7 +208,7 @@ async function lock() {
   idle = null;
   await leaveForm();
   shell.blank();
-  sync.locked();
+  sync?.locked();
   await session.lock();
   await go({ name: 'lock' }, { replace: true });
 }
@@ -201,7 +221,7 @@ async function panic() {
   document.title = '';
   const wipeFirst = session.settings.panicWipe;
   idle?.stop();
-  sync.locked();
+  sync?.locked();
   session.lock();
   if (wipeFirst) await session.wipe();
   // With the service worker gone, the calculator can only come from the network.
@@ -211,7 +231,7 @@ async function panic() {
 async function wipe() {
   shell.blank();
   idle?.stop();
-  sync.locked();
+  sync?.locked();
   await session.wipe();
   // Online, a fresh load registers the service worker again; offline, the app stays in memory.
   if (navigator.onLine) location.replace('/');
@@ -233,7 +253,7 @@ window.addEventListener('offline', chrome);
 // A page restored from the back-forward cache must not come back unlocked.
 window.addEventListener('pagehide', () => {
   if (session.state !== 'open') return;
-  sync.locked();
+  sync?.locked();
   session.lock();
 });
 window.addEventListener('pageshow', (e) => {
@@ -262,10 +282,14 @@ async function boot() {
     await go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });
     if (params) shell.notice(i18n.t('join.already'), [{ label: i18n.t('notice.ok') }], { kind: 'warning' });
   }
-  if (session.state !== 'empty') sync.boot().catch(() => {});
-  // Once the first screen is painted and the page is idle, so they never delay it.
-  const later = window.requestIdleCallback ?? ((run) => setTimeout(run, 500));
-  later(() => loadScreens().catch(() => {}), { timeout: 5000 });
+  if (session.state !== 'empty') loadSync().then((loaded) => loaded.boot()).catch(() => {});
+  // A first visit fetches the screens once the first screen is painted and the page is idle, so
+  // they never delay it; a device that has joined has them in the service worker's cache, and
+  // loads them while the passphrase is checked.
+  if (session.state === 'empty') {
+    const later = window.requestIdleCallback ?? ((run) => setTimeout(run, 500));
+    later(() => loadScreens().catch(() => {}), { timeout: 5000 });
+  }
   registerServiceWorker({
     offlineReady: () => shell.toast(i18n.t('sw.offline_ready')),
     updateReady: (apply) => shell.notice(i18n.t('sw.update'), [

@@ -20,7 +20,7 @@ export function linkParams(where = location) {
 }
 
 export class EntryScreens {
-  /** `deps`: {session, shell, t, lang(), go(view, opts), language(lang), joined() → storage, unlocked()}. */
+  /** `deps`: {session, shell, t, lang(), go(view, opts), language(lang), joined() → storage, unlocked(), opening()}. */
   constructor(deps) {
     Object.assign(this, deps);
   }
@@ -88,6 +88,7 @@ export class EntryScreens {
       language: this.language,
       unlock: async (passphrase) => {
         screen.busy(true);
+        this.opening?.(); // what comes after the lock loads while the passphrase is checked
         const result = await session.unlock(passphrase);
         if (result.status === 'open') {
           this.unlocked();
