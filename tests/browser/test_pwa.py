@@ -407,6 +407,31 @@ def test_an_invite_link_pasted_on_the_welcome_screen_opens_the_join_screen(make_
     assert "#" not in page.url
 
 
+def test_the_install_prompt_waits_for_the_first_saved_record(make_context, coordinator, server):
+    """The browser's install event is kept, not shown at once; offered after a record is saved."""
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    # Headless Chromium never fires beforeinstallprompt: the test fires one, as the browser would.
+    page.evaluate("""() => {
+      window.__prompted = 0;
+      const e = new Event('beforeinstallprompt', { cancelable: true });
+      e.prompt = () => { window.__prompted += 1; };
+      e.userChoice = Promise.resolve({ outcome: 'accepted', platform: 'web' });
+      window.dispatchEvent(e);
+      window.__defaultPrevented = e.defaultPrevented;
+    }""")
+    assert page.evaluate("window.__defaultPrevented")  # the browser's own banner is held back
+    offer = page.get_by_text("Add Zapis to your home screen", exact=False)
+    expect(offer).to_have_count(0)
+    new_incident(page, "install prompt test")
+    expect(offer).to_be_visible()
+    page.get_by_role("button", name="Install", exact=True).click()
+    page.wait_for_function("window.__prompted === 1")
+    new_incident(page, "a second record")  # offered once, not after every save
+    expect(offer).to_have_count(0)
+
+
 def test_no_canary_reached_the_server_database_or_logs(server):
     """Runs last: what the tests above typed (and synced) reached the server as ciphertext only."""
     import glob
