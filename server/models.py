@@ -70,7 +70,8 @@ class Record(db.Model):
     purge = Column(Text)                                  # the coordinator's signed purge order
     purged_seq = Column(BigInteger)
     purged_at = Column(DateTime)
-    __table_args__ = (Index("ix_records_workspace_purged_seq", "workspace_id", "purged_seq"),)
+    __table_args__ = (Index("ix_records_workspace_purged_seq", "workspace_id", "purged_seq"),
+                      Index("ix_records_workspace_creator", "workspace_id", "creator"))
 
 
 class Change(db.Model):
