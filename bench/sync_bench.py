@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "tests")]
 
 from benchlib import backend_url, drop_backend, new_workspace, record_fields  # noqa: E402
+from peerlib import Autoanalyze  # noqa: E402
 from servers import GunicornServer  # noqa: E402
 from sync.client import Client  # noqa: E402
 
@@ -68,6 +69,10 @@ def raw_pull(client):
 def run(backend, records, big, workers, tmp):
     url = backend_url(backend, tmp)
     row = {"backend": backend}
+    # Stands in for autovacuum's analyze, off on this machine's PostgreSQL (bench/README.md).
+    analyze = Autoanalyze(url) if backend == "postgresql" else None
+    if analyze:
+        analyze.start()
     try:
         with GunicornServer(url, tmp, workers=workers) as server:
             root = new_workspace(url, server.url)
@@ -93,6 +98,8 @@ def run(backend, records, big, workers, tmp):
                     writer.push()
                 row["no-op ms @%dk" % (big // 1000)], _ = noop_latency(reader)
     finally:
+        if analyze:
+            analyze.stop()
         drop_backend(backend, url)
     return row
 

@@ -18,6 +18,7 @@ import { wipeEverything } from './wipe.js';
 
 const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
 const VERIFY_AFTER_MS = 1500;
+const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
 
 const store = new LocalStore(idbAdapter());
 const session = new Session(store, { wipe: wipeEverything });
@@ -66,10 +67,10 @@ let screens = null;
 function loadScreens() {
   screens ??= Promise.all([import('./record-screens.js'), import('./sync-screens.js'), import('./ui/settings.js'),
     loadSync()])
-    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, sync]) => ({
+    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, controller]) => ({
       records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-        go: (next, opts) => go(next, opts), saved: () => { sync.saved(); offerInstall(); } }),
-      sync: new SyncScreens({ session, shell, sync, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
+        go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); } }),
+      sync: new SyncScreens({ session, shell, sync: controller, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts) }),
       settings: settingsScreen,
     }), (error) => {
@@ -83,13 +84,14 @@ function loadScreens() {
 async function leaveForm() {
   if (screens) await (await screens.catch(() => null))?.records.leave();
 }
+
 function chrome() {
   const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
     : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
   shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine });
   if (sync) showStatus(sync.status);
   // Until the sync controller has loaded, the line holds its place, so nothing shifts under a thumb.
-  else if (i18n && session.state !== 'empty') shell.syncStatus({ level: 'busy', text: '\u00a0' }, { unlocked: false });
+  else if (i18n && session.state !== 'empty') shell.syncStatus(PLACEHOLDER_LINE, { unlocked: false });
 }
 
 // The sync line on every screen, once this browser holds a device.
@@ -155,15 +157,17 @@ async function render(next, { quiet = false } = {}) {
     case 'setup':
     case 'lock':
       return entry.render(next);
-    case 'settings':
-      return shell.show((await loadScreens()).settings(t, { settings: session.settings, device: session.device, storage,
+    case 'settings': {
+      const { settings: settingsScreen } = await loadScreens();
+      return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
-        keyFingerprint: await fingerprint(session.device.sign_key), away: await (await loadSync()).replica.awayCount() }, {
+        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
         go: (name) => go({ name }), travel: () => sync.travel(), back: () => sync.bringBack(),
       }));
+    }
     case 'sync':
     case 'conflict':
     case 'devices':

@@ -20,7 +20,10 @@ export function linkParams(where = location) {
 }
 
 export class EntryScreens {
-  /** `deps`: {session, shell, t, lang(), go(view, opts), language(lang), joined() → storage, unlocked(), opening()}. */
+  /**
+   * `deps`: {session, shell, t, lang(), go(view, opts), language(lang), joined() → storage, unlocked(),
+   * opening() (an unlock began: load what comes next)}.
+   */
   constructor(deps) {
     Object.assign(this, deps);
   }
