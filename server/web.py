@@ -31,8 +31,8 @@ APP_MODULE = "js/app.js"
 # A static import or re-export: `import ... from '...'`, `export ... from '...'`, `import '...'`.
 # Dynamic `import('...')` is left out on purpose: what loads later is not preloaded.
 STATIC_IMPORT = re.compile(r"^\s*(?:(?:import|export)\s[^;'\"]*?\bfrom|import)\s*['\"]([^'\"]+)['\"]", re.M)
-# The app's languages (pwa/static/js/i18n.js): the shell preloads the one the browser prefers.
-LANGUAGES = ("be", "ru", "uk", "en", "pl", "lt")
+# The shell preloads the translations of the language the browser prefers, picked the way
+# pwa/static/js/i18n.js picks it; the languages are the files in pwa/static/i18n/.
 DEFAULT_LANGUAGE = "en"
 
 
@@ -74,13 +74,22 @@ def modules(app):
     return result
 
 
-def preferred_language(accept_languages):
+def preferred_language(app, accept_languages):
     """The first of the app's languages the browser asks for, as the app itself picks it."""
     for tag, _quality in accept_languages:
         base = tag.lower().replace("_", "-").split("-")[0]
-        if base in LANGUAGES:
+        if base in _languages(app):
             return base
     return DEFAULT_LANGUAGE
+
+
+def _languages(app):
+    cached = app.extensions.get("zapis_web_languages")
+    if cached is None:
+        cached = frozenset(name[:-len(".json")] for name in os.listdir(os.path.join(app.static_folder, "i18n"))
+                           if name.endswith(".json"))
+        app.extensions["zapis_web_languages"] = cached
+    return cached
 
 
 def _shell(lang):
@@ -124,7 +133,7 @@ def _no_cache(response):
 def shell():
     """The app shell. The same page for every route, so the service worker caches one copy;
     the app reads the route, and the secrets of invite and setup links, in the browser."""
-    response = Response(_shell(preferred_language(request.accept_languages)), mimetype="text/html")
+    response = Response(_shell(preferred_language(current_app, request.accept_languages)), mimetype="text/html")
     response.vary.add("Accept-Language")
     return _no_cache(response)
 

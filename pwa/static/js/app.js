@@ -286,11 +286,12 @@ async function boot() {
     await go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });
     if (params) shell.notice(i18n.t('join.already'), [{ label: i18n.t('notice.ok') }], { kind: 'warning' });
   }
-  if (session.state !== 'empty') loadSync().then((loaded) => loaded.boot()).catch(() => {});
-  // A first visit fetches the screens once the first screen is painted and the page is idle, so
-  // they never delay it; a device that has joined has them in the service worker's cache, and
-  // loads them while the passphrase is checked.
-  if (session.state === 'empty') {
+  // A device that has joined syncs at once and loads the screens while the passphrase is checked
+  // (both come from the service worker's cache); a first visit fetches them once the first screen
+  // is painted and the page is idle, so they never delay it.
+  if (session.state !== 'empty') {
+    loadSync().then((loaded) => loaded.boot()).catch(() => {});
+  } else {
     const later = window.requestIdleCallback ?? ((run) => setTimeout(run, 500));
     later(() => loadScreens().catch(() => {}), { timeout: 5000 });
   }
