@@ -44,6 +44,7 @@ class Wire:
 
     def __init__(self):
         self.sent = self.received = self.requests = 0
+        self.lock = threading.Lock()  # a client may have two requests in flight
 
     def hook(self, response, *args, **kwargs):
         # Hooks run before requests reads the body: read it here as it came (de-chunked, still
@@ -57,10 +58,11 @@ class Wire:
         else:
             raise ValueError("unexpected Content-Encoding %r (only gzip is accepted)" % encoding)
         body = response.request.body
-        if body is not None:
-            self.sent += len(body.encode("utf-8") if isinstance(body, str) else body)
-        self.received += len(raw)
-        self.requests += 1
+        with self.lock:
+            if body is not None:
+                self.sent += len(body.encode("utf-8") if isinstance(body, str) else body)
+            self.received += len(raw)
+            self.requests += 1
         return response
 
     def attach(self, session):

@@ -70,12 +70,17 @@ class Record(db.Model):
     purge = Column(Text)                                  # the coordinator's signed purge order
     purged_seq = Column(BigInteger)
     purged_at = Column(DateTime)
+    # The live set of every field as merge metadata, JSON {field: [[device, n, ctx, change, idx,
+    # h], ...]}: dots, contexts and hashes of ciphertext, nothing readable.
+    state = Column(Text)
     __table_args__ = (Index("ix_records_workspace_purged_seq", "workspace_id", "purged_seq"),
                       Index("ix_records_workspace_creator", "workspace_id", "creator"))
 
 
 class Change(db.Model):
-    """The signed header of a save, kept while any of its writes is live."""
+    """A signed save, kept while any of its writes is live. `writes` is the text a pull delivers:
+    the write objects joined by commas, live ones with nonce and ciphertext, covered ones with
+    only the hash `h` that the signature covers."""
 
     __tablename__ = "changes"
     workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
@@ -83,26 +88,8 @@ class Change(db.Model):
     record_id = Column(ID, nullable=False)
     device_id = Column(DEVICE, nullable=False)
     sig = Column(String(86), nullable=False)
-    writes = Column(Text, nullable=False)                 # JSON: [{field, dot, ctx, h}, ...]
-
-
-class Value(db.Model):
-    """A live write: one value of one field, as ciphertext, with its dot and context."""
-
-    __tablename__ = "field_values"
-    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
-    record_id = Column(ID, primary_key=True)
-    field = Column(String(40), primary_key=True)
-    device = Column(DEVICE, primary_key=True)
-    n = Column(BigInteger, primary_key=True, autoincrement=False)
-    ctx = Column(Text, nullable=False)                    # JSON {device: n}
-    nonce = Column(String(16), nullable=False)
-    ct = Column(Text, nullable=False)
-    change_id = Column(BigInteger, nullable=False)
-    idx = Column(Integer, nullable=False)                 # position of the write in its change
-    seq = Column(BigInteger, nullable=False)
-    __table_args__ = (Index("ix_field_values_workspace_seq", "workspace_id", "seq"),
-                      Index("ix_field_values_change", "workspace_id", "change_id"))
+    writes = Column(Text, nullable=False)
+    __table_args__ = (Index("ix_changes_workspace_record", "workspace_id", "record_id"),)
 
 
 class Wrap(db.Model):

@@ -4,26 +4,30 @@ Every mutation of a workspace runs inside `Sequencer`, which takes the workspace
 first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on SQLite) and writes the
 new counter just before commit. Sequence numbers are therefore allocated and committed in one
 order, per workspace: a reader that sees counter N sees every row numbered up to N. The same lock
-is the merge lock: two pushes never read and rewrite a field's live set at the same time.
+is the merge lock: two pushes never read and rewrite a record's live sets at the same time.
 
-Numbered items, and the seq they get:
-- a live value: when accepted; the value is deleted once a later write covers it;
-- a change header: a seq of its own, kept while any of its values is live;
-- a key wrap: when accepted; wraps are never replaced;
-- a device: on enrollment, certification and revocation;
-- a tombstone: when a record is purged (its values, headers and wraps are deleted).
+What is kept, per record:
+- `records.state`: the live set of every field as merge metadata only (dot, context, the hash of
+  the ciphertext, and where the value lies: change and position). The push merges against it.
+- `changes`: one row a save that still holds a live value, numbered by a seq when accepted. Its
+  `writes` are the text a pull delivers: live writes in full (nonce and ciphertext), the others
+  as their signed hash. When a later write covers a value, that write's text becomes its hash
+  form; when none of a change's writes is live any more, the row is deleted.
+- a key wrap: numbered when accepted; wraps are never replaced;
+- a device: numbered on enrollment, certification and revocation;
+- a tombstone: numbered when a record is purged (its changes, state and wraps are deleted).
 Pulls never return a row above the counter they read at their start.
 """
 
 import json
 from collections import namedtuple
 
-from sqlalchemy import and_, delete, exists, select, tuple_, union, update
+from sqlalchemy import and_, delete, select, tuple_, union, update
 
 from sync.merge import ACCEPTED, EQUIVOCATION, merge
 
 from .extensions import db
-from .models import Change, Device, Record, Value, Workspace, Wrap
+from .models import Change, Device, Record, Workspace, Wrap
 
 CHUNK = 500
 RecordRow = namedtuple("RecordRow", "id creator purged_seq")
@@ -55,6 +59,10 @@ def _chunks(items):
         yield items[i:i + CHUNK]
 
 
+def _mark():
+    return "?" if db.session.get_bind().dialect.paramstyle == "qmark" else "%s"
+
+
 def insert_many(model, rows):
     """Insert dict rows through the driver's own executemany.
 
@@ -64,21 +72,57 @@ def insert_many(model, rows):
     if not rows:
         return
     columns = list(rows[0])
-    table = model.__table__.name
-    mark = "?" if db.session.get_bind().dialect.paramstyle == "qmark" else "%s"
-    sql = "INSERT INTO %s (%s) VALUES (%s)" % (table, ", ".join(columns), ", ".join([mark] * len(columns)))
+    sql = "INSERT INTO %s (%s) VALUES (%s)" % (model.__table__.name, ", ".join(columns),
+                                               ", ".join([_mark()] * len(columns)))
     db.session.connection().exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
-def header_lines(header):
-    """A change's signed write list as stored: one JSON object a line, keys in the order
-    field, dot, ctx, h, so a pull can put a live value in place of its hash by cutting text."""
-    return "\n".join(json.dumps({"field": w["field"], "dot": w["dot"], "ctx": w["ctx"], "h": w["h"]},
-                                 separators=(",", ":")) for w in header)
+def insert_tuples(model, columns, rows):
+    """Insert tuple rows (in the order of `columns`) through the driver's own executemany."""
+    if rows:
+        sql = "INSERT INTO %s (%s) VALUES (%s)" % (model.__table__.name, ", ".join(columns),
+                                                   ", ".join([_mark()] * len(columns)))
+        db.session.connection().exec_driver_sql(sql, rows)
 
 
-# The stored line of a write ends with ,"h":"<43 characters>"}: 51 characters to cut.
-H_SUFFIX = len(',"h":""}') + 43
+# -- the text of writes ------------------------------------------------------------------------
+# Every piece was validated at the edge (field names, device ids, integers, base64url), none needs
+# escaping, so the JSON is made by formatting: json.dumps for each of a push's writes was a tenth
+# of its cost.
+
+def _ctx_text(ctx):
+    return "{%s}" % ",".join('"%s":%d' % item for item in ctx.items())
+
+
+def write_text(field, dot, ctx, nonce, ct):
+    """A live write as a pull delivers it."""
+    return '{"field":"%s","dot":["%s",%d],"ctx":%s,"nonce":"%s","ct":"%s"}' % (
+        field, dot[0], dot[1], _ctx_text(ctx), nonce, ct)
+
+
+def hash_text(field, dot, ctx, h):
+    """A write that is not live, as a pull delivers it: its hash keeps the signature checkable."""
+    return '{"field":"%s","dot":["%s",%d],"ctx":%s,"h":"%s"}' % (field, dot[0], dot[1], _ctx_text(ctx), h)
+
+
+def change_text(workspace, record, device, sig, writes):
+    """A stored change as the JSON text of a pull."""
+    return '{"workspace":"%s","record":"%s","device":"%s","sig":"%s","writes":[%s]}' % (
+        workspace, record, device, sig, writes)
+
+
+# A record's state: {field: [[device, n, ctx, change id, position in the change, h], ...]}.
+
+def _state_load(text):
+    if not text:
+        return {}
+    return {f: [{"dot": [v[0], v[1]], "ctx": v[2], "change": v[3], "idx": v[4], "h": v[5]} for v in vals]
+            for f, vals in json.loads(text).items()}
+
+
+def _state_dump(state):
+    return json.dumps({f: [[v["dot"][0], v["dot"][1], v["ctx"], v["change"], v["idx"], v["h"]] for v in vals]
+                       for f, vals in state.items() if vals}, separators=(",", ":"))
 
 
 def counter(workspace_id):
@@ -88,11 +132,24 @@ def counter(workspace_id):
 
 # -- push -------------------------------------------------------------------------------------------
 
+class _Rec:
+    __slots__ = ("creator", "purged_seq", "text", "state", "new", "dirty")
+
+    def __init__(self, creator, purged_seq, text, new):
+        self.creator, self.purged_seq, self.text, self.new = creator, purged_seq, text, new
+        self.state, self.dirty = None, False
+
+    def live(self):
+        if self.state is None:
+            self.state = _state_load(self.text)
+        return self.state
+
+
 class PushBatch:
     """Applies one device's verified wraps and changes in one transaction.
 
     Results are tuples (status, code) for wraps and, per change, either ("refused", code) or a
-    list of (status, code) per write. Nothing is committed by this class.
+    list of (status, code) per write. Everything is written by `finish`; nothing is committed here.
     """
 
     def __init__(self, device):
@@ -102,14 +159,16 @@ class PushBatch:
         self.seq = Sequencer(self.ws)
         self.records = {}
         self.readable = set()
-        self.new_records = []
+        self.wrap_rows = []
+        self.change_rows = {}      # change id -> [record, device, sig, [write texts]]
+        self.covered = {}          # stored change id -> {position: hash text}
 
     def load(self, record_ids):
         """Load the records named in the batch, and which of them this device has a key for."""
         for chunk in _chunks(record_ids):
-            for rec in db.session.execute(select(Record.id, Record.creator, Record.purged_seq)
+            for rec in db.session.execute(select(Record.id, Record.creator, Record.purged_seq, Record.state)
                                           .where(Record.workspace_id == self.ws, Record.id.in_(chunk))):
-                self.records[rec.id] = rec
+                self.records[rec.id] = _Rec(rec.creator, rec.purged_seq, rec.state, False)
             if not self.coordinator:
                 self.readable.update(db.session.execute(
                     select(Wrap.record_id).where(Wrap.workspace_id == self.ws, Wrap.recipient == self.device.id,
@@ -119,8 +178,7 @@ class PushBatch:
         """None if this device may write the record (creating it if new), else a refusal code."""
         rec = self.records.get(record_id)
         if rec is None:
-            self.records[record_id] = RecordRow(record_id, self.device.id, None)
-            self.new_records.append({"workspace_id": self.ws, "id": record_id, "creator": self.device.id})
+            self.records[record_id] = _Rec(self.device.id, None, None, True)
             return None
         if rec.purged_seq is not None:
             return "record_purged"
@@ -129,13 +187,13 @@ class PushBatch:
         return "no_access"
 
     def wraps(self, wraps, recipients):
-        """Store new key wraps. `recipients` are the active device ids of the workspace."""
+        """Take new key wraps. `recipients` are the active device ids of the workspace."""
         keys = [(w["record"], w["recipient"]) for w in wraps]
         existing = set()
         for chunk in _chunks(keys):
             existing.update(db.session.execute(select(Wrap.record_id, Wrap.recipient).where(
                 Wrap.workspace_id == self.ws, tuple_(Wrap.record_id, Wrap.recipient).in_(chunk))).all())
-        rows, results = [], []
+        results = []
         for w in wraps:
             key = (w["record"], w["recipient"])
             code = self.access(w["record"])
@@ -149,89 +207,106 @@ class PushBatch:
                 existing.add(key)
                 if w["recipient"] == self.device.id:
                     self.readable.add(w["record"])
-                rows.append({"workspace_id": self.ws, "record_id": w["record"], "recipient": w["recipient"],
-                             "sender": w["sender"], "epk": w["epk"], "nonce": w["nonce"], "ct": w["ct"],
-                             "sig": w["sig"], "seq": self.seq.next()})
+                self.wrap_rows.append((self.ws, w["record"], w["recipient"], w["sender"], w["epk"], w["nonce"],
+                                       w["ct"], w["sig"], self.seq.next()))
                 results.append(("accepted", None))
-        self._insert_records()
-        if rows:
-            insert_many(Wrap, rows)
         return results
 
     def changes(self, changes, headers):
-        """Merge each change's writes into the live sets. `headers` are their signed write lists."""
-        live = {}
-        ids = {c["record"] for c in changes}
-        for chunk in _chunks(ids):
-            for v in db.session.execute(select(Value.record_id, Value.field, Value.device, Value.n, Value.ctx,
-                                               Value.nonce, Value.ct, Value.change_id)
-                                        .where(Value.workspace_id == self.ws, Value.record_id.in_(chunk))):
-                live.setdefault((v.record_id, v.field), []).append(
-                    {"dot": [v.device, v.n], "ctx": json.loads(v.ctx), "nonce": v.nonce, "ct": v.ct,
-                     "change": v.change_id})
-        inserts, deletes, touched, new_changes, results = {}, [], set(), [], []
+        """Merge each change's writes into its record's live sets. `headers` are their signed
+        write lists (which carry each write's hash)."""
+        results = []
         for change, header in zip(changes, headers):
-            code = self.access(change["record"])
+            record = change["record"]
+            code = self.access(record)
             if code is not None:
                 results.append(("refused", code))
                 continue
+            rec = self.records[record]
+            state = rec.live()
             change_id = self.seq.next()
-            outcomes = []
-            for idx, w in enumerate(change["writes"]):
-                key = (change["record"], w["field"])
-                write = {"dot": w["dot"], "ctx": w["ctx"], "nonce": w["nonce"], "ct": w["ct"],
-                         "change": change_id}
-                outcome = merge(live.get(key, []), write)
-                if outcome.tag == EQUIVOCATION:
-                    outcomes.append(("refused", "equivocation"))
-                    continue
-                outcomes.append((outcome.tag, None))
-                if outcome.tag != ACCEPTED:
-                    continue
-                live[key] = outcome.live
-                for old in outcome.removed:
-                    pk = (change["record"], w["field"], old["dot"][0], old["dot"][1])
-                    touched.add(old["change"])
-                    if inserts.pop(pk, None) is None:
-                        deletes.append(pk)
-                inserts[(change["record"], w["field"], w["dot"][0], w["dot"][1])] = {
-                    "workspace_id": self.ws, "record_id": change["record"], "field": w["field"],
-                    "device": w["dot"][0], "n": w["dot"][1], "ctx": json.dumps(w["ctx"], separators=(",", ":")),
-                    "nonce": w["nonce"], "ct": w["ct"], "change_id": change_id, "idx": idx,
-                    "seq": self.seq.next()}
-            if any(tag == ACCEPTED for tag, _ in outcomes):
-                new_changes.append({"workspace_id": self.ws, "id": change_id, "record_id": change["record"],
-                                    "device_id": change["device"], "sig": change["sig"],
-                                    "writes": header_lines(header)})
+            outcomes, texts, accepted = [], [], False
+            for idx, (w, hw) in enumerate(zip(change["writes"], header)):
+                field = w["field"]
+                write = {"dot": w["dot"], "ctx": w["ctx"], "h": hw["h"], "change": change_id, "idx": idx}
+                outcome = merge(state.get(field, ()), write)
+                if outcome.tag == ACCEPTED:
+                    accepted = True
+                    state[field] = outcome.live
+                    for old in outcome.removed:
+                        self._cover(old, field)
+                    texts.append(write_text(field, w["dot"], w["ctx"], w["nonce"], w["ct"]))
+                    outcomes.append((ACCEPTED, None))
+                else:
+                    texts.append(hash_text(field, w["dot"], w["ctx"], hw["h"]))
+                    outcomes.append(("refused", "equivocation") if outcome.tag == EQUIVOCATION
+                                    else (outcome.tag, None))
+            if accepted:
+                rec.dirty = True
+                self.change_rows[change_id] = [record, change["device"], change["sig"], texts]
             results.append(outcomes)
-        self._insert_records()
-        for chunk in _chunks(deletes):
-            db.session.execute(delete(Value).where(
-                Value.workspace_id == self.ws,
-                tuple_(Value.record_id, Value.field, Value.device, Value.n).in_(chunk)))
-        if new_changes:
-            insert_many(Change, new_changes)
-            touched.update(c["id"] for c in new_changes)
-        if inserts:
-            insert_many(Value, list(inserts.values()))
-        self._collect_changes(touched)
         return results
 
-    def _insert_records(self):
-        if self.new_records:
-            insert_many(Record, self.new_records)
-            self.new_records = []
-
-    def _collect_changes(self, change_ids):
-        """Delete the headers whose writes are all covered: less kept is less to seize."""
-        for chunk in _chunks(change_ids):
-            db.session.execute(delete(Change).where(
-                Change.workspace_id == self.ws, Change.id.in_(chunk),
-                ~exists().where(Value.workspace_id == Change.workspace_id, Value.change_id == Change.id)))
+    def _cover(self, old, field):
+        """A live value was covered: its write becomes its hash form wherever it is kept."""
+        text = hash_text(field, old["dot"], old["ctx"], old["h"])
+        pending = self.change_rows.get(old["change"])
+        if pending is not None:
+            pending[3][old["idx"]] = text
+            if not any('"ct":"' in t for t in pending[3]):
+                del self.change_rows[old["change"]]
+        else:
+            self.covered.setdefault(old["change"], {})[old["idx"]] = text
 
     def finish(self):
-        """Write the counter; the caller commits."""
+        """Write records, wraps, changes and rewritten changes, then the counter; the caller commits."""
+        ws = self.ws
+        new = [(ws, rid, r.creator, _state_dump(r.state) if r.state else None)
+               for rid, r in self.records.items() if r.new]
+        insert_tuples(Record, ("workspace_id", "id", "creator", "state"), new)
+        dirty = [(_state_dump(r.state), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
+        if dirty:
+            mark = _mark()
+            db.session.connection().exec_driver_sql(
+                "UPDATE records SET state = %s WHERE workspace_id = %s AND id = %s" % (mark, mark, mark), dirty)
+        insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epk", "nonce", "ct", "sig", "seq"),
+                      self.wrap_rows)
+        insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "writes"),
+                      [(ws, cid, r, d, s, ",".join(t)) for cid, (r, d, s, t) in self.change_rows.items()])
+        self._rewrite_covered()
         self.seq.finish()
+
+    def _rewrite_covered(self):
+        """Stored changes whose values were covered: put hashes in place of the ciphertext, and
+        delete the changes with nothing live left (less kept is less to seize)."""
+        gone, rewritten = [], []
+        for chunk in _chunks(self.covered):
+            for row in db.session.execute(select(Change.id, Change.writes).where(
+                    Change.workspace_id == self.ws, Change.id.in_(chunk))):
+                writes = split_writes(row.writes)
+                for idx, text in self.covered[row.id].items():
+                    writes[idx] = text
+                if any('"ct":"' in t for t in writes):
+                    rewritten.append((",".join(writes), self.ws, row.id))
+                else:
+                    gone.append(row.id)
+        if rewritten:
+            mark = _mark()
+            db.session.connection().exec_driver_sql(
+                "UPDATE changes SET writes = %s WHERE workspace_id = %s AND id = %s" % (mark, mark, mark), rewritten)
+        for chunk in _chunks(gone):
+            db.session.execute(delete(Change).where(Change.workspace_id == self.ws, Change.id.in_(chunk)))
+
+
+def split_writes(text):
+    """The stored writes of a change, one JSON text each (the inverse of joining them by ',')."""
+    out = []
+    for w in json.loads("[%s]" % text):
+        if "ct" in w:
+            out.append(write_text(w["field"], w["dot"], w["ctx"], w["nonce"], w["ct"]))
+        else:
+            out.append(hash_text(w["field"], w["dot"], w["ctx"], w["h"]))
+    return out
 
 
 def active_devices(workspace_id, ids):
@@ -259,18 +334,17 @@ def wrap_entry(w, workspace_id):
             "ct": w.ct, "sig": w.sig}
 
 
-VALUE_COLUMNS = (Value.record_id, Value.field, Value.device, Value.n, Value.nonce, Value.ct, Value.change_id,
-                 Value.idx, Value.seq)
+CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.writes)
 WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epk, Wrap.nonce, Wrap.ct, Wrap.sig, Wrap.seq)
 
 
 def pull(device, cursor, limit, upper):
     """Everything in (cursor, upper] this device may see, at most `limit` items, and the next cursor.
 
-    `upper` is the workspace counter, read before anything else. A field device sees the values
-    of records it created or holds a wrap for; a coordinator sees every value. Everyone sees the
+    `upper` is the workspace counter, read before anything else. A field device sees the changes
+    of records it created or holds a wrap for; a coordinator sees every change. Everyone sees the
     device directory and tombstones. A wrap arriving for a field device brings the record's older
-    values with it, since they lie behind its cursor. A pull from the very start skips
+    changes with it, since they lie behind its cursor. A pull from the very start skips
     tombstones: there is nothing to erase on a fresh device.
     """
     ws = device.workspace_id
@@ -278,17 +352,17 @@ def pull(device, cursor, limit, upper):
     if cursor >= upper:
         return page
     window = lambda col: and_(col > cursor, col <= upper)  # noqa: E731
-    values = select(*VALUE_COLUMNS).where(Value.workspace_id == ws, window(Value.seq))
+    changes = select(*CHANGE_COLUMNS).where(Change.workspace_id == ws, window(Change.id))
     if device.role != "coordinator":
         # The records it may read, as one uncorrelated set the database builds once (a hash or an
-        # ephemeral index), not two probes for every value of the window: in a busy workspace the
-        # window holds mostly other devices' values.
+        # ephemeral index), not two probes for every change of the window: in a busy workspace
+        # the window holds mostly other devices' changes.
         readable = union(
             select(Wrap.record_id).where(Wrap.workspace_id == ws, Wrap.recipient == device.id),
             select(Record.id).where(Record.workspace_id == ws, Record.creator == device.id))
-        values = values.where(Value.record_id.in_(readable))
+        changes = changes.where(Change.record_id.in_(readable))
     sources = [
-        [(v.seq, "value", v) for v in db.session.execute(values.order_by(Value.seq).limit(limit))],
+        [(c.id, "change", c) for c in db.session.execute(changes.order_by(Change.id).limit(limit))],
         [(w.seq, "wrap", w) for w in db.session.execute(
             select(*WRAP_COLUMNS).where(Wrap.workspace_id == ws, Wrap.recipient == device.id, window(Wrap.seq))
             .order_by(Wrap.seq).limit(limit))],
@@ -310,7 +384,7 @@ def pull(device, cursor, limit, upper):
     page["cursor"], page["more"] = bound, bound < upper
     delivered = []
     for _, kind, row in items:
-        if kind == "value":
+        if kind == "change":
             delivered.append(row)
         elif kind == "wrap":
             page["wraps"].append(wrap_entry(row, ws))
@@ -318,36 +392,13 @@ def pull(device, cursor, limit, upper):
             page["devices"].append(device_entry(row))
         else:
             page["tombstones"].append(json.loads(row.purge))
-    # Coordinators see every value whether or not they hold a wrap: nothing lies behind for them.
+    # Coordinators see every change whether or not they hold a wrap: nothing lies behind for them.
     granted = {w["record"] for w in page["wraps"]} if device.role != "coordinator" else ()
     for chunk in _chunks(granted):
-        delivered += db.session.execute(select(*VALUE_COLUMNS).where(
-            Value.workspace_id == ws, Value.record_id.in_(chunk), Value.seq <= cursor)).all()
-    page["changes"] = _with_headers(ws, delivered)
+        delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
+            Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()
+    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes) for c in delivered]
     return page
-
-
-def _with_headers(ws, values):
-    """The delivered values grouped under their signed change headers, as JSON texts.
-
-    Built by cutting and joining stored text: every piece was validated when it was pushed
-    (ids, base64url), and decoding and re-encoding each header was most of a pull's cost.
-    """
-    by_change = {}
-    for v in values:
-        by_change.setdefault(v.change_id, {})[v.idx] = v
-    changes = []
-    for chunk in _chunks(by_change):
-        for c in db.session.execute(select(Change.id, Change.record_id, Change.device_id, Change.sig, Change.writes)
-                                    .where(Change.workspace_id == ws, Change.id.in_(chunk))):
-            lines = c.writes.split("\n")
-            for idx, v in by_change[c.id].items():
-                lines[idx] = '%s,"nonce":"%s","ct":"%s"}' % (lines[idx][:-H_SUFFIX], v.nonce, v.ct)
-            changes.append('{"workspace":"%s","record":"%s","device":"%s","sig":"%s","writes":[%s]}'
-                           % (ws, c.record_id, c.device_id, c.sig, ",".join(lines)))
-    # A value whose header vanished was covered after this pull began: the covering write has a
-    # higher seq and arrives with a later pull, so dropping it here loses nothing.
-    return changes
 
 
 def page_json(page):

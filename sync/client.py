@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.hazmat.primitives import hashes
@@ -46,6 +47,10 @@ class APIError(Exception):
 
 class HTTPTransport:
     """JSON over HTTP with keep-alive, gzip both ways."""
+
+    # Batches a push may have in flight at once (Client.push). requests' Session is shared by
+    # those threads: it keeps no cookies here, and urllib3's connection pool is thread-safe.
+    in_flight = 2
 
     def __init__(self, base_url, timeout=60):
         import requests
@@ -140,14 +145,42 @@ class Client:
 
     # -- sync ---------------------------------------------------------------------------------
 
-    def push(self, batch=500):
-        """Push the whole outbox in batches; return the tally of results."""
+    def push(self, batch=500, in_flight=None):
+        """Push the whole outbox in batches; return the tally of results.
+
+        Over HTTP two batches travel at once (`in_flight`, the transport's `in_flight` by
+        default), so the server's workers check signatures side by side. Their order does not
+        matter: the merge is commutative, and an edit that lands before the save it follows
+        makes that save's write stale, which it is. An item leaves the outbox only with the
+        answer for its own batch; a failed batch stays and the first error is raised.
+        """
         total = {"accepted": 0, "duplicate": 0, "stale": 0, "refused": 0}
-        while self.replica.outbox:
-            body, items = self.replica.push_batch(batch)
-            results = self._call("POST", "/api/sync/push", body)
+        lanes = in_flight or getattr(self.transport, "in_flight", 1)
+
+        def send(items):
+            return self._call("POST", "/api/sync/push", self.replica.push_body(items))
+
+        def tally(items, results):
             for k, v in self.replica.apply_push_results(items, results).items():
                 total[k] += v
+
+        while self.replica.outbox:
+            snapshot = list(self.replica.outbox)
+            batches = [snapshot[i:i + batch] for i in range(0, len(snapshot), batch)]
+            if lanes == 1 or len(batches) == 1:
+                for items in batches:
+                    tally(items, send(items))
+                continue
+            with ThreadPoolExecutor(lanes) as pool:
+                futures = [(items, pool.submit(send, items)) for items in batches]
+                failure = None
+                for items, future in futures:
+                    try:
+                        tally(items, future.result())
+                    except (TransportError, APIError) as exc:
+                        failure = failure or exc
+                if failure is not None:
+                    raise failure
         return total
 
     def pull(self, limit=None):

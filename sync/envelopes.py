@@ -113,6 +113,9 @@ def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
 
 def write_hash(nonce, ct):
     """SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers."""
+    if len(nonce) == 16:
+        # 12 bytes are 16 characters with no padding, so the two texts decode as one.
+        return b64encode(hashlib.sha256(_bytes(nonce + ct)).digest())
     return b64encode(hashlib.sha256(_bytes(nonce) + _bytes(ct)).digest())
 
 
@@ -155,10 +158,16 @@ def verify_change(public_text, change):
     return verify_header(public_text, header, change.get("sig"))
 
 
-def verify_header(public_text, header, sig):
-    """True when `sig` signs a change header made by `change_header`."""
+def verify_header(public_text, header, sig, validated=False):
+    """True when `sig` signs a change header made by `change_header`.
+
+    `validated` says the change passed the server's schema (ids, field names, base64url and
+    safe integers only): for such values json.dumps with sorted keys is the canonical JSON, so
+    the canonical encoder's checks, a fifth of a push's cost, are skipped.
+    """
     try:
-        data = canonical_bytes(header)
+        data = (json.dumps(header, separators=(",", ":"), sort_keys=True).encode("ascii") if validated
+                else canonical_bytes(header))
     except ValueError:
         return False
     return keys.verify(public_text, sig, data)

@@ -30,8 +30,9 @@ def covers(a, b):
 
 
 def same_content(a, b):
-    """True when two writes with the same dot are the same write, byte for byte."""
-    return all(a.get(k) == b.get(k) for k in ("dot", "ctx", "nonce", "ct"))
+    """True when two writes with the same dot are the same write, byte for byte. The server,
+    which keeps no ciphertext beside its live sets, compares the ciphertexts' hashes `h`."""
+    return all(a.get(k) == b.get(k) for k in ("dot", "ctx", "nonce", "ct", "h"))
 
 
 def merge(live, write):

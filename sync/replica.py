@@ -136,9 +136,13 @@ class Replica:
     def push_batch(self, max_items=500):
         """The next push body and the outbox items it carries (wraps first, then changes)."""
         items = self.outbox[:max_items]
-        body = {"wraps": [i["wrap"] for i in items if "wrap" in i],
+        return self.push_body(items), items
+
+    @staticmethod
+    def push_body(items):
+        """The push body that carries these outbox items (wraps first, then changes)."""
+        return {"wraps": [i["wrap"] for i in items if "wrap" in i],
                 "changes": [i["change"] for i in items if "change" in i]}
-        return body, items
 
     def apply_push_results(self, items, results):
         """Drop from the outbox what the server now holds; keep what it refused for a person."""

@@ -109,19 +109,16 @@ def test_a_ciphertext_moved_and_re_signed_by_a_trusted_device_still_fails_to_dec
 
 def test_a_write_inserted_straight_into_the_database_is_refused_by_readers(workspace, app):
     from server.extensions import db
-    from server.models import Change, Value
-    from server.store import header_lines
+    from server.models import Change
 
     volunteer = workspace.enroll("volunteer")
     record = volunteer.save({"status": "new"})
     volunteer.push()
     with app.app_context():
-        value = db.session.query(Value).one()
-        change = db.session.get(Change, (workspace.id, value.change_id))
-        header = [json.loads(line) for line in change.writes.split("\n")]
-        header[0]["ctx"] = {workspace.root.replica.device: 1}
-        change.writes = header_lines(header)
-        value.ctx = json.dumps(header[0]["ctx"])
+        change = db.session.query(Change).one()
+        writes = json.loads("[%s]" % change.writes)
+        writes[0]["ctx"] = {workspace.root.replica.device: 1}
+        change.writes = ",".join(json.dumps(w, separators=(",", ":")) for w in writes)
         db.session.commit()
     fresh = workspace.enroll("coordinator")
     assert record not in fresh.replica.records or not fresh.replica.records[record]["fields"]

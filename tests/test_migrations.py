@@ -31,7 +31,7 @@ def test_change_headers_are_converted_to_json_lines_and_back(tmp_path):
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 1, 0)"))
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 1, 'r', 'd', 's', :w)"), {"w": json.dumps(header)})
-        upgrade()
+        upgrade(revision="c81d2e4f7a90")
         with db.engine.connect() as conn:
             stored = conn.execute(text("SELECT writes FROM changes")).scalar_one()
         assert [json.loads(line) for line in stored.split("\n")] == header
@@ -39,4 +39,44 @@ def test_change_headers_are_converted_to_json_lines_and_back(tmp_path):
         downgrade(revision="57d32191ecb2")
         with db.engine.connect() as conn:
             assert json.loads(conn.execute(text("SELECT writes FROM changes")).scalar_one()) == header
+        db.engine.dispose()
+
+
+def test_values_move_into_their_changes_and_records_and_back(tmp_path):
+    """The values table folds into the changes (live writes in full, covered ones as hashes) and
+    the records' live sets; each change takes its highest value's number; and back again."""
+    from sync.envelopes import write_hash
+
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    dev, nonce, ct = "A" * 22, "B" * 16, "C" * 40
+    h = write_hash(nonce, ct)
+    header = [{"field": "status", "dot": [dev, 2], "ctx": {dev: 1}, "h": h},
+              {"field": "notes", "dot": [dev, 3], "ctx": {dev: 2}, "h": "g" * 43}]
+    with app.app_context():
+        upgrade(revision="c81d2e4f7a90")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 9, 0)"))
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'r', :d)"), {"d": dev})
+            conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                              "VALUES ('w', 5, 'r', :d, 's', :w)"),
+                         {"d": dev, "w": "\n".join(json.dumps(w, separators=(",", ":")) for w in header)})
+            # Only the first write is live; an orphan header with nothing live is dropped.
+            conn.execute(text("INSERT INTO field_values VALUES ('w', 'r', 'status', :d, 2, :c, :n, :ct, 5, 0, 7)"),
+                         {"d": dev, "c": json.dumps({dev: 1}), "n": nonce, "ct": ct})
+            conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                              "VALUES ('w', 2, 'r', :d, 's', :w)"), {"d": dev, "w": json.dumps(header[1])})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, writes FROM changes")).all()
+            state = conn.execute(text("SELECT state FROM records")).scalar_one()
+        assert [r.id for r in rows] == [7]
+        assert json.loads("[%s]" % rows[0].writes) == [
+            {"field": "status", "dot": [dev, 2], "ctx": {dev: 1}, "nonce": nonce, "ct": ct}, header[1]]
+        assert json.loads(state) == {"status": [[dev, 2, {dev: 1}, 7, 0, h]]}
+        downgrade(revision="c81d2e4f7a90")
+        with db.engine.connect() as conn:
+            writes = conn.execute(text("SELECT writes FROM changes")).scalar_one()
+            values = conn.execute(text("SELECT field, n, nonce, ct, change_id, idx FROM field_values")).all()
+        assert [json.loads(line) for line in writes.split("\n")] == header
+        assert [tuple(v) for v in values] == [("status", 2, nonce, ct, 7, 0)]
         db.engine.dispose()

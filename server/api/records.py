@@ -12,7 +12,7 @@ from .. import bodies
 from ..auth import authenticated
 from ..errors import APIError
 from ..extensions import db
-from ..models import Change, Record, Value, Wrap
+from ..models import Change, Record, Wrap
 from ..schemas import PurgeResultSchema, PurgeSchema
 from ..store import Sequencer
 
@@ -51,9 +51,10 @@ def purge(record_id):
         record = Record(workspace_id=ws, id=record_id, creator=device.id)
         db.session.add(record)
     if record.purged_seq is None:
-        for model in (Value, Change, Wrap):
+        for model in (Change, Wrap):
             column = model.record_id
             db.session.execute(delete(model).where(model.workspace_id == ws, column == record_id))
+        record.state = None
         record.purge = canonical_json(order)
         record.purged_seq = seq.next()
         record.purged_at = datetime.now(timezone.utc).replace(tzinfo=None)

@@ -76,7 +76,7 @@ def _verified_changes(raw_changes, device, results):
                 raise ProtocolError("foreign_device", "")
             check_change(change)
             header = change_header(change)
-            if not verify_header(device.sign_key, header, change["sig"]):
+            if not verify_header(device.sign_key, header, change["sig"], validated=True):
                 raise ProtocolError("bad_signature", "")
         except ValidationError as exc:
             results[i] = _refused("invalid_item", exc.messages)

@@ -243,7 +243,8 @@ def test_a_connection_dropped_mid_push_duplicates_nothing_and_loses_nothing(make
                                       "changes": [i["change"] for i in sent if "change" in i]}
     assert read_store(page, "outbox") == []
     fields = len(read_store(page, "records")[0]["fields"])
-    assert count(server, "SELECT count(*) FROM field_values WHERE record_id = :r", r=record) == fields
+    [(writes,)] = db_rows(server.db_url, "SELECT writes FROM changes WHERE record_id = :r", r=record)
+    assert writes.count('"ct":"') == fields
     assert count(server, "SELECT count(*) FROM changes WHERE record_id = :r", r=record) == 1
     assert count(server, "SELECT count(*) FROM wraps WHERE record_id = :r", r=record) == 2
     coordinator.pull()
@@ -302,11 +303,11 @@ def insert_straight_into_the_database(server, workspace, makers):
 def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint_are_refused(
         make_context, coordinator, server):
     from server.auth import secret_hash
-    from server.models import Change, Device, Value
-    from server.store import header_lines
+    from server.models import Change, Device
+    from server.store import write_text
     from sync import keys
     from sync.canonical import canonical_json
-    from sync.envelopes import encrypt_field, make_certificate, sign_change, write_hash
+    from sync.envelopes import encrypt_field, make_certificate, sign_change
 
     ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
     ws = coordinator.replica.workspace
@@ -337,16 +338,9 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
 
     def change_rows(change):
         def add(seq):
-            change_id = seq.next()
-            header = [{"field": w["field"], "dot": w["dot"], "ctx": w["ctx"], "h": write_hash(w["nonce"], w["ct"])}
-                      for w in change["writes"]]
-            added = [Change(workspace_id=ws, id=change_id, record_id=record, device_id=change["device"],
-                             sig=change["sig"], writes=header_lines(header))]
-            for i, w in enumerate(change["writes"]):
-                added.append(Value(workspace_id=ws, record_id=record, field=w["field"], device=w["dot"][0],
-                                    n=w["dot"][1], ctx=json.dumps(w["ctx"]), nonce=w["nonce"], ct=w["ct"],
-                                    change_id=change_id, idx=i, seq=seq.next()))
-            return added
+            return [Change(workspace_id=ws, id=seq.next(), record_id=record, device_id=change["device"],
+                           sig=change["sig"], writes=",".join(write_text(w["field"], w["dot"], w["ctx"], w["nonce"],
+                                                                         w["ct"]) for w in change["writes"]))]
         return add
 
     rows = [lambda seq: [Device(id=rogue["id"], workspace_id=ws, role="coordinator", sign_key=rogue["sign_key"],

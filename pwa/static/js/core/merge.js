@@ -35,9 +35,10 @@ export function covers(a, b) {
   return counter(a.ctx, device) >= n;
 }
 
-/** True when two writes with the same dot are the same write, byte for byte. */
+/** True when two writes with the same dot are the same write, byte for byte (or, where only
+ *  hashes are kept, hash for hash: `h`, as on the server). */
 export function sameContent(a, b) {
-  return ['dot', 'ctx', 'nonce', 'ct'].every((k) => equalJSON(a[k], b[k]));
+  return ['dot', 'ctx', 'nonce', 'ct', 'h'].every((k) => equalJSON(a[k], b[k]));
 }
 
 /** Merge an incoming write into a live set; return {tag, live, removed}, never mutate `live`. */
