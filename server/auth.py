@@ -5,7 +5,7 @@ import secrets
 from functools import wraps
 
 from flask import g, request
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from .errors import APIError
 from .extensions import db
@@ -14,6 +14,10 @@ from .models import Device, Workspace
 AUTH_COLUMNS = (Device.id, Device.workspace_id, Device.role, Device.sign_key, Device.ecdh_key, Device.cert,
                 Device.revoked, Device.invite_id, Device.seq, Workspace.seq.label("workspace_seq"),
                 Workspace.horizon.label("workspace_horizon"))
+# Built once: constructing the statement cost as much as running it, and every request runs it.
+AUTH_QUERY = (select(*AUTH_COLUMNS, (Device.push_token_hash == bindparam("digest")).label("push_only"))
+              .join(Workspace, Workspace.id == Device.workspace_id)
+              .where(or_(Device.token_hash == bindparam("digest"), Device.push_token_hash == bindparam("digest"))))
 
 
 def new_secret():
@@ -41,11 +45,9 @@ def current_device():
                        "with an invite link.")
     # One indexed lookup that also reads the workspace counter: a pull with nothing new needs
     # no other query. The row is read-only; views that change a device load it themselves.
-    digest = secret_hash(token.strip())
-    device = db.session.execute(select(*AUTH_COLUMNS, (Device.push_token_hash == digest).label("push_only"))
-                                .join(Workspace, Workspace.id == Device.workspace_id)
-                                .where(or_(Device.token_hash == digest, Device.push_token_hash == digest))
-                                ).one_or_none()
+    # Core, not ORM, execution: the row is plain columns, and the ORM's result machinery was
+    # half of a no-op pull.
+    device = db.session.connection().execute(AUTH_QUERY, {"digest": secret_hash(token.strip())}).one_or_none()
     if device is None:
         raise APIError(401, "unauthenticated", "This device's sign-in is not valid. Join the "
                        "workspace again with a new invite link.")

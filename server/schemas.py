@@ -328,7 +328,7 @@ def load_change(raw):
     """A pushed change, loaded as ChangeSchema defines it (well-formed ones checked in one pass;
     anything else goes through the schema, whose errors say what is wrong)."""
     if _fast_change_ok(raw):
-        return dict(raw, writes=[dict(w, dot=list(w["dot"])) for w in raw["writes"]])
+        return raw  # fresh from json.loads, and already exactly what the schema would return
     if not isinstance(raw, dict):
         raise ValidationError({"_schema": ["Each item must be a JSON object."]})
     return CHANGE_SCHEMA.load(raw)

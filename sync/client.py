@@ -12,7 +12,6 @@ the transports are the only parts of `sync/` that touch the network or the disk.
 import argparse
 import csv
 import getpass
-import gzip
 import json
 import os
 import sys
@@ -21,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.hazmat.primitives import hashes
+from isal import igzip
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
@@ -70,7 +70,7 @@ class HTTPTransport:
             data = json.dumps(body, separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json"
             if len(data) > GZIP_ABOVE:
-                data = gzip.compress(data, compresslevel=5)
+                data = igzip.compress(data, compresslevel=1)  # ISA-L: seven times zlib's speed
                 headers["Content-Encoding"] = "gzip"
         try:
             response = self.session.request(method, self.base_url + path, data=data, headers=headers,

@@ -158,19 +158,30 @@ def verify_change(public_text, change):
     return verify_header(public_text, header, change.get("sig"))
 
 
-def verify_header(public_text, header, sig, validated=False):
-    """True when `sig` signs a change header made by `change_header`.
-
-    `validated` says the change passed the server's schema (ids, field names, base64url and
-    safe integers only): for such values json.dumps with sorted keys is the canonical JSON, so
-    the canonical encoder's checks, a fifth of a push's cost, are skipped.
-    """
+def verify_header(public_text, header, sig):
+    """True when `sig` signs a change header made by `change_header`."""
     try:
-        data = (json.dumps(header, separators=(",", ":"), sort_keys=True).encode("ascii") if validated
-                else canonical_bytes(header))
+        data = canonical_bytes(header)
     except ValueError:
         return False
     return keys.verify(public_text, sig, data)
+
+
+def validated_header_bytes(change):
+    """The signed bytes of a change the server's schema has validated, and its writes' hashes.
+
+    Equal to canonical_bytes(change_header(change)) for such changes (a property test holds them
+    equal), written in one pass: every part is an id, a field name, base64url or a safe integer,
+    so nothing needs escaping, and keys are written in sorted order (ASCII, where code-point order
+    is UTF-16 order). Building the header's dicts and encoding them was a fifth of a push.
+    """
+    hashes = [write_hash(w["nonce"], w["ct"]) for w in change["writes"]]
+    writes = ",".join('{"ctx":{%s},"dot":["%s",%d],"field":"%s","h":"%s"}' % (
+        ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1], w["field"], h)
+        for w, h in zip(change["writes"], hashes))
+    text = '{"device":"%s","record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
+        change["device"], change["record"], CHANGE, change["workspace"], writes)
+    return text.encode("ascii"), hashes
 
 
 def check_change(change):
