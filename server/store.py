@@ -133,8 +133,10 @@ def _state_load(text):
 
 
 def _state_dump(state):
-    return json.dumps({f: [[v["dot"][0], v["dot"][1], v["ctx"], v["change"], v["idx"], v["h"]] for v in vals]
-                       for f, vals in state.items() if vals}, separators=(",", ":"))
+    # Formatted like the writes' text (validated parts only): json.dumps was a twentieth of a push.
+    return "{%s}" % ",".join('"%s":[%s]' % (f, ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
+        v["dot"][0], v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], v["h"]) for v in vals))
+        for f, vals in state.items() if vals)
 
 
 def counter(workspace_id):

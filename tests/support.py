@@ -94,6 +94,18 @@ def new_workspace_on(db_url):
     return result
 
 
+def coordinator_and_volunteer(base_url, db_url):
+    """Over HTTP: a new workspace's root coordinator and a volunteer it has certified."""
+    from sync.client import HTTPTransport
+
+    ws, token = new_workspace_on(db_url)
+    coordinator = Client.bootstrap(HTTPTransport(base_url), token, ws)
+    volunteer = Client.enroll_link(coordinator.create_invite("volunteer", base_url=base_url))
+    coordinator.certify(volunteer.replica.device)
+    volunteer.pull()
+    return coordinator, volunteer
+
+
 def live_writes(conn_or_session):
     """The live writes the server keeps, as (record, field, device, n) tuples, read from the
     stored changes (a write is live while its change keeps its ciphertext)."""

@@ -1,16 +1,11 @@
 """End to end over HTTP with gunicorn: offline edits merge, overlaps become conflicts that a
 person resolves once for everyone."""
 
-from support import new_workspace_on
-from sync.client import Client, HTTPTransport
+from support import coordinator_and_volunteer
 
 
 def test_offline_edits_merge_and_a_shared_field_conflicts_until_resolved(live_server, db_url):
-    ws, token = new_workspace_on(db_url)
-    coordinator = Client.bootstrap(HTTPTransport(live_server.url), token, ws)
-    volunteer = Client.enroll_link(coordinator.create_invite("volunteer", base_url=live_server.url))
-    coordinator.certify(volunteer.replica.device)
-    volunteer.pull()
+    coordinator, volunteer = coordinator_and_volunteer(live_server.url, db_url)
 
     need = volunteer.save({"category": "legal_aid", "status": "new", "city": "Vilnius", "urgency": "normal"})
     assert volunteer.sync()["ok"] and coordinator.sync()["ok"]
@@ -40,11 +35,7 @@ def test_offline_edits_merge_and_a_shared_field_conflicts_until_resolved(live_se
 
 
 def test_deleted_here_and_edited_there_surfaces_as_a_conflict(live_server, db_url):
-    ws, token = new_workspace_on(db_url)
-    coordinator = Client.bootstrap(HTTPTransport(live_server.url), token, ws)
-    volunteer = Client.enroll_link(coordinator.create_invite("volunteer", base_url=live_server.url))
-    coordinator.certify(volunteer.replica.device)
-    volunteer.pull()
+    coordinator, volunteer = coordinator_and_volunteer(live_server.url, db_url)
     record = volunteer.save({"status": "new"})
     volunteer.sync()
     coordinator.sync()
