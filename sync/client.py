@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.hazmat.primitives import hashes
-from isal import igzip
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from isal import igzip
 
 from . import keys
 from .b64 import b64decode, b64encode

@@ -9,8 +9,8 @@ from sync import keys
 from sync.envelopes import ProtocolError, check_change, validated_header_bytes, verify_object
 
 from .. import bodies
-from ..compression import json_response
 from ..auth import authenticated
+from ..compression import json_response
 from ..errors import APIError
 from ..extensions import db
 from ..schemas import PullQuerySchema, PushSchema, load_change, load_wrap
