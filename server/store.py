@@ -20,7 +20,6 @@ Pulls never return a row above the counter they read at their start.
 """
 
 import json
-from collections import namedtuple
 
 from sqlalchemy import and_, delete, select, union, update
 
@@ -30,7 +29,6 @@ from .extensions import db
 from .models import Change, Device, Record, Workspace, Wrap
 
 CHUNK = 500
-RecordRow = namedtuple("RecordRow", "id creator purged_seq")
 
 
 class Sequencer:
@@ -59,22 +57,12 @@ def _chunks(items):
         yield items[i:i + CHUNK]
 
 
-def _mark():
-    return "?" if db.session.get_bind().dialect.paramstyle == "qmark" else "%s"
-
-
-def insert_many(model, rows):
-    """Insert dict rows through the driver's own executemany.
-
-    SQLAlchemy's bulk insert spent more time building parameters than the database spent
-    storing them; sqlite3 and psycopg (pipeline mode) both run executemany natively.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    sql = "INSERT INTO %s (%s) VALUES (%s)" % (model.__table__.name, ", ".join(columns),
-                                               ", ".join([_mark()] * len(columns)))
-    db.session.connection().exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
+def _executemany(sql, rows):
+    """Run `sql` (with {} where each parameter mark goes) once a row, through the driver's own
+    executemany: SQLAlchemy's bulk paths spent more time building parameters than the database
+    spent storing them."""
+    mark = "?" if db.session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    db.session.connection().exec_driver_sql(sql.replace("{}", mark), rows)
 
 
 def insert_tuples(model, columns, rows):
@@ -92,9 +80,8 @@ def insert_tuples(model, columns, rows):
                 for row in rows:
                     copy.write_row(row)
         return
-    sql = "INSERT INTO %s (%s) VALUES (%s)" % (model.__table__.name, ", ".join(columns),
-                                               ", ".join([_mark()] * len(columns)))
-    connection.exec_driver_sql(sql, rows)
+    _executemany("INSERT INTO %s (%s) VALUES (%s)" % (model.__table__.name, ", ".join(columns),
+                                                      ", ".join(["{}"] * len(columns))), rows)
 
 
 # -- the text of writes ------------------------------------------------------------------------
@@ -117,6 +104,11 @@ def hash_text(field, dot, ctx, h):
     return '{"field":"%s","dot":["%s",%d],"ctx":%s,"h":"%s"}' % (field, dot[0], dot[1], _ctx_text(ctx), h)
 
 
+def _any_live(texts):
+    """True when any of a change's write texts still carries its ciphertext."""
+    return any('"ct":"' in t for t in texts)
+
+
 def change_text(workspace, record, device, sig, writes):
     """A stored change as the JSON text of a pull."""
     return '{"workspace":"%s","record":"%s","device":"%s","sig":"%s","writes":[%s]}' % (
@@ -137,11 +129,6 @@ def _state_dump(state):
     return "{%s}" % ",".join('"%s":[%s]' % (f, ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
         v["dot"][0], v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], v["h"]) for v in vals))
         for f, vals in state.items() if vals)
-
-
-def counter(workspace_id):
-    """The workspace's committed counter, read without locking."""
-    return db.session.execute(select(Workspace.seq).where(Workspace.id == workspace_id)).scalar_one()
 
 
 # -- push -------------------------------------------------------------------------------------------
@@ -268,7 +255,7 @@ class PushBatch:
         pending = self.change_rows.get(old["change"])
         if pending is not None:
             pending[3][old["idx"]] = text
-            if not any('"ct":"' in t for t in pending[3]):
+            if not _any_live(pending[3]):
                 del self.change_rows[old["change"]]
         else:
             self.covered.setdefault(old["change"], {})[old["idx"]] = text
@@ -281,9 +268,7 @@ class PushBatch:
         insert_tuples(Record, ("workspace_id", "id", "creator", "state"), new)
         dirty = [(_state_dump(r.state), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
         if dirty:
-            mark = _mark()
-            db.session.connection().exec_driver_sql(
-                "UPDATE records SET state = %s WHERE workspace_id = %s AND id = %s" % (mark, mark, mark), dirty)
+            _executemany("UPDATE records SET state = {} WHERE workspace_id = {} AND id = {}", dirty)
         insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epk", "nonce", "ct", "sig", "seq"),
                       self.wrap_rows)
         insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "writes"),
@@ -301,14 +286,12 @@ class PushBatch:
                 writes = split_writes(row.writes)
                 for idx, text in self.covered[row.id].items():
                     writes[idx] = text
-                if any('"ct":"' in t for t in writes):
+                if _any_live(writes):
                     rewritten.append((",".join(writes), self.ws, row.id))
                 else:
                     gone.append(row.id)
         if rewritten:
-            mark = _mark()
-            db.session.connection().exec_driver_sql(
-                "UPDATE changes SET writes = %s WHERE workspace_id = %s AND id = %s" % (mark, mark, mark), rewritten)
+            _executemany("UPDATE changes SET writes = {} WHERE workspace_id = {} AND id = {}", rewritten)
         for chunk in _chunks(gone):
             db.session.execute(delete(Change).where(Change.workspace_id == self.ws, Change.id.in_(chunk)))
 
