@@ -1,4 +1,4 @@
-"""Concurrent pushers on PostgreSQL never make a reader miss a write (DESIGN section 4).
+"""Concurrent pushers on PostgreSQL never make a reader miss a write (design §4).
 
 Sequence numbers taken in one transaction can commit after a higher number taken in another;
 a reader whose cursor passed the higher one would skip the lower for ever. The server takes the

@@ -1,4 +1,4 @@
-"""Push and pull: the sync protocol of DESIGN section 4."""
+"""Push and pull: the sync protocol of design §4."""
 
 import json
 

@@ -2,7 +2,7 @@
  * The incident and need forms as data, and their validation. Pure: no DOM, no storage, no crypto.
  *
  * Each form field is one field of the record, so two people editing different fields of the same
- * record while apart both keep their edit (DESIGN section 4). Form state holds what the inputs
+ * record while apart both keep their edit (design §4). Form state holds what the inputs
  * hold (text, arrays of ticked options); `normalize` turns it into stored values.
  */
 

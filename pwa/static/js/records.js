@@ -1,7 +1,7 @@
 /**
  * Records as a person sees them: decrypted on read, encrypted and signed on save.
  *
- * This is the transformer at the boundary (STYLE 11): the store below holds ciphertext only; the
+ * This is the transformer at the boundary (style §11): the store below holds ciphertext only; the
  * plaintext above lives in memory while the app is unlocked and is dropped by `clear()`.
  * Crypto always happens before a transaction starts, never inside one.
  */

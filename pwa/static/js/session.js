@@ -3,7 +3,7 @@
  *
  * While locked, nothing readable is in memory: no private key, no token, no record key, no
  * plaintext. Unlocking derives the passphrase key once, opens the vault and imports the private
- * keys as non-extractable CryptoKeys (DESIGN section 3).
+ * keys as non-extractable CryptoKeys (design §3).
  */
 
 import { call } from './api.js';
@@ -128,7 +128,7 @@ export class Session {
   /**
    * Take a verified directory (`trusted`: {id: role} from core/trust.js). Record keys are wrapped
    * only to coordinators whose certificates chain to the fingerprint from the invite link: a
-   * hostile server cannot add a reader (DESIGN section 3).
+   * hostile server cannot add a reader (design §3).
    */
   useDirectory(directory, trusted) {
     this.directory = [...directory.values()]; // a Map or an array

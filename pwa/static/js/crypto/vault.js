@@ -1,5 +1,5 @@
 /**
- * The passphrase: it seals the device's private keys, bearer token and local key (DESIGN section 3).
+ * The passphrase: it seals the device's private keys, bearer token and local key (design §3).
  *
  * One PBKDF2-SHA256 run (600,000 rounds) per attempt yields 64 bytes: the first half is the AES
  * key that opens the vault, the second half is checked against the duress verifier. Every vault

@@ -3,7 +3,7 @@
  *
  * It stores what it is given. It never calls WebCrypto: values arrive encrypted and signed, and
  * secrets arrive sealed (crypto/ does that, outside any transaction). The one rule it enforces
- * is that a dot is never issued twice (DESIGN section 4): a change enters the live sets and the
+ * is that a dot is never issued twice (design §4): a change enters the live sets and the
  * outbox in one transaction, and only if no other save took the same dot meanwhile.
  */
 

@@ -25,7 +25,7 @@ export function memoryAdapter() {
       return key;
     };
     // Like IndexedDB, a transaction ends once a task passes with nothing asked of it: awaiting
-    // WebCrypto or fetch inside one (STYLE 12) makes the next operation fail here as it would there.
+    // WebCrypto or fetch inside one (style §12) makes the next operation fail here as it would there.
     let active = true;
     const timer = setTimeout(() => { active = false; }, 0);
     const live = (s) => {

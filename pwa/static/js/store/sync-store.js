@@ -2,7 +2,7 @@
  * What the sync engine stores, over the same adapter as store/local.js: pulled pages, held-back
  * items, problems, refusals, the cursor, and travel mode's erasures. Like the local store it never
  * calls WebCrypto: pages arrive verified (sync/verify.js), and each is applied with its cursor in
- * one transaction, so the cursor never moves past something that was not stored (STYLE 9).
+ * one transaction, so the cursor never moves past something that was not stored (style §9).
  */
 
 import { ACCEPTED, EQUIVOCATION, merge } from '../core/merge.js';

@@ -1,6 +1,6 @@
 /**
  * One sync run: push the outbox, then pull, and say what happened in a result object (kinto.js's
- * SyncResultObject; STYLE 9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
+ * SyncResultObject; style §9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
  * retry, afresh, erased}. It runs only while the app is unlocked (pulling needs the full token and,
  * to open new record keys, the device's private key); locked, the outbox is pushed by outbox.js
  * with the push-only token, from the page or the service worker.

@@ -2,13 +2,13 @@
  * Pushing the outbox: what the page and the service worker share.
  *
  * No imports and no DOM, on purpose: server/web.py pastes this file into /sw.js (module service
- * workers are too new for older phones, STYLE 13), and node tests import it as a module. It works
+ * workers are too new for older phones, style §13), and node tests import it as a module. It works
  * on any adapter with `transaction(stores, mode, fn)` (store/idb-adapter.js, the worker's own, or
  * the memory adapter) and only ever reads ciphertext: the outbox holds signed, encrypted items.
  *
  * An item leaves the outbox only when the server has it (accepted, duplicate, stale) or refused
  * it, in the transaction that records the answer; a lost answer leaves it to be sent again,
- * which the merge makes harmless (DESIGN section 4).
+ * which the merge makes harmless (design §4).
  */
 
 export const PUSH_URL = '/api/sync/push';

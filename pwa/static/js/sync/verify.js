@@ -6,7 +6,7 @@
  * trusted coordinator. Items signed by a device not (yet) trusted are held back in quarantine and
  * tried again when the directory changes; items that fail are problems, never shown as genuine.
  *
- * All the crypto happens here, outside any IndexedDB transaction (STYLE 12); the store then
+ * All the crypto happens here, outside any IndexedDB transaction (style §12); the store then
  * applies the verified result in one transaction.
  */
 

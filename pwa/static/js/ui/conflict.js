@@ -2,7 +2,7 @@
  * The conflict view: for each field with several live values, every value with its author and
  * time; the person keeps one, or writes a merged value. Either is an ordinary new write whose
  * context covers every value shown, so it resolves the conflict on every device that receives it.
- * Nothing here resolves anything by itself (DESIGN section 4).
+ * Nothing here resolves anything by itself (design §4).
  */
 
 import { FORMS, normalize, toForm, validate } from '../forms.js';
