@@ -20,6 +20,7 @@ Pulls never return a row above the counter they read at their start.
 """
 
 import json
+import re
 
 from sqlalchemy import and_, delete, select, union, update
 
@@ -85,23 +86,36 @@ def insert_tuples(model, columns, rows):
 
 
 # -- the text of writes ------------------------------------------------------------------------
-# Every piece was validated at the edge (field names, device ids, integers, base64url), none needs
-# escaping, so the JSON is made by formatting: json.dumps for each of a push's writes was a tenth
-# of its cost.
+# Every piece was validated at the edge (field names, device ids, integers, base64url), so the JSON
+# is made by formatting: json.dumps for each of a push's writes was a tenth of its cost. Each text
+# still passes through `_s`, which lets identifier and base64url text through as it is and escapes
+# anything else: one missed check upstream must never put an unescaped character into stored or
+# served JSON (a newline in a field name once made every pull page invalid JSON).
+
+_PLAIN = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _s(text):
+    """`text` as the inside of a JSON string."""
+    if _PLAIN.fullmatch(text):
+        return text
+    return json.dumps(str(text), ensure_ascii=True)[1:-1]
+
 
 def _ctx_text(ctx):
-    return "{%s}" % ",".join('"%s":%d' % item for item in ctx.items())
+    return "{%s}" % ",".join('"%s":%d' % (_s(d), n) for d, n in ctx.items())
 
 
 def write_text(field, dot, ctx, nonce, ct):
     """A live write as a pull delivers it."""
     return '{"field":"%s","dot":["%s",%d],"ctx":%s,"nonce":"%s","ct":"%s"}' % (
-        field, dot[0], dot[1], _ctx_text(ctx), nonce, ct)
+        _s(field), _s(dot[0]), dot[1], _ctx_text(ctx), _s(nonce), _s(ct))
 
 
 def hash_text(field, dot, ctx, h):
     """A write that is not live, as a pull delivers it: its hash keeps the signature checkable."""
-    return '{"field":"%s","dot":["%s",%d],"ctx":%s,"h":"%s"}' % (field, dot[0], dot[1], _ctx_text(ctx), h)
+    return '{"field":"%s","dot":["%s",%d],"ctx":%s,"h":"%s"}' % (
+        _s(field), _s(dot[0]), dot[1], _ctx_text(ctx), _s(h))
 
 
 def _any_live(texts):
@@ -110,9 +124,10 @@ def _any_live(texts):
 
 
 def change_text(workspace, record, device, sig, writes):
-    """A stored change as the JSON text of a pull."""
+    """A stored change as the JSON text of a pull (`writes` is stored JSON text, made by
+    write_text and hash_text)."""
     return '{"workspace":"%s","record":"%s","device":"%s","sig":"%s","writes":[%s]}' % (
-        workspace, record, device, sig, writes)
+        _s(workspace), _s(record), _s(device), _s(sig), writes)
 
 
 # A record's state: {field: [[device, n, ctx, change id, position in the change, h], ...]}.
@@ -126,8 +141,8 @@ def _state_load(text):
 
 def _state_dump(state):
     # Formatted like the writes' text (validated parts only): json.dumps was a twentieth of a push.
-    return "{%s}" % ",".join('"%s":[%s]' % (f, ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
-        v["dot"][0], v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], v["h"]) for v in vals))
+    return "{%s}" % ",".join('"%s":[%s]' % (_s(f), ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
+        _s(v["dot"][0]), v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], _s(v["h"])) for v in vals))
         for f, vals in state.items() if vals)
 
 
