@@ -33,7 +33,16 @@ class Device(db.Model):
     role = Column(String(16), nullable=False)
     sign_key = Column(String(87), nullable=False)
     ecdh_key = Column(String(87), nullable=False)
-    cert = Column(Text)                                   # canonical JSON of the signed certificate
+    cert = Column(Text)                                   # canonical JSON of its first certificate
+    # Every certificate stored for it, oldest first: a JSON list of canonical JSON texts. A
+    # certificate is never replaced; a later one is added (server/authority.py).
+    certs = Column(Text)
+    # Whether one of its certificates chains to the workspace root through active coordinators,
+    # as the server checked it (recomputed under the workspace lock whenever certificates or
+    # revocations change); and the seq at which it last became so (a coordinator that became
+    # certified pulls afresh once, to receive what it may now see).
+    chained = Column(Boolean, nullable=False, default=False)
+    chained_seq = Column(BigInteger)
     token_hash = Column(String(64), nullable=False, unique=True)
     # A second token that can only push: the service worker keeps it to send signed changes
     # while the app is locked. It is worthless to a thief (every change must be signed by the

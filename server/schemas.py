@@ -184,7 +184,11 @@ class DeviceSchema(Schema):
     role = fields.String(required=True)
     sign_key = fields.String(required=True)
     ecdh_key = fields.String(required=True)
-    cert = fields.Dict(required=True, allow_none=True)
+    cert = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "The first of `certs` (for older clients), or null."})
+    certs = fields.List(fields.Dict(), metadata={
+        "description": "Every certificate stored for the device, oldest first. Certificates are "
+                       "added, never replaced; a client tries each."})
     status = fields.String(required=True, validate=validate.OneOf(["active", "revoked"]))
     invite = fields.String(required=True, allow_none=True)
 

@@ -26,6 +26,7 @@ from sqlalchemy import and_, delete, select, union, update
 
 from sync.merge import ACCEPTED, EQUIVOCATION, merge
 
+from .authority import has_authority
 from .extensions import db
 from .models import Change, Device, Record, Workspace, Wrap
 
@@ -171,7 +172,9 @@ class PushBatch:
     def __init__(self, device):
         self.device = device
         self.ws = device.workspace_id
-        self.coordinator = device.role == "coordinator"
+        # Only a coordinator whose certificate chains to the root writes any record; one that is
+        # not certified (yet) writes like a field device.
+        self.coordinator = has_authority(device)
         self.seq = Sequencer(self.ws)
         self.records = {}
         self.readable = set()
@@ -337,6 +340,8 @@ def device_entry(d):
     """A device as the directory shows it."""
     return {"id": d.id, "role": d.role, "sign_key": d.sign_key, "ecdh_key": d.ecdh_key,
             "cert": json.loads(d.cert) if d.cert else None,
+            "certs": [json.loads(c) for c in json.loads(d.certs)] if d.certs else
+                     ([json.loads(d.cert)] if d.cert else []),
             "status": "revoked" if d.revoked else "active", "invite": d.invite_id}
 
 
@@ -355,7 +360,8 @@ def pull(device, cursor, limit, upper):
     """Everything in (cursor, upper] this device may see, at most `limit` items, and the next cursor.
 
     `upper` is the workspace counter, read before anything else. A field device sees the changes
-    of records it created or holds a wrap for; a coordinator sees every change. Everyone sees the
+    of records it created or holds a wrap for; a coordinator whose certificate chains to the root
+    sees every change (one that does not is served like a field device). Everyone sees the
     device directory and tombstones. A wrap arriving for a field device brings the record's older
     changes with it, since they lie behind its cursor. A pull from the very start skips
     tombstones: there is nothing to erase on a fresh device.
@@ -366,7 +372,8 @@ def pull(device, cursor, limit, upper):
         return page
     window = lambda col: and_(col > cursor, col <= upper)  # noqa: E731
     changes = select(*CHANGE_COLUMNS).where(Change.workspace_id == ws, window(Change.id))
-    if device.role != "coordinator":
+    authority = has_authority(device)
+    if not authority:
         # The records it may read, as one uncorrelated set the database builds once (a hash or an
         # ephemeral index), not two probes for every change of the window: in a busy workspace
         # the window holds mostly other devices' changes.
@@ -406,7 +413,7 @@ def pull(device, cursor, limit, upper):
         else:
             page["tombstones"].append(json.loads(row.purge))
     # Coordinators see every change whether or not they hold a wrap: nothing lies behind for them.
-    granted = {w["record"] for w in page["wraps"]} if device.role != "coordinator" else ()
+    granted = {w["record"] for w in page["wraps"]} if not authority else ()
     for chunk in _chunks(granted):
         delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
             Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()

@@ -1,5 +1,6 @@
 """Joining a workspace: the root device with the setup token, others with an invite code."""
 
+import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g
@@ -42,7 +43,8 @@ def _check_new(device):
 def _new_device(workspace_id, keys_, role, seq, cert=None, invite_id=None):
     tokens = {"token": new_secret(), "push_token": new_secret()}
     device = Device(id=keys_["id"], workspace_id=workspace_id, role=role, sign_key=keys_["sign_key"],
-                    ecdh_key=keys_["ecdh_key"], cert=cert, token_hash=secret_hash(tokens["token"]),
+                    ecdh_key=keys_["ecdh_key"], cert=cert, certs=json.dumps([cert]) if cert else None,
+                    chained=False, token_hash=secret_hash(tokens["token"]),
                     push_token_hash=secret_hash(tokens["push_token"]), revoked=False, invite_id=invite_id,
                     seq=seq.next())
     db.session.add(device)
@@ -82,6 +84,7 @@ def bootstrap():
     seq = Sequencer(ws.id)
     _check_new(keys_)
     device, tokens = _new_device(ws.id, keys_, "coordinator", seq, cert=canonical_json(cert))
+    device.chained, device.chained_seq = True, device.seq   # the root anchors every chain
     ws.fingerprint = keys.fingerprint(keys_["sign_key"])
     ws.setup_token_hash = None
     seq.finish()

@@ -20,7 +20,7 @@ def _utcnow():
 
 
 @bp.post("")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def create():
     """Create an invite: single-use for volunteers and coordinators, capped for reporters.
     ---
@@ -49,7 +49,7 @@ def create():
 
 
 @bp.get("")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def index():
     """The workspace's invites, newest first, without their codes.
     ---
@@ -66,7 +66,7 @@ def index():
 
 
 @bp.delete("/<invite_id>")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def revoke(invite_id):
     """Withdraw an invite; devices that already joined with it stay.
     ---

@@ -150,6 +150,10 @@ def pull():
     device = g.device
     if cursor > device.workspace_seq or 0 < cursor < device.workspace_horizon:
         raise APIError(410, "cursor_expired")
+    if 0 < cursor < (device.chained_seq or 0) and device.role == "coordinator" and device.chained:
+        # Certified since this cursor: what it may now read lies behind the cursor, so it starts
+        # over from 0 (as after a restore), once: its next cursor is past the certification.
+        raise APIError(410, "newly_certified")
     # The page is built from stored, validated rows and serialised directly: dumping thousands
     # of nested items through marshmallow cost more than the rest of the pull. PullSchema is
     # its contract, documented in OpenAPI and checked against real pages by the tests.
