@@ -12,7 +12,7 @@ from .extensions import db
 from .models import Device, Workspace
 
 AUTH_COLUMNS = (Device.id, Device.workspace_id, Device.role, Device.sign_key, Device.ecdh_key, Device.cert,
-                Device.certs, Device.chained, Device.chained_seq, Device.revoked, Device.invite_id, Device.seq,
+                Device.certs, Device.chained, Device.chained_seq, Device.resync_cursor, Device.revoked, Device.invite_id, Device.seq,
                 Workspace.seq.label("workspace_seq"),
                 Workspace.horizon.label("workspace_horizon"))
 # Built once: constructing the statement cost as much as running it, and every request runs it.
@@ -50,11 +50,9 @@ def current_device():
     # half of a no-op pull.
     device = db.session.connection().execute(AUTH_QUERY, {"digest": secret_hash(token.strip())}).one_or_none()
     if device is None:
-        raise APIError(401, "unauthenticated", "This device's sign-in is not valid. Join the "
-                       "workspace again with a new invite link.")
+        raise APIError(401, "unauthenticated")
     if device.revoked:
-        raise APIError(403, "device_revoked", "This device was removed from the workspace. Its "
-                       "local data should be erased; ask a coordinator if this is a mistake.")
+        raise APIError(403, "device_revoked")
     return device
 
 
@@ -71,8 +69,7 @@ def authenticated(*roles, push_only_ok=False, certified=False):
         def inner(*args, **kwargs):
             g.device = current_device()
             if g.device.push_only and not push_only_ok:
-                raise APIError(403, "push_only_token", "This token can only send changes. Unlock the "
-                               "app to do anything else.")
+                raise APIError(403, "push_only_token")
             if roles and g.device.role not in roles:
                 raise APIError(403, "coordinator_only")
             if certified and not g.device.chained:

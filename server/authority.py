@@ -73,3 +73,34 @@ def recompute(workspace_id, seq):
         elif not now and d.chained:
             d.chained = False
     db.session.flush()
+
+
+# -- the fresh pull of a newly certified coordinator ----------------------------------------------
+# Uncertified, a coordinator was served like a field device; certified, it may read every record,
+# most of whose changes lie behind its cursor. Its next pull from a cursor below the seq at which
+# it became chained is answered 410 `newly_certified`, and it pulls again from 0 (what every
+# client already does after a 410). The pages of that fresh pull start below that seq too, so the
+# server remembers the cursor of the last page it served from the fresh pull (`resync_cursor`):
+# a pull from 0 or from that cursor continues; once a page reaches the seq, nothing is pending.
+
+def resync_pending(device):
+    return device.role == "coordinator" and bool(device.chained) and device.chained_seq is not None
+
+
+def resync_due(device, cursor):
+    """True when this pull must start over from 0 (410 newly_certified)."""
+    return (resync_pending(device) and 0 < cursor < device.chained_seq
+            and cursor != device.resync_cursor)
+
+
+def note_resync(device, cursor, page_cursor):
+    """After serving a page from `cursor` up to `page_cursor`: advance or finish the fresh pull."""
+    if not resync_pending(device):
+        return
+    if not (cursor == 0 or cursor == device.resync_cursor or cursor >= device.chained_seq):
+        return
+    done = page_cursor >= device.chained_seq
+    db.session.execute(update(Device).where(Device.id == device.id, Device.chained_seq == device.chained_seq)
+                       .values(chained_seq=None if done else device.chained_seq,
+                               resync_cursor=None if done else page_cursor))
+    db.session.commit()

@@ -39,10 +39,13 @@ class Device(db.Model):
     certs = Column(Text)
     # Whether one of its certificates chains to the workspace root through active coordinators,
     # as the server checked it (recomputed under the workspace lock whenever certificates or
-    # revocations change); and the seq at which it last became so (a coordinator that became
-    # certified pulls afresh once, to receive what it may now see).
+    # revocations change). A coordinator that becomes chained may read what lies behind its
+    # cursor, so it pulls afresh once: `chained_seq` is the seq at which it became chained, kept
+    # until its fresh pull has passed it, and `resync_cursor` the cursor of the last page of that
+    # fresh pull (server/authority.py).
     chained = Column(Boolean, nullable=False, default=False)
     chained_seq = Column(BigInteger)
+    resync_cursor = Column(BigInteger)
     token_hash = Column(String(64), nullable=False, unique=True)
     # A second token that can only push: the service worker keeps it to send signed changes
     # while the app is locked. It is worthless to a thief (every change must be signed by the

@@ -150,15 +150,14 @@ def test_an_uncertified_coordinator_gets_the_directory_and_its_own_records_only(
     root.certify(rogue.replica.device)
     status, body = raw_pull(workspace, rogue, cursor)
     assert (status, body["error"]["code"]) == (410, "newly_certified")
-    status, page = raw_pull(workspace, rogue, 0)
-    assert status == 200 and {c["record"] for c in page["changes"]} == {own, secret, theirs}
-    # Once past its certification, no further fresh start.
-    status, page = raw_pull(workspace, rogue, page["cursor"])
-    assert status == 200
-    # The reference client does the fresh start by itself.
+    # The reference client starts over by itself, and now receives the whole workspace.
     rogue.replica.cursor = cursor
     rogue.pull()
     assert {secret, theirs, own} <= set(rogue.replica.records)
+    status, page = raw_pull(workspace, rogue, 0)
+    assert status == 200 and {c["record"] for c in page["changes"]} == {own, secret, theirs}
+    # Once past its certification, no further fresh start.
+    assert raw_pull(workspace, rogue, cursor)[0] == 200
 
 
 def test_an_uncertified_coordinators_writes_to_others_records_are_refused(workspace):
@@ -179,3 +178,33 @@ def test_an_uncertified_coordinators_writes_to_others_records_are_refused(worksp
     root.certify(rogue.replica.device)
     results = workspace.call(rogue, "POST", "/api/sync/push", body)
     assert results["changes"][0]["status"] == "ok"
+
+
+def test_the_fresh_pull_after_certification_pages_through_and_survives_a_lost_page(workspace):
+    root = workspace.root
+    records = [root.save({"status": "new"}) for _ in range(5)]
+    root.push()
+    late = workspace.enroll("coordinator", certify=False)
+    late.pull()
+    old = late.replica.cursor
+    root.certify(late.replica.device)
+
+    def page(cursor):
+        response = workspace.transport.client.get("/api/sync/pull", query_string={"cursor": cursor, "limit": 1},
+                                                  headers={"Authorization": "Bearer " + late.token})
+        return response.status_code, response.get_json()
+
+    assert page(old)[0] == 410
+    status, first = page(0)          # its answer is lost on the way: the device still has `old`
+    assert status == 200 and first["more"]
+    assert page(old)[0] == 410       # so it is told again to start over
+    cursor, seen = 0, set()
+    while True:                      # the fresh pull, page by page, is never interrupted by a 410
+        status, body = page(cursor)
+        assert status == 200, body
+        seen.update(c["record"] for c in body["changes"])
+        cursor = body["cursor"]
+        if not body["more"]:
+            break
+    assert set(records) <= seen
+    assert page(cursor)[0] == 200

@@ -28,7 +28,7 @@ def get_device(device_id):
     """A device of the caller's workspace, or a 404."""
     device = db.session.get(Device, device_id)
     if device is None or device.workspace_id != g.device.workspace_id:
-        raise APIError(404, "device_unknown", "There is no such device in this workspace.")
+        raise APIError(404, "device_unknown")
     return device
 
 

@@ -11,6 +11,7 @@ from sync.refusals import REGISTRY, statuses
 
 from .. import bodies
 from ..auth import authenticated
+from ..authority import note_resync, resync_due
 from ..compression import json_response
 from ..errors import APIError
 from ..extensions import db
@@ -150,11 +151,13 @@ def pull():
     device = g.device
     if cursor > device.workspace_seq or 0 < cursor < device.workspace_horizon:
         raise APIError(410, "cursor_expired")
-    if 0 < cursor < (device.chained_seq or 0) and device.role == "coordinator" and device.chained:
-        # Certified since this cursor: what it may now read lies behind the cursor, so it starts
-        # over from 0 (as after a restore), once: its next cursor is past the certification.
+    if resync_due(device, cursor):
+        # Certified since this cursor: what it may now read lies behind it, so it starts over
+        # from 0, as after a restore (server/authority.py).
         raise APIError(410, "newly_certified")
     # The page is built from stored, validated rows and serialised directly: dumping thousands
     # of nested items through marshmallow cost more than the rest of the pull. PullSchema is
     # its contract, documented in OpenAPI and checked against real pages by the tests.
-    return json_response(page_json(pull_page(device, cursor, limit, device.workspace_seq)))
+    page = pull_page(device, cursor, limit, device.workspace_seq)
+    note_resync(device, cursor, page["cursor"])
+    return json_response(page_json(page))

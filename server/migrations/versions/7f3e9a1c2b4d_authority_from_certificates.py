@@ -2,7 +2,8 @@
 
 Devices gain `certs` (every certificate stored for them, oldest first: certificates are added,
 never replaced), `chained` (whether one of them chains to the workspace root through active
-coordinators, as the server checks it) and `chained_seq`. Existing certificates become each
+coordinators, as the server checks it), and `chained_seq` and `resync_cursor` (the fresh pull of
+a coordinator once it becomes chained). Existing certificates become each
 device's first entry of `certs`, and `chained` is computed with the clients' own rule
 (sync/trust.py); `chained_seq` stays empty, since every coordinator was served the whole
 workspace before this revision and needs no fresh pull.
@@ -174,6 +175,7 @@ def upgrade():
         batch_op.add_column(sa.Column("certs", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("chained", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("chained_seq", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("resync_cursor", sa.BigInteger(), nullable=True))
     bind = op.get_bind()
     scan(bind)
     chain(bind)
@@ -181,6 +183,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.drop_column("resync_cursor")
         batch_op.drop_column("chained_seq")
         batch_op.drop_column("chained")
         batch_op.drop_column("certs")
