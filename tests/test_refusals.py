@@ -85,3 +85,28 @@ def test_the_server_takes_its_messages_from_the_registry(workspace):
     assert str(err.value).endswith(message("not_certified")) or message("not_certified") in str(err.value)
     response = workspace.transport.client.get("/api/nowhere")
     assert response.get_json()["error"] == {"code": "not_found", "message": message("not_found")}
+
+
+def refusal_table():
+    """The table of docs/protocol.md, made from the registry."""
+    rows = ["| code | status | message |", "| --- | --- | --- |"]
+    for code, entry in REGISTRY.items():
+        status = ", ".join(str(s) for s in statuses(code))
+        rows.append("| `%s` | %s | %s |" % (code, status, entry["message"].replace("|", "\\|")))
+    return "\n".join(rows)
+
+
+def test_the_protocol_document_lists_every_code():
+    text = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    begin = text.index("-->", text.index("<!-- refusals:begin")) + 3
+    end = text.index("<!-- refusals:end -->")
+    assert text[begin:end].strip() == refusal_table(), (
+        "run: python -c 'import sys; sys.path[:0]=[\"tests\", \".\"]; import test_refusals as t; t.write_table()'")
+
+
+def write_table():
+    path = ROOT / "docs" / "protocol.md"
+    text = path.read_text(encoding="utf-8")
+    begin = text.index("-->", text.index("<!-- refusals:begin")) + 3
+    end = text.index("<!-- refusals:end -->")
+    path.write_text(text[:begin] + "\n" + refusal_table() + "\n" + text[end:], encoding="utf-8")

@@ -43,6 +43,7 @@ def index():
       security: [{bearer: []}]
       responses:
         200: {content: {application/json: {schema: DeviceListSchema}}}
+        403: {$ref: '#/components/responses/Error'}
     """
     devices = db.session.execute(select(Device).where(Device.workspace_id == g.device.workspace_id)
                                  .order_by(Device.seq)).scalars()
@@ -66,6 +67,7 @@ def certify(device_id):
             schema: CertifySchema
       responses:
         200: {content: {application/json: {schema: DeviceSchema}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
@@ -118,6 +120,7 @@ def revoke(device_id):
       - {name: device_id, in: path, required: true, schema: {type: string}}
       responses:
         200: {content: {application/json: {schema: DeviceSchema}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """

@@ -36,6 +36,7 @@ def purge(record_id):
             schema: PurgeSchema
       responses:
         200: {content: {application/json: {schema: PurgeResultSchema}}}
+        403: {$ref: '#/components/responses/Error'}
     """
     order = bodies.load(PurgeSchema())
     device = g.device

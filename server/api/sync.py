@@ -136,7 +136,9 @@ def pull():
       summary: Pull from a cursor
       description: >
         Repeat with the returned cursor while `more` is true. A 410 means the cursor is older than
-        the tombstone horizon, or unknown to this server: pull again from 0, keeping the outbox.
+        the tombstone horizon, or unknown to this server (cursor_expired), or that this
+        coordinator was certified since the cursor (newly_certified): pull again from 0, keeping
+        the outbox. A coordinator that is not certified is served like a field device.
       security: [{bearer: []}]
       parameters:
       - {name: cursor, in: query, schema: {type: integer, minimum: 0}}
