@@ -12,7 +12,8 @@ from .extensions import db
 from .models import Device, Workspace
 
 AUTH_COLUMNS = (Device.id, Device.workspace_id, Device.role, Device.sign_key, Device.ecdh_key, Device.cert,
-                Device.certs, Device.chained, Device.chained_seq, Device.resync_cursor, Device.revoked, Device.invite_id, Device.seq,
+                Device.certs, Device.chained, Device.chained_seq, Device.resync_cursor, Device.revoked,
+                Device.invite_id, Device.seq,
                 Workspace.seq.label("workspace_seq"),
                 Workspace.horizon.label("workspace_horizon"))
 # Built once: constructing the statement cost as much as running it, and every request runs it.

@@ -67,7 +67,8 @@ def test_device_ids_in_dots_contexts_and_wraps_with_control_characters_are_refus
                           "nonce": "A" * 16, "ct": "B" * 32}]}
     wrap = sign_object(volunteer.replica.sign_key, {
         "type": "zapis/wrap/1", "workspace": workspace.id, "record": UUID + ending,
-        "recipient": workspace.root.replica.device, "sender": me, "epk": workspace.root.replica.directory[workspace.root.replica.device]["ecdh_key"],
+        "recipient": workspace.root.replica.device, "sender": me,
+        "epk": workspace.root.replica.directory[workspace.root.replica.device]["ecdh_key"],
         "nonce": "A" * 16, "ct": "C" * 64})
     results = push(workspace, volunteer, {"changes": [sign_change(volunteer.replica.sign_key, change)],
                                           "wraps": [wrap]})
@@ -89,7 +90,8 @@ def test_purge_certify_revoke_and_enroll_refuse_control_characters(workspace, en
         assert 400 <= response.status_code < 500
         assert response.get_json()["error"]["code"] in ("invalid_request", "bad_purge")
     volunteer = workspace.enroll("volunteer", certify=False)
-    entry = next(d for d in workspace.call(root, "GET", "/api/devices")["devices"] if d["id"] == volunteer.replica.device)
+    entry = next(d for d in workspace.call(root, "GET", "/api/devices")["devices"]
+                 if d["id"] == volunteer.replica.device)
     cert = make_certificate(root.replica.sign_key, workspace.id, entry["id"] + ending, entry["role"],
                             entry["sign_key"], entry["ecdh_key"], root.replica.device)
     response = client.put("/api/devices/%s/certificate" % entry["id"], json={"cert": cert}, headers=auth)

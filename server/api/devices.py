@@ -13,8 +13,8 @@ from sync.canonical import canonical_json
 from sync.envelopes import verify_object
 
 from .. import bodies
-from ..authority import MAX_CERTS, is_root, recompute
 from ..auth import authenticated
+from ..authority import MAX_CERTS, is_root, recompute
 from ..errors import APIError
 from ..extensions import db
 from ..models import Device

@@ -123,7 +123,8 @@ def scan(bind):
     for w in bind.execute(sa.select(wraps)).all():
         if (_ok(UUID, w.record_id) and _ok(DEVICE, w.recipient) and _ok(DEVICE, w.sender)
                 and (w.workspace_id, w.record_id) not in bad_records
-                and (w.workspace_id, w.recipient) not in bad_devices and (w.workspace_id, w.sender) not in bad_devices):
+                and (w.workspace_id, w.recipient) not in bad_devices
+                and (w.workspace_id, w.sender) not in bad_devices):
             continue
         bind.execute(wraps.delete().where(wraps.c.workspace_id == w.workspace_id, wraps.c.record_id == w.record_id,
                                           wraps.c.recipient == w.recipient))
