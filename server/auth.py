@@ -12,7 +12,9 @@ from .extensions import db
 from .models import Device, Workspace
 
 AUTH_COLUMNS = (Device.id, Device.workspace_id, Device.role, Device.sign_key, Device.ecdh_key, Device.cert,
-                Device.revoked, Device.invite_id, Device.seq, Workspace.seq.label("workspace_seq"),
+                Device.certs, Device.chained, Device.chained_seq, Device.resync_cursor, Device.revoked,
+                Device.invite_id, Device.seq,
+                Workspace.seq.label("workspace_seq"),
                 Workspace.horizon.label("workspace_horizon"))
 # Built once: constructing the statement cost as much as running it, and every request runs it.
 AUTH_QUERY = (select(*AUTH_COLUMNS, (Device.push_token_hash == bindparam("digest")).label("push_only"))
@@ -49,18 +51,18 @@ def current_device():
     # half of a no-op pull.
     device = db.session.connection().execute(AUTH_QUERY, {"digest": secret_hash(token.strip())}).one_or_none()
     if device is None:
-        raise APIError(401, "unauthenticated", "This device's sign-in is not valid. Join the "
-                       "workspace again with a new invite link.")
+        raise APIError(401, "unauthenticated")
     if device.revoked:
-        raise APIError(403, "device_revoked", "This device was removed from the workspace. Its "
-                       "local data should be erased; ask a coordinator if this is a mistake.")
+        raise APIError(403, "device_revoked")
     return device
 
 
-def authenticated(*roles, push_only_ok=False):
+def authenticated(*roles, push_only_ok=False, certified=False):
     """Require a valid token (and, if given, one of `roles`); the device goes to `g.device`.
 
-    A push-only token is accepted only where `push_only_ok` says so (the push itself).
+    A push-only token is accepted only where `push_only_ok` says so (the push itself). With
+    `certified`, the device must also hold a certificate chaining to the workspace root
+    (server/authority.py): an invite gives a role, only a certificate gives its powers.
     """
 
     def decorate(view):
@@ -68,10 +70,11 @@ def authenticated(*roles, push_only_ok=False):
         def inner(*args, **kwargs):
             g.device = current_device()
             if g.device.push_only and not push_only_ok:
-                raise APIError(403, "push_only_token", "This token can only send changes. Unlock the "
-                               "app to do anything else.")
+                raise APIError(403, "push_only_token")
             if roles and g.device.role not in roles:
-                raise APIError(403, "coordinator_only", "Only a coordinator's device may do this.")
+                raise APIError(403, "coordinator_only")
+            if certified and not g.device.chained:
+                raise APIError(403, "not_certified")
             return view(*args, **kwargs)
 
         return inner

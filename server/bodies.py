@@ -14,13 +14,13 @@ def _raw_body():
     if encoding in ("", "identity"):
         return data
     if encoding != "gzip":
-        raise APIError(415, "unsupported_encoding", "Send the body plain or gzip-compressed.")
+        raise APIError(415, "unsupported_encoding")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(data, limit + 1)
     except zlib.error:
-        raise APIError(400, "invalid_body", "The gzip-compressed body is damaged.") from None
+        raise APIError(400, "invalid_body") from None
     if len(out) > limit or inflater.unconsumed_tail:
         raise APIError(413, "body_too_large", "The request is too large once decompressed. "
                        "Send fewer items at once.")
@@ -30,8 +30,7 @@ def _raw_body():
 def json_body():
     """The request's JSON body as Python data, or an APIError a client can show."""
     if request.mimetype != "application/json":
-        raise APIError(415, "unsupported_media_type", "Send the body as JSON "
-                       "(Content-Type: application/json).")
+        raise APIError(415, "unsupported_media_type")
     raw = _raw_body()
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)

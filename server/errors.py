@@ -8,13 +8,20 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from sync.refusals import message as registered_message
+
 from .extensions import db
 
 
 class APIError(Exception):
-    """An error a client can show: HTTP status, stable code, readable message."""
+    """An error a client can show: HTTP status, stable code, readable message.
 
-    def __init__(self, status, code, message, details=None):
+    Every code is in sync/refusals.json; without a message, the registry's is used.
+    """
+
+    def __init__(self, status, code, message=None, details=None):
+        if message is None:
+            message = registered_message(code)
         super().__init__(message)
         self.status = status
         self.code = code
@@ -23,16 +30,10 @@ class APIError(Exception):
 
 
 # Messages for HTTP errors raised by Flask or Werkzeug themselves.
-_HTTP = {
-    400: ("bad_request", "The request could not be understood. Update the app and try again."),
-    401: ("unauthenticated", "This device is not signed in. Join the workspace again with an invite link."),
-    403: ("forbidden", "This device may not do that."),
-    404: ("not_found", "There is nothing at this address."),
-    405: ("method_not_allowed", "This address does not accept that method."),
-    413: ("body_too_large", "The request is too large. Send fewer items at once."),
-    415: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
-    429: ("rate_limited", "Too many attempts. Wait a minute and try again."),
-}
+_HTTP = {status: (code, registered_message(code)) for status, code in (
+    (400, "bad_request"), (401, "unauthenticated"), (403, "forbidden"), (404, "not_found"),
+    (405, "method_not_allowed"), (413, "body_too_large"), (415, "unsupported_media_type"),
+    (429, "rate_limited"))}
 
 
 def envelope(status, code, message, details=None):
@@ -54,14 +55,13 @@ def register(app):
 
     @app.errorhandler(ValidationError)
     def validation_error(exc):
-        return envelope(400, "invalid_request", "Some fields are missing or wrong.", exc.messages)
+        return envelope(400, "invalid_request", registered_message("invalid_request"), exc.messages)
 
     @app.errorhandler(IntegrityError)
     def integrity_error(exc):
         # Only a race between two requests creating the same thing gets here.
         db.session.rollback()
-        return envelope(409, "conflict", "Something with the same identity was created at the same "
-                        "time. Try again.")
+        return envelope(409, "conflict", registered_message("conflict"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -78,5 +78,4 @@ def register(app):
         db.session.rollback()
         # The traceback names code lines only; request bodies (ciphertext) are never logged.
         current_app.logger.exception("unhandled %s", type(exc).__name__)
-        return envelope(500, "internal_error", "Something went wrong on the server. Your data is "
-                        "kept on your device; try again later.")
+        return envelope(500, "internal_error", registered_message("internal_error"))

@@ -33,7 +33,19 @@ class Device(db.Model):
     role = Column(String(16), nullable=False)
     sign_key = Column(String(87), nullable=False)
     ecdh_key = Column(String(87), nullable=False)
-    cert = Column(Text)                                   # canonical JSON of the signed certificate
+    cert = Column(Text)                                   # canonical JSON of its first certificate
+    # Every certificate stored for it, oldest first: a JSON list of canonical JSON texts. A
+    # certificate is never replaced; a later one is added (server/authority.py).
+    certs = Column(Text)
+    # Whether one of its certificates chains to the workspace root through active coordinators,
+    # as the server checked it (recomputed under the workspace lock whenever certificates or
+    # revocations change). A coordinator that becomes chained may read what lies behind its
+    # cursor, so it pulls afresh once: `chained_seq` is the seq at which it became chained, kept
+    # until its fresh pull has passed it, and `resync_cursor` the cursor of the last page of that
+    # fresh pull (server/authority.py).
+    chained = Column(Boolean, nullable=False, default=False)
+    chained_seq = Column(BigInteger)
+    resync_cursor = Column(BigInteger)
     token_hash = Column(String(64), nullable=False, unique=True)
     # A second token that can only push: the service worker keeps it to send signed changes
     # while the app is locked. It is worthless to a thief (every change must be signed by the

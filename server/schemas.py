@@ -19,7 +19,26 @@ FIELD_RE = r"^[a-z_][a-z0-9_]{0,39}$"
 MAX_CT_CHARS = 120_000          # a 64 KiB value padded to its bucket, with the tag, in base64url
 MAX_WRITES = 64
 MAX_CTX = 256
+# Every identifier must match the whole string. marshmallow's `validate.Regexp` uses re.match,
+# where `$` also matches before a final "\n": an id or field name ending in a newline passed, and
+# broke every pull page that carried it. The patterns above are for the OpenAPI documents; the
+# checks use these compiled forms with fullmatch.
 _DEVICE = re.compile(DEVICE_RE[1:-1])
+_FIELD = re.compile(FIELD_RE[1:-1])
+_UUID = re.compile(UUID_RE[1:-1])
+
+
+class FullMatch(validate.Validator):
+    """Like validate.Regexp, but the pattern must match the whole string (re.fullmatch)."""
+
+    def __init__(self, pattern, error):
+        self.pattern = pattern
+        self.error = error
+
+    def __call__(self, value):
+        if not isinstance(value, str) or self.pattern.fullmatch(value) is None:
+            raise ValidationError(self.error)
+        return value
 
 
 class B64(fields.String):
@@ -83,11 +102,13 @@ def Count(**kwargs):
 
 
 def RecordId(**kwargs):
-    return fields.String(validate=validate.Regexp(UUID_RE, error="Not a lowercase UUIDv4."), **kwargs)
+    kwargs["metadata"] = {"pattern": UUID_RE, **kwargs.get("metadata", {})}
+    return fields.String(validate=FullMatch(_UUID, "Not a lowercase UUIDv4."), **kwargs)
 
 
 def DeviceId(**kwargs):
-    return fields.String(validate=validate.Regexp(DEVICE_RE, error="Not a device id."), **kwargs)
+    kwargs["metadata"] = {"pattern": DEVICE_RE, **kwargs.get("metadata", {})}
+    return fields.String(validate=FullMatch(_DEVICE, "Not a device id."), **kwargs)
 
 
 def WorkspaceId(**kwargs):
@@ -163,7 +184,11 @@ class DeviceSchema(Schema):
     role = fields.String(required=True)
     sign_key = fields.String(required=True)
     ecdh_key = fields.String(required=True)
-    cert = fields.Dict(required=True, allow_none=True)
+    cert = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "The first of `certs` (for older clients), or null."})
+    certs = fields.List(fields.Dict(), metadata={
+        "description": "Every certificate stored for the device, oldest first. Certificates are "
+                       "added, never replaced; a client tries each."})
     status = fields.String(required=True, validate=validate.OneOf(["active", "revoked"]))
     invite = fields.String(required=True, allow_none=True)
 
@@ -232,14 +257,14 @@ CTX_DOC = {"type": "object", "maxProperties": MAX_CTX,
 
 
 class WriteSchema(Schema):
-    field = fields.String(required=True, validate=validate.Regexp(FIELD_RE, error="Not a field name."))
+    field = fields.String(required=True, validate=FullMatch(_FIELD, "Not a field name."),
+                          metadata={"pattern": FIELD_RE})
     dot = Dot(required=True, metadata=DOT_DOC)
     ctx = Context(required=True, metadata=CTX_DOC)
     nonce = B64(nbytes=12, required=True)
     ct = B64(max_chars=MAX_CT_CHARS, required=True, validate=validate.Length(min=22))
 
 
-_FIELD = re.compile(FIELD_RE[1:-1])
 _WRITE_KEYS = frozenset(("field", "dot", "ctx", "nonce", "ct"))
 
 
@@ -298,7 +323,6 @@ class WrapSchema(Schema):
     sig = Sig(required=True)
 
 
-_UUID = re.compile(UUID_RE[1:-1])
 _CHANGE_KEYS = frozenset(("workspace", "record", "device", "writes", "sig"))
 _WRAP_KEYS = frozenset(("type", "workspace", "record", "recipient", "sender", "epk", "nonce", "ct", "sig"))
 

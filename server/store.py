@@ -20,11 +20,13 @@ Pulls never return a row above the counter they read at their start.
 """
 
 import json
+import re
 
 from sqlalchemy import and_, delete, select, union, update
 
 from sync.merge import ACCEPTED, EQUIVOCATION, merge
 
+from .authority import has_authority
 from .extensions import db
 from .models import Change, Device, Record, Workspace, Wrap
 
@@ -85,23 +87,36 @@ def insert_tuples(model, columns, rows):
 
 
 # -- the text of writes ------------------------------------------------------------------------
-# Every piece was validated at the edge (field names, device ids, integers, base64url), none needs
-# escaping, so the JSON is made by formatting: json.dumps for each of a push's writes was a tenth
-# of its cost.
+# Every piece was validated at the edge (field names, device ids, integers, base64url), so the JSON
+# is made by formatting: json.dumps for each of a push's writes was a tenth of its cost. Each text
+# still passes through `_s`, which lets identifier and base64url text through as it is and escapes
+# anything else: one missed check upstream must never put an unescaped character into stored or
+# served JSON (a newline in a field name once made every pull page invalid JSON).
+
+_PLAIN = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _s(text):
+    """`text` as the inside of a JSON string."""
+    if _PLAIN.fullmatch(text):
+        return text
+    return json.dumps(str(text), ensure_ascii=True)[1:-1]
+
 
 def _ctx_text(ctx):
-    return "{%s}" % ",".join('"%s":%d' % item for item in ctx.items())
+    return "{%s}" % ",".join('"%s":%d' % (_s(d), n) for d, n in ctx.items())
 
 
 def write_text(field, dot, ctx, nonce, ct):
     """A live write as a pull delivers it."""
     return '{"field":"%s","dot":["%s",%d],"ctx":%s,"nonce":"%s","ct":"%s"}' % (
-        field, dot[0], dot[1], _ctx_text(ctx), nonce, ct)
+        _s(field), _s(dot[0]), dot[1], _ctx_text(ctx), _s(nonce), _s(ct))
 
 
 def hash_text(field, dot, ctx, h):
     """A write that is not live, as a pull delivers it: its hash keeps the signature checkable."""
-    return '{"field":"%s","dot":["%s",%d],"ctx":%s,"h":"%s"}' % (field, dot[0], dot[1], _ctx_text(ctx), h)
+    return '{"field":"%s","dot":["%s",%d],"ctx":%s,"h":"%s"}' % (
+        _s(field), _s(dot[0]), dot[1], _ctx_text(ctx), _s(h))
 
 
 def _any_live(texts):
@@ -110,9 +125,10 @@ def _any_live(texts):
 
 
 def change_text(workspace, record, device, sig, writes):
-    """A stored change as the JSON text of a pull."""
+    """A stored change as the JSON text of a pull (`writes` is stored JSON text, made by
+    write_text and hash_text)."""
     return '{"workspace":"%s","record":"%s","device":"%s","sig":"%s","writes":[%s]}' % (
-        workspace, record, device, sig, writes)
+        _s(workspace), _s(record), _s(device), _s(sig), writes)
 
 
 # A record's state: {field: [[device, n, ctx, change id, position in the change, h], ...]}.
@@ -126,8 +142,8 @@ def _state_load(text):
 
 def _state_dump(state):
     # Formatted like the writes' text (validated parts only): json.dumps was a twentieth of a push.
-    return "{%s}" % ",".join('"%s":[%s]' % (f, ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
-        v["dot"][0], v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], v["h"]) for v in vals))
+    return "{%s}" % ",".join('"%s":[%s]' % (_s(f), ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
+        _s(v["dot"][0]), v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], _s(v["h"])) for v in vals))
         for f, vals in state.items() if vals)
 
 
@@ -156,7 +172,9 @@ class PushBatch:
     def __init__(self, device):
         self.device = device
         self.ws = device.workspace_id
-        self.coordinator = device.role == "coordinator"
+        # Only a coordinator whose certificate chains to the root writes any record; one that is
+        # not certified (yet) writes like a field device.
+        self.coordinator = has_authority(device)
         self.seq = Sequencer(self.ws)
         self.records = {}
         self.readable = set()
@@ -322,6 +340,8 @@ def device_entry(d):
     """A device as the directory shows it."""
     return {"id": d.id, "role": d.role, "sign_key": d.sign_key, "ecdh_key": d.ecdh_key,
             "cert": json.loads(d.cert) if d.cert else None,
+            "certs": [json.loads(c) for c in json.loads(d.certs)] if d.certs else
+                     ([json.loads(d.cert)] if d.cert else []),
             "status": "revoked" if d.revoked else "active", "invite": d.invite_id}
 
 
@@ -340,7 +360,8 @@ def pull(device, cursor, limit, upper):
     """Everything in (cursor, upper] this device may see, at most `limit` items, and the next cursor.
 
     `upper` is the workspace counter, read before anything else. A field device sees the changes
-    of records it created or holds a wrap for; a coordinator sees every change. Everyone sees the
+    of records it created or holds a wrap for; a coordinator whose certificate chains to the root
+    sees every change (one that does not is served like a field device). Everyone sees the
     device directory and tombstones. A wrap arriving for a field device brings the record's older
     changes with it, since they lie behind its cursor. A pull from the very start skips
     tombstones: there is nothing to erase on a fresh device.
@@ -351,7 +372,8 @@ def pull(device, cursor, limit, upper):
         return page
     window = lambda col: and_(col > cursor, col <= upper)  # noqa: E731
     changes = select(*CHANGE_COLUMNS).where(Change.workspace_id == ws, window(Change.id))
-    if device.role != "coordinator":
+    authority = has_authority(device)
+    if not authority:
         # The records it may read, as one uncorrelated set the database builds once (a hash or an
         # ephemeral index), not two probes for every change of the window: in a busy workspace
         # the window holds mostly other devices' changes.
@@ -391,7 +413,7 @@ def pull(device, cursor, limit, upper):
         else:
             page["tombstones"].append(json.loads(row.purge))
     # Coordinators see every change whether or not they hold a wrap: nothing lies behind for them.
-    granted = {w["record"] for w in page["wraps"]} if device.role != "coordinator" else ()
+    granted = {w["record"] for w in page["wraps"]} if not authority else ()
     for chunk in _chunks(granted):
         delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
             Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()

@@ -65,7 +65,7 @@ def test_values_move_into_their_changes_and_records_and_back(tmp_path):
                          {"d": dev, "c": json.dumps({dev: 1}), "n": nonce, "ct": ct})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 2, 'r', :d, 's', :w)"), {"d": dev, "w": json.dumps(header[1])})
-        upgrade()
+        upgrade(revision="e5a7c3d9b1f2")
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT id, writes FROM changes")).all()
             state = conn.execute(text("SELECT state FROM records")).scalar_one()
@@ -79,4 +79,84 @@ def test_values_move_into_their_changes_and_records_and_back(tmp_path):
             values = conn.execute(text("SELECT field, n, nonce, ct, change_id, idx FROM field_values")).all()
         assert [json.loads(line) for line in writes.split("\n")] == header
         assert [tuple(v) for v in values] == [("status", 2, nonce, ct, 7, 0)]
+        db.engine.dispose()
+
+
+def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_path):
+    """7f3e9a1c2b4d: `certs` and `chained` come from the stored certificates (a device that does
+    not chain to the root, or only through a revoked coordinator, is not chained); identifiers
+    that a strict check refuses, and writes that are not strict JSON, are removed, and the live
+    sets of the records they touched are rebuilt from what remains."""
+    from sync import keys
+    from sync.canonical import canonical_json
+    from sync.envelopes import make_certificate, write_hash
+
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    ws = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    good, bad = "1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "2a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\n"
+    made = {}
+
+    def device(name, role, issuer=None, revoked=False, did=None):
+        sign, ecdh = keys.generate_key(), keys.generate_key()
+        did = did or (name * 22)[:22]
+        entry = {"id": did, "role": role, "sign_key": keys.public_b64(sign), "ecdh_key": keys.public_b64(ecdh),
+                 "key": sign, "revoked": revoked}
+        uncertified, issuer = issuer is False, made.get(issuer, entry)
+        entry["cert"] = None if uncertified else canonical_json(make_certificate(
+            issuer["key"], ws, did, role, entry["sign_key"], entry["ecdh_key"], issuer["id"]))
+        made[name] = entry
+        return entry
+
+    root = device("R", "coordinator")
+    device("V", "volunteer", "R")
+    device("M", "coordinator", "R", revoked=True)
+    device("L", "coordinator", "M")          # certified only by a revoked coordinator
+    device("U", "coordinator", False)        # enrolled with an invite, never certified
+    device("N", "volunteer", "R", did="N" * 21 + "\n")   # an id only SQLite's lenient check let in
+    dev = root["id"]
+    nonce, ct = "A" * 16, "B" * 40
+    h = write_hash(nonce, ct)
+    live = {"field": "status", "dot": [dev, 1], "ctx": {}, "nonce": nonce, "ct": ct}
+    poisoned = '{"field":"notes\n","dot":["%s",2],"ctx":{"%s":1},"nonce":"%s","ct":"%s"}' % (dev, dev, nonce, ct)
+    with app.app_context():
+        upgrade(revision="e5a7c3d9b1f2")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, fingerprint, seq, horizon) VALUES (:w, :f, 20, 0)"),
+                         {"w": ws, "f": keys.fingerprint(root["sign_key"])})
+            for i, d in enumerate(made.values()):
+                conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, token_hash, "
+                                  "revoked, seq) VALUES (:id, :w, :role, :s, :e, :c, :t, :r, :q)"),
+                             {"id": d["id"], "w": ws, "role": d["role"], "s": d["sign_key"], "e": d["ecdh_key"],
+                              "c": d["cert"], "t": "%064d" % i, "r": d["revoked"], "q": i + 1})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES (:w, :r, :d, :s)"),
+                         {"w": ws, "r": good, "d": dev, "s": '{"status":[["%s",1,{},10,0,"%s"]],'
+                          '"notes\n":[["%s",2,{"%s":1},11,0,"%s"]]}' % (dev, h, dev, dev, h)})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :r, :d)"),
+                         {"w": ws, "r": bad, "d": dev})
+            for cid, record, writes, signer in [(10, good, json.dumps(live, separators=(",", ":")), dev),
+                                                (11, good, poisoned, dev),
+                                                (12, bad, json.dumps(live, separators=(",", ":")), dev),
+                                                (13, good, json.dumps(live, separators=(",", ":")), made["N"]["id"])]:
+                conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                                  "VALUES (:w, :i, :r, :d, 's', :x)"), {"w": ws, "i": cid, "r": record, "d": signer,
+                                                                       "x": writes})
+            for record, recipient in [(good, made["V"]["id"]), (bad, made["V"]["id"]), (good, made["N"]["id"])]:
+                conn.execute(text("INSERT INTO wraps VALUES (:w, :r, :p, :s, 'e', 'n', 'c', 's', 5)"),
+                             {"w": ws, "r": record, "p": recipient, "s": dev})
+        upgrade(revision="7f3e9a1c2b4d")
+        with db.engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(text("SELECT id, cert, certs, chained, chained_seq FROM devices"))}
+            changes = conn.execute(text("SELECT id FROM changes ORDER BY id")).scalars().all()
+            records = conn.execute(text("SELECT id, state FROM records")).all()
+            wraps = conn.execute(text("SELECT record_id, recipient FROM wraps")).all()
+        assert set(rows) == {made[n]["id"] for n in "RVMLU"}
+        assert {i for i, r in rows.items() if r.chained} == {made["R"]["id"], made["V"]["id"]}
+        assert all(r.chained_seq is None for r in rows.values())
+        assert json.loads(rows[dev].certs) == [rows[dev].cert] and rows[made["U"]["id"]].certs is None
+        assert changes == [10]
+        assert [(r.id, json.loads(r.state)) for r in records] == [(good, {"status": [[dev, 1, {}, 10, 0, h]]})]
+        assert [tuple(w) for w in wraps] == [(good, made["V"]["id"])]
+        downgrade(revision="e5a7c3d9b1f2")
+        with db.engine.connect() as conn:
+            assert "certs" not in [c[1] for c in conn.execute(text("PRAGMA table_info(devices)"))]
         db.engine.dispose()

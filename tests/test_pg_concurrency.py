@@ -99,7 +99,7 @@ def test_a_push_that_commits_late_holds_back_every_later_number(pg_server):
             batch.wraps(body["wraps"], {slow.replica.device, root.replica.device})
             from sync.envelopes import change_header
 
-            batch.changes(body["changes"], [change_header(c)["writes"] for c in body["changes"]])
+            batch.changes(body["changes"], [[w["h"] for w in change_header(c)["writes"]] for c in body["changes"]])
             holding.set()
             release.wait(30)
             batch.finish()

@@ -1,4 +1,10 @@
-"""The device directory: public keys, roles, certificates; certification and revocation."""
+"""The device directory: public keys, roles, certificates; certification and revocation.
+
+Certifying and revoking need a coordinator whose certificate chains to the workspace root
+(server/authority.py); certificates are added, never replaced; the root's entry never changes.
+"""
+
+import json
 
 from flask import Blueprint, g
 from sqlalchemy import select
@@ -8,6 +14,7 @@ from sync.envelopes import verify_object
 
 from .. import bodies
 from ..auth import authenticated
+from ..authority import MAX_CERTS, is_root, recompute
 from ..errors import APIError
 from ..extensions import db
 from ..models import Device
@@ -21,7 +28,7 @@ def get_device(device_id):
     """A device of the caller's workspace, or a 404."""
     device = db.session.get(Device, device_id)
     if device is None or device.workspace_id != g.device.workspace_id:
-        raise APIError(404, "device_unknown", "There is no such device in this workspace.")
+        raise APIError(404, "device_unknown")
     return device
 
 
@@ -36,6 +43,7 @@ def index():
       security: [{bearer: []}]
       responses:
         200: {content: {application/json: {schema: DeviceListSchema}}}
+        403: {$ref: '#/components/responses/Error'}
     """
     devices = db.session.execute(select(Device).where(Device.workspace_id == g.device.workspace_id)
                                  .order_by(Device.seq)).scalars()
@@ -43,7 +51,7 @@ def index():
 
 
 @bp.put("/<device_id>/certificate")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def certify(device_id):
     """Store a coordinator's certificate for a device, after checking its signature.
     ---
@@ -59,31 +67,48 @@ def certify(device_id):
             schema: CertifySchema
       responses:
         200: {content: {application/json: {schema: DeviceSchema}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
     cert = bodies.load(CertifySchema())["cert"]
     device = get_device(device_id)
-    if device.revoked:
-        raise APIError(409, "device_revoked", "This device was removed; it cannot be certified.")
     if not (cert["workspace"] == device.workspace_id and cert["device"] == device.id
             and cert["role"] == device.role and cert["sign_key"] == device.sign_key
             and cert["ecdh_key"] == device.ecdh_key and cert["issuer"] == g.device.id
             and cert["issuer"] != device.id):
-        raise APIError(400, "bad_certificate", "The certificate must name this device's keys and "
-                       "role, and be issued by your device.")
+        raise APIError(400, "bad_certificate")
     if not verify_object(g.device.sign_key, cert):
         raise APIError(400, "bad_signature", "The certificate's signature does not verify.")
     seq = Sequencer(device.workspace_id)
-    device.cert = canonical_json(cert)
-    device.seq = seq.next()
-    seq.finish()
+    # Read again under the workspace lock: certificates and revocations may have changed.
+    db.session.refresh(device)
+    issuer = db.session.get(Device, g.device.id)
+    db.session.refresh(issuer)
+    if not issuer.chained or issuer.revoked:
+        raise APIError(403, "not_certified")
+    if is_root(device):
+        raise APIError(409, "root_immutable")
+    if device.revoked:
+        raise APIError(409, "target_revoked")
+    text = canonical_json(cert)
+    kept = json.loads(device.certs) if device.certs else ([device.cert] if device.cert else [])
+    if text not in kept:
+        # Added, never replacing one: a certificate that chains stays, whoever signs later.
+        if len(kept) >= MAX_CERTS:
+            raise APIError(409, "too_many_certificates")
+        kept.append(text)
+        device.certs = json.dumps(kept)
+        device.cert = kept[0]
+        device.seq = seq.next()
+        recompute(device.workspace_id, seq)
+        seq.finish()
     db.session.commit()
     return DeviceSchema().dump(device_entry(device))
 
 
 @bp.post("/<device_id>/revoke")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def revoke(device_id):
     """Remove a device: its token stops at once and its later writes are refused.
     ---
@@ -95,17 +120,27 @@ def revoke(device_id):
       - {name: device_id, in: path, required: true, schema: {type: string}}
       responses:
         200: {content: {application/json: {schema: DeviceSchema}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
     device = get_device(device_id)
     if device.id == g.device.id:
-        raise APIError(409, "cannot_revoke_self", "A device cannot remove itself. Ask another "
-                       "coordinator, or wipe this device instead.")
+        raise APIError(409, "cannot_revoke_self")
+    if is_root(device):
+        raise APIError(409, "root_immutable")
     if not device.revoked:
         seq = Sequencer(device.workspace_id)
+        issuer = db.session.get(Device, g.device.id)
+        db.session.refresh(issuer)
+        if not issuer.chained or issuer.revoked:
+            raise APIError(403, "not_certified")
+        db.session.refresh(device)
         device.revoked = True
         device.seq = seq.next()
+        # A revoked coordinator anchors no chain: devices certified only through it lose their
+        # powers on the server too.
+        recompute(device.workspace_id, seq)
         seq.finish()
         db.session.commit()
     return DeviceSchema().dump(device_entry(device))

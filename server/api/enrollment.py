@@ -1,5 +1,6 @@
 """Joining a workspace: the root device with the setup token, others with an invite code."""
 
+import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g
@@ -35,14 +36,14 @@ def _check_keys(device):
 def _check_new(device):
     # Under the workspace lock: two enrollments racing with one id must not both pass.
     if db.session.get(Device, device["id"]) is not None:
-        raise APIError(409, "device_exists", "A device with this id is already enrolled. The app "
-                       "makes a new id for each new device: reinstall and join again.")
+        raise APIError(409, "device_exists")
 
 
 def _new_device(workspace_id, keys_, role, seq, cert=None, invite_id=None):
     tokens = {"token": new_secret(), "push_token": new_secret()}
     device = Device(id=keys_["id"], workspace_id=workspace_id, role=role, sign_key=keys_["sign_key"],
-                    ecdh_key=keys_["ecdh_key"], cert=cert, token_hash=secret_hash(tokens["token"]),
+                    ecdh_key=keys_["ecdh_key"], cert=cert, certs=json.dumps([cert]) if cert else None,
+                    chained=False, token_hash=secret_hash(tokens["token"]),
                     push_token_hash=secret_hash(tokens["push_token"]), revoked=False, invite_id=invite_id,
                     seq=seq.next())
     db.session.add(device)
@@ -70,8 +71,7 @@ def bootstrap():
     ws = db.session.execute(select(Workspace).where(
         Workspace.setup_token_hash == secret_hash(data["setup_token"]))).scalar_one_or_none()
     if ws is None:
-        raise APIError(404, "setup_token_unknown", "This setup token is not valid or was already "
-                       "used. Run `flask create-workspace` on the server for a new one.")
+        raise APIError(404, "setup_token_unknown")
     keys_, cert = data["device"], data["cert"]
     _check_keys(keys_)
     if not (cert["workspace"] == ws.id and cert["device"] == keys_["id"] == cert["issuer"]
@@ -82,6 +82,7 @@ def bootstrap():
     seq = Sequencer(ws.id)
     _check_new(keys_)
     device, tokens = _new_device(ws.id, keys_, "coordinator", seq, cert=canonical_json(cert))
+    device.chained, device.chained_seq = True, device.seq   # the root anchors every chain
     ws.fingerprint = keys.fingerprint(keys_["sign_key"])
     ws.setup_token_hash = None
     seq.finish()
@@ -112,21 +113,17 @@ def enroll():
     code_hash = secret_hash(data["invite"])
     invite = db.session.execute(select(Invite).where(Invite.code_hash == code_hash)).scalar_one_or_none()
     if invite is None:
-        raise APIError(404, "invite_unknown", "This invite link is not valid. Check that the whole "
-                       "link was copied, or ask your coordinator for a new one.")
+        raise APIError(404, "invite_unknown")
     _check_keys(data["device"])
     seq = Sequencer(invite.workspace_id)
     _check_new(data["device"])
     db.session.refresh(invite)  # read again under the workspace lock: uses may have changed
     if invite.revoked:
-        raise APIError(410, "invite_revoked", "This invite was withdrawn. Ask your coordinator "
-                       "for a new link.")
+        raise APIError(410, "invite_revoked")
     if invite.expires_at <= datetime.now(timezone.utc).replace(tzinfo=None):
-        raise APIError(410, "invite_expired", "This invite has expired. Ask your coordinator for "
-                       "a new link.")
+        raise APIError(410, "invite_expired")
     if invite.uses >= invite.max_uses:
-        raise APIError(410, "invite_used_up", "This invite has already been used. Ask your "
-                       "coordinator for a new link.")
+        raise APIError(410, "invite_used_up")
     invite.uses += 1
     device, tokens = _new_device(invite.workspace_id, data["device"], invite.role, seq,
                                 invite_id=invite.id)

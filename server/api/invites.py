@@ -20,7 +20,7 @@ def _utcnow():
 
 
 @bp.post("")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def create():
     """Create an invite: single-use for volunteers and coordinators, capped for reporters.
     ---
@@ -34,6 +34,7 @@ def create():
             schema: InviteCreateSchema
       responses:
         201: {content: {application/json: {schema: InviteSchema}}}
+        403: {$ref: '#/components/responses/Error'}
     """
     data = bodies.load(InviteCreateSchema())
     hours = data.get("expires_in_hours") or 24 * current_app.config["ZAPIS_INVITE_DAYS"]
@@ -49,7 +50,7 @@ def create():
 
 
 @bp.get("")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def index():
     """The workspace's invites, newest first, without their codes.
     ---
@@ -59,6 +60,7 @@ def index():
       security: [{bearer: []}]
       responses:
         200: {content: {application/json: {schema: InviteListSchema}}}
+        403: {$ref: '#/components/responses/Error'}
     """
     invites = db.session.execute(select(Invite).where(Invite.workspace_id == g.device.workspace_id)
                                  .order_by(Invite.expires_at.desc())).scalars()
@@ -66,7 +68,7 @@ def index():
 
 
 @bp.delete("/<invite_id>")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def revoke(invite_id):
     """Withdraw an invite; devices that already joined with it stay.
     ---
@@ -78,6 +80,7 @@ def revoke(invite_id):
       - {name: invite_id, in: path, required: true, schema: {type: string}}
       responses:
         200: {content: {application/json: {schema: InviteSchema}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
     invite = db.session.get(Invite, invite_id)

@@ -1,9 +1,9 @@
-"""Record-level orders: purge (coordinators only)."""
+"""Record-level orders: purge (coordinators whose certificate chains to the root only)."""
 
 from datetime import datetime, timezone
 
 from flask import Blueprint, g
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from sync.canonical import canonical_json
 from sync.envelopes import verify_object
@@ -12,7 +12,7 @@ from .. import bodies
 from ..auth import authenticated
 from ..errors import APIError
 from ..extensions import db
-from ..models import Change, Record, Wrap
+from ..models import Change, Device, Record, Wrap
 from ..schemas import PurgeResultSchema, PurgeSchema
 from ..store import Sequencer
 
@@ -20,7 +20,7 @@ bp = Blueprint("records", __name__, url_prefix="/api/records")
 
 
 @bp.post("/<record_id>/purge")
-@authenticated("coordinator")
+@authenticated("coordinator", certified=True)
 def purge(record_id):
     """Erase a record: its values, headers and wraps go; a signed tombstone stays.
     ---
@@ -36,16 +36,18 @@ def purge(record_id):
             schema: PurgeSchema
       responses:
         200: {content: {application/json: {schema: PurgeResultSchema}}}
+        403: {$ref: '#/components/responses/Error'}
     """
     order = bodies.load(PurgeSchema())
     device = g.device
     if order["record"] != record_id or order["workspace"] != device.workspace_id or order["device"] != device.id:
-        raise APIError(400, "bad_purge", "The purge order must name this record, this workspace "
-                       "and your device.")
+        raise APIError(400, "bad_purge")
     if not verify_object(device.sign_key, order):
         raise APIError(400, "bad_signature", "The purge order's signature does not verify.")
     ws = device.workspace_id
     seq = Sequencer(ws)
+    if not db.session.execute(select(Device.chained).where(Device.id == device.id)).scalar_one():
+        raise APIError(403, "not_certified")   # read again under the lock: a revocation may have won
     record = db.session.get(Record, (ws, record_id))
     if record is None:
         record = Record(workspace_id=ws, id=record_id, creator=device.id)

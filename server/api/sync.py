@@ -7,9 +7,11 @@ from marshmallow import ValidationError
 
 from sync import keys
 from sync.envelopes import ProtocolError, check_change, validated_header_bytes, verify_object
+from sync.refusals import REGISTRY, statuses
 
 from .. import bodies
 from ..auth import authenticated
+from ..authority import note_resync, resync_due
 from ..compression import json_response
 from ..errors import APIError
 from ..extensions import db
@@ -18,21 +20,8 @@ from ..store import PushBatch, active_devices, page_json, pull as pull_page
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
-# Reasons a pushed item is refused, in words a person can act on.
-REFUSALS = {
-    "invalid_item": "This item is malformed. Update the app; the item stays on this device.",
-    "wrong_workspace": "This item belongs to another workspace.",
-    "foreign_device": "A device can only send what it signed itself.",
-    "bad_signature": "The signature does not match. The item may have been altered on the way.",
-    "foreign_dot": "A write must carry its own device's dot.",
-    "bad_context": "A write's version context is inconsistent.",
-    "repeated_field": "A save may write each field once.",
-    "no_access": "This device has no access to this record. Ask a coordinator to share it.",
-    "record_purged": "A coordinator erased this record; changes to it are no longer accepted.",
-    "unknown_recipient": "The device to share with is not an active device of this workspace.",
-    "equivocation": "This version number was already used for a different value. Reinstall the "
-                    "app and join again; this device's store was copied or reset.",
-}
+# Reasons a pushed item is refused, in words a person can act on: the registry's per-item codes.
+REFUSALS = {code: entry["message"] for code, entry in REGISTRY.items() if "item" in statuses(code)}
 
 
 def _refused(code, details=None):
@@ -147,7 +136,9 @@ def pull():
       summary: Pull from a cursor
       description: >
         Repeat with the returned cursor while `more` is true. A 410 means the cursor is older than
-        the tombstone horizon, or unknown to this server: pull again from 0, keeping the outbox.
+        the tombstone horizon, or unknown to this server (cursor_expired), or that this
+        coordinator was certified since the cursor (newly_certified): pull again from 0, keeping
+        the outbox. A coordinator that is not certified is served like a field device.
       security: [{bearer: []}]
       parameters:
       - {name: cursor, in: query, schema: {type: integer, minimum: 0}}
@@ -161,10 +152,14 @@ def pull():
     limit = min(args["limit"] or current_app.config["ZAPIS_PULL_LIMIT"], 10_000)
     device = g.device
     if cursor > device.workspace_seq or 0 < cursor < device.workspace_horizon:
-        raise APIError(410, "cursor_expired", "This device has been away longer than the server "
-                       "keeps deletions, or the server was restored. It will download everything "
-                       "again; nothing waiting to be sent is lost.")
+        raise APIError(410, "cursor_expired")
+    if resync_due(device, cursor):
+        # Certified since this cursor: what it may now read lies behind it, so it starts over
+        # from 0, as after a restore (server/authority.py).
+        raise APIError(410, "newly_certified")
     # The page is built from stored, validated rows and serialised directly: dumping thousands
     # of nested items through marshmallow cost more than the rest of the pull. PullSchema is
     # its contract, documented in OpenAPI and checked against real pages by the tests.
-    return json_response(page_json(pull_page(device, cursor, limit, device.workspace_seq)))
+    page = pull_page(device, cursor, limit, device.workspace_seq)
+    note_resync(device, cursor, page["cursor"])
+    return json_response(page_json(page))

@@ -597,3 +597,21 @@ def test_the_service_worker_is_served_import_free_with_the_shared_push_code(serv
     path = tmp_path / "sw.js"
     path.write_text(source, encoding="utf-8")
     subprocess.run(["node", "--check", str(path)], check=True)
+
+
+def test_a_coordinator_joined_with_an_invite_but_not_certified_is_told_to_ask_for_verification(
+        make_context, coordinator, server):
+    """Authority follows certificates: the server refuses an uncertified coordinator's invites
+    (not_certified), and the app says so in the person's words, not as a bare failure."""
+    from sync.refusals import message
+
+    coordinator.save({"status": "new"})
+    coordinator.push()
+    page = make_context().new_page()
+    join(page, coordinator.create_invite("coordinator", base_url=server.url))
+    open_settings_item(page, "Invites")
+    expect(page.get_by_text(message("not_certified"), exact=True)).to_be_visible()
+    # It sees no record of the workspace but its own until certified.
+    sync_now(page)
+    assert db_rows(server.db_url, "SELECT count(*) FROM records")[0][0] == 1
+    assert read_store(page, "records") == []

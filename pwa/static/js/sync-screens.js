@@ -5,6 +5,7 @@
 
 import { call } from './api.js';
 import { makeCertificate } from './core/envelopes.js';
+import { registered } from './sync/status.js';
 import { fingerprint } from './core/keys.js';
 import { conflictScreen } from './ui/conflict.js';
 import { devicesScreen } from './ui/devices.js';
@@ -31,8 +32,10 @@ export class SyncScreens {
   }
 
   #fail(err) {
+    // The server's code in the person's language (error.<code>, else the registry's refusal.<code>).
     const key = `error.${err?.code}`;
-    const text = err?.code && this.t(key) !== key ? this.t(key) : this.t('error.action_failed');
+    const text = (err?.code && this.t(key) !== key ? this.t(key) : registered(this.t, err?.code))
+      ?? this.t('error.action_failed');
     this.shell.notice(text, [{ label: this.t('notice.ok') }], { kind: 'error' });
   }
 
@@ -120,7 +123,8 @@ export class SyncScreens {
     try {
       invites = (await call('GET', '/api/invites', { token: session.token })).invites;
     } catch (err) {
-      error = error ?? this.t(err.code === 'network' ? 'invites.offline' : 'error.action_failed');
+      error = error ?? (err.code === 'network' ? this.t('invites.offline')
+        : registered(this.t, err.code) ?? this.t('error.action_failed'));
     }
     const redraw = (e = null) => this.#invites(e);
     this.shell.show(invitesScreen(this.t, this.lang(), { invites, created: this.created, error }, {
@@ -132,7 +136,8 @@ export class SyncScreens {
             link: `${location.origin}/join#c=${invite.code}&w=${workspace}&f=${f}` };
           await redraw();
         } catch (err) {
-          await redraw(this.t(err.code === 'network' ? 'invites.offline' : 'error.action_failed'));
+          await redraw(err.code === 'network' ? this.t('invites.offline')
+            : registered(this.t, err.code) ?? this.t('error.action_failed'));
         }
       },
       withdraw: async (id) => {

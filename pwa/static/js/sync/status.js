@@ -5,8 +5,20 @@
  */
 
 export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', 'body_too_large', 'push_only_token'];
+// The per-item refusal codes of the registry (sync/refusals.json, status "item"). Every code of the
+// registry has a `refusal.<code>` message in every language (tests/test_refusals.py), so a code
+// not listed here is still shown in words when the translations know it.
 export const REFUSALS = ['invalid_item', 'wrong_workspace', 'foreign_device', 'bad_signature', 'foreign_dot',
-  'bad_context', 'repeated_field', 'no_access', 'record_purged', 'unknown_recipient', 'equivocation'];
+  'bad_context', 'repeated_field', 'no_access', 'record_purged', 'unknown_recipient', 'equivocation',
+  'unseen_context', 'wrong_key'];
+
+/** The translated `refusal.<code>` message, or null when the translations do not know the code. */
+export function registered(t, code) {
+  if (typeof code !== 'string' || !/^[a-z_]+$/.test(code) || code === 'other' || code === 'other_said') return null;
+  const key = `refusal.${code}`;
+  const text = t(key);
+  return text === key ? null : text;
+}
 export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge', 'equivocation', 'foreign_dot',
   'bad_context', 'repeated_field', 'malformed'];
 
@@ -33,12 +45,13 @@ export function formatMoment(lang, ms, now = Date.now()) {
 export function errorText(t, error) {
   if (!error) return '';
   if (ERRORS.includes(error.code)) return t(`sync.error.${error.code}`);
-  return t('sync.error.other', { code: error.code });
+  return registered(t, error.code) ?? t('sync.error.other', { code: error.code });
 }
 
 /** Why the server refused an item, in the person's language when the code is known. */
 export function refusalText(t, entry) {
-  if (REFUSALS.includes(entry.code)) return t(`refusal.${entry.code}`);
+  const known = registered(t, entry.code);
+  if (known) return known;
   return entry.message ? t('refusal.other_said', { message: entry.message }) : t('refusal.other');
 }
 
