@@ -23,7 +23,7 @@ import json
 
 from sqlalchemy import and_, delete, select, union, update
 
-from sync.merge import ACCEPTED, EQUIVOCATION, merge
+from sync.merge import ACCEPTED, EQUIVOCATION, merge, unseen
 
 from .extensions import db
 from .models import Change, Device, Record, Workspace, Wrap
@@ -115,35 +115,44 @@ def change_text(workspace, record, device, sig, writes):
         workspace, record, device, sig, writes)
 
 
-# A record's state: {field: [[device, n, ctx, change id, position in the change, h], ...]}.
+# A record's state: {field: [[[device, n, ctx, change id, position in the change, h], ...],
+# {device: highest n accepted}]}: the field's live set, then the highest dot of each device ever
+# accepted for the field (covered values included), which bounds the contexts of later writes.
 
 def _state_load(text):
+    """(live sets {field: [value, ...]}, highest accepted dots {field: {device: n}})."""
     if not text:
-        return {}
-    return {f: [{"dot": [v[0], v[1]], "ctx": v[2], "change": v[3], "idx": v[4], "h": v[5]} for v in vals]
-            for f, vals in json.loads(text).items()}
+        return {}, {}
+    live, seen = {}, {}
+    for f, (vals, top) in json.loads(text).items():
+        live[f] = [{"dot": [v[0], v[1]], "ctx": v[2], "change": v[3], "idx": v[4], "h": v[5]} for v in vals]
+        seen[f] = top
+    return live, seen
 
 
-def _state_dump(state):
+def _state_dump(state, seen):
     # Formatted like the writes' text (validated parts only): json.dumps was a twentieth of a push.
-    return "{%s}" % ",".join('"%s":[%s]' % (f, ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
-        v["dot"][0], v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], v["h"]) for v in vals))
-        for f, vals in state.items() if vals)
+    return "{%s}" % ",".join('"%s":[[%s],%s]' % (f, ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
+        v["dot"][0], v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], v["h"]) for v in vals),
+        _ctx_text(seen.get(f, {}))) for f, vals in state.items() if vals)
 
 
 # -- push -------------------------------------------------------------------------------------------
 
 class _Rec:
-    __slots__ = ("creator", "purged_seq", "text", "state", "new", "dirty")
+    __slots__ = ("creator", "purged_seq", "text", "state", "seen", "new", "dirty")
 
     def __init__(self, creator, purged_seq, text, new):
         self.creator, self.purged_seq, self.text, self.new = creator, purged_seq, text, new
-        self.state, self.dirty = None, False
+        self.state, self.seen, self.dirty = None, None, False
 
     def live(self):
         if self.state is None:
-            self.state = _state_load(self.text)
+            self.state, self.seen = _state_load(self.text)
         return self.state
+
+    def dump(self):
+        return _state_dump(self.state, self.seen)
 
 
 class PushBatch:
@@ -230,11 +239,19 @@ class PushBatch:
             outcomes, texts, accepted = [], [], False
             for idx, (w, h) in enumerate(zip(change["writes"], change_hashes)):
                 field = w["field"]
+                seen = rec.seen.setdefault(field, {})
+                if unseen(w["ctx"], seen, change["device"]) is not None:
+                    texts.append(hash_text(field, w["dot"], w["ctx"], h))
+                    outcomes.append(("refused", "unseen_context"))
+                    continue
                 write = {"dot": w["dot"], "ctx": w["ctx"], "h": h, "change": change_id, "idx": idx}
                 outcome = merge(state.get(field, ()), write)
                 if outcome.tag == ACCEPTED:
                     accepted = True
                     state[field] = outcome.live
+                    device, n = w["dot"]
+                    if n > seen.get(device, 0):
+                        seen[device] = n
                     for old in outcome.removed:
                         self._cover(old, field)
                     texts.append(write_text(field, w["dot"], w["ctx"], w["nonce"], w["ct"]))
@@ -263,10 +280,10 @@ class PushBatch:
     def finish(self):
         """Write records, wraps, changes and rewritten changes, then the counter; the caller commits."""
         ws = self.ws
-        new = [(ws, rid, r.creator, _state_dump(r.state) if r.state else None)
+        new = [(ws, rid, r.creator, r.dump() if r.state else None)
                for rid, r in self.records.items() if r.new]
         insert_tuples(Record, ("workspace_id", "id", "creator", "state"), new)
-        dirty = [(_state_dump(r.state), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
+        dirty = [(r.dump(), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
         if dirty:
             _executemany("UPDATE records SET state = {} WHERE workspace_id = {} AND id = {}", dirty)
         insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epk", "nonce", "ct", "sig", "seq"),

@@ -49,6 +49,22 @@ def merge(live, write):
     return Outcome(ACCEPTED, kept + [write], removed)
 
 
+def unseen(ctx, seen, writer):
+    """The first device (other than the writer) whose counter in `ctx` is above `seen[device]`,
+    the highest dot of it the reader knows was issued for this record and field; else None.
+
+    An honest writer learns of a dot only from the server, or from a device that got it from the
+    server, so a context naming a counter nobody accepted is inflated: merged, it would cover
+    (silently erase) writes its author never saw. The writer's own entry is `n - 1` by
+    `envelopes.check_change`. The server checks every device against the dots it accepted; a
+    device can check only itself (its own issued counters are the only ones it knows exactly).
+    """
+    for device, n in ctx.items():
+        if device != writer and n > seen.get(device, 0):
+            return device
+    return None
+
+
 def merge_all(live, writes):
     """Merge many writes in order; equivocations are ignored. Returns the final live set."""
     for write in writes:

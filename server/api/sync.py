@@ -30,6 +30,8 @@ REFUSALS = {
     "no_access": "This device has no access to this record. Ask a coordinator to share it.",
     "record_purged": "A coordinator erased this record; changes to it are no longer accepted.",
     "unknown_recipient": "The device to share with is not an active device of this workspace.",
+    "unseen_context": "This change claims to have seen versions that no device has sent. It "
+                      "was not applied; update the app, or ask a coordinator to check this device.",
     "equivocation": "This version number was already used for a different value. Reinstall the "
                     "app and join again; this device's store was copied or reset.",
 }
