@@ -65,6 +65,14 @@ def unseen(ctx, seen, writer):
     return None
 
 
+def names_unissued(ctx, me, writer, issued, live):
+    """True when a pulled write (by `writer`, with context `ctx`) names device `me` above the
+    highest dot `me` issued for its field (`issued`): the client's side of `unseen`, for its own
+    counter only. Live contexts were checked on arrival, so `known(live)` adds only what a replica
+    kept before the rule held (taken as it is, like the server's migration)."""
+    return writer != me and ctx.get(me, 0) > max(issued, known(live).get(me, 0))
+
+
 def merge_all(live, writes):
     """Merge many writes in order; equivocations are ignored. Returns the final live set."""
     for write in writes:

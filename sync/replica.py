@@ -12,7 +12,7 @@ from .canonical import canonical_json
 from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
                         make_purge, new_record_key, sign_change, unwrap_key, verify_change,
                         verify_object, wrap_key)
-from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, display_order, known, merge, next_write
+from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, display_order, merge, names_unissued, next_write
 from .trust import verify_directory
 
 DELETED = "_deleted"
@@ -245,11 +245,8 @@ class Replica:
                 continue
             live = state["fields"].get(field, [])
             # A context naming this device above every dot it issued for the field covers writes
-            # it never made: merged, it would silently erase its edits still on their way. Live
-            # contexts were checked on arrival, so `known` only matters for a state kept before
-            # this rule (taken as it is, like the server's migration).
-            bound = max(issued.get(field, 0), known(live).get(self.device, 0))
-            if change["device"] != self.device and w["ctx"].get(self.device, 0) > bound:
+            # it never made: merged, it would silently erase its edits still on their way.
+            if names_unissued(w["ctx"], self.device, change["device"], issued.get(field, 0), live):
                 self.problems.append({"kind": "change", "item": change, "code": "unseen_context", "field": field,
                                       "reason": "a write's context names a version of this device's "
                                                 "that it never wrote"})
