@@ -293,6 +293,11 @@ class PushBatch:
         self._rewrite_covered()
         self.seq.finish()
 
+    def after_commit(self):
+        """Once the push is committed: if stored ciphertext was covered, erase its bytes."""
+        if self.covered:
+            erase_freed()
+
     def _rewrite_covered(self):
         """Stored changes whose values were covered: put hashes in place of the ciphertext, and
         delete the changes with nothing live left (less kept is less to seize)."""
@@ -311,6 +316,22 @@ class PushBatch:
             _executemany("UPDATE changes SET writes = {} WHERE workspace_id = {} AND id = {}", rewritten)
         for chunk in _chunks(gone):
             db.session.execute(delete(Change).where(Change.workspace_id == self.ws, Change.id.in_(chunk)))
+
+
+def erase_freed():
+    """After a commit that dropped ciphertext (a purge, or a push that covered stored values):
+    make its bytes leave the database files, where that is affordable.
+
+    SQLite (secure_delete is on, so freed space in the main file is zeroed): checkpoint the WAL
+    into the main file and truncate it, so no frame holding the old pages stays in `-wal`. The
+    checkpoint waits (busy_timeout) for readers of older snapshots; if one still holds it, the
+    frames stay until the next checkpoint and this returns False. PostgreSQL: see `vacuum_purged`.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return True
+    with db.engine.connect() as conn:
+        busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
 
 
 def split_writes(text):
