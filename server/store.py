@@ -21,6 +21,7 @@ Pulls never return a row above the counter they read at their start.
 
 import json
 
+from flask import current_app
 from sqlalchemy import and_, delete, select, union, update
 
 from sync.merge import ACCEPTED, EQUIVOCATION, merge, unseen
@@ -318,20 +319,31 @@ class PushBatch:
             db.session.execute(delete(Change).where(Change.workspace_id == self.ws, Change.id.in_(chunk)))
 
 
-def erase_freed():
+def erase_freed(purge=False):
     """After a commit that dropped ciphertext (a purge, or a push that covered stored values):
-    make its bytes leave the database files, where that is affordable.
+    make its bytes leave the database files, where that is affordable (docs/server.md, Erased
+    bytes). Returns False when something had to be left for later.
 
     SQLite (secure_delete is on, so freed space in the main file is zeroed): checkpoint the WAL
     into the main file and truncate it, so no frame holding the old pages stays in `-wal`. The
     checkpoint waits (busy_timeout) for readers of older snapshots; if one still holds it, the
-    frames stay until the next checkpoint and this returns False. PostgreSQL: see `vacuum_purged`.
+    frames stay until the next checkpoint.
+
+    PostgreSQL, after a purge: VACUUM the changes and wraps (their TOAST tables with them) on an
+    autocommit connection, so no dead tuple keeps the record; `ZAPIS_PURGE_VACUUM=full` rewrites
+    the tables instead, which leaves none of its bytes in their files. Covered values are left to
+    autovacuum: a VACUUM per push would cost more than the push.
     """
-    if db.engine.dialect.name != "sqlite":
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as conn:
+            busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+    mode = current_app.config.get("ZAPIS_PURGE_VACUUM", "lazy")
+    if not purge or mode == "off":
         return True
-    with db.engine.connect() as conn:
-        busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return not busy
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (FULL) changes, wraps" if mode == "full" else "VACUUM changes, wraps")
+    return True
 
 
 def split_writes(text):

@@ -74,3 +74,81 @@ def test_purged_and_covered_ciphertext_leaves_every_sqlite_file(app):
     # The positive control: what is still live is found, by the same scan, in the same files.
     everything = b"".join(files.values())
     assert all(found(everything, ct) for ct in secrets[kept] + second + sorted(wraps_of_covered))
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------------
+# PostgreSQL never overwrites a row in place: a delete leaves the row as a dead tuple until VACUUM,
+# and VACUUM compacts each page without zeroing the space it frees. The pages are read through
+# pageinspect (what the files hold after the next checkpoint; docs/server.md, Erased bytes, has the
+# measurements on the files themselves).
+
+def pg_pages(conn, tuples_only):
+    """The raw pages (or only the tuples, live and dead) of the tables that hold ciphertext."""
+    from sqlalchemy import text
+
+    out = []
+    for table in ("changes", "wraps"):
+        toast = conn.execute(text("SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = :t"),
+                             {"t": table}).scalar()
+        for rel in [table] + ([toast] if toast and toast != "-" else []):
+            blocks = conn.execute(text("SELECT pg_relation_size(:r) / 8192"), {"r": rel}).scalar()
+            for block in range(blocks):
+                if tuples_only:
+                    out += [bytes(d) for (d,) in conn.execute(text(
+                        "SELECT t_data FROM heap_page_items(get_raw_page(:r, :b)) WHERE t_data IS NOT NULL"),
+                        {"r": rel, "b": block})]
+                else:
+                    out.append(bytes(conn.execute(text("SELECT get_raw_page(:r, :b)"), {"r": rel, "b": block}).scalar()))
+    return b"\x00".join(out)
+
+
+def purge_half(app, words):
+    ws = Workspace(app)
+    root = ws.root
+    records = [root.save({"notes": ("n%d " % i) * words, "status": "new"}) for i in range(12)]
+    secrets = {r: ciphertexts(root.replica, r) for r in records}
+    root.push()
+    # The newest rows lie lowest in their pages, in what a VACUUM's compaction leaves as free space.
+    gone, kept = records[6:], records[:6]
+    for r in gone:
+        root.purge(r)
+    return [ct for r in gone for ct in secrets[r]], [ct for r in kept for ct in secrets[r]]
+
+
+def pageinspect(db_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    engine = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+    except DBAPIError:
+        engine.dispose()
+        pytest.skip("pageinspect is not available to the test user")
+    return engine
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("words", [10, 400], ids=["inline", "toasted"])
+def test_after_a_purge_no_postgresql_tuple_keeps_the_record(app, db_url, words):
+    """The default (lazy VACUUM after the purge): no tuple, live or dead, of the changes, the wraps
+    or their TOAST table holds any of the purged ciphertext; what is kept is still found."""
+    engine = pageinspect(db_url)
+    gone, kept = purge_half(app, words)
+    with engine.connect() as conn:
+        tuples = pg_pages(conn, tuples_only=True)
+    engine.dispose()
+    assert [ct for ct in gone if found(tuples, ct)] == []
+    assert all(found(tuples, ct) for ct in kept)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_full_vacuum_after_a_purge_leaves_no_byte_in_the_pages(make_app, db_url):
+    engine = pageinspect(db_url)
+    gone, kept = purge_half(make_app(ZAPIS_PURGE_VACUUM="full"), 10)
+    with engine.connect() as conn:
+        pages = pg_pages(conn, tuples_only=False)
+    engine.dispose()
+    assert [ct for ct in gone if found(pages, ct)] == []
+    assert all(found(pages, ct) for ct in kept)

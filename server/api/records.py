@@ -60,7 +60,7 @@ def purge(record_id):
         record.purged_at = datetime.now(timezone.utc).replace(tzinfo=None)
         seq.finish()
         db.session.commit()
-        erase_freed()
+        erase_freed(purge=True)
     else:
         db.session.commit()
     return PurgeResultSchema().dump({"record": record_id, "purged": True})
