@@ -34,8 +34,8 @@ def ciphertexts(replica, record, wraps=True):
     return out
 
 
-def sqlite_files(app):
-    path = app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]
+def sqlite_files(db_url):
+    path = db_url[len("sqlite:///"):]
     out = {}
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
@@ -45,9 +45,11 @@ def sqlite_files(app):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_purged_and_covered_ciphertext_leaves_every_sqlite_file(app):
-    ws = Workspace(app)
-    root = ws.root
+def test_purged_and_covered_ciphertext_leaves_every_sqlite_file(live_server, db_url):
+    """Over gunicorn (two workers, each with its own connections), as deployed."""
+    from support import coordinator_and_volunteer
+
+    root, _ = coordinator_and_volunteer(live_server.url, db_url)
     text = "word " * 300                      # values a few KB long: overflow pages too
     kept = root.save({"notes": text + "kept", "status": "new"})
     covered = root.save({"notes": text + "first", "status": "new"})
@@ -55,7 +57,7 @@ def test_purged_and_covered_ciphertext_leaves_every_sqlite_file(app):
     secrets = {r: ciphertexts(root.replica, r) for r in (kept, covered, purged)}
     wraps_of_covered = set(secrets[covered]) - set(ciphertexts(root.replica, covered, wraps=False))
     root.push()
-    before = sqlite_files(app)
+    before = sqlite_files(db_url)
     blob = b"".join(before.values())
     assert all(found(blob, ct) for cts in secrets.values() for ct in cts), "the scan must see stored values"
 
@@ -64,7 +66,7 @@ def test_purged_and_covered_ciphertext_leaves_every_sqlite_file(app):
     root.push()
     root.purge(purged)
 
-    files = sqlite_files(app)
+    files = sqlite_files(db_url)
     for name, data in files.items():
         for ct in set(secrets[covered]) - wraps_of_covered:
             assert not found(data, ct), "a covered ciphertext is still in %s" % name
