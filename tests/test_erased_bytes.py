@@ -154,3 +154,12 @@ def test_a_full_vacuum_after_a_purge_leaves_no_byte_in_the_pages(make_app, db_ur
     engine.dispose()
     assert [ct for ct in gone if found(pages, ct)] == []
     assert all(found(pages, ct) for ct in kept)
+
+
+def test_the_purge_vacuum_setting_is_one_of_three():
+    from server.config import from_env
+
+    assert from_env({}, "/tmp")["ZAPIS_PURGE_VACUUM"] == "lazy"
+    assert from_env({"ZAPIS_PURGE_VACUUM": " Full "}, "/tmp")["ZAPIS_PURGE_VACUUM"] == "full"
+    with pytest.raises(SystemExit, match="ZAPIS_PURGE_VACUUM must be one of lazy, full, off"):
+        from_env({"ZAPIS_PURGE_VACUUM": "sometimes"}, "/tmp")
