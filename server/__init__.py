@@ -16,8 +16,12 @@ ROOT = os.path.dirname(HERE)
 def _sqlite_pragmas(dbapi_connection, _record):
     # WAL lets pulls read while a push writes; NORMAL sync is durable against process crashes
     # (a power cut may lose the last commits, which the devices still hold in their outboxes).
+    # secure_delete zeroes what a delete or an update frees (cells, overflow and freelist pages),
+    # so a purged or covered ciphertext does not linger in free space of the main file; the WAL is
+    # checkpointed and truncated after such commits (store.erase_freed).
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON",
+                   "secure_delete=ON"):
         cursor.execute("PRAGMA " + pragma)
     cursor.close()
 

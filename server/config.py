@@ -23,6 +23,13 @@ def _bool(env, name, default):
     return raw.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _choice(env, name, default, choices):
+    raw = (env.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise SystemExit("%s must be one of %s, not %r" % (name, ", ".join(choices), raw))
+    return raw
+
+
 def database_url(raw):
     """Normalise a database URL: plain postgres:// URLs use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -39,6 +46,10 @@ def from_env(env, instance_path):
         "MAX_CONTENT_LENGTH": _int(env, "ZAPIS_MAX_BODY_BYTES", 2 * 1024 * 1024),
         "ZAPIS_PULL_LIMIT": _int(env, "ZAPIS_PULL_LIMIT", 2000),
         "ZAPIS_TOMBSTONE_DAYS": _int(env, "ZAPIS_TOMBSTONE_DAYS", 180),
+        # PostgreSQL, after a purge: VACUUM the tables that held the record (docs/server.md,
+        # "Erased bytes"). `full` rewrites them, leaving no byte of it in their files, under a lock
+        # that stops pushes and pulls for as long as the rewrite takes.
+        "ZAPIS_PURGE_VACUUM": _choice(env, "ZAPIS_PURGE_VACUUM", "lazy", ("lazy", "full", "off")),
         "ZAPIS_INVITE_DAYS": _int(env, "ZAPIS_INVITE_DAYS", 7),
         "ZAPIS_TRUSTED_PROXIES": _int(env, "ZAPIS_TRUSTED_PROXIES", 0),
         "ZAPIS_HSTS": _bool(env, "ZAPIS_HSTS", True),

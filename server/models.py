@@ -82,8 +82,9 @@ class Record(db.Model):
     purge = Column(Text)                                  # the coordinator's signed purge order
     purged_seq = Column(BigInteger)
     purged_at = Column(DateTime)
-    # The live set of every field as merge metadata, JSON {field: [[device, n, ctx, change, idx,
-    # h], ...]}: dots, contexts and hashes of ciphertext, nothing readable.
+    # The live set of every field as merge metadata and the highest dot of each device ever
+    # accepted for it, JSON {field: [[[device, n, ctx, change, idx, h], ...], {device: n}]}: dots,
+    # contexts and hashes of ciphertext, nothing readable.
     state = Column(Text)
     __table_args__ = (Index("ix_records_workspace_purged_seq", "workspace_id", "purged_seq"),
                       Index("ix_records_workspace_creator", "workspace_id", "creator"))

@@ -22,9 +22,11 @@ Pulls never return a row above the counter they read at their start.
 import json
 import re
 
+from flask import current_app
 from sqlalchemy import and_, delete, select, union, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from sync.merge import ACCEPTED, EQUIVOCATION, merge
+from sync.merge import ACCEPTED, EQUIVOCATION, merge, unseen
 
 from .authority import has_authority
 from .extensions import db
@@ -131,35 +133,44 @@ def change_text(workspace, record, device, sig, writes):
         _s(workspace), _s(record), _s(device), _s(sig), writes)
 
 
-# A record's state: {field: [[device, n, ctx, change id, position in the change, h], ...]}.
+# A record's state: {field: [[[device, n, ctx, change id, position in the change, h], ...],
+# {device: highest n accepted}]}: the field's live set, then the highest dot of each device ever
+# accepted for the field (covered values included), which bounds the contexts of later writes.
 
 def _state_load(text):
+    """(live sets {field: [value, ...]}, highest accepted dots {field: {device: n}})."""
     if not text:
-        return {}
-    return {f: [{"dot": [v[0], v[1]], "ctx": v[2], "change": v[3], "idx": v[4], "h": v[5]} for v in vals]
-            for f, vals in json.loads(text).items()}
+        return {}, {}
+    live, seen = {}, {}
+    for f, (vals, top) in json.loads(text).items():
+        live[f] = [{"dot": [v[0], v[1]], "ctx": v[2], "change": v[3], "idx": v[4], "h": v[5]} for v in vals]
+        seen[f] = top
+    return live, seen
 
 
-def _state_dump(state):
+def _state_dump(state, seen):
     # Formatted like the writes' text (validated parts only): json.dumps was a twentieth of a push.
-    return "{%s}" % ",".join('"%s":[%s]' % (_s(f), ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
-        _s(v["dot"][0]), v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], _s(v["h"])) for v in vals))
-        for f, vals in state.items() if vals)
+    return "{%s}" % ",".join('"%s":[[%s],%s]' % (_s(f), ",".join('["%s",%d,%s,%d,%d,"%s"]' % (
+        _s(v["dot"][0]), v["dot"][1], _ctx_text(v["ctx"]), v["change"], v["idx"], _s(v["h"])) for v in vals),
+        _ctx_text(seen.get(f, {}))) for f, vals in state.items() if vals)
 
 
 # -- push -------------------------------------------------------------------------------------------
 
 class _Rec:
-    __slots__ = ("creator", "purged_seq", "text", "state", "new", "dirty")
+    __slots__ = ("creator", "purged_seq", "text", "state", "seen", "new", "dirty")
 
     def __init__(self, creator, purged_seq, text, new):
         self.creator, self.purged_seq, self.text, self.new = creator, purged_seq, text, new
-        self.state, self.dirty = None, False
+        self.state, self.seen, self.dirty = None, None, False
 
     def live(self):
         if self.state is None:
-            self.state = _state_load(self.text)
+            self.state, self.seen = _state_load(self.text)
         return self.state
+
+    def dump(self):
+        return _state_dump(self.state, self.seen)
 
 
 class PushBatch:
@@ -248,11 +259,19 @@ class PushBatch:
             outcomes, texts, accepted = [], [], False
             for idx, (w, h) in enumerate(zip(change["writes"], change_hashes)):
                 field = w["field"]
+                seen = rec.seen.setdefault(field, {})
+                if unseen(w["ctx"], seen, change["device"]) is not None:
+                    texts.append(hash_text(field, w["dot"], w["ctx"], h))
+                    outcomes.append(("refused", "unseen_context"))
+                    continue
                 write = {"dot": w["dot"], "ctx": w["ctx"], "h": h, "change": change_id, "idx": idx}
                 outcome = merge(state.get(field, ()), write)
                 if outcome.tag == ACCEPTED:
                     accepted = True
                     state[field] = outcome.live
+                    device, n = w["dot"]
+                    if n > seen.get(device, 0):
+                        seen[device] = n
                     for old in outcome.removed:
                         self._cover(old, field)
                     texts.append(write_text(field, w["dot"], w["ctx"], w["nonce"], w["ct"]))
@@ -281,10 +300,10 @@ class PushBatch:
     def finish(self):
         """Write records, wraps, changes and rewritten changes, then the counter; the caller commits."""
         ws = self.ws
-        new = [(ws, rid, r.creator, _state_dump(r.state) if r.state else None)
+        new = [(ws, rid, r.creator, r.dump() if r.state else None)
                for rid, r in self.records.items() if r.new]
         insert_tuples(Record, ("workspace_id", "id", "creator", "state"), new)
-        dirty = [(_state_dump(r.state), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
+        dirty = [(r.dump(), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
         if dirty:
             _executemany("UPDATE records SET state = {} WHERE workspace_id = {} AND id = {}", dirty)
         insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epk", "nonce", "ct", "sig", "seq"),
@@ -293,6 +312,11 @@ class PushBatch:
                       [(ws, cid, r, d, s, ",".join(t)) for cid, (r, d, s, t) in self.change_rows.items()])
         self._rewrite_covered()
         self.seq.finish()
+
+    def after_commit(self):
+        """Once the push is committed: if stored ciphertext was covered, erase its bytes."""
+        if self.covered:
+            erase_freed()
 
     def _rewrite_covered(self):
         """Stored changes whose values were covered: put hashes in place of the ciphertext, and
@@ -312,6 +336,41 @@ class PushBatch:
             _executemany("UPDATE changes SET writes = {} WHERE workspace_id = {} AND id = {}", rewritten)
         for chunk in _chunks(gone):
             db.session.execute(delete(Change).where(Change.workspace_id == self.ws, Change.id.in_(chunk)))
+
+
+def erase_freed(purge=False):
+    """After a commit that dropped ciphertext (a purge, or a push that covered stored values):
+    make its bytes leave the database files, where that is affordable (docs/server.md, Erased
+    bytes). Returns False when something had to be left for later.
+
+    SQLite (secure_delete is on, so freed space in the main file is zeroed): checkpoint the WAL
+    into the main file and truncate it, so no frame holding the old pages stays in `-wal`. The
+    checkpoint waits (busy_timeout) for readers of older snapshots; if one still holds it, the
+    frames stay until the next checkpoint.
+
+    PostgreSQL, after a purge: VACUUM the changes and wraps (their TOAST tables with them) on an
+    autocommit connection, so no dead tuple keeps the record; `ZAPIS_PURGE_VACUUM=full` rewrites
+    the tables instead, which leaves none of its bytes in their files. Covered values are left to
+    autovacuum: a VACUUM per push would cost more than the push.
+    """
+    # The commit is done: whatever happens here, the request answers as it would have, and the
+    # log says only that the erasure was left for later (no id, no content).
+    try:
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as conn:
+                busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:
+                current_app.logger.warning("WAL checkpoint left for later: a reader held it")
+            return not busy
+        mode = current_app.config.get("ZAPIS_PURGE_VACUUM", "lazy")
+        if not purge or mode == "off":
+            return True
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (FULL) changes, wraps" if mode == "full" else "VACUUM changes, wraps")
+        return True
+    except SQLAlchemyError as exc:
+        current_app.logger.warning("erasing freed bytes left for later: %s", type(exc).__name__)
+        return False
 
 
 def split_writes(text):

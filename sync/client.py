@@ -297,7 +297,8 @@ class Client:
                             "nonce": b64encode(nonce), "ct": b64encode(ct)},
                  "cursor": r.cursor, "outbox": r.outbox, "directory": r.directory, "quarantine": r.quarantine,
                  "refused": r.refused, "problems": r.problems, "revoked": r.revoked,
-                 "records": {rid: {"wrap": s["wrap"], "fields": s["fields"]} for rid, s in r.records.items()}}
+                 "records": {rid: {"wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {})}
+                             for rid, s in r.records.items()}}
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(state, f)
@@ -328,7 +329,7 @@ class Client:
         r.trusted = verify_directory(list(r.directory.values()), r.workspace, r.fingerprint)
         for rid, s in state["records"].items():
             key = unwrap_key(s["wrap"], r.ecdh_key) if s["wrap"] else None
-            r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"]}
+            r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {})}
         return cls(r, transport or HTTPTransport(state["base_url"]), secret["token"])
 
 

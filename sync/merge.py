@@ -49,6 +49,30 @@ def merge(live, write):
     return Outcome(ACCEPTED, kept + [write], removed)
 
 
+def unseen(ctx, seen, writer):
+    """The first device (other than the writer) whose counter in `ctx` is above `seen[device]`,
+    the highest dot of it the reader knows was issued for this record and field; else None.
+
+    An honest writer learns of a dot only from the server, or from a device that got it from the
+    server, so a context naming a counter nobody accepted is inflated: merged, it would cover
+    (silently erase) writes its author never saw. The writer's own entry is `n - 1` by
+    `envelopes.check_change`. The server checks every device against the dots it accepted; a
+    device can check only itself (its own issued counters are the only ones it knows exactly).
+    """
+    for device, n in ctx.items():
+        if device != writer and n > seen.get(device, 0):
+            return device
+    return None
+
+
+def names_unissued(ctx, me, writer, issued, live):
+    """True when a pulled write (by `writer`, with context `ctx`) names device `me` above the
+    highest dot `me` issued for its field (`issued`): the client's side of `unseen`, for its own
+    counter only. Live contexts were checked on arrival, so `known(live)` adds only what a replica
+    kept before the rule held (taken as it is, like the server's migration)."""
+    return writer != me and ctx.get(me, 0) > max(issued, known(live).get(me, 0))
+
+
 def merge_all(live, writes):
     """Merge many writes in order; equivocations are ignored. Returns the final live set."""
     for write in writes:

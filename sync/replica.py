@@ -12,7 +12,7 @@ from .canonical import canonical_json
 from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
                         make_purge, new_record_key, sign_change, unwrap_key, verify_change,
                         verify_object, wrap_key)
-from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, display_order, merge, next_write
+from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, display_order, merge, names_unissued, next_write
 from .trust import verify_directory
 
 DELETED = "_deleted"
@@ -29,7 +29,9 @@ class Replica:
         self.fingerprint = fingerprint
         self.sign_key = sign_key
         self.ecdh_key = ecdh_key
-        self.records = {}      # record id -> {"key": bytes | None, "wrap": dict | None, "fields": {}}
+        # record id -> {"key": bytes | None, "wrap": dict | None, "fields": {},
+        #               "issued": {field: the highest dot this device wrote there}}
+        self.records = {}
         self.outbox = []       # {"change": ...} or {"wrap": ...}, in the order they were made
         self.cursor = 0
         self.directory = {}    # device id -> directory entry
@@ -78,8 +80,10 @@ class Replica:
             writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct})
         change = sign_change(self.sign_key, {"workspace": self.workspace, "record": record,
                                              "device": self.device, "writes": writes})
+        issued = state.setdefault("issued", {})
         for w in writes:
             state["fields"][w["field"]] = merge(state["fields"].get(w["field"], []), w).live
+            issued[w["field"]] = max(issued.get(w["field"], 0), w["dot"][1])
         self.outbox.append({"change": change})
         return record
 
@@ -229,15 +233,29 @@ class Replica:
         if not verify_change(self._signer(change["device"]), change):
             raise ProtocolError("bad_signature", "a change's signature does not verify")
         state = self._record(change["record"])
+        issued = state.setdefault("issued", {})
         merged = 0
         for w in change["writes"]:
+            field = w["field"]
+            if change["device"] == self.device:
+                # Signed by this device's key: it issued that dot (a state file restored from an
+                # older copy learns its own later dots back here).
+                issued[field] = max(issued.get(field, 0), w["dot"][1])
             if "ct" not in w:
                 continue
+            live = state["fields"].get(field, [])
+            # A context naming this device above every dot it issued for the field covers writes
+            # it never made: merged, it would silently erase its edits still on their way.
+            if names_unissued(w["ctx"], self.device, change["device"], issued.get(field, 0), live):
+                self.problems.append({"kind": "change", "item": change, "code": "unseen_context", "field": field,
+                                      "reason": "a write's context names a version of this device's "
+                                                "that it never wrote"})
+                continue
             write = {k: w[k] for k in ("field", "dot", "ctx", "nonce", "ct")}
-            outcome = merge(state["fields"].get(w["field"], []), write)
+            outcome = merge(live, write)
             if outcome.tag == EQUIVOCATION:
                 raise ProtocolError("equivocation", "two different values carry the same dot")
-            state["fields"][w["field"]] = outcome.live
+            state["fields"][field] = outcome.live
             merged += 1
         return merged
 

@@ -159,4 +159,35 @@ def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_pat
         downgrade(revision="e5a7c3d9b1f2")
         with db.engine.connect() as conn:
             assert "certs" not in [c[1] for c in conn.execute(text("PRAGMA table_info(devices)"))]
+
+
+def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
+    """The bound on contexts is built from the live values' dots and contexts and every stored
+    write (hash forms too): what was accepted before the rule is taken as it is."""
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    a, b, c = "A" * 22, "B" * 22, "C" * 22
+    old = {"status": [[b, 1, {a: 4, c: 2}, 7, 0, "h" * 43]], "notes": [[a, 2, {a: 1}, 7, 1, "g" * 43]]}
+    writes = ",".join(json.dumps(w, separators=(",", ":")) for w in [
+        {"field": "status", "dot": [b, 1], "ctx": {a: 4, c: 2}, "nonce": "n" * 16, "ct": "c" * 40},
+        {"field": "notes", "dot": [a, 2], "ctx": {a: 1}, "h": "g" * 43}])
+    other = json.dumps({"field": "status", "dot": [a, 6], "ctx": {a: 5}, "h": "k" * 43}, separators=(",", ":"))
+    with app.app_context():
+        upgrade(revision="e5a7c3d9b1f2")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 9, 0)"))
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES ('w', 'r', :d, :s)"),
+                         {"d": a, "s": json.dumps(old)})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'p', :d)"), {"d": a})
+            for cid, w in ((7, writes), (8, other)):
+                conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                                  "VALUES ('w', :i, 'r', :d, 's', :w)"), {"i": cid, "d": a, "w": w})
+        upgrade(revision="0b7d9e1f2a3c")
+        with db.engine.connect() as conn:
+            states = dict(conn.execute(text("SELECT id, state FROM records")).all())
+        assert states["p"] is None
+        assert json.loads(states["r"]) == {"status": [old["status"], {a: 6, b: 1, c: 2}],
+                                           "notes": [old["notes"], {a: 2}]}
+        downgrade(revision="e5a7c3d9b1f2")
+        with db.engine.connect() as conn:
+            assert json.loads(conn.execute(text("SELECT state FROM records WHERE id = 'r'")).scalar_one()) == old
         db.engine.dispose()

@@ -10,7 +10,7 @@ from sync.b64 import b64decode
 from sync.canonical import CanonicalJSONError, canonical_json
 from sync.envelopes import (ProtocolError, change_header, check_change, decrypt_field, encrypt_field, field_aad,
                             pad, unwrap_key, verify_change, verify_object, wrap_key, write_hash)
-from sync.merge import display_order, merge, next_write
+from sync.merge import display_order, merge, names_unissued, next_write, unseen
 from sync.trust import verify_directory
 
 HERE = os.path.join(os.path.dirname(__file__), "vectors")
@@ -60,6 +60,16 @@ def test_a_new_write_gets_the_vector_dot_and_context(case):
 @pytest.mark.parametrize("case", MERGE["display_order"], ids=ids(MERGE["display_order"]))
 def test_siblings_are_ordered_and_folded_as_the_vector_says(case):
     assert display_order(case["entries"]) == case["order"]
+
+
+@pytest.mark.parametrize("case", MERGE["unseen"], ids=ids(MERGE["unseen"]))
+def test_contexts_are_bounded_as_the_vector_says(case):
+    assert unseen(case["ctx"], case["seen"], case["writer"]) == case["unseen"]
+
+
+@pytest.mark.parametrize("case", MERGE["names_unissued"], ids=ids(MERGE["names_unissued"]))
+def test_a_client_holds_back_what_the_vector_holds_back(case):
+    assert names_unissued(case["ctx"], case["me"], case["writer"], case["issued"], case["live"]) == case["held"]
 
 
 @pytest.mark.parametrize("case", FIELDS["fields"], ids=[c["field"] for c in FIELDS["fields"]])

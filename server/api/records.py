@@ -14,7 +14,7 @@ from ..errors import APIError
 from ..extensions import db
 from ..models import Change, Device, Record, Wrap
 from ..schemas import PurgeResultSchema, PurgeSchema
-from ..store import Sequencer
+from ..store import Sequencer, erase_freed
 
 bp = Blueprint("records", __name__, url_prefix="/api/records")
 
@@ -61,5 +61,8 @@ def purge(record_id):
         record.purged_seq = seq.next()
         record.purged_at = datetime.now(timezone.utc).replace(tzinfo=None)
         seq.finish()
-    db.session.commit()
+        db.session.commit()
+        erase_freed(purge=True)
+    else:
+        db.session.commit()
     return PurgeResultSchema().dump({"record": record_id, "purged": True})

@@ -121,6 +121,7 @@ def push():
                     {"status": s} if c is None else _refused(c) for s, c in outcome]}
         batch.finish()
         db.session.commit()
+        batch.after_commit()
     # Built by the code above, so serialised as it is; PushResultSchema documents it and the
     # tests load real results through it.
     return json_response(json.dumps({"changes": change_results, "wraps": wrap_results}, separators=(",", ":")))

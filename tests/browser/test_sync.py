@@ -27,7 +27,8 @@ CANARY_NEED = "Canary-Sync-Need-Mazyr-8830"
 CANARY_CITY = "Canary-City-Lida-3310"
 CANARY_FORGED = "Canary-Forged-Hrodna-6604"
 CANARY_ROGUE = "Canary-Rogue-Pinsk-7712"
-CANARIES = [CANARY_INCIDENT, CANARY_NEED, CANARY_CITY, CANARY_FORGED, CANARY_ROGUE]
+CANARY_INFLATED = "Canary-Inflated-Baranavichy-4409"
+CANARIES = [CANARY_INCIDENT, CANARY_NEED, CANARY_CITY, CANARY_FORGED, CANARY_ROGUE, CANARY_INFLATED]
 
 
 def new_incident(page, description):
@@ -367,6 +368,45 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     assert recipients == {device, coordinator.replica.device}
     page.get_by_role("button", name="Settings", exact=True).click()
     expect(page.get_by_text("This device and 1 verified coordinator.")).to_be_visible()
+
+
+def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_context, coordinator, server):
+    """Bounded contexts on the PWA (issue 10): a hostile server passes on a correctly signed write,
+    by a trusted coordinator, whose context names this browser's counter far above anything it
+    wrote. Merged, it would silently cover the browser's edits; it is held back as a problem."""
+    from server.models import Change
+    from server.store import write_text
+    from sync.envelopes import encrypt_field, sign_change
+
+    ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
+    ws = coordinator.replica.workspace
+    new_need(page, CANARY_NEED + " inflated", city="Hrodna")
+    wait_all_sent(page)
+    record = [r["id"] for r in read_store(page, "records")][-1]
+    coordinator.pull()
+    key = coordinator.replica.records[record]["key"]
+    me = coordinator.replica.device
+    city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"]["city"] if w["dot"][0] == device)
+    nonce, ct = encrypt_field(key, ws, record, "city", [me, 1], CANARY_INFLATED, 0)
+    change = sign_change(coordinator.replica.sign_key, {"workspace": ws, "record": record, "device": me, "writes": [
+        {"field": "city", "dot": [me, 1], "ctx": {device: city_n + 1000}, "nonce": nonce, "ct": ct}]})
+    # The server refuses it when pushed...
+    result = coordinator._call("POST", "/api/sync/push", {"wraps": [], "changes": [change]})
+    assert result["changes"][0]["writes"][0]["code"] == "unseen_context"
+    # ...so the test plays a hostile server that stores it anyway.
+    insert_straight_into_the_database(server, ws, [lambda seq: [Change(
+        workspace_id=ws, id=seq.next(), record_id=record, device_id=me, sig=change["sig"],
+        writes=write_text("city", [me, 1], {device: city_n + 1000}, nonce, ct))]])
+
+    sync_now(page)
+    expect(page.locator(".sync-line")).to_contain_text("needs attention: 1")
+    expect(page.get_by_text("A change claims to have seen versions of this device's edits that it never made."))\
+        .to_be_visible()
+    open_record(page, "Accommodation")
+    expect(page.get_by_text("Hrodna", exact=True)).to_be_visible()
+    assert CANARY_INFLATED not in page.content() and CANARY_INFLATED not in storage_dump(page)
+    [state] = [r for r in read_store(page, "records") if r["id"] == record]
+    assert [w["dot"] for w in state["fields"]["city"]] == [[device, city_n]]
 
 
 def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make_context, coordinator, server):

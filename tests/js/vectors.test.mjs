@@ -9,7 +9,7 @@ import {
   verifyObject, wrapKey, writeHash,
 } from '../../pwa/static/js/core/envelopes.js';
 import { fingerprint, importPrivatePkcs8, exportPublic } from '../../pwa/static/js/core/keys.js';
-import { displayOrder, merge, nextWrite } from '../../pwa/static/js/core/merge.js';
+import { displayOrder, merge, namesUnissued, nextWrite, unseen } from '../../pwa/static/js/core/merge.js';
 import { verifyDirectory } from '../../pwa/static/js/core/trust.js';
 import { ecdhPairFromPkcs8, vectors } from './helpers.mjs';
 
@@ -55,6 +55,16 @@ describe('merge.json', () => {
   for (const v of merges.display_order) {
     test(`display order: ${v.name}`, () => {
       assert.deepEqual(displayOrder(v.entries), v.order);
+    });
+  }
+  for (const v of merges.unseen) {
+    test(`bounded context: ${v.name}`, () => {
+      assert.equal(unseen(v.ctx, v.seen, v.writer), v.unseen);
+    });
+  }
+  for (const v of merges.names_unissued) {
+    test(`own counter: ${v.name}`, () => {
+      assert.equal(namesUnissued(v.ctx, v.me, v.writer, v.issued, v.live), v.held);
     });
   }
 });

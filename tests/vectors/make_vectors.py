@@ -137,7 +137,24 @@ def merge_vectors():
          "order": [{"value": '"z"', "t": 9, "device": "A"}, {"value": '"y"', "t": 9, "device": "C"},
                    {"value": '"x"', "t": 5, "device": "A"}]},
     ]
-    return {"merge": cases, "next_write": next_writes, "display_order": display}
+    from sync.merge import names_unissued, unseen
+
+    bounds = [{"name": n, "ctx": ctx, "seen": seen, "writer": wr, "unseen": unseen(ctx, seen, wr)} for n, ctx, seen, wr in [
+        ("within what was accepted", {A: 3, B: 1}, {A: 3, B: 2}, C),
+        ("a counter above what was accepted", {A: 4, B: 1}, {A: 3, B: 2}, C),
+        ("a device never accepted for the field", {C: 1}, {A: 3}, B),
+        ("the writer's own entry is not bounded here", {A: 7}, {A: 3}, A),
+        ("an empty context", {}, {}, A)]]
+    own = [{"name": n, "ctx": ctx, "me": A, "writer": wr, "issued": iss, "live": live,
+            "held": names_unissued(ctx, A, wr, iss, live)} for n, ctx, wr, iss, live in [
+        ("names what this device issued", {A: 2}, B, 2, []),
+        ("names more than this device issued", {A: 3}, B, 2, []),
+        ("names other devices only", {B: 9, C: 4}, B, 0, []),
+        ("this device's own write", {A: 8}, A, 2, []),
+        ("a live context kept from before the rule counts", {A: 5}, B, 2, [w(C, 1, {A: 5}, "c1")]),
+        ("a live own dot counts", {A: 4}, C, 0, [w(A, 4, {A: 3}, "a4")])]]
+    return {"merge": cases, "next_write": next_writes, "display_order": display, "unseen": bounds,
+            "names_unissued": own}
 
 
 def field_vectors():

@@ -54,6 +54,29 @@ export function merge(live, write) {
   return { tag: ACCEPTED, live: [...kept, write], removed };
 }
 
+/**
+ * The first device (other than the writer) whose counter in `ctx` is above `seen[device]`, the
+ * highest dot of it the reader knows was issued for this record and field; else null. The twin
+ * of sync/merge.py `unseen`: the server checks every device against the dots it accepted, a
+ * device can check only its own counters (the only ones it knows exactly).
+ */
+export function unseen(ctx, seen, writer) {
+  for (const [device, n] of Object.entries(ctx)) {
+    if (device !== writer && n > counter(seen, device)) return device;
+  }
+  return null;
+}
+
+/**
+ * True when a pulled write (by `writer`, with context `ctx`) names device `me` above the highest
+ * dot `me` issued for its field (`issued`): the client's side of `unseen`, for its own counter
+ * only. Live contexts were checked on arrival, so `known(live)` adds only what a store kept
+ * before the rule held (taken as it is, like the server's migration). Twin of sync/merge.py.
+ */
+export function namesUnissued(ctx, me, writer, issued, live) {
+  return writer !== me && counter(ctx, me) > Math.max(issued, counter(known(live), me));
+}
+
 /** Merge many writes in order; equivocations are ignored. Returns the final live set. */
 export function mergeAll(live, writes) {
   for (const write of writes) live = merge(live, write).live;

@@ -26,13 +26,16 @@ function writeOf(w) {
 /** Merge a change's writes into a record state; throw StaleStateError if a dot was taken. */
 export function applyChange(state, change) {
   const fields = { ...state.fields };
+  // The highest dot this device issued per field: a pulled write naming more is held back.
+  const issued = { ...state.issued };
   for (const w of change.writes) {
     const live = fields[w.field] ?? [];
     const mine = known(live)[change.device] ?? 0;
     if (mine !== w.dot[1] - 1) throw new StaleStateError();
     fields[w.field] = merge(live, writeOf(w)).live;
+    if (!Object.prototype.hasOwnProperty.call(issued, w.field) || w.dot[1] > issued[w.field]) issued[w.field] = w.dot[1];
   }
-  return { ...state, fields };
+  return { ...state, fields, issued };
 }
 
 export class LocalStore {

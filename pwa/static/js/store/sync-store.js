@@ -5,13 +5,15 @@
  * one transaction, so the cursor never moves past something that was not stored (style §9).
  */
 
-import { ACCEPTED, EQUIVOCATION, merge } from '../core/merge.js';
+import { ACCEPTED, EQUIVOCATION, merge, namesUnissued } from '../core/merge.js';
 
 const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused'];
 
 function writeOf(w) {
   return { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
 }
+
+const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 
 export class SyncStore {
   constructor(adapter) {
@@ -53,6 +55,7 @@ export class SyncStore {
       const away = new Set((await tx.get('meta', 'away')) ?? []);
       const states = new Map();
       const changed = new Set();
+      const learned = new Set();   // records whose own issued counters grew, nothing else
       const problems = [...v.problems];
       const counts = { devices: v.devices.length, wraps: 0, writes: 0, tombstones: 0 };
       const state = async (id) => {
@@ -72,9 +75,26 @@ export class SyncStore {
         if (away.has(change.record)) continue;
         const s = await state(change.record);
         const fields = { ...s.fields };
+        const issued = { ...s.issued };
         let touched = false;
         for (const w of change.writes) {
+          if (change.device === v.device) {
+            // Signed by this device's key: it issued that dot (a store restored from an older
+            // copy learns its own later dots back here).
+            if (!has(issued, w.field) || w.dot[1] > issued[w.field]) {
+              issued[w.field] = w.dot[1];
+              learned.add(change.record);
+            }
+          }
           if (!('ct' in w)) continue; // a write no longer live, delivered for the signature only
+          if (v.device && namesUnissued(w.ctx, v.device, change.device, has(issued, w.field) ? issued[w.field] : 0,
+            has(fields, w.field) ? fields[w.field] : [])) {
+            // Its context names a version of this device's that it never wrote: merged, it would
+            // silently cover this device's edits still on their way. Held back, not merged.
+            problems.push({ id: `unseen_context:${change.record}:${w.field}:${w.dot.join('.')}`, kind: 'change',
+              record: change.record, device: change.device, code: 'unseen_context', at: Date.now() });
+            continue;
+          }
           const outcome = merge(fields[w.field] ?? [], writeOf(w));
           if (outcome.tag === EQUIVOCATION) {
             problems.push({ id: `equivocation:${change.record}:${w.dot.join('.')}`, kind: 'change', record: change.record,
@@ -86,11 +106,10 @@ export class SyncStore {
           fields[w.field] = outcome.live;
           touched = true;
         }
-        if (touched) {
-          states.set(change.record, { ...s, fields });
-          changed.add(change.record);
-        }
+        if (touched || learned.has(change.record)) states.set(change.record, { ...s, fields, issued });
+        if (touched) changed.add(change.record);
       }
+      for (const id of learned) if (!changed.has(id)) await tx.put('records', states.get(id));
       for (const id of changed) {
         await tx.put('records', states.get(id));
         await tx.delete('cache', id);

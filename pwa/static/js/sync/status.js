@@ -20,7 +20,7 @@ export function registered(t, code) {
   return text === key ? null : text;
 }
 export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge', 'equivocation', 'foreign_dot',
-  'bad_context', 'repeated_field', 'malformed'];
+  'bad_context', 'repeated_field', 'unseen_context', 'malformed'];
 
 /** A fresh status (`runs` counts the sync runs this page saw finish). */
 export function initialStatus() {

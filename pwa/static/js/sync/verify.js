@@ -84,11 +84,11 @@ export async function updateDirectory(ctx, devices) {
 /**
  * Verify one pulled page. `ctx`: {workspace, device, role, fingerprint, signPublic, ecdhKey,
  * directory (Map id → entry), trusted ({id: role}), quarantine ([{id, kind, item}])}.
- * Resolves to what the store applies: {devices, directory, trusted, trustChanged, revoked, wraps,
+ * Resolves to what the store applies: {device (this one), devices, directory, trusted, trustChanged, revoked, wraps,
  * keys, changes, purges, quarantine, released, problems}.
  */
 export async function verifyPage(page, ctx, at = Date.now()) {
-  const out = { devices: page.devices ?? [], directory: ctx.directory, trusted: ctx.trusted, trustChanged: false,
+  const out = { device: ctx.device, devices: page.devices ?? [], directory: ctx.directory, trusted: ctx.trusted, trustChanged: false,
     revoked: false, wraps: [], keys: new Map(), changes: [], purges: [], quarantine: [], released: [], problems: [] };
   if (out.devices.length) {
     const next = await updateDirectory(ctx, out.devices);
