@@ -166,7 +166,8 @@ def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
     write (hash forms too): what was accepted before the rule is taken as it is."""
     app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
     a, b, c = "A" * 22, "B" * 22, "C" * 22
-    old = {"status": [[b, 1, {a: 4, c: 2}, 7, 0, "h" * 43]], "notes": [[a, 2, {a: 1}, 7, 1, "g" * 43]]}
+    ws, r, p = ("%d0000000-0000-4000-8000-000000000000" % i for i in (1, 2, 3))
+    old = {"status": [[b, 1, {a: 4, c: 2}, 7, 0, "w" * 43]], "notes": [[a, 2, {a: 1}, 7, 1, "g" * 43]]}
     writes = ",".join(json.dumps(w, separators=(",", ":")) for w in [
         {"field": "status", "dot": [b, 1], "ctx": {a: 4, c: 2}, "nonce": "n" * 16, "ct": "c" * 40},
         {"field": "notes", "dot": [a, 2], "ctx": {a: 1}, "h": "g" * 43}])
@@ -174,20 +175,20 @@ def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
     with app.app_context():
         upgrade(revision="e5a7c3d9b1f2")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 9, 0)"))
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES ('w', 'r', :d, :s)"),
-                         {"d": a, "s": json.dumps(old)})
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'p', :d)"), {"d": a})
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES (:w, 9, 0)"), {"w": ws})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES (:w, :r, :d, :s)"),
+                         {"w": ws, "r": r, "d": a, "s": json.dumps(old)})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :p, :d)"), {"w": ws, "p": p, "d": a})
             for cid, w in ((7, writes), (8, other)):
                 conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
-                                  "VALUES ('w', :i, 'r', :d, 's', :w)"), {"i": cid, "d": a, "w": w})
+                                  "VALUES (:ws, :i, :r, :d, 's', :w)"), {"ws": ws, "r": r, "i": cid, "d": a, "w": w})
         upgrade(revision="0b7d9e1f2a3c")
         with db.engine.connect() as conn:
             states = dict(conn.execute(text("SELECT id, state FROM records")).all())
-        assert states["p"] is None
-        assert json.loads(states["r"]) == {"status": [old["status"], {a: 6, b: 1, c: 2}],
+        assert states[p] is None
+        assert json.loads(states[r]) == {"status": [old["status"], {a: 6, b: 1, c: 2}],
                                            "notes": [old["notes"], {a: 2}]}
         downgrade(revision="e5a7c3d9b1f2")
         with db.engine.connect() as conn:
-            assert json.loads(conn.execute(text("SELECT state FROM records WHERE id = 'r'")).scalar_one()) == old
+            assert json.loads(conn.execute(text("SELECT state FROM records WHERE id = :r"), {"r": r}).scalar_one()) == old
         db.engine.dispose()
