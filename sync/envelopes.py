@@ -112,7 +112,20 @@ def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
 # -- changes ------------------------------------------------------------------------------------
 
 def write_hash(nonce, ct):
-    """SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers."""
+    """SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers.
+
+    Both texts are decoded strictly (sync.b64): a text that is not canonical base64url raises
+    ProtocolError, so two spellings of the same bytes can never share one signature.
+    """
+    try:
+        data = b64decode(nonce, NONCE_BYTES) + b64decode(ct)
+    except ValueError as exc:
+        raise ProtocolError("bad_encoding", "a nonce or ciphertext is not canonical base64url") from exc
+    return b64encode(hashlib.sha256(data).digest())
+
+
+def validated_write_hash(nonce, ct):
+    """write_hash for texts the server's schema has already proved canonical base64url: fast."""
     if len(nonce) == 16:
         # 12 bytes are 16 characters with no padding, so the two texts decode as one.
         return b64encode(hashlib.sha256(_bytes(nonce + ct)).digest())
@@ -123,8 +136,7 @@ _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def _bytes(text):
-    # Lenient on purpose and fast: the hash is over bytes, so two spellings of the same bytes
-    # hash alike; the server has already refused non-canonical text at its edge.
+    # Lenient and fast: only for text the schema has proved canonical (validated_write_hash).
     return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_FROM_URLSAFE))
 
 
@@ -175,7 +187,7 @@ def validated_header_bytes(change):
     so nothing needs escaping, and keys are written in sorted order (ASCII, where code-point order
     is UTF-16 order). Building the header's dicts and encoding them was a fifth of a push.
     """
-    hashes = [write_hash(w["nonce"], w["ct"]) for w in change["writes"]]
+    hashes = [validated_write_hash(w["nonce"], w["ct"]) for w in change["writes"]]
     writes = ",".join('{"ctx":{%s},"dot":["%s",%d],"field":"%s","h":"%s"}' % (
         ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1], w["field"], h)
         for w, h in zip(change["writes"], hashes))
