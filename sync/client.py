@@ -184,7 +184,11 @@ class Client:
         return total
 
     def pull(self, limit=None):
-        """Pull every page after the cursor; start over from 0 if the server says 410."""
+        """Pull every page after the cursor; start over from 0 if the server says 410.
+
+        After a fresh pull, `unconfirmed` lists the local records it did not mention: they are
+        kept, since no signed purge order covers them.
+        """
         total = {"devices": 0, "wraps": 0, "writes": 0, "tombstones": 0, "problems": 0}
         afresh = None
         while True:
@@ -204,7 +208,7 @@ class Client:
             if not page["more"]:
                 break
         if afresh is not None:
-            self.replica.forget_except(afresh)
+            total["unconfirmed"] = self.replica.unconfirmed(afresh)
         return total
 
     def sync(self):

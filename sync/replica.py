@@ -254,13 +254,14 @@ class Replica:
                        if (i.get("change") or i.get("wrap"))["record"] != order["record"]]
         return 1
 
-    def forget_except(self, keep):
-        """After pulling afresh, drop records the server no longer has (purged while away),
-        unless this device still has something of them to send."""
-        pending = {(i.get("change") or i.get("wrap"))["record"] for i in self.outbox}
-        for record in list(self.records):
-            if record not in keep and record not in pending:
-                del self.records[record]
+    def unconfirmed(self, seen):
+        """After pulling afresh (a 410), the records the fresh pull did not mention.
+
+        They are kept: only a signed purge order erases a record, and a server that leaves a
+        record out of a page has signed nothing (it may be hostile, or restored from a backup).
+        The caller tells the person; a later pull may mention them again.
+        """
+        return sorted(r for r in self.records if r not in seen)
 
     # -- conflicts ----------------------------------------------------------------------------
 

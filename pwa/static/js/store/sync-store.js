@@ -123,19 +123,12 @@ export class SyncStore {
   }
 
   /**
-   * After a pull from 0 (the server said 410), drop records it no longer mentions (purged while
-   * this device was away), unless something of them still waits to be sent. Resolves to their ids.
+   * After a pull from 0 (the server said 410): the local records the fresh pull did not mention.
+   * They are kept: only a signed purge order erases a record, and a server that leaves one out
+   * has signed nothing (it may be hostile, or restored from a backup). Resolves to their ids.
    */
-  forgetExcept(seen) {
-    return this.#write(['records', 'cache', 'outbox'], async (tx) => {
-      const pending = new Set((await tx.getAll('outbox')).map((i) => i.record));
-      const gone = (await tx.getAllKeys('records')).filter((id) => !seen.has(id) && !pending.has(id));
-      for (const id of gone) {
-        await tx.delete('records', id);
-        await tx.delete('cache', id);
-      }
-      return gone;
-    });
+  unconfirmed(seen) {
+    return this.#read(['records'], async (tx) => (await tx.getAllKeys('records')).filter((id) => !seen.has(id)));
   }
 
   /**
