@@ -83,7 +83,7 @@ describe('fields.json', () => {
     test(`tampered field fails to decrypt: ${v.why}`, async () => {
       const key = b64decode(v.record_key, 32);
       await assert.rejects(decryptField(key, v.workspace, v.record, v.field, v.dot, v.nonce, v.ct),
-        (err) => err instanceof ProtocolError && err.code === 'bad_ciphertext');
+        (err) => err instanceof ProtocolError && err.code === 'unreadable_value');
     });
   }
   test('padding sizes', () => {

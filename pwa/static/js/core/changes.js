@@ -39,7 +39,10 @@ export async function changeHeader(change) {
   const writes = await Promise.all(change.writes.map(async (w) => ({
     field: w.field, dot: [...w.dot], ctx: w.ctx, h: await hashed(w),
   })));
-  return { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
+  const header = { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
+  // The key commitment: every new change has it; changes stored before it existed may not.
+  if (has(change, 'kc')) header.kc = change.kc;
+  return header;
 }
 
 /** Return the change with `sig` over its header. */

@@ -5,13 +5,10 @@
  * one transaction, so the cursor never moves past something that was not stored (STYLE 9).
  */
 
-import { ACCEPTED, EQUIVOCATION, merge } from '../core/merge.js';
+import { ACCEPTED, EQUIVOCATION, applyWrites } from '../core/merge.js';
+import { noteKc, writeOf } from './local.js';
 
 const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused'];
-
-function writeOf(w) {
-  return { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
-}
 
 export class SyncStore {
   constructor(adapter) {
@@ -64,30 +61,33 @@ export class SyncStore {
         if (away.has(record)) continue;
         const s = await state(record);
         counts.wraps += 1;
-        if (s.wrap) continue;
-        states.set(record, { ...s, wrap });
+        // Every wrap is kept until records.js judges it against the record's key commitments
+        // (docs/protocol.md): a wrong key from one sender never hides a right one from another.
+        const all = [s.wrap, ...(s.wraps ?? [])].filter(Boolean);
+        if (all.some((x) => x.sig === wrap.sig)) continue;
+        states.set(record, { ...s, wrap: s.wrap ?? wrap, wraps: [...(s.wraps ?? []), wrap] });
         changed.add(record);
       }
       for (const change of v.changes) {
         if (away.has(change.record)) continue;
-        const s = await state(change.record);
-        const fields = { ...s.fields };
+        let s = await state(change.record);
+        // A write no longer live is delivered for the signature only.
+        const writes = change.writes.filter((w) => 'ct' in w).map((w) => writeOf(w, change.kc));
+        const applied = applyWrites(s.fields, writes);
         let touched = false;
-        for (const w of change.writes) {
-          if (!('ct' in w)) continue; // a write no longer live, delivered for the signature only
-          const outcome = merge(fields[w.field] ?? [], writeOf(w));
-          if (outcome.tag === EQUIVOCATION) {
-            problems.push({ id: `equivocation:${change.record}:${w.dot.join('.')}`, kind: 'change', record: change.record,
-              device: change.device, code: 'equivocation', at: Date.now() });
-            continue;
+        applied.tags.forEach((tag, i) => {
+          if (tag === EQUIVOCATION) {
+            problems.push({ id: `equivocation:${change.record}:${writes[i].dot.join('.')}`, kind: 'change',
+              record: change.record, device: change.device, code: 'equivocation', at: Date.now() });
+            return;
           }
           counts.writes += 1;
-          if (outcome.tag !== ACCEPTED) continue;
-          fields[w.field] = outcome.live;
-          touched = true;
-        }
-        if (touched) {
-          states.set(change.record, { ...s, fields });
+          if (tag === ACCEPTED) touched = true;
+        });
+        const noted = noteKc(s, change.kc, change.device);
+        if (touched || noted !== s) {
+          s = { ...noted, fields: touched ? applied.fields : s.fields };
+          states.set(change.record, s);
           changed.add(change.record);
         }
       }

@@ -67,7 +67,7 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
       ctx.onDirectory?.(ctx.directory, ctx.trusted);
     }
     for (const [k, v] of Object.entries(applied.counts)) result.pulled[k] += v;
-    for (const [record, key] of verified.keys) result.keys.set(record, key);
+    for (const [sig, key] of verified.keys) result.keys.set(sig, key);
     applied.changed.forEach((id) => result.changed.add(id));
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
     if (verified.revoked) {
