@@ -12,7 +12,7 @@ from .canonical import canonical_json
 from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
                         key_commitment, make_purge, new_record_key, sign_change, unwrap_key,
                         verify_change, verify_object, wrap_key)
-from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, display_order, merge, next_write
+from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge, next_write
 from .trust import verify_directory
 
 DELETED = "_deleted"
@@ -177,7 +177,7 @@ class Replica:
         if entry.get("safety_number"):
             return entry["safety_number"]
         role = self.role if device == self.device else entry.get("role", "device")
-        return "%s %s" % (role, device[:6])
+        return "%s %s" % (role, device[:8])
 
     def unreadable(self):
         """[{"record", "field", "device", "label", "dot", "code"}]: every value this device
@@ -363,22 +363,24 @@ class Replica:
         kc = change.get("kc")
         if kc is not None:
             self._note_kc(change["record"], kc, change["device"])
-        merged = 0
+        writes = []
         for w in change["writes"]:
             if "ct" not in w:
-                continue
+                continue  # no longer live: delivered for the signature only
             write = {k: w[k] for k in ("field", "dot", "ctx", "nonce", "ct")}
             if kc is not None:
                 write["kc"] = kc
-            outcome = merge(state["fields"].get(w["field"], []), write)
-            if outcome.tag == EQUIVOCATION:
-                # Only this write is skipped; the change's other writes are applied (both
-                # languages alike, tests/vectors/robust.json).
+            writes.append(write)
+        # An equivocating write is skipped alone; the change's other writes are applied (both
+        # languages alike: merge.apply_writes, tests/vectors/robust.json).
+        state["fields"], tags = apply_writes(state["fields"], writes)
+        merged = 0
+        for write, tag in zip(writes, tags):
+            if tag == EQUIVOCATION:
                 self.problems.append({"kind": "change", "item": change, "code": "equivocation",
-                                      "reason": "two different values carry the same dot %s" % (w["dot"],)})
-                continue
-            state["fields"][w["field"]] = outcome.live
-            merged += 1
+                                      "reason": "two different values carry the same dot %s" % (write["dot"],)})
+            else:
+                merged += 1
         if state.get("wraps"):
             self._settle(change["record"])
         return merged
