@@ -114,8 +114,8 @@ def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
                             "moved from another field or record, or made with another key") from exc
     try:
         body = json.loads(unpad(padded).decode("utf-8"))
-        canonical_bytes(body)  # no fractions, lone surrogates or huge integers: as in JavaScript
-    except (ProtocolError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError too
+        canonical_bytes(body)  # no fractions, lone surrogates, huge integers, deep nesting: as in JS
+    except (ProtocolError, ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError too
         raise ProtocolError("unreadable_value", "a value decrypted but is not padded JSON") from exc
     if (not isinstance(body, dict) or set(body) != {"t", "v"} or type(body["t"]) is not int
             or body["t"] < 0):

@@ -324,6 +324,9 @@ def robust_vectors():
         ("a fraction in the value", pad(b'{"t":1,"v":0.5}')),
         ("an unsafe integer in the value", pad(b'{"t":1,"v":9007199254740993}')),
         ("a lone surrogate", pad(b'{"t":1,"v":"\\ud800"}')),
+        ("nested 40 deep (canonical JSON allows 32)", pad(b'{"t":1,"v":' + b"[" * 40 + b"]" * 40 + b"}")),
+        ("nested 1500 deep (past Python's recursion limit)", pad(b'{"t":1,"v":' + b"[" * 1500 + b"]" * 1500 + b"}")),
+        ("nested 10 deep: readable", pad(b'{"t":1,"v":' + b"[" * 10 + b"]" * 10 + b"}")),
         ("readable", pad(b'{"t":7,"v":{"a":[1,"\xd0\x91"]}}')),
     ]
     unreadable = []
@@ -337,6 +340,8 @@ def robust_vectors():
                 "dot": [VOL["id"], 2], "nonce": nonce_i, "ct": ct_i}
         if why == "readable":
             case["value"], case["t"] = {"a": [1, "Б"]}, 7
+        elif why.endswith("readable"):
+            case["value"], case["t"] = json.loads(plaintext[:plaintext.index(b"\x80")])["v"], 1
         else:
             case["code"] = "unreadable_value"
         unreadable.append(case)
