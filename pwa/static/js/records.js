@@ -137,7 +137,8 @@ export class Records {
 
   /**
    * After a pull: decrypt the records whose live sets changed (their cache entries were deleted
-   * with the change) and forget the erased ones. `keys` are record keys the pull already opened.
+   * with the change) and forget the erased ones. `keys` (wrap sig → key) are wraps the pull
+   * already opened; they are judged against the record's key commitments before any is used.
    */
   async reload({ changed = [], purged = [], keys = new Map() } = {}) {
     // `keys` are wrap sig → key: opened, not yet judged against the record's key commitments.
