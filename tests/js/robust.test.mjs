@@ -154,3 +154,19 @@ test('the server refuses a wrap from a device that neither created the record no
   const result = await other.sync();
   assert.deepEqual(result.refused.map((r) => r.code), ['not_author']);
 });
+
+test('a wrap refused as wrong_key is listed with the sync problems, once', async () => {
+  const w = await world();
+  const root = await w.phone('coordinator', { root: true });
+  const creator = await w.phone('volunteer');
+  const other = await w.phone('volunteer');
+  const id = await creator.records.save({ values: need('right') });
+  w.server.injectWrap(await wrapKey({ recordKey: newRecordKey(), workspace: WORKSPACE, record: id, sender: other.id,
+    senderKey: other.keys.k.sign.privateKey, recipient: root.id, recipientEcdh: root.keys.ecdh_key }));
+  await creator.sync();
+  await root.sync();
+  await root.records.read(id);
+  const problems = await root.replica.problems();
+  assert.deepEqual(problems.map((p) => [p.kind, p.code, p.record, p.device]), [['wrap', 'wrong_key', id, other.id]]);
+  assert.deepEqual((await root.replica.counts()).problems, 1);
+});

@@ -230,6 +230,13 @@ export class Records {
     return { key: ranked[0]?.key ?? null, ring, wrong };
   }
 
+  // A refused wrap is a problem the sync screen lists, as the pull's are.
+  async #report(id, wrong) {
+    const at = this.now();
+    await this.store.reportProblems?.(wrong.map((w) => ({ id: `wrong_key:${id}:${w.sig}`, kind: 'wrap', record: id,
+      device: w.sender, code: 'wrong_key', at })));
+  }
+
   async #key(state) {
     let key = this.keys.get(state.id);
     if (!key) {
@@ -248,9 +255,11 @@ export class Records {
     }
     if (!judged.key) {
       this.#drop(state.id);
+      await this.#report(state.id, judged.wrong);
       return;
     }
     this.keys.set(state.id, judged.key);
+    await this.#report(state.id, judged.wrong);
     const view = await this.#decrypt(state, judged);
     if (this.closed) return;
     const summary = summarize(state.id, view.values, view);

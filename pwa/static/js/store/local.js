@@ -193,6 +193,17 @@ export class LocalStore {
     });
   }
 
+  /**
+   * Keep problems found while reading (a wrap refused as wrong_key), beside the pull's: the sync
+   * screen lists them. Each has a stable id, so one found again is kept once.
+   */
+  reportProblems(problems) {
+    if (!problems.length) return Promise.resolve();
+    return this.#write(['problems'], async (tx) => {
+      for (const p of problems) await tx.put('problems', p);
+    });
+  }
+
   /** Destroy the sealed keys alone, in their own transaction: without them the rest is unreadable. */
   destroyVault() {
     return this.#write(['vault'], (tx) => tx.clear('vault'));

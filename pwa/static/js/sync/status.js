@@ -7,7 +7,7 @@
 export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', 'body_too_large', 'push_only_token'];
 export const REFUSALS = ['invalid_item', 'wrong_workspace', 'foreign_device', 'bad_signature', 'foreign_dot',
   'bad_context', 'repeated_field', 'no_access', 'record_purged', 'unknown_recipient', 'equivocation'];
-export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge', 'equivocation', 'foreign_dot',
+export const PROBLEMS = ['bad_signature', 'bad_wrap', 'wrong_key', 'bad_change', 'bad_purge', 'equivocation', 'foreign_dot',
   'bad_context', 'repeated_field', 'malformed'];
 
 /** A fresh status (`runs` counts the sync runs this page saw finish). */
