@@ -217,8 +217,7 @@ class Client:
         try:
             result["pushed"] = self.push()
             result["pulled"] = self.pull()
-            result["conflicts"] = self.replica.conflicts()
-            result["unreadable"] = self.replica.unreadable()
+            result["conflicts"], result["unreadable"] = self.replica.review()
             result["ok"] = not self.replica.refused
         except (TransportError, APIError) as exc:
             result["errors"].append(str(exc))

@@ -131,8 +131,8 @@ class Replica:
 
         A value that does not decrypt, parse or unpad, or whose change commits to a key this
         device does not hold, costs only itself: it is left out of `siblings` and listed in its
-        field's `unreadable` ({"device", "label", "dot", "code"}; present only when not empty). A field with no readable value
-        has `value` None and no siblings.
+        field's `unreadable` ({"device", "label", "dot", "code"}; present only when not empty).
+        A field with no readable value has `value` None and no siblings.
         """
         state = self.records.get(record)
         if state is None or state["key"] is None:
@@ -182,11 +182,17 @@ class Replica:
     def unreadable(self):
         """[{"record", "field", "device", "label", "dot", "code"}]: every value this device
         holds but cannot read, for the person to see (a sync result carries it)."""
-        out = []
+        return self.review()[1]
+
+    def review(self):
+        """(conflicts, unreadable) as `conflicts()` and `unreadable()` give them, in one pass."""
+        conflicts, unreadable = [], []
         for record in self.readable():
             for field, view in (self.read(record) or {}).items():
-                out.extend({"record": record, "field": field, **u} for u in view.get("unreadable", ()))
-        return out
+                if view["conflict"]:
+                    conflicts.append((record, field))
+                unreadable.extend({"record": record, "field": field, **u} for u in view.get("unreadable", ()))
+        return conflicts, unreadable
 
     def readable(self):
         """Ids of the records this device can decrypt."""
@@ -411,12 +417,7 @@ class Replica:
 
     def conflicts(self):
         """[(record, field)] for every field this device can read that holds a conflict."""
-        out = []
-        for record in self.readable():
-            for field, view in (self.read(record) or {}).items():
-                if view["conflict"]:
-                    out.append((record, field))
-        return out
+        return self.review()[0]
 
 
 class _Untrusted(Exception):

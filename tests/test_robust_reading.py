@@ -103,6 +103,13 @@ def wrong_wrap(sender, record, recipient):
                     recipient, entry["ecdh_key"])
 
 
+def rewrap(creator, record, recipient):
+    """The creator's wrap of the record's right key for `recipient`, made again."""
+    r = creator.replica
+    return wrap_key(r.records[record]["key"], r.workspace, record, r.device, r.sign_key, recipient.replica.device,
+                    r.directory[recipient.replica.device]["ecdh_key"])
+
+
 def test_the_server_takes_wraps_only_from_the_creator_or_a_coordinator_and_keeps_each_senders(workspace):
     creator = workspace.enroll("volunteer")
     other = workspace.enroll("volunteer")
@@ -123,12 +130,11 @@ def test_the_server_takes_wraps_only_from_the_creator_or_a_coordinator_and_keeps
     # and is delivered again, so a mistake is never final.
     root.pull()
     creator.pull()
-    again = wrap_key(creator.replica.records[record]["key"], workspace.id, record, creator.replica.device,
-                     creator.replica.sign_key, root.replica.device, creator.replica.directory[root.replica.device]["ecdh_key"])
+    again = rewrap(creator, record, root)
     result = workspace.call(creator, "POST", "/api/sync/push", {"wraps": [again], "changes": []})
     assert result["wraps"][0]["status"] == "accepted"
-    assert workspace.call(creator, "POST", "/api/sync/push", {"wraps": [again], "changes": []})["wraps"][0]["status"] \
-        == "duplicate"
+    result = workspace.call(creator, "POST", "/api/sync/push", {"wraps": [again], "changes": []})
+    assert result["wraps"][0]["status"] == "duplicate"
     page = workspace.call(root, "GET", "/api/sync/pull?cursor=%d" % root.replica.cursor)
     assert [w["sig"] for w in page["wraps"]] == [again["sig"]]
 
@@ -164,10 +170,9 @@ def test_a_wrong_key_wrap_is_a_problem_and_never_locks_the_reader_out(workspace)
     assert [p["code"] for p in root.replica.problems] == ["wrong_key"]
     # The right wrap, sent later (the creator wraps again), is taken.
     root.transport = honest
-    again = wrap_key(creator.replica.records[record]["key"], workspace.id, record, creator.replica.device,
-                     creator.replica.sign_key, root.replica.device, creator.replica.directory[root.replica.device]["ecdh_key"])
-    assert workspace.call(creator, "POST", "/api/sync/push", {"wraps": [again], "changes": []})["wraps"][0]["status"] \
-        == "accepted"
+    again = rewrap(creator, record, root)
+    result = workspace.call(creator, "POST", "/api/sync/push", {"wraps": [again], "changes": []})
+    assert result["wraps"][0]["status"] == "accepted"
     assert root.sync()["ok"]
     assert root.read(record)["notes"]["value"] == "second floor"
     assert root.export()[record] == {"status": "open", "notes": "second floor"}
