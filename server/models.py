@@ -101,18 +101,23 @@ class Change(db.Model):
     record_id = Column(ID, nullable=False)
     device_id = Column(DEVICE, nullable=False)
     sig = Column(String(86), nullable=False)
+    kc = Column(String(43))        # the signed key commitment; NULL on changes stored before it
     writes = Column(Text, nullable=False)
     __table_args__ = (Index("ix_changes_workspace_record", "workspace_id", "record_id"),)
 
 
 class Wrap(db.Model):
-    """A record key wrapped for one device: what gives that device access to the record."""
+    """A record key wrapped for one device: what gives that device access to the record.
+
+    One per sender: only the record's creator and coordinators may send one, a sender's later
+    wrap replaces its own earlier one, and the recipient picks the wrap whose key matches the
+    record's key commitment, so a wrong one from one sender never hides a right one."""
 
     __tablename__ = "wraps"
     workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
     record_id = Column(ID, primary_key=True)
     recipient = Column(DEVICE, primary_key=True)
-    sender = Column(DEVICE, nullable=False)
+    sender = Column(DEVICE, primary_key=True)
     epk = Column(String(87), nullable=False)
     nonce = Column(String(16), nullable=False)
     ct = Column(String(64), nullable=False)

@@ -308,6 +308,8 @@ class ChangeSchema(Schema):
     device = DeviceId(required=True)
     writes = Writes(required=True, metadata={"type": "array", "minItems": 1, "maxItems": MAX_WRITES,
                                              "items": {"$ref": "#/components/schemas/Write"}})
+    kc = B64(nbytes=32, required=True, metadata={
+        "description": "Key commitment: base64url(HMAC-SHA256(record key, 'zapis/key-commit/1')), signed."})
     sig = Sig(required=True)
 
 
@@ -323,7 +325,7 @@ class WrapSchema(Schema):
     sig = Sig(required=True)
 
 
-_CHANGE_KEYS = frozenset(("workspace", "record", "device", "writes", "sig"))
+_CHANGE_KEYS = frozenset(("workspace", "record", "device", "kc", "writes", "sig"))
 _WRAP_KEYS = frozenset(("type", "workspace", "record", "recipient", "sender", "epk", "nonce", "ct", "sig"))
 
 
@@ -334,6 +336,7 @@ def _id(value, pattern):
 def _fast_change_ok(c):
     return (type(c) is dict and c.keys() == _CHANGE_KEYS and _id(c["workspace"], _UUID)
             and _id(c["record"], _UUID) and _id(c["device"], _DEVICE) and decoded_length(c["sig"]) == 64
+            and decoded_length(c["kc"]) == 32
             and type(c["writes"]) is list and 1 <= len(c["writes"]) <= MAX_WRITES
             and all(map(_fast_write_ok, c["writes"])))
 
@@ -431,6 +434,8 @@ class PulledChangeSchema(Schema):
     workspace = fields.String(required=True)
     record = fields.String(required=True)
     device = fields.String(required=True)
+    kc = fields.String(metadata={"description": "The signed key commitment; absent on changes stored "
+                                                "before commitments existed."})
     sig = fields.String(required=True)
     writes = fields.List(fields.Nested(PulledWriteSchema), required=True)
 

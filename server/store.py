@@ -13,7 +13,8 @@ What is kept, per record:
   `writes` are the text a pull delivers: live writes in full (nonce and ciphertext), the others
   as their signed hash. When a later write covers a value, that write's text becomes its hash
   form; when none of a change's writes is live any more, the row is deleted.
-- a key wrap: numbered when accepted; wraps are never replaced;
+- a key wrap: numbered when accepted; one per (record, recipient, sender), taken only from the
+  record's creator or a coordinator; a sender's later wrap replaces its own earlier one;
 - a device: numbered on enrollment, certification and revocation;
 - a tombstone: numbered when a record is purged (its changes, state and wraps are deleted).
 Pulls never return a row above the counter they read at their start.
@@ -126,11 +127,11 @@ def _any_live(texts):
     return any('"ct":"' in t for t in texts)
 
 
-def change_text(workspace, record, device, sig, writes):
+def change_text(workspace, record, device, sig, writes, kc=None):
     """A stored change as the JSON text of a pull (`writes` is stored JSON text, made by
-    write_text and hash_text)."""
-    return '{"workspace":"%s","record":"%s","device":"%s","sig":"%s","writes":[%s]}' % (
-        _s(workspace), _s(record), _s(device), _s(sig), writes)
+    write_text and hash_text; `kc` only on changes stored with one)."""
+    return '{"workspace":"%s","record":"%s","device":"%s",%s"sig":"%s","writes":[%s]}' % (
+        _s(workspace), _s(record), _s(device), '"kc":"%s",' % _s(kc) if kc else "", _s(sig), writes)
 
 
 # A record's state: {field: [[[device, n, ctx, change id, position in the change, h], ...],
@@ -190,7 +191,8 @@ class PushBatch:
         self.records = {}
         self.readable = set()
         self.wrap_rows = []
-        self.change_rows = {}      # change id -> [record, device, sig, [write texts]]
+        self.replaced = []         # (record, recipient, sender) of wraps a later one replaces
+        self.change_rows = {}      # change id -> [record, device, sig, [write texts], kc]
         self.covered = {}          # stored change id -> {position: hash text}
 
     def load(self, record_ids):
@@ -217,25 +219,36 @@ class PushBatch:
         return "no_access"
 
     def wraps(self, wraps, recipients):
-        """Take new key wraps. `recipients` are the active device ids of the workspace."""
+        """Take new key wraps. `recipients` are the active device ids of the workspace.
+
+        Only the record's creator or a coordinator may wrap its key (a wrap from anyone else
+        could only be a wrong key or a key the recipient already holds). A sender's identical
+        wrap is a duplicate; a different later one replaces its own earlier one, and is
+        delivered again; wraps of other senders stay."""
         # By record, the primary key's prefix: PostgreSQL planned `(record, recipient) IN (...)`
         # as a scan of the workspace's wraps, half of a push's time once they numbered thousands.
-        existing = set()
+        existing = {}
         for chunk in _chunks({w["record"] for w in wraps}):
-            existing.update(db.session.connection().execute(select(Wrap.record_id, Wrap.recipient).where(
-                Wrap.workspace_id == self.ws, Wrap.record_id.in_(chunk))).all())
+            existing.update(((r, to, by), sig) for r, to, by, sig in db.session.connection().execute(
+                select(Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.sig).where(
+                    Wrap.workspace_id == self.ws, Wrap.record_id.in_(chunk))).all())
         results = []
         for w in wraps:
-            key = (w["record"], w["recipient"])
+            key = (w["record"], w["recipient"], w["sender"])
             code = self.access(w["record"])
+            if code is None and not (self.coordinator or self.records[w["record"]].creator == self.device.id):
+                code = "not_author"
             if code is None and w["recipient"] not in recipients:
                 code = "unknown_recipient"
             if code is not None:
                 results.append(("refused", code))
-            elif key in existing:
+            elif existing.get(key) == w["sig"]:
                 results.append(("duplicate", None))
             else:
-                existing.add(key)
+                if key in existing:
+                    self.replaced.append(key)
+                    self.wrap_rows = [row for row in self.wrap_rows if (row[1], row[2], row[3]) != key]
+                existing[key] = w["sig"]
                 if w["recipient"] == self.device.id:
                     self.readable.add(w["record"])
                 self.wrap_rows.append((self.ws, w["record"], w["recipient"], w["sender"], w["epk"], w["nonce"],
@@ -282,7 +295,7 @@ class PushBatch:
                                     else (outcome.tag, None))
             if accepted:
                 rec.dirty = True
-                self.change_rows[change_id] = [record, change["device"], change["sig"], texts]
+                self.change_rows[change_id] = [record, change["device"], change["sig"], texts, change.get("kc")]
             results.append(outcomes)
         return results
 
@@ -306,10 +319,13 @@ class PushBatch:
         dirty = [(r.dump(), ws, rid) for rid, r in self.records.items() if r.dirty and not r.new]
         if dirty:
             _executemany("UPDATE records SET state = {} WHERE workspace_id = {} AND id = {}", dirty)
+        if self.replaced:
+            _executemany("DELETE FROM wraps WHERE workspace_id = {} AND record_id = {} AND recipient = {} "
+                         "AND sender = {}", [(ws, *key) for key in set(self.replaced)])
         insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epk", "nonce", "ct", "sig", "seq"),
                       self.wrap_rows)
-        insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "writes"),
-                      [(ws, cid, r, d, s, ",".join(t)) for cid, (r, d, s, t) in self.change_rows.items()])
+        insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "kc", "writes"),
+                      [(ws, cid, r, d, s, kc, ",".join(t)) for cid, (r, d, s, t, kc) in self.change_rows.items()])
         self._rewrite_covered()
         self.seq.finish()
 
@@ -411,7 +427,7 @@ def wrap_entry(w, workspace_id):
             "ct": w.ct, "sig": w.sig}
 
 
-CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.writes)
+CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.kc, Change.writes)
 WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epk, Wrap.nonce, Wrap.ct, Wrap.sig, Wrap.seq)
 
 
@@ -476,7 +492,7 @@ def pull(device, cursor, limit, upper):
     for chunk in _chunks(granted):
         delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
             Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()
-    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes) for c in delivered]
+    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes, c.kc) for c in delivered]
     return page
 
 

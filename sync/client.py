@@ -26,7 +26,7 @@ from isal import igzip
 
 from . import keys
 from .b64 import b64decode, b64encode
-from .envelopes import ProtocolError, make_certificate, unwrap_key
+from .envelopes import ProtocolError, key_commitment, make_certificate, unwrap_key
 from .replica import DELETED, Replica
 
 PBKDF2_ITERATIONS = 600_000
@@ -184,7 +184,11 @@ class Client:
         return total
 
     def pull(self, limit=None):
-        """Pull every page after the cursor; start over from 0 if the server says 410."""
+        """Pull every page after the cursor; start over from 0 if the server says 410.
+
+        After a fresh pull, `unconfirmed` lists the local records it did not mention: they are
+        kept, since no signed purge order covers them.
+        """
         total = {"devices": 0, "wraps": 0, "writes": 0, "tombstones": 0, "problems": 0}
         afresh = None
         while True:
@@ -204,16 +208,16 @@ class Client:
             if not page["more"]:
                 break
         if afresh is not None:
-            self.replica.forget_except(afresh)
+            total["unconfirmed"] = self.replica.unconfirmed(afresh)
         return total
 
     def sync(self):
         """Push, then pull. Returns a result object: pushed, pulled, conflicts, errors, ok."""
-        result = {"pushed": None, "pulled": None, "conflicts": [], "errors": [], "ok": False}
+        result = {"pushed": None, "pulled": None, "conflicts": [], "unreadable": [], "errors": [], "ok": False}
         try:
             result["pushed"] = self.push()
             result["pulled"] = self.pull()
-            result["conflicts"] = self.replica.conflicts()
+            result["conflicts"], result["unreadable"] = self.replica.review()
             result["ok"] = not self.replica.refused
         except (TransportError, APIError) as exc:
             result["errors"].append(str(exc))
@@ -241,14 +245,15 @@ class Client:
         """Every readable record as {id: {field: value}}, conflicts shown as their first value.
 
         A deleted record is left out unless its deletion is itself in conflict: "deleted here,
-        edited there" keeps the record until a person decides.
+        edited there" keeps the record until a person decides. A value this device cannot read
+        is left out of its record (`Replica.unreadable()` lists them); the rest is exported.
         """
         out = {}
         for record in self.replica.readable():
             view = self.read(record)
             deleted = view.get(DELETED) if view else None
             if view and not (deleted and deleted["value"] and not deleted["conflict"]):
-                out[record] = {f: v["value"] for f, v in view.items() if f != DELETED}
+                out[record] = {f: v["value"] for f, v in view.items() if f != DELETED and v["siblings"]}
         return out
 
     # -- coordination -------------------------------------------------------------------------
@@ -297,8 +302,9 @@ class Client:
                             "nonce": b64encode(nonce), "ct": b64encode(ct)},
                  "cursor": r.cursor, "outbox": r.outbox, "directory": r.directory, "quarantine": r.quarantine,
                  "refused": r.refused, "problems": r.problems, "revoked": r.revoked,
-                 "records": {rid: {"wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {})}
-                             for rid, s in r.records.items()}}
+                 "records": {rid: {"wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
+                                   "wraps": s.get("wraps", []),
+                                   "kcs": s.get("kcs", {})} for rid, s in r.records.items()}}
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(state, f)
@@ -329,7 +335,12 @@ class Client:
         r.trusted = verify_directory(list(r.directory.values()), r.workspace, r.fingerprint)
         for rid, s in state["records"].items():
             key = unwrap_key(s["wrap"], r.ecdh_key) if s["wrap"] else None
-            r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {})}
+            r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
+                              "wraps": s.get("wraps", []), "kcs": s.get("kcs", {})}
+            if key is not None:
+                r.records[rid]["keys"] = {key_commitment(key): key}
+            if r.records[rid]["wraps"]:
+                r._settle(rid)
         return cls(r, transport or HTTPTransport(state["base_url"]), secret["token"])
 
 
@@ -397,6 +408,9 @@ def main(argv=None):
         print(client.save(json.loads(args.values), record=args.record))
     elif args.command == "export":
         records = client.export()
+        for u in client.replica.unreadable():
+            print("record %s, field %s: an unreadable value from %s (left out)" % (u["record"], u["field"], u["label"]),
+                  file=sys.stderr)
         if args.format == "json":
             json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
             print()

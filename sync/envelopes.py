@@ -6,6 +6,7 @@ object can never be presented as another. See docs/protocol.md for the byte-leve
 
 import binascii
 import hashlib
+import hmac
 import json
 import os
 
@@ -23,6 +24,7 @@ CERT = "zapis/cert/1"
 WRAP = "zapis/wrap/1"
 PURGE = "zapis/purge/1"
 FIELD = "zapis/field/1"
+KEY_COMMIT = b"zapis/key-commit/1"
 
 ROLES = ("coordinator", "volunteer", "reporter")
 NONCE_BYTES = 12
@@ -98,21 +100,55 @@ def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=Non
 
 
 def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
-    """Decrypt a field value; return (value, t). Raise ProtocolError if it was tampered with."""
+    """Decrypt a field value; return (value, t).
+
+    Raise ProtocolError("unreadable_value") for anything that is not a value as the contract
+    says: a ciphertext that does not decrypt (altered, moved, or made with another key), a
+    plaintext that is not padded, not UTF-8, not JSON, or not {"t": integer, "v": value}.
+    """
     try:
         padded = AESGCM(record_key).decrypt(b64decode(nonce, NONCE_BYTES), b64decode(ct),
                                             field_aad(workspace, record, field, dot))
     except (InvalidTag, ValueError) as exc:
-        raise ProtocolError("bad_ciphertext", "a value could not be decrypted: it was altered "
-                            "or moved from another field or record") from exc
-    body = json.loads(unpad(padded).decode("utf-8"))
+        raise ProtocolError("unreadable_value", "a value could not be decrypted: it was altered, "
+                            "moved from another field or record, or made with another key") from exc
+    try:
+        body = json.loads(unpad(padded).decode("utf-8"))
+        canonical_bytes(body)  # no fractions, lone surrogates, huge integers, deep nesting: as in JS
+    except (ProtocolError, ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError too
+        raise ProtocolError("unreadable_value", "a value decrypted but is not padded JSON") from exc
+    if (not isinstance(body, dict) or set(body) != {"t", "v"} or type(body["t"]) is not int
+            or body["t"] < 0):
+        raise ProtocolError("unreadable_value", "a value decrypted but is not {t, v}")
     return body["v"], body["t"]
+
+
+def key_commitment(record_key):
+    """base64url(HMAC-SHA256(record key, "zapis/key-commit/1")): what a change says its key is.
+
+    A change carries it as `kc` inside its signed header, so a reader can tell a wrap of the
+    record's real key from a wrap of any other 32 bytes before trusting it with anything.
+    """
+    return b64encode(hmac.new(record_key, KEY_COMMIT, hashlib.sha256).digest())
 
 
 # -- changes ------------------------------------------------------------------------------------
 
 def write_hash(nonce, ct):
-    """SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers."""
+    """SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers.
+
+    Both texts are decoded strictly (sync.b64): a text that is not canonical base64url raises
+    ProtocolError, so two spellings of the same bytes can never share one signature.
+    """
+    try:
+        data = b64decode(nonce, NONCE_BYTES) + b64decode(ct)
+    except ValueError as exc:
+        raise ProtocolError("bad_encoding", "a nonce or ciphertext is not canonical base64url") from exc
+    return b64encode(hashlib.sha256(data).digest())
+
+
+def validated_write_hash(nonce, ct):
+    """write_hash for texts the server's schema has already proved canonical base64url: fast."""
     if len(nonce) == 16:
         # 12 bytes are 16 characters with no padding, so the two texts decode as one.
         return b64encode(hashlib.sha256(_bytes(nonce + ct)).digest())
@@ -123,8 +159,7 @@ _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def _bytes(text):
-    # Lenient on purpose and fast: the hash is over bytes, so two spellings of the same bytes
-    # hash alike; the server has already refused non-canonical text at its edge.
+    # Lenient and fast: only for text the schema has proved canonical (validated_write_hash).
     return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_FROM_URLSAFE))
 
 
@@ -139,8 +174,11 @@ def change_header(change):
     for w in change["writes"]:
         h = write_hash(w["nonce"], w["ct"]) if "nonce" in w or "ct" in w else w["h"]
         writes.append({"field": w["field"], "dot": list(w["dot"]), "ctx": w["ctx"], "h": h})
-    return {"type": CHANGE, "workspace": change["workspace"], "record": change["record"],
-            "device": change["device"], "writes": writes}
+    header = {"type": CHANGE, "workspace": change["workspace"], "record": change["record"],
+              "device": change["device"], "writes": writes}
+    if "kc" in change:  # the key commitment: every new change has it; old stored ones may not
+        header["kc"] = change["kc"]
+    return header
 
 
 def sign_change(private_key, change):
@@ -175,12 +213,13 @@ def validated_header_bytes(change):
     so nothing needs escaping, and keys are written in sorted order (ASCII, where code-point order
     is UTF-16 order). Building the header's dicts and encoding them was a fifth of a push.
     """
-    hashes = [write_hash(w["nonce"], w["ct"]) for w in change["writes"]]
+    hashes = [validated_write_hash(w["nonce"], w["ct"]) for w in change["writes"]]
     writes = ",".join('{"ctx":{%s},"dot":["%s",%d],"field":"%s","h":"%s"}' % (
         ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1], w["field"], h)
         for w, h in zip(change["writes"], hashes))
-    text = '{"device":"%s","record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
-        change["device"], change["record"], CHANGE, change["workspace"], writes)
+    kc = ',"kc":"%s"' % change["kc"] if "kc" in change else ""
+    text = '{"device":"%s"%s,"record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
+        change["device"], kc, change["record"], CHANGE, change["workspace"], writes)
     return text.encode("ascii"), hashes
 
 

@@ -13,6 +13,10 @@ from .b64 import b64decode, b64encode
 CURVE = ec.SECP256R1()
 PUBLIC_KEY_BYTES = 65
 SIGNATURE_BYTES = 64
+# The order of P-256's base point. A signature (r, s) also verifies as (r, n - s); only the
+# "low" one (s <= n / 2) is accepted, so one signed text has one signature and no other.
+ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HALF_ORDER = ORDER // 2
 
 
 class InvalidKey(ValueError):
@@ -70,13 +74,15 @@ def fingerprint(public_text):
 
 
 def sign(key, data):
-    """ECDSA P-256 SHA-256 signature of `data` in IEEE P1363 form (r||s), base64url."""
+    """ECDSA P-256 SHA-256 signature of `data` in IEEE P1363 form (r||s), base64url, low-s."""
     r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    if s > HALF_ORDER:
+        s = ORDER - s
     return b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
 def verify(public_text, signature_text, data):
-    """True when `signature_text` is a valid P1363 signature of `data` by that public key."""
+    """True when `signature_text` is a valid low-s P1363 signature of `data` by that public key."""
     if not isinstance(public_text, str) or not isinstance(signature_text, str):
         return False
     try:
@@ -84,7 +90,10 @@ def verify(public_text, signature_text, data):
         raw = b64decode(signature_text, SIGNATURE_BYTES)
     except ValueError:
         return False
-    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+    if not (0 < r < ORDER and 0 < s <= HALF_ORDER):
+        return False
+    der = encode_dss_signature(r, s)
     try:
         key.verify(der, data, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:

@@ -80,6 +80,22 @@ def merge_all(live, writes):
     return live
 
 
+def apply_writes(fields, writes):
+    """Merge one change's writes into {field: live set}; return (new fields, tag of each write).
+
+    A write that equivocates (its dot is taken by other content) is skipped alone: the change's
+    other writes are applied, and the caller reports the equivocation (tests/vectors/robust.json
+    pins this rule for both languages). `fields` is not mutated.
+    """
+    out, tags = dict(fields), []
+    for write in writes:
+        outcome = merge(out.get(write["field"], []), write)
+        tags.append(outcome.tag)
+        if outcome.tag != EQUIVOCATION:
+            out[write["field"]] = outcome.live
+    return out, tags
+
+
 def known(live):
     """The join of the dots and contexts of a live set: everything its holder has seen."""
     seen = {}

@@ -10,9 +10,10 @@ import uuid
 from . import keys
 from .canonical import canonical_json
 from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
-                        make_purge, new_record_key, sign_change, unwrap_key, verify_change,
-                        verify_object, wrap_key)
-from .merge import ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, display_order, merge, names_unissued, next_write
+                        key_commitment, make_purge, new_record_key, sign_change, unwrap_key,
+                        verify_change, verify_object, wrap_key)
+from .merge import (ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge,
+                    names_unissued, next_write)
 from .trust import verify_directory
 
 DELETED = "_deleted"
@@ -29,8 +30,10 @@ class Replica:
         self.fingerprint = fingerprint
         self.sign_key = sign_key
         self.ecdh_key = ecdh_key
-        # record id -> {"key": bytes | None, "wrap": dict | None, "fields": {},
-        #               "issued": {field: the highest dot this device wrote there}}
+        # record id -> {"key": bytes | None, "wrap": dict | None, "fields": {}, and, for the key
+        # commitments: "kcs" {kc: [devices that signed a change with it]}, "wraps" [every wrap
+        # still waiting for a verdict or accepted], "keys" {kc: key} of the accepted ones}
+        # and "issued": {field: the highest dot this device wrote there}
         self.records = {}
         self.outbox = []       # {"change": ...} or {"wrap": ...}, in the order they were made
         self.cursor = 0
@@ -57,6 +60,12 @@ class Replica:
     def _record(self, record):
         return self.records.setdefault(record, {"key": None, "wrap": None, "fields": {}})
 
+    def _note_kc(self, record, kc, device):
+        kcs = self._record(record).setdefault("kcs", {})
+        if device not in kcs.setdefault(kc, []):
+            kcs[kc].append(device)
+            kcs[kc].sort()
+
     def save(self, values, record=None, now=0):
         """Write `values` ({field: value}) to a record as one signed change; return its id.
 
@@ -78,11 +87,15 @@ class Replica:
             dot, ctx = next_write(state["fields"].get(field, []), self.device)
             nonce, ct = encrypt_field(state["key"], self.workspace, record, field, dot, value, now)
             writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct})
+        kc = key_commitment(state["key"])
         change = sign_change(self.sign_key, {"workspace": self.workspace, "record": record,
-                                             "device": self.device, "writes": writes})
+                                             "device": self.device, "kc": kc, "writes": writes})
+        self._note_kc(record, kc, self.device)
+        state.setdefault("keys", {})[kc] = state["key"]
+        for w in writes:
+            state["fields"][w["field"]] = merge(state["fields"].get(w["field"], []), {**w, "kc": kc}).live
         issued = state.setdefault("issued", {})
         for w in writes:
-            state["fields"][w["field"]] = merge(state["fields"].get(w["field"], []), w).live
             issued[w["field"]] = max(issued.get(w["field"], 0), w["dot"][1])
         self.outbox.append({"change": change})
         return record
@@ -92,7 +105,10 @@ class Replica:
         wrap = wrap_key(key, self.workspace, record, self.device, self.sign_key, recipient,
                         entry["ecdh_key"])
         if recipient == self.device:
-            self.records[record]["wrap"] = wrap
+            state = self.records[record]
+            state["wrap"] = wrap
+            state.setdefault("wraps", []).append(wrap)
+            state.setdefault("_open", {})[wrap["sig"]] = key
         self.outbox.append({"wrap": wrap})
 
     def grant(self, record, recipient):
@@ -115,21 +131,73 @@ class Replica:
     # -- reading ------------------------------------------------------------------------------
 
     def read(self, record):
-        """Decrypt a record: {field: {"value", "conflict", "siblings"}}; None if unreadable."""
+        """Decrypt a record: {field: {"value", "conflict", "siblings", "unreadable"}}; None if
+        this device holds no key for it.
+
+        A value that does not decrypt, parse or unpad, or whose change commits to a key this
+        device does not hold, costs only itself: it is left out of `siblings` and listed in its
+        field's `unreadable` ({"device", "label", "dot", "code"}; present only when not empty).
+        A field with no readable value has `value` None and no siblings.
+        """
         state = self.records.get(record)
         if state is None or state["key"] is None:
             return None
         out = {}
         for field, live in state["fields"].items():
-            entries = []
+            entries, unreadable = [], []
             for w in live:
-                value, t = decrypt_field(state["key"], self.workspace, record, field, w["dot"],
-                                         w["nonce"], w["ct"])
-                entries.append({"value": canonical_json(value), "t": t, "device": w["dot"][0]})
+                try:
+                    key = self._key_for(state, w)
+                    value, t = decrypt_field(key, self.workspace, record, field, w["dot"],
+                                             w["nonce"], w["ct"])
+                    entries.append({"value": canonical_json(value), "t": t, "device": w["dot"][0]})
+                except ProtocolError:
+                    unreadable.append({"device": w["dot"][0], "label": self.device_label(w["dot"][0]),
+                                       "dot": list(w["dot"]), "code": "unreadable_value"})
             shown = display_order(entries)
-            out[field] = {"value": json.loads(shown[0]["value"]), "conflict": len(shown) > 1,
+            out[field] = {"value": json.loads(shown[0]["value"]) if shown else None,
+                          "conflict": len(shown) > 1,
                           "siblings": [{**e, "value": json.loads(e["value"])} for e in shown]}
+            if unreadable:
+                out[field]["unreadable"] = unreadable
         return out
+
+    @staticmethod
+    def _key_for(state, write):
+        # A write is decrypted only with the key its change committed to; an old one without a
+        # commitment with the record's key.
+        if "kc" not in write:
+            return state["key"]
+        key = (state.get("keys") or {}).get(write["kc"])
+        if key is None and state["key"] is not None and key_commitment(state["key"]) == write["kc"]:
+            key = state["key"]
+        if key is None:
+            raise ProtocolError("unreadable_value", "a value made with a key this device does not hold")
+        return key
+
+    def device_label(self, device):
+        """How a person is told which device wrote something: its safety number when the
+        directory entry has one, else its role and the first characters of its id."""
+        entry = self.directory.get(device) or {}
+        if entry.get("safety_number"):
+            return entry["safety_number"]
+        role = self.role if device == self.device else entry.get("role", "device")
+        return "%s %s" % (role, device[:8])
+
+    def unreadable(self):
+        """[{"record", "field", "device", "label", "dot", "code"}]: every value this device
+        holds but cannot read, for the person to see (a sync result carries it)."""
+        return self.review()[1]
+
+    def review(self):
+        """(conflicts, unreadable) as `conflicts()` and `unreadable()` give them, in one pass."""
+        conflicts, unreadable = [], []
+        for record in self.readable():
+            for field, view in (self.read(record) or {}).items():
+                if view["conflict"]:
+                    conflicts.append((record, field))
+                unreadable.extend({"record": record, "field": field, **u} for u in view.get("unreadable", ()))
+        return conflicts, unreadable
 
     def readable(self):
         """Ids of the records this device can decrypt."""
@@ -203,7 +271,8 @@ class Replica:
             except _Untrusted:
                 self.quarantine.append(item)
             except (ProtocolError, KeyError, TypeError, ValueError, IndexError) as exc:
-                self.problems.append({"kind": kind, "item": obj, "reason": str(exc)})
+                self.problems.append({"kind": kind, "item": obj, "code": getattr(exc, "code", "malformed"),
+                                      "reason": str(exc)})
         counts["problems"] = len(self.problems) - before
         self.cursor = page["cursor"]
         return counts
@@ -220,11 +289,80 @@ class Replica:
             raise ProtocolError("bad_wrap", "a wrap for another device or workspace")
         if not verify_object(self._signer(wrap["sender"]), wrap):
             raise ProtocolError("bad_signature", "a key wrap's signature does not verify")
+        key = unwrap_key(wrap, self.ecdh_key)
         state = self._record(wrap["record"])
-        if state["key"] is None:
-            state["key"] = unwrap_key(wrap, self.ecdh_key)
-            state["wrap"] = wrap
+        waiting = state.setdefault("wraps", [])
+        if all(w["sig"] != wrap["sig"] for w in waiting):
+            waiting.append(wrap)
+            state.setdefault("_open", {})[wrap["sig"]] = key
+        self._settle(wrap["record"])
         return 1
+
+    def _settle(self, record):
+        """Judge the record's wraps against its key commitments (docs/protocol.md, "Key
+        commitments"), from scratch each time, so a later change can overturn a provisional key.
+
+        A wrap's key is accepted when some change of the record commits to it (`kc`) and the
+        wrap comes from this device, a trusted coordinator, or a device that itself signed a
+        change committing to that key (the record's creator always has); or when it opens a
+        value of an old change that carries no commitment; or, provisionally, while the record
+        holds no value at all. It is refused as `wrong_key` when the record holds values and the
+        key matches no commitment and opens no old value. Else it waits (its sender has not
+        vouched for it yet). The key this device writes with is an accepted key the record's
+        changes commit to, if there is one.
+        """
+        state = self.records[record]
+        wraps = state.get("wraps", [])
+        if not wraps:
+            return
+        kcs = state.get("kcs", {})
+        opened = state.setdefault("_open", {})
+        legacy = [(f, w) for f, live in state["fields"].items() for w in live if "kc" not in w]
+        accepted, ranked, kept = {}, [], []
+        for wrap in wraps:
+            key = opened.get(wrap["sig"])
+            if key is None:
+                try:
+                    key = opened[wrap["sig"]] = unwrap_key(wrap, self.ecdh_key)
+                except ProtocolError as exc:
+                    self.problems.append({"kind": "wrap", "item": wrap, "code": exc.code, "reason": str(exc)})
+                    continue
+            kc = key_commitment(key)
+            sender = wrap["sender"]
+            vouched = (sender == self.device or self.trusted.get(sender) == "coordinator"
+                       or sender in kcs.get(kc, ()))
+            if kc in kcs and vouched:
+                rank = 0
+            elif legacy and self._opens_any(key, record, legacy):
+                rank = 1
+            elif not kcs and not legacy:
+                rank = 2  # provisional: nothing of the record has arrived to check it against
+            elif kc not in kcs:
+                self.problems.append({"kind": "wrap", "item": wrap, "code": "wrong_key",
+                                      "reason": "a wrapped key that opens nothing of the record"})
+                opened.pop(wrap["sig"], None)
+                continue
+            else:
+                kept.append(wrap)  # the right key, from a sender that has not vouched for it yet
+                continue
+            kept.append(wrap)
+            accepted[kc] = key
+            ranked.append((rank, len(ranked), key, wrap))
+        state["wraps"] = kept
+        state["keys"] = accepted
+        if ranked:
+            _, _, state["key"], state["wrap"] = min(ranked, key=lambda r: r[:2])
+        else:
+            state["key"], state["wrap"] = None, None
+
+    def _opens_any(self, key, record, legacy):
+        for field, w in legacy:
+            try:
+                decrypt_field(key, self.workspace, record, field, w["dot"], w["nonce"], w["ct"])
+                return True
+            except ProtocolError:
+                continue
+        return False
 
     def _pulled_change(self, change):
         if change["workspace"] != self.workspace:
@@ -234,7 +372,10 @@ class Replica:
             raise ProtocolError("bad_signature", "a change's signature does not verify")
         state = self._record(change["record"])
         issued = state.setdefault("issued", {})
-        merged = 0
+        kc = change.get("kc")
+        if kc is not None:
+            self._note_kc(change["record"], kc, change["device"])
+        writes = []
         for w in change["writes"]:
             field = w["field"]
             if change["device"] == self.device:
@@ -242,21 +383,31 @@ class Replica:
                 # older copy learns its own later dots back here).
                 issued[field] = max(issued.get(field, 0), w["dot"][1])
             if "ct" not in w:
-                continue
-            live = state["fields"].get(field, [])
+                continue  # no longer live: delivered for the signature only
             # A context naming this device above every dot it issued for the field covers writes
             # it never made: merged, it would silently erase its edits still on their way.
-            if names_unissued(w["ctx"], self.device, change["device"], issued.get(field, 0), live):
+            if names_unissued(w["ctx"], self.device, change["device"], issued.get(field, 0),
+                              state["fields"].get(field, [])):
                 self.problems.append({"kind": "change", "item": change, "code": "unseen_context", "field": field,
                                       "reason": "a write's context names a version of this device's "
                                                 "that it never wrote"})
                 continue
             write = {k: w[k] for k in ("field", "dot", "ctx", "nonce", "ct")}
-            outcome = merge(live, write)
-            if outcome.tag == EQUIVOCATION:
-                raise ProtocolError("equivocation", "two different values carry the same dot")
-            state["fields"][field] = outcome.live
-            merged += 1
+            if kc is not None:
+                write["kc"] = kc
+            writes.append(write)
+        # An equivocating write is skipped alone; the change's other writes are applied (both
+        # languages alike: merge.apply_writes, tests/vectors/robust.json).
+        state["fields"], tags = apply_writes(state["fields"], writes)
+        merged = 0
+        for write, tag in zip(writes, tags):
+            if tag == EQUIVOCATION:
+                self.problems.append({"kind": "change", "item": change, "code": "equivocation",
+                                      "reason": "two different values carry the same dot %s" % (write["dot"],)})
+            else:
+                merged += 1
+        if state.get("wraps"):
+            self._settle(change["record"])
         return merged
 
     def _pulled_purge(self, order):
@@ -272,24 +423,20 @@ class Replica:
                        if (i.get("change") or i.get("wrap"))["record"] != order["record"]]
         return 1
 
-    def forget_except(self, keep):
-        """After pulling afresh, drop records the server no longer has (purged while away),
-        unless this device still has something of them to send."""
-        pending = {(i.get("change") or i.get("wrap"))["record"] for i in self.outbox}
-        for record in list(self.records):
-            if record not in keep and record not in pending:
-                del self.records[record]
+    def unconfirmed(self, seen):
+        """After pulling afresh (a 410), the records the fresh pull did not mention.
+
+        They are kept: only a signed purge order erases a record, and a server that leaves a
+        record out of a page has signed nothing (it may be hostile, or restored from a backup).
+        The caller tells the person; a later pull may mention them again.
+        """
+        return sorted(r for r in self.records if r not in seen)
 
     # -- conflicts ----------------------------------------------------------------------------
 
     def conflicts(self):
         """[(record, field)] for every field this device can read that holds a conflict."""
-        out = []
-        for record in self.readable():
-            for field, view in (self.read(record) or {}).items():
-                if view["conflict"]:
-                    out.append((record, field))
-        return out
+        return self.review()[0]
 
 
 class _Untrusted(Exception):

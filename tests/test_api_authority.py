@@ -168,7 +168,7 @@ def test_an_uncertified_coordinators_writes_to_others_records_are_refused(worksp
     # A change to the root's record, correctly signed by the rogue device.
     from sync.envelopes import sign_change
     change = sign_change(rogue.replica.sign_key, {
-        "workspace": workspace.id, "record": record, "device": rogue.replica.device,
+        "workspace": workspace.id, "record": record, "device": rogue.replica.device, "kc": "A" * 43,
         "writes": [{"field": "status", "dot": [rogue.replica.device, 1], "ctx": {}, "nonce": "A" * 16,
                     "ct": "B" * 32}]})
     body = {"changes": [change], "wraps": []}

@@ -213,10 +213,41 @@ def test_a_cursor_behind_the_tombstone_horizon_gets_410_and_the_client_starts_ov
         workspace.call(v, "GET", "/api/sync/pull?cursor=%d" % behind)
     assert err.value.status == 410 and err.value.code == "cursor_expired"
     v.save({"notes": "waiting in the outbox"}, record=keep)
-    v.pull()
-    assert set(v.replica.records) == {keep}
+    pulled = v.pull()
+    # The purge order itself is gone past the horizon: no signed order covers `gone`, so the
+    # device keeps it (and says so) rather than erase what a server merely leaves out.
+    assert set(v.replica.records) == {keep, gone}
+    assert pulled["unconfirmed"] == [gone]
     assert len(v.replica.outbox) == 1
     assert v.push()["accepted"] == 1
+
+
+def test_a_page_after_410_that_leaves_records_out_erases_nothing(workspace):
+    """A hostile server answers 410, then serves a fresh pull without some records: they stay."""
+    v = workspace.enroll("volunteer")
+    a = v.save({"status": "one"})
+    b = v.save({"status": "two"})
+    v.push()
+    v.pull()
+    real = v.transport.request
+    state = {"410": True}
+
+    def hostile(method, path, body=None, token=None, params=None):
+        if path == "/api/sync/pull" and state["410"]:
+            state["410"] = False
+            return 410, {"error": {"code": "cursor_expired", "message": "start over"}}
+        status, page = real(method, path, body, token, params)
+        if path == "/api/sync/pull" and status == 200:
+            page = {**page, "changes": [c for c in page["changes"] if c["record"] != b],
+                    "wraps": [w for w in page["wraps"] if w["record"] != b]}
+        return status, page
+
+    v.transport.request = hostile
+    pulled = v.pull()
+    assert pulled["unconfirmed"] == [b]
+    assert set(v.replica.records) >= {a, b}
+    assert v.read(b)["status"]["value"] == "two"
+    assert v.export()[b] == {"status": "two"}
 
 
 def test_an_unknown_cursor_beyond_the_counter_gets_410(workspace):

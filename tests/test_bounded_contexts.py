@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support import Workspace, coordinator_and_volunteer
-from sync.envelopes import encrypt_field, sign_change
+from sync.envelopes import encrypt_field, key_commitment, sign_change
 from sync.merge import covers, next_write
 
 
@@ -22,7 +22,7 @@ def forged_write(client, record, field, value, extra):
     ctx = {**ctx, **{d: max(n, ctx.get(d, 0)) for d, n in extra.items() if d != r.device and n > 0}}
     nonce, ct = encrypt_field(state["key"], r.workspace, record, field, dot, value, 1)
     return sign_change(r.sign_key, {"workspace": r.workspace, "record": record, "device": r.device,
-                                    "writes": [{"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
+                                    "kc": key_commitment(state["key"]), "writes": [{"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
 
 
 def push_one(client, change):
@@ -101,7 +101,7 @@ def test_the_bound_is_per_record_and_field_and_survives_covering(workspace):
     from sync.envelopes import encrypt_field as enc
 
     nonce, ct = enc(state["key"], workspace.id, record, "city", [v.replica.device, 1], "Vilnius", 1)
-    both = {k: change[k] for k in ("workspace", "record", "device")}
+    both = {k: change[k] for k in ("workspace", "record", "device", "kc")}
     both["writes"] = [{k: change["writes"][0][k] for k in ("field", "dot", "ctx", "nonce", "ct")},
                       {"field": "city", "dot": [v.replica.device, 1], "ctx": {}, "nonce": nonce, "ct": ct}]
     result = push_one(v, sign_change(v.replica.sign_key, both))

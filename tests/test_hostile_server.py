@@ -91,20 +91,21 @@ def test_a_ciphertext_moved_to_another_field_is_refused(workspace):
 
 def test_a_ciphertext_moved_and_re_signed_by_a_trusted_device_still_fails_to_decrypt(workspace):
     """Even a device holding the key cannot move a ciphertext: its additional data names the
-    field, so decrypting it anywhere else fails."""
-    from sync.envelopes import ProtocolError
-
+    field, so decrypting it anywhere else fails; that value is shown as unreadable, alone."""
     volunteer = workspace.enroll("volunteer")
     record = volunteer.save({"contact": "+48 600 000 000"})
-    w = volunteer.replica.outbox[-1]["change"]["writes"][0]
+    first = volunteer.replica.outbox[-1]["change"]
+    w = first["writes"][0]
     moved = sign_change(volunteer.replica.sign_key, {
-        "workspace": workspace.id, "record": record, "device": volunteer.replica.device,
+        "workspace": workspace.id, "record": record, "device": volunteer.replica.device, "kc": first["kc"],
         "writes": [{**w, "field": "status"}]})
     volunteer.replica.outbox.append({"change": moved})
     volunteer.push()
     workspace.root.pull()
-    with pytest.raises(ProtocolError):
-        workspace.root.read(record)
+    view = workspace.root.read(record)
+    assert view["contact"]["value"] == "+48 600 000 000"
+    assert view["status"]["value"] is None and view["status"]["siblings"] == []
+    assert [u["code"] for u in view["status"]["unreadable"]] == ["unreadable_value"]
 
 
 def test_a_write_inserted_straight_into_the_database_is_refused_by_readers(workspace, app):

@@ -191,4 +191,48 @@ def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
         downgrade(revision="e5a7c3d9b1f2")
         with db.engine.connect() as conn:
             assert json.loads(conn.execute(text("SELECT state FROM records WHERE id = :r"), {"r": r}).scalar_one()) == old
+
+
+def test_high_s_signatures_become_their_low_s_twins_and_wraps_gain_their_sender_key(tmp_path):
+    """Stored signatures still verify under the low-s rule after the migration; a device whose
+    certificate was rewritten is numbered again, so clients pull it; changes gain a NULL kc."""
+    from sync import keys
+    from sync.b64 import b64decode, b64encode
+    from sync.canonical import canonical_json
+    from sync.envelopes import make_certificate, verify_object
+
+    def high(sig):
+        raw = b64decode(sig)
+        return b64encode(raw[:32] + (keys.ORDER - int.from_bytes(raw[32:], "big")).to_bytes(32, "big"))
+
+    key = keys.generate_key()
+    pub = keys.public_b64(key)
+    cert = make_certificate(key, "w", "D" * 22, "coordinator", pub, pub, "D" * 22)
+    cert_high = {**cert, "sig": high(cert["sig"])}
+    data = b"zapis migration"
+    low = keys.sign(key, data)
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    with app.app_context():
+        upgrade(revision="0b7d9e1f2a3c")  # past the strict scan, which keeps no made-up ids
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 5, 0)"))
+            conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, token_hash, "
+                              "revoked, seq) VALUES (:d, 'w', 'coordinator', :k, :k, :c, 't', false, 1)"),
+                         {"d": "D" * 22, "k": pub, "c": canonical_json(cert_high)})
+            conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                              "VALUES ('w', 2, 'r', :d, :s, 'x')"), {"d": "D" * 22, "s": high(low)})
+            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epk, nonce, ct, sig, seq) "
+                              "VALUES ('w', 'r', :d, :d, 'e', 'n', 'c', 's', 3)"), {"d": "D" * 22})
+        assert not verify_object(pub, cert_high)
+        upgrade()
+        with db.engine.connect() as conn:
+            stored_cert, seq = conn.execute(text("SELECT cert, seq FROM devices")).one()
+            sig, kc = conn.execute(text("SELECT sig, kc FROM changes")).one()
+            wrap_sig = conn.execute(text("SELECT sig FROM wraps")).scalar_one()
+            ws_seq = conn.execute(text("SELECT seq FROM workspaces")).scalar_one()
+        assert verify_object(pub, json.loads(stored_cert)) and json.loads(stored_cert)["sig"] == cert["sig"]
+        assert (seq, ws_seq) == (6, 6)
+        assert sig == low and keys.verify(pub, sig, data) and kc is None
+        assert wrap_sig == "s"  # not a signature at all: left as it is
+        downgrade(revision="e5a7c3d9b1f2")
         db.engine.dispose()

@@ -168,3 +168,73 @@ def test_a_hostile_directory_with_malformed_certificates_trusts_nothing_and_does
     assert verify_directory(broken, ENVELOPES["workspace"], case["fingerprint"]) == {}
     assert verify_directory([{**d, "cert": "junk"} for d in case["devices"]], ENVELOPES["workspace"],
                             case["fingerprint"]) == {}
+
+
+# -- robust.json: strict base64, low-s, key commitments, unreadable values, equivocation ----------
+
+ROBUST = load("robust.json")
+
+
+@pytest.mark.parametrize("text", ROBUST["base64"]["valid"])
+def test_robust_base64_valid(text):
+    from sync.b64 import b64encode
+
+    assert b64encode(b64decode(text)) == text
+
+
+@pytest.mark.parametrize("case", ROBUST["base64"]["invalid"], ids=lambda c: c["why"])
+def test_robust_base64_invalid(case):
+    with pytest.raises(ValueError):
+        b64decode(case["text"])
+
+
+def test_robust_write_hash_is_strict():
+    wh = ROBUST["write_hash"]
+    assert write_hash(wh["nonce"], wh["ct"]) == wh["h"]
+    for case in wh["invalid"]:
+        with pytest.raises(ProtocolError) as err:
+            write_hash(case["nonce"], case["ct"])
+        assert err.value.code == "bad_encoding", case["why"]
+
+
+@pytest.mark.parametrize("case", ROBUST["low_s"], ids=lambda c: c["data"])
+def test_robust_low_s_only(case):
+    data = case["data"].encode()
+    assert keys.verify(case["sign_key"], case["low"], data)
+    assert not keys.verify(case["sign_key"], case["high"], data)
+    s = int.from_bytes(b64decode(keys.sign(keys.generate_key(), data))[32:], "big")
+    assert 0 < s <= keys.HALF_ORDER
+
+
+def test_robust_key_commitments():
+    from sync.envelopes import key_commitment
+
+    for case in ROBUST["key_commitments"]:
+        assert key_commitment(b64decode(case["key"])) == case["kc"]
+    kc = ROBUST["kc_change"]
+    vol = ENVELOPES["devices"][2]
+    assert canonical_json(change_header(kc["change"])) == kc["header"]
+    assert '"kc":"%s"' % kc["change"]["kc"] in kc["header"]
+    assert verify_change(vol["sign_key"], kc["change"])
+    assert not verify_change(vol["sign_key"], kc["wrong_kc"])
+    assert not verify_change(vol["sign_key"], kc["no_kc"])
+
+
+@pytest.mark.parametrize("case", ROBUST["unreadable"], ids=lambda c: c["why"])
+def test_robust_unreadable_values(case):
+    args = (b64decode(case["record_key"]), case["workspace"], case["record"], case["field"], case["dot"],
+            case["nonce"], case["ct"])
+    if "code" in case:
+        with pytest.raises(ProtocolError) as err:
+            decrypt_field(*args)
+        assert err.value.code == case["code"]
+    else:
+        assert decrypt_field(*args) == (case["value"], case["t"])
+
+
+@pytest.mark.parametrize("case", ROBUST["equivocation"], ids=lambda c: c["name"])
+def test_robust_equivocation_skips_one_write(case):
+    from sync.merge import apply_writes
+
+    after, tags = apply_writes(case["fields"], case["writes"])
+    assert after == case["after"] and tags == case["tags"]

@@ -47,13 +47,12 @@ def _verified_wraps(raw_wraps, device, results):
             results[i] = _refused("wrong_workspace")
         elif wrap["sender"] != device.id:
             results[i] = _refused("foreign_device")
-        elif device.push_only and not verify_object(device.sign_key, wrap):
-            # A push-only token may sit on a locked phone: what it sends must carry the device
-            # key's signature, or a thief holding it could share records with other devices.
+        elif not verify_object(device.sign_key, wrap):
+            # Checked for every token: a push-only token may sit on a locked phone, and a wrap
+            # the server keeps must be one its sender signed, so a junk one is refused at once
+            # instead of sitting where a recipient would have to sort it out.
             results[i] = _refused("bad_signature")
         else:
-            # The full token proves the sender; the recipient verifies the signature, which the
-            # server could not use for anything else (it cannot open the wrap).
             good.append((i, wrap))
     return good
 

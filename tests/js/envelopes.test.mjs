@@ -68,7 +68,7 @@ describe('field values', () => {
     await assert.rejects(encryptField(key, WS, REC, 'f', dot, 1.5, 0), { name: 'CanonicalJSONError' });
   });
 
-  test('every alteration fails as bad_ciphertext', async () => {
+  test('every alteration fails as unreadable_value', async () => {
     const { nonce, ct } = await encryptField(key, WS, REC, 'f', dot, 'secret', 1);
     const cases = [
       [newRecordKey(), WS, REC, 'f', dot, nonce, ct], [key, WS, REC, 'g', dot, nonce, ct],
@@ -79,7 +79,7 @@ describe('field values', () => {
       [key, WS, REC, 'f', dot, b64encode(new Uint8Array(16)), ct],
     ];
     for (const [i, args] of cases.entries()) {
-      await assert.rejects(decryptField(...args), code('bad_ciphertext'), `case ${i}`);
+      await assert.rejects(decryptField(...args), code('unreadable_value'), `case ${i}`);
     }
   });
 
@@ -93,7 +93,7 @@ describe('field values', () => {
     const sealed = await encryptField(buffer, WS, REC, 'f', dot, 'one', 0);
     buffer.set(newRecordKey());
     await assert.rejects(decryptField(buffer, WS, REC, 'f', dot, sealed.nonce, sealed.ct),
-      code('bad_ciphertext'));
+      code('unreadable_value'));
     assert.equal((await decryptField(first, WS, REC, 'f', dot, sealed.nonce, sealed.ct)).value, 'one');
   });
 });

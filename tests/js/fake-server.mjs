@@ -50,6 +50,11 @@ export class FakeServer {
   }
 
   /** A coordinator's purge order: the record's values and wraps go, a tombstone stays. */
+  /** A wrap slipped in as a hostile server would, past every rule. */
+  injectWrap(wrap) {
+    this.wraps.push({ wrap, seq: ++this.seq });
+  }
+
   purge(order) {
     const rec = this.records.get(order.record);
     rec.purged = order;
@@ -102,11 +107,14 @@ export class FakeServer {
 
   async #push(device, body) {
     const wraps = body.wraps.map((wrap) => {
-      const code = this.#access(wrap.record, device);
+      let code = this.#access(wrap.record, device);
+      const rec = this.records.get(wrap.record);
+      // As the server: wraps only from the record's creator or a coordinator, one per sender.
+      if (!code && rec && device.role !== 'coordinator' && rec.creator !== device.id) code = 'not_author';
       if (code) return { status: 'refused', code, message: code };
-      if (this.wraps.some((w) => w.wrap.record === wrap.record && w.wrap.recipient === wrap.recipient)) {
-        return { status: 'duplicate' };
-      }
+      const same = (w) => w.wrap.record === wrap.record && w.wrap.recipient === wrap.recipient && w.wrap.sender === wrap.sender;
+      if (this.wraps.some((w) => same(w) && w.wrap.sig === wrap.sig)) return { status: 'duplicate' };
+      this.wraps = this.wraps.filter((w) => !same(w));
       this.wraps.push({ wrap, seq: ++this.seq });
       return { status: 'accepted' };
     });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { b64encode } from '../../pwa/static/js/core/b64.js';
-import { verifyChange } from '../../pwa/static/js/core/envelopes.js';
+import { keyCommitment, unwrapKey, verifyChange } from '../../pwa/static/js/core/envelopes.js';
 import { exportPublic, generateDeviceKeys } from '../../pwa/static/js/core/keys.js';
 import { importLocalKey, newLocalKey } from '../../pwa/static/js/crypto/local-box.js';
 import { Drafts } from '../../pwa/static/js/drafts.js';
@@ -66,7 +66,12 @@ test('one save is one signed change whose writes enter the live sets and the out
   assert.equal(change.writes.length, 3);
   assert.ok(await verifyChange(identity.signPublic, change));
   const state = await store.getRecord(id);
-  for (const w of change.writes) assert.deepEqual(state.fields[w.field], [{ field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct }]);
+  // Each live value keeps its change's key commitment, which the change signs.
+  assert.equal(change.kc, await keyCommitment(await unwrapKey(outbox[0].wrap, identity.ecdhKey)));
+  for (const w of change.writes) {
+    assert.deepEqual(state.fields[w.field], [{ field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct, kc: change.kc }]);
+  }
+  assert.deepEqual(state.kcs, { [change.kc]: [identity.device] });
 });
 
 test('an edit writes only the changed fields, each covering the value it replaces', async () => {

@@ -216,7 +216,7 @@ test('a coordinator whose certificate does not chain to the fingerprint is not t
   assert.ok(!(await phone.store.getRecord(id)));
 });
 
-test('a 410 pulls afresh from 0, keeps what waits to be sent, and forgets records purged meanwhile', async () => {
+test('a 410 pulls afresh from 0, keeps what waits to be sent, and erases nothing no signed order covers', async () => {
   const w = await world();
   const root = await w.phone('coordinator', { root: true });
   const phone = await w.phone('coordinator');
@@ -235,16 +235,41 @@ test('a 410 pulls afresh from 0, keeps what waits to be sent, and forgets record
   const result = await phone.engine.sync({ pull: true });
   assert.equal(result.afresh, true);
   assert.equal(result.ok, true);
-  assert.ok(result.purged.has(gone));
+  // The purge order is gone past the horizon: no signed order covers `gone`, so it is kept and listed.
+  assert.ok(!result.purged.has(gone));
+  assert.deepEqual(result.unconfirmed, [gone]);
   await phone.records.reload({ changed: [...result.changed], purged: [...result.purged] });
-  assert.deepEqual(phone.records.list().map((s) => s.id).sort(), [stays, mine].sort());
+  assert.deepEqual(phone.records.list().map((s) => s.id).sort(), [gone, stays, mine].sort());
   // What waited to be sent was sent, not dropped.
   assert.equal(w.server.valueCount(mine), 5);
-  // A record whose items still wait in the outbox is never forgotten by a fresh pull.
-  const local = await phone.records.save({ values: need('only here') });
-  const forgotten = await phone.replica.forgetExcept(new Set());
-  assert.ok(!forgotten.includes(local));
-  assert.ok(await phone.store.getRecord(local));
+});
+
+test('a 410 followed by a page that leaves records out erases nothing', async () => {
+  const w = await world();
+  await w.phone('coordinator', { root: true });
+  const phone = await w.phone('volunteer');
+  const a = await phone.records.save({ values: need('one') });
+  const b = await phone.records.save({ values: need('two') });
+  await phone.sync();
+  const realFetch = phone.engine.fetch;
+  let gone = false;
+  phone.engine.fetch = async (url, init) => {
+    if (url.startsWith('/api/sync/pull') && !gone) {
+      gone = true;
+      return new Response(JSON.stringify({ error: { code: 'cursor_expired', message: 'start over' } }), { status: 410 });
+    }
+    const response = await realFetch(url, init);
+    if (!url.startsWith('/api/sync/pull')) return response;
+    const page = await response.json();
+    page.changes = page.changes.filter((c) => c.record !== b);
+    page.wraps = page.wraps.filter((x) => x.record !== b);
+    return new Response(JSON.stringify(page), { status: 200 });
+  };
+  const result = await phone.engine.sync({ pull: true });
+  assert.equal(result.afresh, true);
+  assert.deepEqual(result.unconfirmed, [b]);
+  assert.ok(await phone.store.getRecord(a));
+  assert.ok(await phone.store.getRecord(b));
 });
 
 test('a purge order from a coordinator erases the local copy; one signed by a volunteer erases nothing', async () => {

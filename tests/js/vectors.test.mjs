@@ -5,11 +5,13 @@ import { describe, test } from 'node:test';
 import { b64decode, b64encode } from '../../pwa/static/js/core/b64.js';
 import { CanonicalJSONError, canonicalJSON } from '../../pwa/static/js/core/canonical.js';
 import {
-  ProtocolError, changeHeader, decryptField, encryptField, fieldAAD, pad, unwrapKey, verifyChange,
+  ProtocolError, changeHeader, decryptField, encryptField, fieldAAD, keyCommitment, pad, unwrapKey, verifyChange,
   verifyObject, wrapKey, writeHash,
 } from '../../pwa/static/js/core/envelopes.js';
-import { fingerprint, importPrivatePkcs8, exportPublic } from '../../pwa/static/js/core/keys.js';
-import { displayOrder, merge, namesUnissued, nextWrite, unseen } from '../../pwa/static/js/core/merge.js';
+import {
+  exportPublic, fingerprint, generateDeviceKeys, importPrivatePkcs8, isLowS, sign, verify,
+} from '../../pwa/static/js/core/keys.js';
+import { applyWrites, displayOrder, merge, namesUnissued, nextWrite, unseen } from '../../pwa/static/js/core/merge.js';
 import { verifyDirectory } from '../../pwa/static/js/core/trust.js';
 import { ecdhPairFromPkcs8, vectors } from './helpers.mjs';
 
@@ -93,7 +95,7 @@ describe('fields.json', () => {
     test(`tampered field fails to decrypt: ${v.why}`, async () => {
       const key = b64decode(v.record_key, 32);
       await assert.rejects(decryptField(key, v.workspace, v.record, v.field, v.dot, v.nonce, v.ct),
-        (err) => err instanceof ProtocolError && err.code === 'bad_ciphertext');
+        (err) => err instanceof ProtocolError && err.code === 'unreadable_value');
     });
   }
   test('padding sizes', () => {
@@ -163,6 +165,60 @@ describe('envelopes.json', () => {
   for (const v of envelopes.trust) {
     test(`trust: ${v.name}`, async () => {
       assert.deepEqual(await verifyDirectory(v.devices, envelopes.workspace, v.fingerprint), v.trusted);
+    });
+  }
+});
+
+describe('robust.json', () => {
+  const robust = vectors('robust');
+  for (const text of robust.base64.valid) {
+    test(`base64: ${JSON.stringify(text)} round-trips`, () => assert.equal(b64encode(b64decode(text)), text));
+  }
+  for (const c of robust.base64.invalid) {
+    test(`base64: refuses ${c.why} (${JSON.stringify(c.text)})`, () => assert.throws(() => b64decode(c.text)));
+  }
+  test('write hash: strict, as in Python', async () => {
+    const wh = robust.write_hash;
+    assert.equal(await writeHash(wh.nonce, wh.ct), wh.h);
+    for (const c of wh.invalid) {
+      await assert.rejects(writeHash(c.nonce, c.ct), (err) => err instanceof ProtocolError && err.code === 'bad_encoding', c.why);
+    }
+  });
+  for (const c of robust.low_s) {
+    test(`low-s: ${c.data} verifies, its high-s twin does not`, async () => {
+      const data = new TextEncoder().encode(c.data);
+      assert.equal(await verify(c.sign_key, c.low, data), true);
+      assert.equal(await verify(c.sign_key, c.high, data), false);
+    });
+  }
+  test('low-s: signing always gives s <= n/2', async () => {
+    const { sign: pair } = await generateDeviceKeys();
+    for (let i = 0; i < 16; i++) {
+      const sig = b64decode(await sign(pair.privateKey, new TextEncoder().encode(`message ${i}`)));
+      assert.ok(isLowS(sig));
+    }
+  });
+  test('key commitments and the kc a change signs', async () => {
+    for (const c of robust.key_commitments) assert.equal(await keyCommitment(b64decode(c.key)), c.kc);
+    const kc = robust.kc_change;
+    const vol = envelopes.devices[2];
+    assert.equal(canonicalJSON(await changeHeader(kc.change)), kc.header);
+    assert.equal(await verifyChange(vol.sign_key, kc.change), true);
+    assert.equal(await verifyChange(vol.sign_key, kc.wrong_kc), false);
+    assert.equal(await verifyChange(vol.sign_key, kc.no_kc), false);
+  });
+  for (const c of robust.unreadable) {
+    test(`unreadable values: ${c.why}`, async () => {
+      const run = decryptField(b64decode(c.record_key), c.workspace, c.record, c.field, c.dot, c.nonce, c.ct);
+      if (c.code) await assert.rejects(run, (err) => err instanceof ProtocolError && err.code === c.code);
+      else assert.deepEqual(await run, { value: c.value, t: c.t });
+    });
+  }
+  for (const c of robust.equivocation) {
+    test(`equivocation: ${c.name}`, () => {
+      const { fields: after, tags } = applyWrites(c.fields, c.writes);
+      assert.deepEqual(after, c.after);
+      assert.deepEqual(tags, c.tags);
     });
   }
 });

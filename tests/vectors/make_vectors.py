@@ -278,6 +278,108 @@ def envelope_vectors():
             "bad_signed": bad_signed, "changes": changes, "wraps": wraps, "trust": trust}
 
 
+def robust_vectors():
+    """Strict base64, low-s signatures, key commitments, unreadable values, equivocation."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from sync.envelopes import key_commitment, sign_change
+    from sync.merge import apply_writes
+
+    b64 = {"valid": ["", "AA", "AQ", "AAA", "AAE", "AAAA", "_-8", "QUJD"],
+           "invalid": [{"text": t, "why": why} for t, why in [
+               ("AB", "stray bits in the last character"), ("AAB", "stray bits in the last character"),
+               ("A", "a length of 1 mod 4"), ("AA==", "padding"), ("QUJD=", "padding"), ("AB+/", "standard alphabet"),
+               ("QU JD", "white space"), ("QUJD\n", "a final newline"), ("QUJ\u00e9", "not ASCII")]]}
+    key = hashlib.sha256(b"zapis robust record key").digest()
+    nonce = hashlib.sha256(b"robust nonce").digest()[:12]
+    n64, ct = encrypt_field(key, WS, REC, "status", [VOL["id"], 1], "open", 5, nonce=nonce)
+    # A ciphertext text whose last character carries stray bits (a canonical one leaves them 0).
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    short = b64encode(b64decode_(ct)[:-2]) if len(ct) % 4 == 0 else ct
+    spare = {2: 15, 3: 3}[len(short) % 4]
+    stray = short[:-1] + alphabet[alphabet.index(short[-1]) | spare]
+    hashes = {"nonce": n64, "ct": ct, "h": write_hash(n64, ct),
+              "invalid": [{"nonce": n64, "ct": stray, "why": "ciphertext with stray bits"},
+                          {"nonce": n64 + "=", "ct": ct, "why": "padded nonce"},
+                          {"nonce": n64[:-1] + "+", "ct": ct, "why": "standard alphabet"},
+                          {"nonce": n64[:-4], "ct": ct, "why": "nonce of the wrong length"}]}
+
+    order = keys.ORDER
+    signatures = []
+    for i, text in enumerate(["zapis low-s 1", "zapis low-s 2", "zapis low-s 3"]):
+        sig = b64decode_(keys.sign(VOL["_sign"], text.encode()))
+        r, s_ = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+        high = r.to_bytes(32, "big") + (order - s_).to_bytes(32, "big")
+        signatures.append({"sign_key": VOL["sign_key"], "data": text, "low": b64encode(sig), "high": b64encode(high)})
+
+    commitments = []
+    for label in ("one", "two", "zero"):
+        k = bytes(32) if label == "zero" else hashlib.sha256(label.encode()).digest()
+        commitments.append({"key": b64encode(k), "kc": key_commitment(k)})
+    change = {"workspace": WS, "record": REC, "device": VOL["id"], "kc": key_commitment(key),
+              "writes": [{"field": "status", "dot": [VOL["id"], 1], "ctx": {}, "nonce": n64, "ct": ct}]}
+    signed_change = sign_change(VOL["_sign"], change)
+    kc_changes = {"change": signed_change, "header": canonical_json(change_header(signed_change)),
+                  "wrong_kc": {**signed_change, "kc": key_commitment(b"\x01" * 32)},
+                  "no_kc": {k: v for k, v in signed_change.items() if k != "kc"}}
+
+    def sealed(plaintext, i):
+        nonce_i = hashlib.sha256(b"unreadable %d" % i).digest()[:12]
+        aad = field_aad(WS, REC, "status", [VOL["id"], 2])
+        return b64encode(nonce_i), b64encode(AESGCM(key).encrypt(nonce_i, plaintext, aad))
+
+    cases = [
+        ("random bytes", None),
+        ("not padded", b'{"t":1,"v":"x"}'),
+        ("padded, not UTF-8", pad(b"\xff\xfe")),
+        ("padded, not JSON", pad(b"{t:1}")),
+        ("padded JSON, not an object", pad(b"[1,2]")),
+        ("padded JSON without t", pad(b'{"v":"x"}')),
+        ("padded JSON with an extra member", pad(b'{"t":1,"v":"x","w":2}')),
+        ("a fractional time", pad(b'{"t":1.5,"v":"x"}')),
+        ("a negative time", pad(b'{"t":-1,"v":"x"}')),
+        ("a fraction in the value", pad(b'{"t":1,"v":0.5}')),
+        ("an unsafe integer in the value", pad(b'{"t":1,"v":9007199254740993}')),
+        ("a lone surrogate", pad(b'{"t":1,"v":"\\ud800"}')),
+        ("nested 40 deep (canonical JSON allows 32)", pad(b'{"t":1,"v":' + b"[" * 40 + b"]" * 40 + b"}")),
+        ("nested 1500 deep (past Python's recursion limit)", pad(b'{"t":1,"v":' + b"[" * 1500 + b"]" * 1500 + b"}")),
+        ("nested 10 deep: readable", pad(b'{"t":1,"v":' + b"[" * 10 + b"]" * 10 + b"}")),
+        ("readable", pad(b'{"t":7,"v":{"a":[1,"\xd0\x91"]}}')),
+    ]
+    unreadable = []
+    for i, (why, plaintext) in enumerate(cases):
+        if plaintext is None:
+            nonce_i = b64encode(hashlib.sha256(b"unreadable %d" % i).digest()[:12])
+            ct_i = b64encode(hashlib.sha256(b"random %d" % i).digest() * 3)
+        else:
+            nonce_i, ct_i = sealed(plaintext, i)
+        case = {"why": why, "record_key": b64encode(key), "workspace": WS, "record": REC, "field": "status",
+                "dot": [VOL["id"], 2], "nonce": nonce_i, "ct": ct_i}
+        if why == "readable":
+            case["value"], case["t"] = {"a": [1, "Б"]}, 7
+        elif why.endswith("readable"):
+            case["value"], case["t"] = json.loads(plaintext[:plaintext.index(b"\x80")])["v"], 1
+        else:
+            case["code"] = "unreadable_value"
+        unreadable.append(case)
+
+    a, b = VOL["id"], COORD["id"]
+    live = {"status": [{"field": "status", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAA", "ct": "one"}]}
+    writes = [{"field": "status", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAA", "ct": "other"},
+              {"field": "notes", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAB", "ct": "note"},
+              {"field": "people", "dot": [a, 1], "ctx": {b: 2}, "nonce": "AAAAAAAAAAAAAAAC", "ct": "two"}]
+    after, tags = apply_writes(live, writes)
+    equivocation = [{"name": "one equivocating write among three: skipped alone", "fields": live,
+                     "writes": writes, "after": after, "tags": tags}]
+    return {"base64": b64, "write_hash": hashes, "low_s": signatures, "key_commitments": commitments,
+            "kc_change": kc_changes, "unreadable": unreadable, "equivocation": equivocation}
+
+
+def b64decode_(text):
+    from sync.b64 import b64decode
+    return b64decode(text)
+
+
 def entry(d, role, cert):
     return {"id": d["id"], "role": role, "sign_key": d["sign_key"], "ecdh_key": d["ecdh_key"], "cert": cert,
             "status": "active", "invite": None}
@@ -288,4 +390,5 @@ if __name__ == "__main__":
     write("merge.json", merge_vectors())
     write("fields.json", field_vectors())
     write("envelopes.json", envelope_vectors())
+    write("robust.json", robust_vectors())
     print("vectors written to", HERE)

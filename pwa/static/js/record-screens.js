@@ -66,6 +66,15 @@ export class RecordScreens {
       .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key, label: `${this.t(`role.${d.role}`)} · ${d.id.slice(0, 8)}` }));
   }
 
+  // A device as a person is told of it: its safety number if the directory entry carries one,
+  // else its role and the start of its id.
+  #deviceLabel(device) {
+    const entry = (this.session.directory ?? []).find((d) => d.id === device);
+    if (entry?.safety_number) return entry.safety_number;
+    const role = device === this.session.device.device ? this.session.device.role : entry?.role;
+    return `${role ? this.t(`role.${role}`) : this.t('detail.device')} · ${device.slice(0, 8)}`;
+  }
+
   async #detail(id, quiet = false) {
     this.listView = null;
     const record = await this.session.records.read(id);
@@ -92,7 +101,7 @@ export class RecordScreens {
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share), { focus: !quiet, keep: quiet });
+    }, this.#lookup, share, (device) => this.#deviceLabel(device)), { focus: !quiet, keep: quiet });
   }
 
   async #form(kind, id) {

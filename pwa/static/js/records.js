@@ -8,7 +8,9 @@
 
 import { b64decode, b64encode } from './core/b64.js';
 import { canonicalJSON } from './core/canonical.js';
-import { decryptField, encryptField, newRecordKey, signChange, unwrapKey, wrapKey } from './core/envelopes.js';
+import {
+  decryptField, encryptField, keyCommitment, newRecordKey, signChange, unwrapKey, wrapKey,
+} from './core/envelopes.js';
 import { displayOrder, known, nextWrite } from './core/merge.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { changed } from './forms.js';
@@ -17,6 +19,13 @@ import { summarize } from './summary.js';
 
 export const DELETED = '_deleted';
 const RETRIES = 5;
+const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
+
+/** Every wrap a record state holds (its first, then the others pulled), each once. */
+function wrapsOf(state) {
+  const seen = new Set();
+  return [state.wrap, ...(state.wraps ?? [])].filter((w) => w && !seen.has(w.sig) && seen.add(w.sig));
+}
 
 /** A short, stable tag of a record's live dots: the cache entry is fresh while it matches. */
 export function versionOf(state) {
@@ -56,6 +65,7 @@ export class Records {
     this.id = identity;
     this.now = now;
     this.keys = new Map();
+    this.opened = new Map(); // wrap sig → record key, for wraps already opened (by the pull or here)
     this.summaries = new Map();
     this.versions = new Map(); // the cache version each summary was opened from
   }
@@ -76,8 +86,13 @@ export class Records {
       missing.push(id);
     }));
     for (const id of missing) {
-      const state = await this.store.getRecord(id);
-      if (state) await this.#refresh(state);
+      // One record that cannot be opened costs only itself: the lock screen never waits on it.
+      try {
+        const state = await this.store.getRecord(id);
+        if (state) await this.#refresh(state);
+      } catch {
+        this.#drop(id);
+      }
     }
     this.stored = ids.length;
     return this.list();
@@ -114,7 +129,7 @@ export class Records {
     for (const state of states) {
       if (this.closed) return false; // locked meanwhile: decrypt nothing more
       if (this.versions?.get(state.id) === versionOf(state)) continue;
-      await this.#refresh(state);
+      await this.#refresh(state).catch(() => this.#drop(state.id));
       changed = true;
     }
     return changed;
@@ -122,65 +137,163 @@ export class Records {
 
   /**
    * After a pull: decrypt the records whose live sets changed (their cache entries were deleted
-   * with the change) and forget the erased ones. `keys` are record keys the pull already opened.
+   * with the change) and forget the erased ones. `keys` (wrap sig → key) are wraps the pull
+   * already opened; they are judged against the record's key commitments before any is used.
    */
   async reload({ changed = [], purged = [], keys = new Map() } = {}) {
-    for (const [id, key] of keys) if (!this.keys.has(id)) this.keys.set(id, key);
+    // `keys` are wrap sig → key: opened, not yet judged against the record's key commitments.
+    for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     for (const id of changed) {
       if (this.closed) return;
       const state = await this.store.getRecord(id);
-      if (state) await this.#refresh(state);
+      if (state) await this.#refresh(state).catch(() => this.#drop(id));
       else this.#drop(id);
     }
     this.stored = (await this.store.recordIds()).length;
   }
 
   #drop(id) {
-    this.keys.get(id)?.fill(0);
+    const key = this.keys.get(id);
+    if (key) {
+      for (const [sig, k] of this.opened) if (k === key) this.opened.delete(sig);
+      key.fill(0);
+    }
     this.keys.delete(id);
     this.summaries.delete(id);
     this.versions?.delete(id);
   }
 
+  async #open(wrap) {
+    let key = this.opened.get(wrap.sig);
+    if (!key) {
+      key = await unwrapKey(wrap, this.id.ecdhKey);
+      this.opened.set(wrap.sig, key);
+    }
+    return key;
+  }
+
+  async #opensAny(state, key) {
+    for (const [field, live] of Object.entries(state.fields)) {
+      for (const w of live) {
+        if (has(w, 'kc')) continue;
+        try {
+          await decryptField(key, this.id.workspace, state.id, field, w.dot, w.nonce, w.ct);
+          return true;
+        } catch {
+          // not this key, or not a value: try the next
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Judge a record's wraps against its key commitments (docs/protocol.md, the twin of
+   * Replica._settle in sync/replica.py). Resolves to {key, ring (kc → key), wrong ([wrap])}: `key`
+   * is the one this device writes with, `ring` every accepted key, `wrong` the wraps refused as
+   * wrong_key. A wrap from this device, a trusted coordinator, or a device that itself signed a
+   * change committing to the key is accepted when a change commits to its key; any wrap whose key
+   * opens an old value without a commitment is accepted; while the record holds nothing, a wrap is
+   * accepted provisionally; a key that matches no commitment and opens nothing is wrong.
+   */
+  async #judge(state) {
+    const kcs = state.kcs ?? {};
+    const anyKc = Object.keys(kcs).length > 0;
+    const legacy = Object.values(state.fields).some((live) => live.some((w) => !has(w, 'kc')));
+    const ring = new Map();
+    const ranked = [];
+    const wrong = [];
+    for (const wrap of wrapsOf(state)) {
+      let key;
+      try {
+        key = await this.#open(wrap);
+      } catch {
+        continue; // not addressed to this device's key: the pull reported it
+      }
+      const kc = await keyCommitment(key);
+      const sender = wrap.sender;
+      const vouched = sender === this.id.device || (has(this.id.trusted, sender) && this.id.trusted[sender] === 'coordinator')
+        || (has(kcs, kc) && kcs[kc].includes(sender));
+      let rank;
+      if (has(kcs, kc) && vouched) rank = 0;
+      else if (legacy && await this.#opensAny(state, key)) rank = 1;
+      else if (!anyKc && !legacy) rank = 2; // provisional: nothing of the record to check it against yet
+      else if (!has(kcs, kc)) {
+        wrong.push(wrap);
+        continue;
+      } else continue; // the right key from a sender that has not vouched for it (yet)
+      ring.set(kc, key);
+      ranked.push({ rank, i: ranked.length, key });
+    }
+    ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
+    return { key: ranked[0]?.key ?? null, ring, wrong };
+  }
+
+  // A refused wrap is a problem the sync screen lists, as the pull's are.
+  async #report(id, wrong) {
+    const at = this.now();
+    await this.store.reportProblems?.(wrong.map((w) => ({ id: `wrong_key:${id}:${w.sig}`, kind: 'wrap', record: id,
+      device: w.sender, code: 'wrong_key', at })));
+  }
+
   async #key(state) {
     let key = this.keys.get(state.id);
-    if (!key && state.wrap) {
-      key = await unwrapKey(state.wrap, this.id.ecdhKey);
-      this.keys.set(state.id, key);
+    if (!key) {
+      ({ key } = await this.#judge(state));
+      if (key) this.keys.set(state.id, key);
     }
     return key;
   }
 
   async #refresh(state) {
-    let key;
+    let judged;
     try {
-      key = await this.#key(state);
+      judged = await this.#judge(state);
     } catch {
       return; // not addressed to this device (yet): the sync engine reports such records
     }
-    if (!key) return;
-    const view = await this.#decrypt(state, key);
+    if (!judged.key) {
+      this.#drop(state.id);
+      await this.#report(state.id, judged.wrong);
+      return;
+    }
+    this.keys.set(state.id, judged.key);
+    await this.#report(state.id, judged.wrong);
+    const view = await this.#decrypt(state, judged);
     if (this.closed) return;
     const summary = summarize(state.id, view.values, view);
     this.summaries.set(state.id, summary);
-    const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { k: b64encode(key), s: summary });
+    const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { k: b64encode(judged.key), s: summary });
     const version = versionOf(state);
     await this.store.putCache({ id: state.id, version, ...box });
     this.versions?.set(state.id, version);
   }
 
-  async #decrypt(state, key) {
+  /**
+   * Decrypt every live value with the key its change committed to (or, without a commitment,
+   * the record's key). A value that does not decrypt, parse or unpad costs only itself: it is
+   * left out and listed in `unreadable` ({field, device, dot, code: 'unreadable_value'}).
+   */
+  async #decrypt(state, { key, ring, wrong = [] }) {
     const values = {};
     const siblings = {};
     const conflicts = [];
+    const unreadable = [];
     let t = 0;
+    const { workspace } = this.id;
     for (const [field, live] of Object.entries(state.fields)) {
-      const entries = await Promise.all(live.map(async (w) => {
-        const { workspace } = this.id;
-        const { value, t: wt } = await decryptField(key, workspace, state.id, field, w.dot, w.nonce, w.ct);
-        return { value: canonicalJSON(value), t: wt, device: w.dot[0] };
-      }));
+      const entries = (await Promise.all(live.map(async (w) => {
+        try {
+          const k = has(w, 'kc') ? ring.get(w.kc) : key;
+          if (!k) throw new Error('no key matches this value');
+          const { value, t: wt } = await decryptField(k, workspace, state.id, field, w.dot, w.nonce, w.ct);
+          return { value: canonicalJSON(value), t: wt, device: w.dot[0] };
+        } catch {
+          unreadable.push({ field, device: w.dot[0], dot: [...w.dot], code: 'unreadable_value' });
+          return null;
+        }
+      }))).filter(Boolean);
       const shown = displayOrder(entries).map((e) => ({ ...e, value: JSON.parse(e.value) }));
       if (!shown.length) continue;
       values[field] = shown[0].value;
@@ -188,7 +301,8 @@ export class Records {
       if (shown.length > 1) conflicts.push(field);
       t = Math.max(t, ...shown.map((e) => e.t));
     }
-    return { values, siblings, conflicts, t };
+    const wrongKeys = wrong.map((w) => ({ sender: w.sender, code: 'wrong_key' }));
+    return { values, siblings, conflicts, t, unreadable, wrongKeys };
   }
 
   /** Summaries of every readable record (for the list). */
@@ -197,16 +311,19 @@ export class Records {
   }
 
   /**
-   * One record decrypted: {id, values, siblings, conflicts, t, contexts}; null when this device
-   * cannot read it. `contexts` ({field: what was seen of it}) goes back to `save` as `seen`.
+   * One record decrypted: {id, values, siblings, conflicts, t, unreadable, wrongKeys, contexts};
+   * null when this device cannot read it. `unreadable` lists values it holds but cannot read,
+   * `wrongKeys` the wraps refused as wrong_key. `contexts` ({field: what was seen of it}) goes
+   * back to `save` as `seen`.
    */
   async read(id) {
     const state = await this.store.getRecord(id);
     if (!state) return null;
-    const key = await this.#key(state).catch(() => null);
-    if (!key) return null;
+    const judged = await this.#judge(state).catch(() => null);
+    if (!judged?.key) return null;
+    this.keys.set(id, judged.key);
     const contexts = Object.fromEntries(Object.entries(state.fields).map(([f, live]) => [f, known(live)]));
-    return { id, ...(await this.#decrypt(state, key)), contexts };
+    return { id, ...(await this.#decrypt(state, judged)), contexts };
   }
 
   /**
@@ -283,13 +400,14 @@ export class Records {
     const fields = Object.keys(writesFor).sort();
     if (!fields.length) return id;
     const t = this.now();
+    const kc = await keyCommitment(key);
     const writes = await Promise.all(fields.map(async (field) => {
       const live = state.fields[field] ?? [];
       const { dot, ctx } = seen && !isNew ? writeFrom(live, device, seen[field] ?? {}) : nextWrite(live, device);
       const { nonce, ct } = await encryptField(key, workspace, id, field, dot, writesFor[field], t);
       return { field, dot, ctx, nonce, ct };
     }));
-    const change = await signChange(this.id.signKey, { workspace, record: id, device, writes });
+    const change = await signChange(this.id.signKey, { workspace, record: id, device, kc, writes });
     // The state after this change, to seal the cache entry for it before the transaction.
     const after = applyChange(isNew ? { ...state, wrap: own } : state, change);
     const merged = { ...before, ...writesFor };
@@ -320,8 +438,10 @@ export class Records {
   /** Forget every key and plaintext held in memory (on lock). */
   clear() {
     this.closed = true;
-    for (const key of this.keys.values()) key.fill(0); // zeroes the keys a pull handed over too
+    for (const key of this.keys.values()) key.fill(0);
+    for (const key of this.opened.values()) key.fill(0); // zeroes the keys a pull handed over too
     this.keys.clear();
+    this.opened.clear();
     this.summaries.clear();
     this.versions.clear();
   }

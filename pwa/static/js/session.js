@@ -134,6 +134,7 @@ export class Session {
     this.directory = [...directory.values()]; // a Map or an array
     this.trusted = trusted;
     if (!this.identity) return;
+    this.identity.trusted = trusted; // records.js takes wraps only from the creator or a trusted coordinator
     this.identity.recipients = this.directory.filter((d) => trusted[d.id] === 'coordinator'
       && d.status !== 'revoked' && d.id !== this.device.device)
       .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key }));

@@ -3,6 +3,7 @@
 import { b64decode, b64encode } from './b64.js';
 import { canonicalBytes } from './canonical.js';
 import { ProtocolError } from './errors.js';
+import { NONCE_BYTES } from './fields.js';
 import { sign, verify } from './keys.js';
 import { unsigned } from './signed.js';
 
@@ -19,7 +20,13 @@ function concat(a, b) {
 
 /** SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers. */
 export async function writeHash(nonce, ct) {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', concat(b64decode(nonce), b64decode(ct)));
+  let bytes;
+  try {
+    bytes = concat(b64decode(nonce, NONCE_BYTES), b64decode(ct));
+  } catch (cause) {
+    throw new ProtocolError('bad_encoding', 'a nonce or ciphertext is not canonical base64url', { cause });
+  }
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
   return b64encode(new Uint8Array(digest));
 }
 
@@ -32,7 +39,10 @@ export async function changeHeader(change) {
   const writes = await Promise.all(change.writes.map(async (w) => ({
     field: w.field, dot: [...w.dot], ctx: w.ctx, h: await hashed(w),
   })));
-  return { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
+  const header = { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
+  // The key commitment: every new change has it; changes stored before it existed may not.
+  if (has(change, 'kc')) header.kc = change.kc;
+  return header;
 }
 
 /** Return the change with `sig` over its header. */

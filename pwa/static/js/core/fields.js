@@ -70,7 +70,12 @@ export async function encryptField(recordKey, workspace, record, field, dot, val
   return { nonce: b64encode(iv), ct: b64encode(new Uint8Array(ct)) };
 }
 
-/** Decrypt a field value to {value, t}; throw ProtocolError('bad_ciphertext') if it was tampered with. */
+/**
+ * Decrypt a field value to {value, t}. Throw ProtocolError('unreadable_value') for anything that
+ * is not a value as the contract says: a ciphertext that does not decrypt (altered, moved, or
+ * made with another key), or a plaintext that is not padded, not UTF-8, not canonical-able JSON,
+ * or not {"t": integer >= 0, "v": value} (as sync/envelopes.py decrypt_field).
+ */
 export async function decryptField(recordKey, workspace, record, field, dot, nonce, ct) {
   const key = await aesKey(recordKey);
   let padded;
@@ -80,9 +85,19 @@ export async function decryptField(recordKey, workspace, record, field, dot, non
     const plain = await subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, b64decode(ct));
     padded = new Uint8Array(plain);
   } catch (cause) {
-    throw new ProtocolError('bad_ciphertext', 'a value could not be decrypted: it was altered or moved '
-      + 'from another field or record', { cause });
+    throw new ProtocolError('unreadable_value', 'a value could not be decrypted: it was altered, moved '
+      + 'from another field or record, or made with another key', { cause });
   }
-  const body = JSON.parse(decoder.decode(unpad(padded)));
+  let body;
+  try {
+    body = JSON.parse(decoder.decode(unpad(padded)));
+    canonicalBytes(body); // no fractions, lone surrogates or unsafe integers: as in Python
+  } catch (cause) {
+    throw new ProtocolError('unreadable_value', 'a value decrypted but is not padded JSON', { cause });
+  }
+  const keys = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).sort() : [];
+  if (keys.join() !== 't,v' || !Number.isSafeInteger(body.t) || body.t < 0) {
+    throw new ProtocolError('unreadable_value', 'a value decrypted but is not {t, v}');
+  }
   return { value: body.v, t: body.t };
 }

@@ -10,6 +10,41 @@ const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' };
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' };
 const SIGN_WITH = { name: 'ECDSA', hash: 'SHA-256' };
 const CACHE_SIZE = 4096;
+// The order of P-256's base point. A signature (r, s) also verifies as (r, n - s); only the low
+// one (s <= n / 2) is accepted, so one signed text has exactly one signature (as sync/keys.py).
+const ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551n;
+const HALF_ORDER = ORDER >> 1n;
+
+function toBig(bytes) {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+function fromBig(n, length) {
+  const out = new Uint8Array(length);
+  for (let i = length - 1; i >= 0; i--) {
+    out[i] = Number(n & 255n);
+    n >>= 8n;
+  }
+  return out;
+}
+
+/** The low-s form of a P1363 signature (WebCrypto may give either). */
+export function lowS(sig) {
+  const s = toBig(sig.subarray(32));
+  if (s <= HALF_ORDER) return sig;
+  const out = sig.slice();
+  out.set(fromBig(ORDER - s, 32), 32);
+  return out;
+}
+
+/** True when a 64-byte P1363 signature has 0 < r < n and 0 < s <= n / 2. */
+export function isLowS(sig) {
+  const r = toBig(sig.subarray(0, 32));
+  const s = toBig(sig.subarray(32));
+  return r > 0n && r < ORDER && s > 0n && s <= HALF_ORDER;
+}
 const signKeys = new Map();
 const ecdhKeys = new Map();
 
@@ -85,16 +120,17 @@ export async function fingerprint(publicText) {
   return b64encode(new Uint8Array(await subtle.digest('SHA-256', raw)));
 }
 
-/** ECDSA P-256 SHA-256 signature of `bytes` in P1363 form (r||s), base64url. */
+/** ECDSA P-256 SHA-256 signature of `bytes` in P1363 form (r||s), base64url, low-s. */
 export async function sign(privateKey, bytes) {
-  return b64encode(new Uint8Array(await subtle.sign(SIGN_WITH, privateKey, bytes)));
+  return b64encode(lowS(new Uint8Array(await subtle.sign(SIGN_WITH, privateKey, bytes))));
 }
 
-/** True when `signatureText` signs `bytes` under that public key; false for any malformed input. */
+/** True when `signatureText` is a low-s signature of `bytes` under that key; false for malformed input. */
 export async function verify(publicText, signatureText, bytes) {
   try {
     const key = await importSignPublic(publicText);
     const sig = b64decode(signatureText, SIGNATURE_BYTES);
+    if (!isLowS(sig)) return false;
     return await subtle.verify(SIGN_WITH, key, sig, bytes);
   } catch {
     return false;

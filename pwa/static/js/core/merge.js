@@ -77,6 +77,22 @@ export function namesUnissued(ctx, me, writer, issued, live) {
   return writer !== me && counter(ctx, me) > Math.max(issued, counter(known(live), me));
 }
 
+/**
+ * Merge one change's writes into {field: live set}; resolve to {fields, tags} (a tag per write).
+ * A write that equivocates is skipped alone; the others are applied (as sync/merge.py
+ * apply_writes; tests/vectors/robust.json). `fields` is not mutated.
+ */
+export function applyWrites(fields, writes) {
+  const out = { ...fields };
+  const tags = [];
+  for (const write of writes) {
+    const outcome = merge(has(out, write.field) ? out[write.field] : [], write);
+    tags.push(outcome.tag);
+    if (outcome.tag !== EQUIVOCATION) out[write.field] = outcome.live;
+  }
+  return { fields: out, tags };
+}
+
 /** Merge many writes in order; equivocations are ignored. Returns the final live set. */
 export function mergeAll(live, writes) {
   for (const write of writes) live = merge(live, write).live;

@@ -26,6 +26,17 @@ function kdfInputs(workspace, record, recipient, epk) {
   };
 }
 
+export const KEY_COMMIT = 'zapis/key-commit/1';
+
+/**
+ * base64url(HMAC-SHA256(record key, "zapis/key-commit/1")): what a change says its key is (its
+ * signed `kc`), so a reader can refuse a wrap of any other key (as sync/envelopes.py).
+ */
+export async function keyCommitment(recordKey) {
+  const hmac = await subtle.importKey('raw', recordKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return b64encode(new Uint8Array(await subtle.sign('HMAC', hmac, new TextEncoder().encode(KEY_COMMIT))));
+}
+
 /** A fresh random 256-bit record key. */
 export function newRecordKey() {
   return globalThis.crypto.getRandomValues(new Uint8Array(KEY_BYTES));

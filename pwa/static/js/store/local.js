@@ -19,8 +19,21 @@ export class StaleStateError extends Error {
 
 const DATA = ['records', 'outbox', 'directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
 
-function writeOf(w) {
-  return { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
+/** A change's write as a live set keeps it: with the change's key commitment `kc`, if it has one. */
+export function writeOf(w, kc) {
+  const out = { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
+  if (kc !== undefined) out.kc = kc;
+  return out;
+}
+
+/** A record state with `device` noted as having signed a change committing to key `kc`. */
+export function noteKc(state, kc, device) {
+  if (kc === undefined) return state;
+  const kcs = { ...(state.kcs ?? {}) };
+  const signers = Object.prototype.hasOwnProperty.call(kcs, kc) ? kcs[kc] : [];
+  if (signers.includes(device)) return state;
+  kcs[kc] = [...signers, device].sort();
+  return { ...state, kcs };
 }
 
 /** Merge a change's writes into a record state; throw StaleStateError if a dot was taken. */
@@ -32,10 +45,10 @@ export function applyChange(state, change) {
     const live = fields[w.field] ?? [];
     const mine = known(live)[change.device] ?? 0;
     if (mine !== w.dot[1] - 1) throw new StaleStateError();
-    fields[w.field] = merge(live, writeOf(w)).live;
+    fields[w.field] = merge(live, writeOf(w, change.kc)).live;
     if (!Object.prototype.hasOwnProperty.call(issued, w.field) || w.dot[1] > issued[w.field]) issued[w.field] = w.dot[1];
   }
-  return { ...state, fields, issued };
+  return noteKc({ ...state, fields, issued }, change.kc, change.device);
 }
 
 export class LocalStore {
@@ -180,6 +193,17 @@ export class LocalStore {
       if (cache) await tx.put('cache', cache);
       if (drafts) await tx.put('drafts', drafts, 'all');
       return state;
+    });
+  }
+
+  /**
+   * Keep problems found while reading (a wrap refused as wrong_key), beside the pull's: the sync
+   * screen lists them. Each has a stable id, so one found again is kept once.
+   */
+  reportProblems(problems) {
+    if (!problems.length) return Promise.resolve();
+    return this.#write(['problems'], async (tx) => {
+      for (const p of problems) await tx.put('problems', p);
     });
   }
 

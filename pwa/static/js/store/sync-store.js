@@ -5,13 +5,10 @@
  * one transaction, so the cursor never moves past something that was not stored (style §9).
  */
 
-import { ACCEPTED, EQUIVOCATION, merge, namesUnissued } from '../core/merge.js';
+import { ACCEPTED, EQUIVOCATION, applyWrites, namesUnissued } from '../core/merge.js';
+import { noteKc, writeOf } from './local.js';
 
 const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused'];
-
-function writeOf(w) {
-  return { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
-}
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 
@@ -67,16 +64,18 @@ export class SyncStore {
         if (away.has(record)) continue;
         const s = await state(record);
         counts.wraps += 1;
-        if (s.wrap) continue;
-        states.set(record, { ...s, wrap });
+        // Every wrap is kept until records.js judges it against the record's key commitments
+        // (docs/protocol.md): a wrong key from one sender never hides a right one from another.
+        const all = [s.wrap, ...(s.wraps ?? [])].filter(Boolean);
+        if (all.some((x) => x.sig === wrap.sig)) continue;
+        states.set(record, { ...s, wrap: s.wrap ?? wrap, wraps: [...(s.wraps ?? []), wrap] });
         changed.add(record);
       }
       for (const change of v.changes) {
         if (away.has(change.record)) continue;
-        const s = await state(change.record);
-        const fields = { ...s.fields };
+        let s = await state(change.record);
         const issued = { ...s.issued };
-        let touched = false;
+        const writes = [];
         for (const w of change.writes) {
           if (change.device === v.device) {
             // Signed by this device's key: it issued that dot (a store restored from an older
@@ -88,26 +87,33 @@ export class SyncStore {
           }
           if (!('ct' in w)) continue; // a write no longer live, delivered for the signature only
           if (v.device && namesUnissued(w.ctx, v.device, change.device, has(issued, w.field) ? issued[w.field] : 0,
-            has(fields, w.field) ? fields[w.field] : [])) {
+            has(s.fields, w.field) ? s.fields[w.field] : [])) {
             // Its context names a version of this device's that it never wrote: merged, it would
             // silently cover this device's edits still on their way. Held back, not merged.
             problems.push({ id: `unseen_context:${change.record}:${w.field}:${w.dot.join('.')}`, kind: 'change',
               record: change.record, device: change.device, code: 'unseen_context', at: Date.now() });
             continue;
           }
-          const outcome = merge(fields[w.field] ?? [], writeOf(w));
-          if (outcome.tag === EQUIVOCATION) {
-            problems.push({ id: `equivocation:${change.record}:${w.dot.join('.')}`, kind: 'change', record: change.record,
-              device: change.device, code: 'equivocation', at: Date.now() });
-            continue;
+          writes.push(writeOf(w, change.kc));
+        }
+        const applied = applyWrites(s.fields, writes);
+        let touched = false;
+        applied.tags.forEach((tag, i) => {
+          if (tag === EQUIVOCATION) {
+            problems.push({ id: `equivocation:${change.record}:${writes[i].dot.join('.')}`, kind: 'change',
+              record: change.record, device: change.device, code: 'equivocation', at: Date.now() });
+            return;
           }
           counts.writes += 1;
-          if (outcome.tag !== ACCEPTED) continue;
-          fields[w.field] = outcome.live;
-          touched = true;
+          if (tag === ACCEPTED) touched = true;
+        });
+        const noted = noteKc(s, change.kc, change.device);
+        const differs = touched || noted !== s;
+        if (differs || learned.has(change.record)) {
+          s = { ...noted, fields: touched ? applied.fields : s.fields, issued };
+          states.set(change.record, s);
         }
-        if (touched || learned.has(change.record)) states.set(change.record, { ...s, fields, issued });
-        if (touched) changed.add(change.record);
+        if (differs) changed.add(change.record);
       }
       for (const id of learned) if (!changed.has(id)) await tx.put('records', states.get(id));
       for (const id of changed) {
@@ -142,19 +148,12 @@ export class SyncStore {
   }
 
   /**
-   * After a pull from 0 (the server said 410), drop records it no longer mentions (purged while
-   * this device was away), unless something of them still waits to be sent. Resolves to their ids.
+   * After a pull from 0 (the server said 410): the local records the fresh pull did not mention.
+   * They are kept: only a signed purge order erases a record, and a server that leaves one out
+   * has signed nothing (it may be hostile, or restored from a backup). Resolves to their ids.
    */
-  forgetExcept(seen) {
-    return this.#write(['records', 'cache', 'outbox'], async (tx) => {
-      const pending = new Set((await tx.getAll('outbox')).map((i) => i.record));
-      const gone = (await tx.getAllKeys('records')).filter((id) => !seen.has(id) && !pending.has(id));
-      for (const id of gone) {
-        await tx.delete('records', id);
-        await tx.delete('cache', id);
-      }
-      return gone;
-    });
+  unconfirmed(seen) {
+    return this.#read(['records'], async (tx) => (await tx.getAllKeys('records')).filter((id) => !seen.has(id)));
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * Pulling: page by page from the cursor, each page verified (verify.js) and then stored with its
  * cursor in one transaction (store/sync-store.js). A 410 means the cursor is older than the
- * server keeps deletions: pull again from 0, keep the outbox, and forget records the fresh pull
- * did not mention (as sync/client.py does).
+ * server keeps deletions: pull again from 0 and keep the outbox. Records the fresh pull did not
+ * mention are kept too (no signed purge order covers them) and listed in `result.unconfirmed`
+ * (as sync/client.py does).
  */
 
 import { PushError } from './outbox.js';
@@ -66,7 +67,7 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
       ctx.onDirectory?.(ctx.directory, ctx.trusted);
     }
     for (const [k, v] of Object.entries(applied.counts)) result.pulled[k] += v;
-    for (const [record, key] of verified.keys) result.keys.set(record, key);
+    for (const [sig, key] of verified.keys) result.keys.set(sig, key);
     applied.changed.forEach((id) => result.changed.add(id));
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
     if (verified.revoked) {
@@ -76,10 +77,5 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     cursor = page.cursor;
     if (!page.more) break;
   }
-  if (seen) {
-    for (const id of await replica.forgetExcept(seen)) {
-      result.purged.add(id);
-      result.changed.delete(id);
-    }
-  }
+  if (seen) result.unconfirmed = await replica.unconfirmed(seen);
 }

@@ -10,7 +10,7 @@ export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', '
 // not listed here is still shown in words when the translations know it.
 export const REFUSALS = ['invalid_item', 'wrong_workspace', 'foreign_device', 'bad_signature', 'foreign_dot',
   'bad_context', 'repeated_field', 'no_access', 'record_purged', 'unknown_recipient', 'equivocation',
-  'unseen_context', 'wrong_key'];
+  'unseen_context', 'wrong_key', 'not_author'];
 
 /** The translated `refusal.<code>` message, or null when the translations do not know the code. */
 export function registered(t, code) {
@@ -20,7 +20,7 @@ export function registered(t, code) {
   return text === key ? null : text;
 }
 export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge', 'equivocation', 'foreign_dot',
-  'bad_context', 'repeated_field', 'unseen_context', 'malformed'];
+  'bad_context', 'repeated_field', 'unseen_context', 'wrong_key', 'malformed'];
 
 /** A fresh status (`runs` counts the sync runs this page saw finish). */
 export function initialStatus() {

@@ -109,7 +109,7 @@ export async function verifyPage(page, ctx, at = Date.now()) {
       const ok = await CHECKS[kind](ctx, item);
       if (kind === 'wrap') {
         out.wraps.push({ record: ok.record, wrap: ok.wrap });
-        if (ok.key) out.keys.set(ok.record, ok.key);
+        if (ok.key) out.keys.set(ok.wrap.sig, ok.key); // opened, judged by records.js against the record's kc
       } else if (kind === 'change') {
         out.changes.push(ok);
       } else {

@@ -8,10 +8,11 @@ import { h, uid } from './dom.js';
 import { formatValue, recordLabel } from './format.js';
 
 /**
- * `record`: {id, values, conflicts, siblings}; `on`: {edit(), remove(), restore(), back(), open(id),
- * resolve(), grant(deviceId)}; `share`: [{id, label}] devices a coordinator may share it with, or null.
+ * `record`: {id, values, conflicts, siblings, unreadable?, wrongKeys?}; `on`: {edit(), remove(),
+ * restore(), back(), open(id), resolve(), grant(deviceId)}; `share`: [{id, label}] devices a
+ * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person.
  */
-export function detailScreen(t, lang, record, on, lookup = () => null, share = null) {
+export function detailScreen(t, lang, record, on, lookup = () => null, share = null, deviceLabel = (id) => id.slice(0, 8)) {
   const { values } = record;
   const kind = values.kind === 'need' ? 'need' : 'incident';
   const deleted = values._deleted === true;
@@ -50,8 +51,22 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
     deleted ? h('p', { class: 'notice-inline' }, t('detail.is_deleted')) : null,
     record.conflicts.length ? h('div', { class: 'notice-inline conflicts' }, h('p', {}, t('detail.has_conflicts')),
       h('button', { type: 'button', class: 'primary', onclick: () => on.resolve() }, t('detail.resolve'))) : null,
+    problemsNotice(t, kind, record, deviceLabel),
     h('dl', { class: 'fields' }, rows), actions, confirmRow,
     share ? shareSection(t, share, on) : null);
+}
+
+// Values this device holds but cannot read, and key wraps it refused: each costs only itself,
+// and the person is told which device sent it (docs/protocol.md, "Reading robustly").
+function problemsNotice(t, kind, record, deviceLabel) {
+  const items = [
+    ...(record.unreadable ?? []).map((u) => t('detail.unreadable_value', {
+      field: u.field === '_deleted' ? t('conflict.deleted_field') : t(`${kind}.${u.field}`), device: deviceLabel(u.device) })),
+    ...(record.wrongKeys ?? []).map((w) => t('detail.wrong_key', { device: deviceLabel(w.sender) })),
+  ];
+  if (!items.length) return null;
+  return h('div', { class: 'notice-inline problems', role: 'note' },
+    h('p', {}, t('detail.unreadable_title')), h('ul', {}, items.map((text) => h('li', {}, text))));
 }
 
 function shareSection(t, devices, on) {
