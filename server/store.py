@@ -322,6 +322,8 @@ def device_entry(d):
     """A device as the directory shows it."""
     return {"id": d.id, "role": d.role, "sign_key": d.sign_key, "ecdh_key": d.ecdh_key,
             "cert": json.loads(d.cert) if d.cert else None,
+            "binding": json.loads(d.binding) if d.binding else None,
+            "revocations": json.loads(d.revocations) if d.revocations else [],
             "status": "revoked" if d.revoked else "active", "invite": d.invite_id}
 
 

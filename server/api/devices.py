@@ -1,5 +1,7 @@
 """The device directory: public keys, roles, certificates; certification and revocation."""
 
+import json
+
 from flask import Blueprint, g
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ from ..auth import authenticated
 from ..errors import APIError
 from ..extensions import db
 from ..models import Device
-from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema
+from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema, RevocationSchema
 from ..store import Sequencer, device_entry
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")
@@ -85,7 +87,8 @@ def certify(device_id):
 @bp.post("/<device_id>/revoke")
 @authenticated("coordinator")
 def revoke(device_id):
-    """Remove a device: its token stops at once and its later writes are refused.
+    """Remove a device with a signed revocation order: its token stops at once, its later writes
+    are refused, and the order is served in the directory so every client keeps it.
     ---
     post:
       tags: [devices]
@@ -93,19 +96,37 @@ def revoke(device_id):
       security: [{bearer: []}]
       parameters:
       - {name: device_id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: RevocationSchema
       responses:
         200: {content: {application/json: {schema: DeviceSchema}}}
+        400: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
     device = get_device(device_id)
+    order = bodies.load(RevocationSchema())
     if device.id == g.device.id:
         raise APIError(409, "cannot_revoke_self", "A device cannot remove itself. Ask another "
                        "coordinator, or wipe this device instead.")
-    if not device.revoked:
-        seq = Sequencer(device.workspace_id)
+    if not (order["workspace"] == device.workspace_id and order["device"] == device.id
+            and order["issuer"] == g.device.id):
+        raise APIError(400, "bad_revocation", "The revocation order must name this device and this "
+                       "workspace, and be issued by your device.")
+    if not verify_object(g.device.sign_key, order):
+        raise APIError(400, "bad_signature", "The revocation order's signature does not verify.")
+    seq = Sequencer(device.workspace_id)
+    db.session.refresh(device)  # again under the workspace lock
+    orders = json.loads(device.revocations) if device.revocations else []
+    # One order per issuer is enough, and keeps the list bounded by the number of coordinators.
+    if not device.revoked or all(o["issuer"] != order["issuer"] for o in orders):
         device.revoked = True
+        device.revocations = json.dumps(orders + [order], separators=(",", ":"))
         device.seq = seq.next()
         seq.finish()
         db.session.commit()
+    else:
+        db.session.rollback()
     return DeviceSchema().dump(device_entry(device))
