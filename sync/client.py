@@ -327,7 +327,9 @@ class Client:
 
     def revoke(self, device_id):
         """Remove a device from the workspace with a signed revocation order (kept here too)."""
-        self._call("POST", "/api/devices/%s/revoke" % device_id, self.replica.revocation_order(device_id))
+        order = self.replica.revocation_order(device_id)
+        self._call("POST", "/api/devices/%s/revoke" % device_id, order)
+        self.replica.keep_revocation(order)
 
     def purge(self, record):
         """Erase a record on the server and, at their next pull, on every device."""

@@ -68,11 +68,13 @@ class Replica:
         return [d for d, role in self.trusted.items() if role == "coordinator" and self.wraps_allowed(d)]
 
     def revocation_order(self, device):
-        """The signed order a coordinator posts to remove a device; kept here at once."""
-        order = make_revocation(self.sign_key, self.workspace, device, self.device)
+        """The signed order a coordinator posts to remove a device."""
+        return make_revocation(self.sign_key, self.workspace, device, self.device)
+
+    def keep_revocation(self, order):
+        """Keep an order this device issued and the server took: no key goes to that device again."""
         self.revocations.append(order)
-        self.revoked_devices.add(device)
-        return order
+        self.update_trust()
 
     def update_trust(self):
         """Evaluate the directory again: trust, revocations (kept for ever) and the self-check."""

@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, g
 from sqlalchemy import select
 
+from sync import keys
 from sync.canonical import canonical_json
 from sync.envelopes import verify_object
 
@@ -12,7 +13,7 @@ from .. import bodies
 from ..auth import authenticated
 from ..errors import APIError
 from ..extensions import db
-from ..models import Device
+from ..models import Device, Workspace
 from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema, RevocationSchema
 from ..store import Sequencer, device_entry
 
@@ -111,6 +112,10 @@ def revoke(device_id):
     if device.id == g.device.id:
         raise APIError(409, "cannot_revoke_self", "A device cannot remove itself. Ask another "
                        "coordinator, or wipe this device instead.")
+    ws = db.session.get(Workspace, device.workspace_id)
+    if ws.fingerprint == keys.fingerprint(device.sign_key):
+        raise APIError(409, "cannot_revoke_root", "The workspace's first coordinator is the root every "
+                       "device trusts; it cannot be removed.")
     if not (order["workspace"] == device.workspace_id and order["device"] == device.id
             and order["issuer"] == g.device.id):
         raise APIError(400, "bad_revocation", "The revocation order must name this device and this "

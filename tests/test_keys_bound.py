@@ -1,0 +1,263 @@
+"""Keys bound together and checked by their owner; revocation signed and kept by every client;
+a late coordinator gets every key (issue 18 findings 1 and 5, issue 10 points 3 and 5).
+
+The server is played hostile by editing its database directly: it swaps a joining device's ECDH
+key for its own, shows another role, drops or flips a revocation, or stores a certificate made by
+a revoked coordinator.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import Device, Wrap
+from server.store import Sequencer
+from sync import keys
+from sync.client import APIError, Client, HTTPTransport, TransportError, _new_replica
+from sync.envelopes import ProtocolError, binding_matches, make_binding, make_certificate, make_revocation
+
+
+def edit_device(app, device_id, **values):
+    """Change a device row as a hostile server would, and serve it again (a new seq)."""
+    with app.app_context():
+        device = db.session.get(Device, device_id)
+        seq = Sequencer(device.workspace_id)
+        for k, v in values.items():
+            setattr(device, k, v)
+        device.seq = seq.next()
+        seq.finish()
+        db.session.commit()
+
+
+def wrapped_to(client):
+    return {i["wrap"]["recipient"] for i in client.replica.outbox if "wrap" in i}
+
+
+def invite_code(link):
+    return link.split("#c=")[1].split("&")[0]
+
+
+# -- key bindings -------------------------------------------------------------------------------
+
+def test_an_invite_link_carries_its_role_and_the_device_signs_it(workspace):
+    link = workspace.root.create_invite("volunteer")
+    assert link.endswith("&r=volunteer")
+    device = workspace.enroll("volunteer")
+    entry = workspace.root.replica.directory[device.replica.device]
+    assert binding_matches(entry["binding"], entry, workspace.id)
+    assert entry["binding"]["role"] == "volunteer"
+    assert workspace.root.replica.trusted[device.replica.device] == "volunteer"
+    root_entry = device.replica.directory[workspace.root.replica.device]
+    assert binding_matches(root_entry["binding"], root_entry, workspace.id)
+
+
+def test_trust_needs_the_binding(workspace):
+    device = workspace.enroll("volunteer")
+    edit_device(workspace.app, device.replica.device, binding=None)
+    workspace.root.pull()
+    assert device.replica.device not in workspace.root.replica.trusted
+
+
+@pytest.mark.parametrize("change", ["role", "ecdh_key", "workspace", "device", "signer"])
+def test_the_server_refuses_a_binding_that_does_not_name_the_device_its_keys_and_the_invites_role(workspace, change):
+    code = invite_code(workspace.root.create_invite("volunteer"))
+    replica = _new_replica(workspace.id, "volunteer", workspace.root.replica.fingerprint)
+    mine = replica.public_entry()
+    values = {"workspace": workspace.id, "device": mine["id"], "role": "volunteer", "sign_key": mine["sign_key"],
+              "ecdh_key": mine["ecdh_key"]}
+    signer = replica.sign_key
+    if change == "role":
+        values["role"] = "coordinator"
+    elif change == "ecdh_key":
+        values["ecdh_key"] = keys.public_b64(keys.generate_key())
+    elif change == "workspace":
+        values["workspace"] = "11111111-2222-4333-8444-555555555555"
+    elif change == "device":
+        values["device"] = "otherDeviceAAAAAAAAAAA"
+    else:
+        signer = keys.generate_key()
+    binding = make_binding(signer, **values)
+    status, body = workspace.transport.request("POST", "/api/enroll", {"invite": code, "device": mine,
+                                                                       "binding": binding})
+    assert status == 400 and body["error"]["code"] == "bad_binding"
+
+
+def test_a_device_enrolled_without_a_binding_posts_it_once_and_only_its_own(workspace):
+    code = invite_code(workspace.root.create_invite("volunteer"))
+    client = Client.enroll(workspace.transport, code, workspace.id, workspace.root.replica.fingerprint)
+    entry = client.replica.directory[client.replica.device]
+    assert binding_matches(entry["binding"], entry, workspace.id)   # posted by its first pull
+    path = "/api/devices/%s/binding" % client.replica.device
+    same = {"binding": entry["binding"]}
+    assert workspace.call(client, "PUT", path, same)["binding"] == entry["binding"]
+    with pytest.raises(APIError) as err:   # a second, other statement
+        workspace.call(client, "PUT", path, {"binding": client.replica.binding()})
+    assert err.value.status == 409 and err.value.code == "binding_exists"
+    with pytest.raises(APIError) as err:   # someone else's
+        workspace.call(workspace.root, "PUT", path, same)
+    assert err.value.status == 403
+    other = Client.enroll(workspace.transport, invite_code(workspace.root.create_invite("volunteer")), workspace.id,
+                          workspace.root.replica.fingerprint, "volunteer")
+    edit_device(workspace.app, other.replica.device, binding=None)
+    with pytest.raises(APIError) as err:   # keys that are not its own
+        workspace.call(other, "PUT", "/api/devices/%s/binding" % other.replica.device, {"binding": make_binding(
+            other.replica.sign_key, workspace.id, other.replica.device, "volunteer",
+            keys.public_b64(other.replica.sign_key), keys.public_b64(keys.generate_key()))})
+    assert err.value.code == "bad_binding"
+
+
+def test_a_hostile_server_that_swaps_a_joining_coordinators_ecdh_key_gets_no_record_key(workspace):
+    joining = workspace.enroll("coordinator", certify=False)
+    server_key = keys.generate_key()
+    edit_device(workspace.app, joining.replica.device, ecdh_key=keys.public_b64(server_key))
+    root = workspace.root
+    root.pull()
+    with pytest.raises(ProtocolError) as err:   # the certifier checks the device's own statement
+        root.certify(joining.replica.device)
+    assert err.value.code == "bad_binding"
+    root.save({"status": "Alena, +375 29 ..."})
+    assert wrapped_to(root) == {root.replica.device}
+    # The joining device sees its own entry carry another key: alarm, and no key leaves it.
+    joining.pull()
+    assert joining.replica.alarm == ["keys"]
+    assert joining.sync()["ok"] is False
+    record = joining.save({"status": "new"})
+    assert wrapped_to(joining) == {joining.replica.device}
+    with pytest.raises(ProtocolError):
+        joining.grant(record, root.replica.device)
+
+
+def test_a_server_that_replaces_both_keys_and_signs_its_own_statement_fails_the_safety_number(workspace):
+    joining = workspace.enroll("coordinator", certify=False)
+    number = joining.safety_number()   # read out by its owner
+    sign, ecdh = keys.generate_key(), keys.generate_key()
+    forged = make_binding(sign, workspace.id, joining.replica.device, "coordinator", keys.public_b64(sign),
+                          keys.public_b64(ecdh))
+    from sync.canonical import canonical_json
+    edit_device(workspace.app, joining.replica.device, sign_key=keys.public_b64(sign), ecdh_key=keys.public_b64(ecdh),
+                binding=canonical_json(forged))
+    workspace.root.pull()
+    assert workspace.root.safety_number(joining.replica.device) != number
+    with pytest.raises(ProtocolError) as err:
+        workspace.root.certify(joining.replica.device, safety=number)
+    assert err.value.code == "safety_mismatch"
+    joining.pull()
+    assert joining.replica.alarm == ["keys", "binding"]
+
+
+def test_a_server_that_shows_another_role_is_caught_by_the_device_and_trusted_by_nobody(workspace):
+    volunteer = workspace.enroll("volunteer")
+    edit_device(workspace.app, volunteer.replica.device, role="coordinator")
+    workspace.root.pull()
+    assert volunteer.replica.device not in workspace.root.replica.trusted
+    workspace.root.save({"status": "new"})
+    assert volunteer.replica.device not in wrapped_to(workspace.root)
+    volunteer.pull()
+    assert volunteer.replica.alarm == ["role"]
+
+
+def test_certify_signs_the_role_the_device_signed(workspace):
+    device = workspace.enroll("reporter")
+    cert = workspace.root.replica.directory[device.replica.device]["cert"]
+    assert cert["role"] == "reporter" == device.replica.role
+
+
+# -- revocation ----------------------------------------------------------------------------------
+
+def test_the_revoke_call_takes_only_a_signed_order_by_the_caller_for_that_device(workspace):
+    victim = workspace.enroll("volunteer")
+    other = workspace.enroll("coordinator")
+    path = "/api/devices/%s/revoke" % victim.replica.device
+    r = workspace.root.replica
+    bad = [
+        ({}, 400),
+        (make_revocation(r.sign_key, workspace.id, other.replica.device, r.device), 400),   # another device
+        (make_revocation(r.sign_key, workspace.id, victim.replica.device, other.replica.device), 400),  # issuer
+        (make_revocation(other.replica.sign_key, workspace.id, victim.replica.device, r.device), 400),  # signer
+    ]
+    for body, status in bad:
+        with pytest.raises(APIError) as err:
+            workspace.call(workspace.root, "POST", path, body)
+        assert err.value.status == status
+    workspace.root.revoke(victim.replica.device)
+    entry = workspace.call(workspace.root, "GET", "/api/devices")["devices"]
+    shown = next(d for d in entry if d["id"] == victim.replica.device)
+    assert shown["status"] == "revoked" and shown["revocations"][0]["issuer"] == r.device
+    workspace.root.pull()
+    assert victim.replica.device in workspace.root.replica.revoked_devices
+
+
+@pytest.mark.parametrize("how", ["dropped", "flipped"])
+def test_a_server_that_drops_or_flips_a_revocation_gets_no_key_for_the_revoked_device(workspace, how, tmp_path):
+    second = workspace.enroll("coordinator")
+    volunteer = workspace.enroll("volunteer")
+    volunteer.pull()
+    assert second.replica.device in volunteer.replica.trusted
+    workspace.root.revoke(second.replica.device)
+    volunteer.pull()
+    assert second.replica.device in volunteer.replica.revoked_devices
+    # The server undoes it: no order (dropped), or no order and the flag back (flipped).
+    values = {"revocations": None}
+    if how == "flipped":
+        values["revoked"] = False
+    edit_device(workspace.app, second.replica.device, **values)
+    # Even across a restart of the client, which keeps every valid order it has seen.
+    path = str(tmp_path / "volunteer.json")
+    volunteer.save_state(path, "a long enough passphrase")
+    volunteer = Client.load_state(path, "a long enough passphrase", transport=workspace.transport)
+    volunteer.pull()
+    served = volunteer.replica.directory[second.replica.device]
+    assert served.get("revocations") == [] and (served["status"] == "active") == (how == "flipped")
+    volunteer.save({"status": "new"})
+    assert wrapped_to(volunteer) == {volunteer.replica.device, workspace.root.replica.device}
+    workspace.root.pull()
+    workspace.root.save({"status": "new"})
+    assert second.replica.device not in wrapped_to(workspace.root)
+
+
+def test_a_revoked_coordinator_anchors_nothing(workspace):
+    second = workspace.enroll("coordinator")
+    earlier = workspace.enroll("volunteer", certify=False)
+    second.pull()
+    second.certify(earlier.replica.device)   # certified while it was trusted
+    volunteer = workspace.enroll("volunteer")
+    volunteer.pull()
+    assert earlier.replica.device in volunteer.replica.trusted
+    workspace.root.revoke(second.replica.device)
+    volunteer.pull()
+    assert earlier.replica.device not in volunteer.replica.trusted
+    # A reader certified by the revoked coordinator afterwards, the server hiding the order.
+    reader = workspace.enroll("volunteer", certify=False)
+    entry = reader.replica.public_entry()
+    from sync.canonical import canonical_json
+    cert = make_certificate(second.replica.sign_key, workspace.id, reader.replica.device, "volunteer",
+                            entry["sign_key"], entry["ecdh_key"], second.replica.device)
+    edit_device(workspace.app, second.replica.device, revoked=False, revocations=None)
+    edit_device(workspace.app, reader.replica.device, cert=canonical_json(cert))
+    volunteer.pull()
+    assert reader.replica.device not in volunteer.replica.trusted
+    record = volunteer.save({"status": "new"})
+    with pytest.raises(ProtocolError):
+        volunteer.grant(record, reader.replica.device)
+    # A device that never saw the order but is shown it now: the same.
+    edit_device(workspace.app, second.replica.device, revoked=True, revocations='[%s]' % canonical_json(
+        make_revocation(workspace.root.replica.sign_key, workspace.id, second.replica.device,
+                        workspace.root.replica.device)))
+    fresh = workspace.enroll("volunteer")
+    assert reader.replica.device not in fresh.replica.trusted
+    assert earlier.replica.device not in fresh.replica.trusted
+
+
+def test_the_root_cannot_be_revoked(workspace):
+    second = workspace.enroll("coordinator")
+    root = workspace.root.replica.device
+    order = second.replica.revocation_order(root)
+    with pytest.raises(APIError) as err:
+        workspace.call(second, "POST", "/api/devices/%s/revoke" % root, order)
+    assert err.value.code == "cannot_revoke_root"
+    # A hostile server stores the order anyway: no client counts it.
+    from sync.canonical import canonical_json
+    edit_device(workspace.app, root, revocations="[%s]" % canonical_json(order))
+    volunteer = workspace.enroll("volunteer")
+    assert root in volunteer.replica.trusted and root not in volunteer.replica.revoked_devices
+    assert second.replica.device in volunteer.replica.trusted
