@@ -261,3 +261,65 @@ def test_the_root_cannot_be_revoked(workspace):
     volunteer = workspace.enroll("volunteer")
     assert root in volunteer.replica.trusted and root not in volunteer.replica.revoked_devices
     assert second.replica.device in volunteer.replica.trusted
+
+
+# -- a late coordinator gets every key -------------------------------------------------------------
+
+class FailOnce:
+    """HTTP, except that the `nth` push carrying wraps for `recipient` never arrives."""
+
+    def __init__(self, inner, recipient, nth):
+        self.inner, self.recipient, self.nth = inner, recipient, nth
+        self.base_url = inner.base_url
+        self.seen = 0
+
+    def request(self, method, path, body=None, token=None, params=None):
+        if path == "/api/sync/push" and any(w["recipient"] == self.recipient for w in body.get("wraps", ())):
+            self.seen += 1
+            if self.seen == self.nth:
+                raise TransportError("connection reset")
+        return self.inner.request(method, path, body, token, params)
+
+
+def test_a_coordinator_certified_after_1000_records_reads_them_all_after_an_interrupted_rewrap(
+        live_server, db_url, tmp_path):
+    from support import coordinator_and_volunteer
+
+    root, volunteer = coordinator_and_volunteer(live_server.url, db_url)
+    made = [root.save({"kind": "need", "n": i}) for i in range(700)]
+    made += [volunteer.save({"kind": "incident", "n": i}) for i in range(300)]
+    root.push()
+    volunteer.push()
+    root.pull()
+    late = Client.enroll_link(root.create_invite("coordinator", base_url=live_server.url))
+    root.certify(late.replica.device)
+    assert late.replica.device in root.replica.trusted
+    late.pull()
+    assert not late.replica.readable()
+    # The root re-wraps in batches of 500; the second batch is lost on the way.
+    root.transport = FailOnce(root.transport, late.replica.device, nth=2)
+    result = root.sync()
+    assert result["errors"] and "rewrapped" not in result
+    assert root.replica.rewrap_progress() == {}   # all queued: what was not sent waits in the outbox
+    assert sum(1 for i in root.replica.outbox if "wrap" in i) == 500
+    # The device restarts from its state file and finishes.
+    path = str(tmp_path / "root.json")
+    root.save_state(path, "a long enough passphrase")
+    root = Client.load_state(path, "a long enough passphrase", transport=HTTPTransport(live_server.url))
+    again = root.sync()
+    assert again["ok"] and again["pushed"]["accepted"] == 500
+    assert root.sync()["pushed"] == {"accepted": 0, "duplicate": 0, "stale": 0, "refused": 0}
+    late.pull()
+    assert sorted(late.replica.readable()) == sorted(made)
+    assert late.read(made[0])["n"]["value"] == 0 and late.read(made[-1])["kind"]["value"] == "incident"
+    # Another run, from a state file that forgot its progress, sends wraps the server already has.
+    root.replica.rewrap = {}
+    assert root.replica.rewrap_batch(2000) == 1000 + 0
+    counts = root.push()
+    assert counts["duplicate"] == 1000 and counts["accepted"] == 0
+    from sqlalchemy import create_engine
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        n = conn.execute(select(func.count()).select_from(Wrap).where(Wrap.recipient == late.replica.device)).scalar()
+    engine.dispose()
+    assert n == 1000
