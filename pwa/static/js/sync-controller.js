@@ -60,10 +60,11 @@ export class SyncController {
       return;
     }
     const me = { workspace: session.device.workspace, device: session.device.device, role: session.device.role,
-      fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey };
+      fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey,
+      ecdhPublic: session.device.ecdh_key, signKey: session.identity.signKey };
     this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
       travelAuto: () => Boolean(session.settings.travelAuto),
-      onDirectory: (directory, trusted) => session.useDirectory(directory, trusted) });
+      onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra) });
     this.scheduler = new Scheduler(() => this.#run(), { isOnline: () => navigator.onLine });
     this.leadership = new Leadership({
       lead: () => this.scheduler?.start(),

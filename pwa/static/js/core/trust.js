@@ -149,3 +149,15 @@ export async function selfCheck(entry, workspace, me) {
   if (entryCerts(entry).some((cert) => !certMatches(cert, mine, workspace))) problems.push('certificate');
   return problems;
 }
+
+/**
+ * Who gets a new record's key besides its author: trusted coordinators, never one revoked (by a
+ * signed order or the server's flag: `removed`), and nobody at all while this device's own entry
+ * is wrong (`alarm`). `directory`: entries; resolves nothing, returns [{id, ecdh_key}].
+ */
+export function wrapRecipients(directory, trusted, me, { removed = [], alarm = [] } = {}) {
+  if (alarm.length) return [];
+  const gone = new Set(removed);
+  return [...directory].filter((d) => trusted[d.id] === 'coordinator' && d.status !== 'revoked' && !gone.has(d.id)
+    && d.id !== me).map((d) => ({ id: d.id, ecdh_key: d.ecdh_key }));
+}
