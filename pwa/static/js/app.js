@@ -3,7 +3,7 @@
  * their events together. Nothing else knows about more than one of them.
  */
 
-import { fingerprint } from './core/keys.js';
+import { safetyNumber } from './core/binding.js';
 import { Installer, persistStorage } from './install.js';
 import { load, pickLanguage } from './i18n.js';
 import { watchIdle } from './idle.js';
@@ -22,6 +22,13 @@ const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
 
 const store = new LocalStore(idbAdapter());
 const session = new Session(store, { wipe: wipeEverything });
+// The server shows this device with other keys or another role: say so on every screen, until it is fixed.
+let closeAlarm = null;
+session.onAlarm = (alarm) => {
+  closeAlarm?.(); // one banner at a time, drawn again after a lock emptied the notices
+  closeAlarm = null;
+  if (alarm.length && i18n) closeAlarm = shell.notice(i18n.t('alarm.text'), [], { kind: 'error' });
+};
 const installer = new Installer();
 let i18n;
 let view = { name: 'boot' };
@@ -161,7 +168,8 @@ async function render(next, { quiet = false } = {}) {
       const { settings: settingsScreen } = await loadScreens();
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
-        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
+        safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
+          session.device.ecdh_key), alarm: session.alarm, away: await sync.replica.awayCount() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),

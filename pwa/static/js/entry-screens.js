@@ -11,7 +11,9 @@ import { welcomeScreen } from './ui/welcome.js';
 export function linkParams(where = location) {
   const params = new URLSearchParams(where.hash.slice(1));
   if (where.pathname === '/join' && params.get('c') && params.get('w') && params.get('f')) {
-    return { name: 'join', code: params.get('c'), workspace: params.get('w'), fingerprint: params.get('f') };
+    // The invite's role (`r`), which the joining device signs in its key-binding statement.
+    const role = ['coordinator', 'volunteer', 'reporter'].includes(params.get('r')) ? params.get('r') : null;
+    return { name: 'join', code: params.get('c'), workspace: params.get('w'), fingerprint: params.get('f'), role };
   }
   if (where.pathname === '/setup' && params.get('t') && params.get('w')) {
     return { name: 'setup', token: params.get('t'), workspace: params.get('w') };

@@ -12,6 +12,7 @@
 import { SyncEngine } from './sync/engine.js';
 import { Leadership } from './sync/leader.js';
 import { pushOutbox } from './sync/outbox.js';
+import { rewrapOnce } from './sync/rewrap.js';
 import { Scheduler } from './sync/schedule.js';
 import { initialStatus } from './sync/status.js';
 import { SyncStore } from './store/sync-store.js';
@@ -143,6 +144,8 @@ export class SyncController {
 
   async #after(result) {
     if (result.revoked) return this.#revoked();
+    this.status.alarm = result.alarm ?? [];
+    await this.#rewrap(result);
     const purged = [...result.purged, ...result.erased];
     const { records, drafts } = this.session;
     await records?.reload({ changed: [...result.changed], purged, keys: result.keys });
@@ -166,6 +169,21 @@ export class SyncController {
       const runs = this.status.runs + (data.type === 'synced' ? 1 : 0);
       await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs });
       if (changed) this.onChanged({ changed: [], purged: [] });
+    }
+  }
+
+  // A coordinator certified after records exist gets their keys, one batch per successful run;
+  // the batch goes out with the next run, which the scheduler starts at once.
+  async #rewrap(result) {
+    const { session } = this;
+    if (!result.ok || !session.identity) return;
+    try {
+      const step = await rewrapOnce({ store: this.store, records: session.records, recipients: session.identity.recipients,
+        role: session.device.role, alarm: session.alarm });
+      this.status.rewrap = step;
+      if (step) this.saved();
+    } catch {
+      this.status.rewrap = null; // tried again after the next run
     }
   }
 
