@@ -92,3 +92,32 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     late.pull()
     assert len(late.replica.readable()) == 250
     assert len(late.export()) == 250
+
+
+def test_a_removed_device_keeps_its_unsent_changes_sealed_until_the_person_erases_them(
+        make_context, coordinator, server):
+    ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
+    sync_now(page)
+    new_need(page, "sent before removal")
+    wait_all_sent(page)
+    ctx.set_offline(True)
+    new_need(page, "written offline, never sent")
+    assert read_store(page, "outbox")
+    coordinator.revoke(device)
+    ctx.set_offline(False)
+    page.get_by_role("heading", name="This device was removed").wait_for(timeout=30000)
+    expect(page.get_by_text(re.compile(r"^Changes not sent yet, kept on this device: [1-9]"))).to_be_visible()
+    # Sealed, not erased: the outbox, the vault and only the record it touches are left.
+    outbox = read_store(page, "outbox")
+    assert outbox and {i["record"] for i in outbox} == {r["id"] for r in read_store(page, "records")}
+    assert read_store(page, "vault")
+    assert read_store(page, "directory") == [] and read_store(page, "cache") == []
+    # The same after a reload.
+    page.reload()
+    page.get_by_role("heading", name="This device was removed").wait_for()
+    page.get_by_role("button", name="Erase this device").click()
+    page.get_by_role("button", name="Yes, erase everything").click()
+    page.get_by_role("heading", name="Welcome").wait_for()
+    # The wipe reloads the app, which opens an empty database again.
+    assert read_store(page, "outbox") == [] and read_store(page, "vault") == []
+    assert read_store(page, "records") == []

@@ -40,7 +40,7 @@ const shell = new Shell(document.getElementById('app'), {
   panic, lock: () => lock(), go: (name) => go({ name }),
 });
 const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-  go: (next, opts) => go(next, opts), language: (lang) => language(lang),
+  go: (next, opts) => go(next, opts), language: (lang) => language(lang), erase: () => wipe(),
   joined: async () => {
     storage = await persistStorage();
     opened();
@@ -114,12 +114,22 @@ function changed() {
   if (['list', 'detail', 'conflict', 'sync', 'devices'].includes(view.name)) render(view, { quiet: true });
 }
 
-// A coordinator removed this device: say so plainly, and erase what it held.
+// A coordinator removed this device: say so plainly, and erase what it held, except what it has
+// not sent yet: that stays, sealed by the passphrase, until the person erases it (a server that
+// only claims the device was removed cannot make it lose unsent work).
 async function revoked() {
   idle?.stop();
   shell.blank();
-  await session.wipe();
-  await go({ name: 'welcome', error: i18n.t('sync.revoked') }, { replace: true });
+  const waiting = session.state === 'empty' ? 0 : await store.outboxCount().catch(() => 0);
+  if (!waiting) {
+    await session.wipe();
+    await go({ name: 'welcome', error: i18n.t('sync.revoked') }, { replace: true });
+    return;
+  }
+  sync?.locked();
+  await session.lock();
+  const kept = await store.keepUnsent();
+  await go({ name: 'removed', kept }, { replace: true });
 }
 
 async function setLanguage(lang) {
@@ -136,7 +146,7 @@ function applyTheme() {
 
 // -- navigation: the URL stays '/', so no record id ever lands in the browser's history --------
 
-const OUTSIDE = ['welcome', 'join', 'setup', 'lock'];
+const OUTSIDE = ['welcome', 'join', 'setup', 'lock', 'removed'];
 
 async function go(next, { replace = false } = {}) {
   if (session.state !== 'open' && !OUTSIDE.includes(next.name)) {
@@ -160,6 +170,7 @@ async function render(next, { quiet = false } = {}) {
   const t = i18n.t;
   switch (next.name) {
     case 'welcome':
+    case 'removed':
     case 'join':
     case 'setup':
     case 'lock':

@@ -5,6 +5,7 @@
 
 import { joinScreen } from './ui/join.js';
 import { lockScreen } from './ui/lock.js';
+import { removedScreen } from './ui/removed.js';
 import { welcomeScreen } from './ui/welcome.js';
 
 /** The parameters in an invite or setup link's fragment, or null. */
@@ -37,6 +38,9 @@ export class EntryScreens {
       this.shell.show(welcomeScreen(this.t, this.lang(), on, view));
     } else if (view.name === 'lock') {
       this.#lock();
+    } else if (view.name === 'removed') {
+      this.shell.show(removedScreen(this.t, this.lang(), { kept: view.kept ?? 0 },
+        { erase: () => this.erase?.(), language: this.language }));
     } else {
       this.#join(view);
     }

@@ -193,6 +193,23 @@ export class LocalStore {
     });
   }
 
+  /**
+   * A removed device keeps what it has not sent, sealed: the outbox and the records it touches
+   * (their wraps hold the keys, which only the passphrase opens). Everything else goes: the other
+   * records, the cache, drafts, the directory, sync leftovers and the push-only token. Resolves to
+   * the number of items kept.
+   */
+  keepUnsent() {
+    return this.#write([...DATA, 'meta'], async (tx) => {
+      const outbox = await tx.getAll('outbox');
+      const touched = new Set(outbox.map((i) => i.record ?? (i.change ?? i.wrap)?.record));
+      for (const id of await tx.getAllKeys('records')) if (!touched.has(id)) await tx.delete('records', id);
+      for (const s of ['directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker']) await tx.clear(s);
+      for (const key of ['cursor', 'away']) await tx.delete('meta', key);
+      return outbox.length;
+    });
+  }
+
   /** Delete the database itself. */
   destroy() {
     return this.adapter.destroy();
