@@ -323,3 +323,24 @@ def test_a_coordinator_certified_after_1000_records_reads_them_all_after_an_inte
         n = conn.execute(select(func.count()).select_from(Wrap).where(Wrap.recipient == late.replica.device)).scalar()
     engine.dispose()
     assert n == 1000
+
+
+@pytest.mark.parametrize("body", [None, [], "x", {}, {"binding": None}, {"binding": {"type": "zapis/device/1"}},
+                                  {"binding": {"type": "zapis/device/1", "workspace": 5, "device": [], "role": "boss",
+                                               "sign_key": "!", "ecdh_key": "", "sig": "A" * 86}}])
+def test_junk_bindings_and_revocations_are_refused_with_a_4xx_and_a_message(workspace, body):
+    device = workspace.enroll("volunteer")
+    for path, who in [("/api/devices/%s/binding" % device.replica.device, device),
+                      ("/api/devices/%s/revoke" % device.replica.device, workspace.root)]:
+        response = workspace.transport.client.open(path, method="PUT" if "binding" in path else "POST", json=body,
+                                                   headers={"Authorization": "Bearer " + who.token})
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert response.get_json()["error"]["message"]
+    revoke_junk = {"type": "zapis/revoke/1", "workspace": workspace.id, "device": 7, "issuer": None, "sig": "x"}
+    status, answer = workspace.transport.request("POST", "/api/devices/%s/revoke" % device.replica.device,
+                                                 revoke_junk, workspace.root.token)
+    assert status == 400 and answer["error"]["code"]
+    code = invite_code(workspace.root.create_invite("volunteer"))
+    status, answer = workspace.transport.request("POST", "/api/enroll", {
+        "invite": code, "device": device.replica.public_entry() | {"id": "newDeviceIdAAAAAAAAAAA"}, "binding": body})
+    assert 400 <= status < 500

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from drive import PASSPHRASE, create_invite, join, open_settings_item, read_store, setup_link, sync_now, wait_all_sent
 from sync import keys
 from sync.client import Client
-from test_sync import SEED, count, db_rows, enroll_volunteer, new_need
+from test_sync import SEED, check_screen, count, db_rows, enroll_volunteer, new_need
 
 ALARM = "The server shows this device with keys or a role that are not its own."
 
@@ -42,6 +42,8 @@ def test_a_server_that_swaps_the_devices_ecdh_key_raises_the_alarm_and_gets_no_k
     page.get_by_role("button", name="Sync now").click()
     expect(page.get_by_role("alert").filter(has_text=ALARM).first).to_be_visible()
     expect(page.get_by_role("heading", name="Warning: the server shows this device wrongly")).to_be_visible()
+    problems = {}
+    check_screen(page, problems, "sync screen with the alarm")
     # A record saved now is sent, but its key goes to nobody but this device.
     new_need(page, "after the swap")
     page.locator(".sync-open").click()
@@ -59,6 +61,8 @@ def test_a_server_that_swaps_the_devices_ecdh_key_raises_the_alarm_and_gets_no_k
     assert device not in coordinator.replica.trusted
     page.get_by_role("button", name="Settings", exact=True).click()
     expect(page.locator(".settings-screen").get_by_role("alert")).to_contain_text(ALARM)
+    check_screen(page, problems, "settings with the alarm")
+    assert problems == {}, problems
 
 
 def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(make_context, server):
@@ -82,9 +86,13 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     card.get_by_role("button", name="They match: certify").click()
     expect(page.locator(".device").filter(has_text=late.replica.device[:8]).get_by_text("Verified", exact=True)
            ).to_be_visible()
+    problems = {}
+    check_screen(page, problems, "devices with safety numbers")
     # The re-wrap goes in batches of 200, one per run; the sync screen counts them.
     page.locator(".sync-open").click()
     expect(page.get_by_text(re.compile(r"^(200|250) of 250 records shared$"))).to_be_visible(timeout=60000)
+    check_screen(page, problems, "sync screen with the re-wrap")
+    assert problems == {}, problems
     for _ in range(300):
         if count(server, "SELECT count(*) FROM wraps WHERE recipient = :d", d=late.replica.device) == 250:
             break
@@ -112,6 +120,9 @@ def test_a_removed_device_keeps_its_unsent_changes_sealed_until_the_person_erase
     assert outbox and {i["record"] for i in outbox} == {r["id"] for r in read_store(page, "records")}
     assert read_store(page, "vault")
     assert read_store(page, "directory") == [] and read_store(page, "cache") == []
+    problems = {}
+    check_screen(page, problems, "removed")
+    assert problems == {}, problems
     # The same after a reload.
     page.reload()
     page.get_by_role("heading", name="This device was removed").wait_for()

@@ -180,7 +180,9 @@ export class SyncController {
     try {
       const step = await rewrapOnce({ store: this.store, records: session.records, recipients: session.identity.recipients,
         role: session.device.role, alarm: session.alarm });
-      this.status.rewrap = step;
+      // A finished re-wrap stays on the sync screen ("250 of 250") until the page reloads.
+      const last = this.status.rewrap;
+      this.status.rewrap = step ?? (last && last.done === last.total ? last : null);
       if (step) this.saved();
     } catch {
       this.status.rewrap = null; // tried again after the next run
