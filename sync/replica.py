@@ -95,16 +95,28 @@ class Replica:
         mine = self.directory.get(self.device)
         return mine is not None and mine.get("binding") is None and not self.alarm and not self.revoked
 
-    def _rewrap_owed(self):
-        """{coordinator: [records it may lack]}: readable records not yet wrapped for it by this device."""
-        if self.role != "coordinator" or self.alarm or self.revoked:
-            return {}
+    def _rewrappable(self):
+        """Records whose key this device gives to coordinators that lack it: every record it reads
+        if it is a coordinator; else only those it created (its own wrap, made by itself), which
+        covers a record saved before the coordinators were trusted here (offline, or while a
+        directory without bindings trusted nobody)."""
         readable = self.readable()
+        if self.role == "coordinator":
+            return readable
+        return [r for r in readable if (self.records[r]["wrap"] or {}).get("sender") == self.device]
+
+    def _rewrap_owed(self):
+        """{coordinator: [records it may lack]}: records not yet wrapped for it by this device."""
+        if self.alarm or self.revoked:
+            return {}
+        records = None
         owed = {}
         for c in self._coordinators():
             if c != self.device:
+                if records is None:
+                    records = self._rewrappable()
                 done = self.rewrap.setdefault(c, set())
-                missing = [r for r in readable if r not in done]
+                missing = [r for r in records if r not in done]
                 if missing:
                     owed[c] = missing
         return owed
@@ -128,9 +140,10 @@ class Replica:
         return queued
 
     def rewrap_progress(self):
-        """{coordinator: (records done, records readable)} for every re-wrap still under way."""
-        total = len(self.readable())
-        return {c: (total - len(missing), total) for c, missing in self._rewrap_owed().items()}
+        """{coordinator: (records done, records to give)} for every re-wrap still under way."""
+        owed = self._rewrap_owed()
+        total = len(self._rewrappable()) if owed else 0
+        return {c: (total - len(missing), total) for c, missing in owed.items()}
 
     # -- local edits --------------------------------------------------------------------------
 

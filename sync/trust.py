@@ -9,7 +9,8 @@ or pair a genuine device's signing key with an ECDH key of its own. A device is 
   leads from it to the workspace root, whose signing-key fingerprint came with the invite link.
 
 Revocation orders signed by trusted coordinators remove devices. A revoked coordinator's
-certificates anchor nothing, so whatever it certified is no longer trusted through it. The root
+certificates anchor nothing (nor do those of a coordinator the server merely flags `revoked`:
+devices removed before orders existed), so whatever it certified is no longer trusted through it. The root
 cannot be revoked: it is the trust anchor every device was given in its invite link, and no
 order could be checked without it; a workspace whose root is lost starts over.
 
@@ -82,13 +83,18 @@ def evaluate(devices, workspace, fingerprint, kept=()):
             checked[key] = verify_object(entries[issuer]["sign_key"], obj)
         return checked[key]
 
+    # The server's flag alone (devices revoked before orders existed) also stops a coordinator
+    # from anchoring anything: wrongly set, it costs availability, never confidentiality. Never
+    # the root's.
+    flagged = {d for d, e in entries.items() if e.get("status") == "revoked" and d != root}
+
     def chains(revoked):
         depth = {root: 0}
         frontier = [root]
         while frontier:
             following = []
             for issuer in frontier:
-                if entries[issuer]["role"] != "coordinator" or issuer in revoked:
+                if entries[issuer]["role"] != "coordinator" or issuer in revoked or issuer in flagged:
                     continue
                 for device, cert in issued.get(issuer, ()):
                     if device not in depth and signed(issuer, cert):
@@ -108,7 +114,7 @@ def evaluate(devices, workspace, fingerprint, kept=()):
     while True:
         depth = chains(revoked)
         candidates = [d for d in depth if entries[d]["role"] == "coordinator" and d not in revoked
-                      and d not in applied]
+                      and d not in flagged and d not in applied]
         if not candidates:
             break
         level = min(depth[d] for d in candidates)

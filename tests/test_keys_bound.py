@@ -344,3 +344,21 @@ def test_junk_bindings_and_revocations_are_refused_with_a_4xx_and_a_message(work
     status, answer = workspace.transport.request("POST", "/api/enroll", {
         "invite": code, "device": device.replica.public_entry() | {"id": "newDeviceIdAAAAAAAAAAA"}, "binding": body})
     assert 400 <= status < 500
+
+
+def test_a_record_saved_before_a_coordinator_was_trusted_here_reaches_it_from_its_author(workspace):
+    # The root's entry has no binding yet (a workspace from before bindings): nobody is trusted.
+    volunteer = workspace.enroll("volunteer")
+    edit_device(workspace.app, workspace.root.replica.device, binding=None)
+    volunteer.pull()
+    assert volunteer.replica.trusted == {}
+    record = volunteer.save({"status": "saved while nobody was trusted"})
+    assert wrapped_to(volunteer) == {volunteer.replica.device}
+    volunteer.push()
+    workspace.root.pull()   # the root posts its binding on this pull
+    assert workspace.root.read(record) is None
+    result = volunteer.sync()
+    assert result["ok"] and result["rewrapped"] == 1
+    workspace.root.pull()
+    assert workspace.root.read(record)["status"]["value"] == "saved while nobody was trusted"
+    assert volunteer.sync().get("rewrapped") is None   # done once

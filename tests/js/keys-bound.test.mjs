@@ -113,7 +113,8 @@ test('a PWA coordinator re-wraps for a late coordinator, resumably, and never wh
   await root.sync();
   const meta = new Map();
   const store = { getMeta: async (k) => meta.get(k), putMeta: async (k, v) => { meta.set(k, v); } };
-  const args = { store, records: root.records, recipients: root.identity.recipients, role: 'coordinator', alarm: [] };
+  const args = { store, records: root.records, recipients: root.identity.recipients, role: 'coordinator', device: root.id,
+    alarm: [] };
   assert.equal(await rewrapOnce({ ...args, alarm: ['keys'] }, 2), null);
   assert.deepEqual(await rewrapOnce(args, 2), { target: late.id, done: 2, total: 5 });
   assert.deepEqual(await rewrapOnce(args, 2), { target: late.id, done: 4, total: 5 });
@@ -131,4 +132,32 @@ test('wrapRecipients: trusted coordinators only, never revoked, nobody while the
   assert.deepEqual(wrapRecipients(dir, trusted, 'me').map((r) => r.id), ['a', 'c']);
   assert.deepEqual(wrapRecipients(dir, trusted, 'me', { removed: ['c'] }).map((r) => r.id), ['a']);
   assert.deepEqual(wrapRecipients(dir, trusted, 'me', { alarm: ['role'] }), []);
+});
+
+test('a volunteer gives the records it created to a coordinator trusted after it saved them', async () => {
+  const w = await world();
+  const root = await w.phone('coordinator', { root: true });
+  const phone = await w.phone('volunteer');
+  const late = await w.phone('coordinator', { certified: false });
+  await phone.sync();
+  const mine = await phone.records.save({ values: need('saved before the new coordinator was certified') });
+  await phone.sync();
+  w.server.updateDevice(late.id, { cert: await certify(w.root, late.entry) });
+  await phone.sync();
+  const meta = new Map();
+  const store = { getMeta: async (k) => meta.get(k), putMeta: async (k, v) => { meta.set(k, v); },
+    allRecords: () => phone.store.allRecords() };
+  const args = { store, records: phone.records, recipients: phone.identity.recipients, role: 'volunteer', device: phone.id,
+    alarm: [] };
+  // Its own records go to every trusted coordinator it has not given them to (the root's copy is
+  // a duplicate the server answers as such), then nothing is owed.
+  let steps = 0;
+  while (await rewrapOnce(args)) steps += 1;
+  assert.equal(steps, 2);
+  const sent = await outboxRecipients(phone);
+  assert.ok(sent.has(late.id));
+  await phone.sync();
+  await late.sync();
+  assert.ok(late.records.list().some((s) => s.id === mine));
+  void root;
 });

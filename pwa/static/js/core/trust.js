@@ -73,13 +73,16 @@ export async function evaluate(devices, workspace, fingerprint, kept = []) {
     if (!byIssuer.has(issuer)) byIssuer.set(issuer, await verifyObject(entries.get(issuer).sign_key, obj));
     return byIssuer.get(issuer);
   };
+  // The server's flag alone (devices revoked before orders existed) also stops a coordinator from
+  // anchoring anything; never the root's.
+  const flagged = new Set([...entries.values()].filter((e) => e.status === 'revoked' && e.id !== root).map((e) => e.id));
   const chains = async (revoked) => {
     const depth = new Map([[root, 0]]);
     let frontier = [root];
     while (frontier.length) {
       const following = [];
       for (const issuer of frontier) {
-        if (entries.get(issuer).role !== 'coordinator' || revoked.has(issuer)) continue;
+        if (entries.get(issuer).role !== 'coordinator' || revoked.has(issuer) || flagged.has(issuer)) continue;
         for (const [device, cert] of issued.get(issuer) ?? []) {
           if (!depth.has(device) && await signed(issuer, cert)) {
             depth.set(device, depth.get(issuer) + 1);
@@ -105,7 +108,7 @@ export async function evaluate(devices, workspace, fingerprint, kept = []) {
   for (;;) {
     depth = await chains(revoked);
     const candidates = [...depth.keys()].filter((d) => entries.get(d).role === 'coordinator' && !revoked.has(d)
-      && !applied.has(d));
+      && !flagged.has(d) && !applied.has(d));
     if (!candidates.length) break;
     const level = Math.min(...candidates.map((d) => depth.get(d)));
     for (const issuer of candidates.filter((d) => depth.get(d) === level)) {

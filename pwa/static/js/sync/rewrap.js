@@ -1,6 +1,8 @@
 /**
  * A late coordinator gets every key: a coordinator device re-wraps the records it can read for
- * every trusted coordinator it has not yet wrapped them for, one batch per sync run. Progress
+ * every trusted coordinator it has not yet wrapped them for, one batch per sync run; a field
+ * device does the same for the records it created (one saved offline, or while no coordinator was
+ * trusted here, still reaches them). Progress
  * ({coordinator id: [record ids done]}) is kept in the meta store, so a closed tab or a lost
  * connection resumes where it stopped; a wrap the server already holds is answered `duplicate`.
  * The twin of Replica.rewrap_batch in sync/replica.py.
@@ -28,10 +30,12 @@ export function nextBatch(readable, recipients, progress, limit = REWRAP_BATCH) 
  * Run one batch: wrap its keys (into the outbox, through `records.grant`), then remember them.
  * Resolves to {target, done, total} after the batch, or null if nothing was owed.
  */
-export async function rewrapOnce({ store, records, recipients, role, alarm }, limit = REWRAP_BATCH) {
-  if (role !== 'coordinator' || alarm.length || !records) return null;
+export async function rewrapOnce({ store, records, recipients, role, device, alarm }, limit = REWRAP_BATCH) {
+  if (alarm.length || !records || !recipients.length) return null;
   const progress = (await store.getMeta('rewrap')) ?? {};
-  const batch = nextBatch([...records.summaries.keys()].sort(), recipients, progress, limit);
+  const ids = role === 'coordinator' ? [...records.summaries.keys()]
+    : (await store.allRecords()).filter((r) => r.wrap?.sender === device && records.summaries.has(r.id)).map((r) => r.id);
+  const batch = nextBatch(ids.sort(), recipients, progress, limit);
   if (!batch) return null;
   await records.grant(batch.ids, batch.target);
   progress[batch.target.id] = [...(progress[batch.target.id] ?? []), ...batch.ids];
