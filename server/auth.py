@@ -12,7 +12,7 @@ from .extensions import db
 from .models import Device, Workspace
 
 AUTH_COLUMNS = (Device.id, Device.workspace_id, Device.role, Device.sign_key, Device.ecdh_key, Device.cert,
-                Device.binding, Device.revocations, Device.revoked, Device.invite_id, Device.seq, Workspace.seq.label("workspace_seq"),
+                Device.revoked, Device.invite_id, Device.seq, Workspace.seq.label("workspace_seq"),
                 Workspace.horizon.label("workspace_horizon"))
 # Built once: constructing the statement cost as much as running it, and every request runs it.
 AUTH_QUERY = (select(*AUTH_COLUMNS, (Device.push_token_hash == bindparam("digest")).label("push_only"))

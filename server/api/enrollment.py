@@ -168,8 +168,9 @@ def me():
         200: {content: {application/json: {schema: MeSchema}}}
     """
     ws = db.session.get(Workspace, g.device.workspace_id)
+    # The whole row: the authentication query leaves out what only this call shows (binding, orders).
     return MeSchema().dump({"workspace": ws.id, "fingerprint": ws.fingerprint,
-                            "device": device_entry(g.device)})
+                            "device": device_entry(db.session.get(Device, g.device.id))})
 
 
 
