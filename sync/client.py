@@ -312,8 +312,8 @@ class Client:
         statement must verify and name the keys shown: a server that swapped a key is caught here.
         """
         entry = self.replica.directory.get(device_id)
-        if entry is None:
-            self.pull()
+        if entry is None or not binding_matches(entry.get("binding"), entry, self.replica.workspace):
+            self.pull()   # the device may have posted its statement since
             entry = self.replica.directory[device_id]
         if not binding_matches(entry.get("binding"), entry, self.replica.workspace):
             raise ProtocolError("bad_binding", "the device's key-binding statement is missing or does not "
