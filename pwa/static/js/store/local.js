@@ -193,6 +193,16 @@ export class LocalStore {
     });
   }
 
+  /** Remember that these coordinators got a new record's key with it: the re-wrap owes them nothing. */
+  noteWrapped(record, recipients) {
+    if (!recipients.length) return Promise.resolve();
+    return this.#write(['meta'], async (tx) => {
+      const progress = (await tx.get('meta', 'rewrap')) ?? {};
+      for (const id of recipients) (progress[id] ??= []).push(record);
+      await tx.put('meta', progress, 'rewrap');
+    });
+  }
+
   /**
    * A removed device keeps what it has not sent, sealed: the outbox and the records it touches
    * (their wraps hold the keys, which only the passphrase opens). Everything else goes: the other
