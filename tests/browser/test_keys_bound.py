@@ -132,3 +132,39 @@ def test_a_removed_device_keeps_its_unsent_changes_sealed_until_the_person_erase
     # The wipe reloads the app, which opens an empty database again.
     assert read_store(page, "outbox") == [] and read_store(page, "vault") == []
     assert read_store(page, "records") == []
+
+
+def test_a_revocation_the_server_flips_back_still_keeps_every_key_from_the_revoked_coordinator(
+        make_context, coordinator, server):
+    ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
+    second = Client.enroll_link(coordinator.create_invite("coordinator", base_url=server.url))
+    coordinator.certify(second.replica.device)
+    sync_now(page)
+    new_need(page, "before the removal")
+    sync_now(page)
+    first = [r["id"] for r in read_store(page, "records")]
+    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=first[0])}
+    assert second.replica.device in recipients
+    coordinator.revoke(second.replica.device)
+    sync_now(page)
+    assert [o["device"] for o in read_store(page, "meta", "revocations")] == [second.replica.device]
+    # The server flips the flag back and drops the order.
+    serve_again(server, second.replica.device, revoked=False, revocations=None)
+    sync_now(page)
+    new_need(page, "after the server undid the removal")
+    sync_now(page)
+    [newest] = [r["id"] for r in read_store(page, "records") if r["id"] not in first]
+    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
+    assert recipients == {device, coordinator.replica.device}
+    # After a reload and unlock too: the kept order comes from the store.
+    page.get_by_role("button", name="Records", exact=True).click()
+    page.reload()
+    page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("heading", name="Records").wait_for()
+    sync_now(page)
+    new_need(page, "after a restart")
+    sync_now(page)
+    latest = [r["id"] for r in read_store(page, "records") if r["id"] not in first + [newest]]
+    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=latest[0])}
+    assert second.replica.device not in recipients
