@@ -79,7 +79,16 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     page.get_by_role("heading", name="Records").wait_for()
     wait_all_sent(page, timeout=60000)
     late = Client.enroll_link(link)
+    # A device whose own statement is missing (or does not match) cannot be certified here.
+    import requests
+    from sync.client import _new_replica
+    code = create_invite(page, "Volunteer").split("#c=")[1].split("&")[0]
+    silent = _new_replica(late.replica.workspace, "volunteer", late.replica.fingerprint)
+    assert requests.post(server.url + "/api/enroll", json={"invite": code, "device": silent.public_entry()}).ok
     open_settings_item(page, "Devices")
+    unbound = page.locator(".device").filter(has_text=silent.device[:8])
+    expect(unbound).to_contain_text("This device has not confirmed its own keys")
+    expect(unbound.get_by_role("button", name="Certify")).to_have_count(0)
     card = page.locator(".device").filter(has_text=late.replica.device[:8])
     card.get_by_text(late.safety_number(), exact=True).wait_for()
     card.get_by_role("button", name="Certify").click()
