@@ -138,7 +138,8 @@ class Client:
         if body["workspace"] != workspace:
             raise ProtocolError("wrong_workspace", "the server enrolled this device in another workspace")
         if role is not None and body["role"] != role:
-            raise ProtocolError("wrong_role", "the server enrolled this device in another role than the link's")
+            raise ProtocolError("wrong_role", "the server enrolled this device in another role than "
+                                "the link's")
         replica.role = body["role"]
         client = cls(replica, transport, body["token"])
         client.pull()
@@ -219,7 +220,8 @@ class Client:
         if self.replica.needs_binding():
             # Enrolled before key-binding statements existed (or from a link without its role):
             # post ours once, so others can trust this device.
-            self._call("PUT", "/api/devices/%s/binding" % self.replica.device, {"binding": self.replica.binding()})
+            self._call("PUT", "/api/devices/%s/binding" % self.replica.device,
+                       {"binding": self.replica.binding()})
             total["devices"] += self.pull(limit)["devices"]
         return total
 
@@ -320,8 +322,9 @@ class Client:
                                 "name the keys the directory shows: do not certify it")
         if safety is not None and " ".join(safety.split()) != self.safety_number(device_id):
             raise ProtocolError("safety_mismatch", "the safety number differs from the one on the device")
-        cert = make_certificate(self.replica.sign_key, self.replica.workspace, device_id, entry["binding"]["role"],
-                                entry["sign_key"], entry["ecdh_key"], self.replica.device)
+        cert = make_certificate(self.replica.sign_key, self.replica.workspace, device_id,
+                                entry["binding"]["role"], entry["sign_key"], entry["ecdh_key"],
+                                self.replica.device)
         self._call("PUT", "/api/devices/%s/certificate" % device_id, {"cert": cert})
         self.pull()
 
@@ -479,9 +482,9 @@ def main(argv=None):
         print(client.safety_number())
     client.save_state(args.state, phrase)
     if client.replica.alarm:
-        print("ALARM: the server shows this device with other keys or another role (%s). No record key "
-              "is shared with anyone until this is resolved. Tell your coordinator." % ", ".join(client.replica.alarm),
-              file=sys.stderr)
+        print("ALARM: the server shows this device with other keys or another role (%s). No record "
+              "key is shared with anyone until this is resolved. Tell your coordinator."
+              % ", ".join(client.replica.alarm), file=sys.stderr)
         return 3
     return 0
 

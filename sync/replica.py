@@ -86,7 +86,8 @@ class Replica:
             d for d, e in self.directory.items() if e.get("status") == "revoked"}
         mine = self.directory.get(self.device)
         pub = self.public_entry()
-        self.alarm = self_check(mine, self.workspace, self.device, self.role, pub["sign_key"], pub["ecdh_key"])
+        self.alarm = self_check(mine, self.workspace, self.device, self.role, pub["sign_key"],
+                                pub["ecdh_key"])
         if self.device in result["revoked"] or (mine is not None and mine.get("status") == "revoked"):
             self.revoked = True
 

@@ -50,7 +50,8 @@ def _check_binding(binding, workspace_id, keys_, role):
                        "keys in this workspace.")
     if binding["role"] != role:
         raise APIError(400, "bad_binding", "The key-binding statement names the role %s, but this "
-                       "device joins as %s. Check that the whole invite link was used." % (binding["role"], role))
+                       "device joins as %s. Check that the whole invite link was used."
+                       % (binding["role"], role))
     if not verify_object(keys_["sign_key"], binding):
         raise APIError(400, "bad_binding", "The key-binding statement's signature does not verify.")
     return canonical_json(binding)

@@ -108,7 +108,8 @@ export class Session {
     const binding = await makeBinding(made.keys.sign.privateKey,
       { workspace, device: id, role: 'coordinator', sign_key, ecdh_key });
     progress('enroll');
-    const answer = await call('POST', '/api/bootstrap', { body: { setup_token: token, device: made.entry, cert, binding } });
+    const body = { setup_token: token, device: made.entry, cert, binding };
+    const answer = await call('POST', '/api/bootstrap', { body });
     return this.#finishJoin(made, answer, await fingerprintOf(sign_key), passphrase, progress);
   }
 
@@ -139,7 +140,8 @@ export class Session {
     const trust = await evaluate(directory, this.device.workspace, this.device.fingerprint, kept);
     const removed = [...trust.revoked, ...directory.filter((d) => d.status === 'revoked').map((d) => d.id)];
     const alarm = await selfCheck(directory.find((d) => d.id === this.device.device), this.device.workspace,
-      { device: this.device.device, role: this.device.role, sign_key: this.device.sign_key, ecdh_key: this.device.ecdh_key });
+      { device: this.device.device, role: this.device.role, sign_key: this.device.sign_key,
+        ecdh_key: this.device.ecdh_key });
     this.useDirectory(directory, trust.trusted, { removed, alarm });
     this.records = new Records(this.store, this.identity, { now: this.now });
     this.drafts = new Drafts(this.store, localKey);

@@ -178,8 +178,9 @@ export class SyncController {
     const { session } = this;
     if (!result.ok || !session.identity) return;
     try {
-      const step = await rewrapOnce({ store: this.store, records: session.records, recipients: session.identity.recipients,
-        role: session.device.role, device: session.device.device, alarm: session.alarm });
+      const step = await rewrapOnce({ store: this.store, records: session.records,
+        recipients: session.identity.recipients, role: session.device.role, device: session.device.device,
+        alarm: session.alarm });
       // A finished re-wrap stays on the sync screen ("250 of 250") until the page reloads.
       const last = this.status.rewrap;
       this.status.rewrap = step ?? (last && last.done === last.total ? last : null);

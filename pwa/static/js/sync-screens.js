@@ -104,7 +104,9 @@ export class SyncScreens {
       certify: (id) => act(async () => {
         const d = devices.find((x) => x.id === id);
         // Only what the device itself signed: its keys as shown, in the role it signed.
-        if (!(await bindingMatches(d.binding, d, workspace))) throw Object.assign(new Error('unbound'), { code: 'bad_binding' });
+        if (!(await bindingMatches(d.binding, d, workspace))) {
+          throw Object.assign(new Error('unbound'), { code: 'bad_binding' });
+        }
         const cert = await makeCertificate(session.identity.signKey, { workspace, device: d.id, role: d.binding.role,
           sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
         await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`, { body: { cert }, token: session.token });

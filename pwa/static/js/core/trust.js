@@ -75,7 +75,8 @@ export async function evaluate(devices, workspace, fingerprint, kept = []) {
   };
   // The server's flag alone (devices revoked before orders existed) also stops a coordinator from
   // anchoring anything; never the root's.
-  const flagged = new Set([...entries.values()].filter((e) => e.status === 'revoked' && e.id !== root).map((e) => e.id));
+  const flagged = new Set([...entries.values()].filter((e) => e.status === 'revoked' && e.id !== root)
+    .map((e) => e.id));
   const chains = async (revoked) => {
     const depth = new Map([[root, 0]]);
     let frontier = [root];
@@ -146,7 +147,8 @@ export async function selfCheck(entry, workspace, me) {
   const mine = { id: me.device, role: me.role, sign_key: me.sign_key, ecdh_key: me.ecdh_key };
   if (entry.sign_key !== me.sign_key || entry.ecdh_key !== me.ecdh_key) problems.push('keys');
   if (entry.role !== me.role) problems.push('role');
-  if (entry.binding !== undefined && entry.binding !== null && !(await bindingMatches(entry.binding, mine, workspace))) {
+  const binding = entry.binding ?? null;
+  if (binding !== null && !(await bindingMatches(binding, mine, workspace))) {
     problems.push('binding');
   }
   if (entryCerts(entry).some((cert) => !certMatches(cert, mine, workspace))) problems.push('certificate');

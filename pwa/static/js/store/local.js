@@ -214,7 +214,8 @@ export class LocalStore {
       const outbox = await tx.getAll('outbox');
       const touched = new Set(outbox.map((i) => i.record ?? (i.change ?? i.wrap)?.record));
       for (const id of await tx.getAllKeys('records')) if (!touched.has(id)) await tx.delete('records', id);
-      for (const s of ['directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker']) await tx.clear(s);
+      const derived = ['directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
+      for (const s of derived) await tx.clear(s);
       for (const key of ['cursor', 'away']) await tx.delete('meta', key);
       return outbox.length;
     });
