@@ -50,13 +50,12 @@ def chained_ids(devices, workspace_id, fingerprint):
     `devices` are Device rows (or rows with the same columns); revoked ones are left out, so a
     revoked coordinator anchors no chain. Each stored certificate is tried.
     """
-    entries = []
-    for d in devices:
-        if d.revoked:
-            continue
-        for cert in certs_of(d):
-            entries.append({"id": d.id, "role": d.role, "sign_key": d.sign_key, "ecdh_key": d.ecdh_key,
-                            "cert": cert})
+    # The clients' rule, bindings included: a device whose own key-binding statement is missing
+    # or does not match is trusted by no client, so it gets no powers here either (it posts its
+    # statement once, which recomputes the flags).
+    entries = [{"id": d.id, "role": d.role, "sign_key": d.sign_key, "ecdh_key": d.ecdh_key,
+                "certs": certs_of(d), "binding": json.loads(d.binding) if d.binding else None}
+               for d in devices if not d.revoked]
     return set(verify_directory(entries, workspace_id, fingerprint))
 
 

@@ -46,6 +46,8 @@ class Device(db.Model):
     chained = Column(Boolean, nullable=False, default=False)
     chained_seq = Column(BigInteger)
     resync_cursor = Column(BigInteger)
+    binding = Column(Text)      # canonical JSON of the device's own key-binding statement
+    revocations = Column(Text)  # JSON list of the signed revocation orders naming this device
     token_hash = Column(String(64), nullable=False, unique=True)
     # A second token that can only push: the service worker keeps it to send signed changes
     # while the app is locked. It is worthless to a thief (every change must be signed by the

@@ -11,7 +11,7 @@ from datetime import timezone
 
 from sync.b64 import decoded_length
 from sync.canonical import MAX_SAFE_INTEGER
-from sync.envelopes import CERT, PURGE, ROLES, WRAP
+from sync.envelopes import BINDING, CERT, PURGE, REVOKE, ROLES, WRAP
 
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 DEVICE_RE = r"^[A-Za-z0-9_-]{22}$"
@@ -158,15 +158,44 @@ class CertSchema(Schema):
     sig = Sig(required=True)
 
 
+class BindingSchema(Schema):
+    """The device's own statement binding its keys, id, workspace and role (docs/protocol.md)."""
+
+    type = Type(BINDING)
+    workspace = WorkspaceId(required=True)
+    device = DeviceId(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    sign_key = PublicKey(required=True)
+    ecdh_key = PublicKey(required=True)
+    sig = Sig(required=True)
+
+
+class RevocationSchema(Schema):
+    """A coordinator's signed order removing a device."""
+
+    type = Type(REVOKE)
+    workspace = WorkspaceId(required=True)
+    device = DeviceId(required=True)
+    issuer = DeviceId(required=True)
+    sig = Sig(required=True)
+
+
 class BootstrapSchema(Schema):
     setup_token = fields.String(required=True, validate=validate.Length(1, 100))
     device = fields.Nested(DeviceKeysSchema, required=True)
     cert = fields.Nested(CertSchema, required=True)
+    binding = fields.Nested(BindingSchema, metadata={"description": "The device's key-binding statement."})
 
 
 class EnrollSchema(Schema):
     invite = fields.String(required=True, validate=validate.Length(1, 100))
     device = fields.Nested(DeviceKeysSchema, required=True)
+    binding = fields.Nested(BindingSchema, metadata={
+        "description": "The device's key-binding statement, naming the invite's role."})
+
+
+class BindSchema(Schema):
+    binding = fields.Nested(BindingSchema, required=True)
 
 
 class SessionSchema(Schema):
@@ -189,6 +218,9 @@ class DeviceSchema(Schema):
     certs = fields.List(fields.Dict(), metadata={
         "description": "Every certificate stored for the device, oldest first. Certificates are "
                        "added, never replaced; a client tries each."})
+    binding = fields.Dict(allow_none=True, metadata={"description": "The device's own key-binding "
+                                                     "statement; null if it has posted none yet."})
+    revocations = fields.List(fields.Dict(), metadata={"description": "Signed revocation orders naming it."})
     status = fields.String(required=True, validate=validate.OneOf(["active", "revoked"]))
     invite = fields.String(required=True, allow_none=True)
 

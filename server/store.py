@@ -417,6 +417,8 @@ def device_entry(d):
             "cert": json.loads(d.cert) if d.cert else None,
             "certs": [json.loads(c) for c in json.loads(d.certs)] if d.certs else
                      ([json.loads(d.cert)] if d.cert else []),
+            "binding": json.loads(d.binding) if d.binding else None,
+            "revocations": json.loads(d.revocations) if d.revocations else [],
             "status": "revoked" if d.revoked else "active", "invite": d.invite_id}
 
 

@@ -26,7 +26,7 @@ from isal import igzip
 
 from . import keys
 from .b64 import b64decode, b64encode
-from .envelopes import ProtocolError, key_commitment, make_certificate, unwrap_key
+from .envelopes import ProtocolError, binding_matches, key_commitment, make_certificate, safety_number, unwrap_key
 from .replica import DELETED, Replica
 
 PBKDF2_ITERATIONS = 600_000
@@ -89,7 +89,8 @@ def _check(status, body, expected=(200, 201)):
 
 
 def parse_link(link):
-    """The parameters in an invite or setup link's fragment: {"c" or "t", "w", "f"}."""
+    """The parameters in an invite or setup link's fragment: {"c" or "t", "w", "f", "r"?}
+    (`r`, the invite's role, which the joining device signs in its key-binding statement)."""
     parts = urlsplit(link)
     params = {k: v[0] for k, v in parse_qs(parts.fragment).items()}
     params["base_url"] = "%s://%s" % (parts.scheme, parts.netloc)
@@ -103,6 +104,7 @@ class Client:
         self.replica = replica
         self.transport = transport
         self.token = token
+        self.checkpoint = None  # called after each re-wrap batch (the CLI saves its state file)
 
     # -- joining ------------------------------------------------------------------------------
 
@@ -114,20 +116,30 @@ class Client:
         replica.fingerprint = keys.fingerprint(mine["sign_key"])
         cert = make_certificate(replica.sign_key, workspace, mine["id"], "coordinator",
                                 mine["sign_key"], mine["ecdh_key"], mine["id"])
-        body = _check(*transport.request("POST", "/api/bootstrap", {"setup_token": setup_token,
-                                                                    "device": mine, "cert": cert}))
+        body = _check(*transport.request("POST", "/api/bootstrap", {
+            "setup_token": setup_token, "device": mine, "cert": cert, "binding": replica.binding()}))
         client = cls(replica, transport, body["token"])
         client.pull()
         return client
 
     @classmethod
-    def enroll(cls, transport, code, workspace, fingerprint):
-        """Join a workspace with an invite code; trust only what chains to `fingerprint`."""
-        replica = _new_replica(workspace, None, fingerprint)
-        body = _check(*transport.request("POST", "/api/enroll", {"invite": code,
-                                                                 "device": replica.public_entry()}))
+    def enroll(cls, transport, code, workspace, fingerprint, role=None):
+        """Join a workspace with an invite code; trust only what chains to `fingerprint`.
+
+        `role` is the invite link's role (`r`): the device signs it in its key-binding statement,
+        and the server must enroll it in that role. A link without one (made before links carried
+        it) enrolls in the role the server gives, and the statement follows with the first pull.
+        """
+        replica = _new_replica(workspace, role, fingerprint)
+        request = {"invite": code, "device": replica.public_entry()}
+        if role is not None:
+            request["binding"] = replica.binding()
+        body = _check(*transport.request("POST", "/api/enroll", request))
         if body["workspace"] != workspace:
             raise ProtocolError("wrong_workspace", "the server enrolled this device in another workspace")
+        if role is not None and body["role"] != role:
+            raise ProtocolError("wrong_role", "the server enrolled this device in another role than "
+                                "the link's")
         replica.role = body["role"]
         client = cls(replica, transport, body["token"])
         client.pull()
@@ -138,7 +150,7 @@ class Client:
         """Join with an invite link (the code and fingerprint are in its fragment)."""
         params = parse_link(link)
         return cls.enroll(transport or HTTPTransport(params["base_url"]), params["c"], params["w"],
-                          params["f"])
+                          params["f"], params.get("r"))
 
     def _call(self, method, path, body=None, params=None, expected=(200, 201)):
         return _check(*self.transport.request(method, path, body, self.token, params), expected)
@@ -209,16 +221,40 @@ class Client:
                 break
         if afresh is not None:
             total["unconfirmed"] = self.replica.unconfirmed(afresh)
+        if self.replica.needs_binding():
+            # Enrolled before key-binding statements existed (or from a link without its role):
+            # post ours once, so others can trust this device.
+            self._call("PUT", "/api/devices/%s/binding" % self.replica.device,
+                       {"binding": self.replica.binding()})
+            total["devices"] += self.pull(limit)["devices"]
         return total
+
+    def rewrap(self, batch=500):
+        """Give every trusted coordinator the keys of the records this device can read, in
+        batches: queue a batch, push it, and so on. Resumable: the progress is in the replica
+        (and so in the state file); interrupted, the next call goes on from there."""
+        sent = 0
+        while True:
+            queued = self.replica.rewrap_batch(batch)
+            if not queued:
+                return sent
+            self.push(batch=batch)
+            sent += queued
+            if self.checkpoint is not None:
+                self.checkpoint()
 
     def sync(self):
         """Push, then pull. Returns a result object: pushed, pulled, conflicts, errors, ok."""
-        result = {"pushed": None, "pulled": None, "conflicts": [], "unreadable": [], "errors": [], "ok": False}
+        result = {"pushed": None, "pulled": None, "conflicts": [], "unreadable": [], "errors": [], "ok": False,
+                  "alarm": []}
         try:
             result["pushed"] = self.push()
             result["pulled"] = self.pull()
+            if self.replica.rewrap_progress():
+                result["rewrapped"] = self.rewrap()
             result["conflicts"], result["unreadable"] = self.replica.review()
-            result["ok"] = not self.replica.refused
+            result["alarm"] = list(self.replica.alarm)
+            result["ok"] = not self.replica.refused and not self.replica.alarm
         except (TransportError, APIError) as exc:
             result["errors"].append(str(exc))
         return result
@@ -264,23 +300,45 @@ class Client:
         if expires_in_hours:
             body["expires_in_hours"] = expires_in_hours
         invite = self._call("POST", "/api/invites", body)
-        return "%s/join#c=%s&w=%s&f=%s" % (base_url, invite["code"], self.replica.workspace,
-                                           self.replica.fingerprint)
+        return "%s/join#c=%s&w=%s&f=%s&r=%s" % (base_url, invite["code"], self.replica.workspace,
+                                                self.replica.fingerprint, invite["role"])
 
-    def certify(self, device_id):
-        """Certify a device as the directory shows it (check its keys out of band first)."""
+    def safety_number(self, device_id=None):
+        """The safety number of a device as the directory shows it (this device's own by default:
+        what its owner reads out to the coordinator who certifies it)."""
+        if device_id is None or device_id == self.replica.device:
+            mine = self.replica.public_entry()
+            return safety_number(self.replica.workspace, mine["id"], mine["sign_key"], mine["ecdh_key"])
+        entry = self.replica.directory[device_id]
+        return safety_number(self.replica.workspace, device_id, entry["sign_key"], entry["ecdh_key"])
+
+    def certify(self, device_id, safety=None):
+        """Certify a device as the directory shows it, in the role it signed.
+
+        Compare its safety number with the one on the device first (out of band: in person, on a
+        call) and pass it as `safety` to have it checked here too. The device's own key-binding
+        statement must verify and name the keys shown: a server that swapped a key is caught here.
+        """
         entry = self.replica.directory.get(device_id)
-        if entry is None:
-            self.pull()
+        if entry is None or not binding_matches(entry.get("binding"), entry, self.replica.workspace):
+            self.pull()   # the device may have posted its statement since
             entry = self.replica.directory[device_id]
-        cert = make_certificate(self.replica.sign_key, self.replica.workspace, device_id, entry["role"],
-                                entry["sign_key"], entry["ecdh_key"], self.replica.device)
+        if not binding_matches(entry.get("binding"), entry, self.replica.workspace):
+            raise ProtocolError("bad_binding", "the device's key-binding statement is missing or does not "
+                                "name the keys the directory shows: do not certify it")
+        if safety is not None and " ".join(safety.split()) != self.safety_number(device_id):
+            raise ProtocolError("safety_mismatch", "the safety number differs from the one on the device")
+        cert = make_certificate(self.replica.sign_key, self.replica.workspace, device_id,
+                                entry["binding"]["role"], entry["sign_key"], entry["ecdh_key"],
+                                self.replica.device)
         self._call("PUT", "/api/devices/%s/certificate" % device_id, {"cert": cert})
         self.pull()
 
     def revoke(self, device_id):
-        """Remove a device from the workspace."""
-        self._call("POST", "/api/devices/%s/revoke" % device_id)
+        """Remove a device from the workspace with a signed revocation order (kept here too)."""
+        order = self.replica.revocation_order(device_id)
+        self._call("POST", "/api/devices/%s/revoke" % device_id, order)
+        self.replica.keep_revocation(order)
 
     def purge(self, record):
         """Erase a record on the server and, at their next pull, on every device."""
@@ -302,9 +360,10 @@ class Client:
                             "nonce": b64encode(nonce), "ct": b64encode(ct)},
                  "cursor": r.cursor, "outbox": r.outbox, "directory": r.directory, "quarantine": r.quarantine,
                  "refused": r.refused, "problems": r.problems, "revoked": r.revoked,
+                 "revocations": r.revocations, "rewrap": {c: sorted(d) for c, d in r.rewrap.items()},
                  "records": {rid: {"wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
-                                   "wraps": s.get("wraps", []),
-                                   "kcs": s.get("kcs", {})} for rid, s in r.records.items()}}
+                                   "wraps": s.get("wraps", []), "kcs": s.get("kcs", {})}
+                             for rid, s in r.records.items()}}
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(state, f)
@@ -330,9 +389,9 @@ class Client:
         r.cursor, r.outbox, r.directory = state["cursor"], state["outbox"], state["directory"]
         r.quarantine = [tuple(q) for q in state["quarantine"]]
         r.refused, r.problems, r.revoked = state["refused"], state["problems"], state["revoked"]
-        from .trust import verify_directory
-
-        r.trusted = verify_directory(list(r.directory.values()), r.workspace, r.fingerprint)
+        r.revocations = state.get("revocations", [])
+        r.rewrap = {c: set(d) for c, d in state.get("rewrap", {}).items()}
+        r.update_trust()
         for rid, s in state["records"].items():
             key = unwrap_key(s["wrap"], r.ecdh_key) if s["wrap"] else None
             r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
@@ -388,6 +447,10 @@ def main(argv=None):
     p.add_argument("--uses", type=int, default=1)
     p = sub.add_parser("certify", help="certify a device (coordinators)")
     p.add_argument("device")
+    p.add_argument("--safety", help="the safety number the device shows (checked before certifying)")
+    p = sub.add_parser("revoke", help="remove a device (coordinators)")
+    p.add_argument("device")
+    sub.add_parser("safety", help="print this device's safety number")
     args = parser.parse_args(argv)
 
     if args.command in ("setup", "enroll"):
@@ -396,11 +459,14 @@ def main(argv=None):
         params = parse_link(args.link)
         transport = HTTPTransport(params["base_url"])
         client = (Client.bootstrap(transport, params["t"], params["w"]) if args.command == "setup"
-                  else Client.enroll(transport, params["c"], params["w"], params["f"]))
+                  else Client.enroll(transport, params["c"], params["w"], params["f"], params.get("r")))
         client.save_state(args.state, _passphrase(confirm=True))
+        print("Safety number (compare it with your coordinator's screen): %s" % client.safety_number())
         print("Joined as %s (%s)." % (client.replica.device, client.replica.role))
         return 0
-    client = Client.load_state(args.state, _passphrase())
+    phrase = _passphrase()
+    client = Client.load_state(args.state, phrase)
+    client.checkpoint = lambda: client.save_state(args.state, phrase)
     if args.command == "sync":
         result = client.sync()
         print(json.dumps(result, indent=2, default=str))
@@ -423,9 +489,19 @@ def main(argv=None):
     elif args.command == "invite":
         print(client.create_invite(args.role, max_uses=args.uses, base_url=client.transport.base_url))
     elif args.command == "certify":
-        client.certify(args.device)
+        client.certify(args.device, safety=args.safety)
         print("Certified %s." % args.device)
-    client.save_state(args.state, _passphrase())
+    elif args.command == "revoke":
+        client.revoke(args.device)
+        print("Removed %s." % args.device)
+    elif args.command == "safety":
+        print(client.safety_number())
+    client.save_state(args.state, phrase)
+    if client.replica.alarm:
+        print("ALARM: the server shows this device with other keys or another role (%s). No record "
+              "key is shared with anyone until this is resolved. Tell your coordinator."
+              % ", ".join(client.replica.alarm), file=sys.stderr)
+        return 3
     return 0
 
 

@@ -23,6 +23,9 @@ CHANGE = "zapis/change/1"
 CERT = "zapis/cert/1"
 WRAP = "zapis/wrap/1"
 PURGE = "zapis/purge/1"
+BINDING = "zapis/device/1"
+REVOKE = "zapis/revoke/1"
+SAFETY = "zapis/safety/1"
 FIELD = "zapis/field/1"
 KEY_COMMIT = b"zapis/key-commit/1"
 
@@ -296,6 +299,40 @@ def make_purge(private_key, workspace, record, device):
     """A coordinator's signed order to erase a record everywhere."""
     return sign_object(private_key, {"type": PURGE, "workspace": workspace, "record": record,
                                      "device": device})
+
+
+# -- key bindings, safety numbers, revocation orders -------------------------------------------------
+
+def make_binding(sign_private, workspace, device, role, sign_key, ecdh_key):
+    """The device's own signed statement that these two keys are its keys, under this id, in this
+    workspace and role: made by the device at enrollment, so nobody else can pair its signing
+    key with another ECDH key."""
+    return sign_object(sign_private, {"type": BINDING, "workspace": workspace, "device": device,
+                                      "role": role, "sign_key": sign_key, "ecdh_key": ecdh_key})
+
+
+def binding_matches(binding, entry, workspace):
+    """True when `binding` is the entry's own statement: it names exactly the entry's id, keys and
+    role, in this workspace, and its signature verifies under the entry's signing key."""
+    return (isinstance(binding, dict) and isinstance(entry, dict) and binding.get("type") == BINDING
+            and binding.get("workspace") == workspace and binding.get("device") == entry.get("id")
+            and binding.get("role") == entry.get("role") and binding.get("sign_key") == entry.get("sign_key")
+            and binding.get("ecdh_key") == entry.get("ecdh_key") and isinstance(entry.get("sign_key"), str)
+            and set(binding) == {"type", "workspace", "device", "role", "sign_key", "ecdh_key", "sig"}
+            and verify_object(entry["sign_key"], binding))
+
+
+def safety_number(workspace, device, sign_key, ecdh_key):
+    """What people compare, read aloud, between the device and the coordinator's screen: 30
+    digits in six groups, from SHA-256 over both public keys, the device id and the workspace."""
+    digest = hashlib.sha256(canonical_bytes([SAFETY, workspace, device, sign_key, ecdh_key])).digest()
+    return " ".join("%05d" % (int.from_bytes(digest[i:i + 5], "big") % 100000) for i in range(0, 30, 5))
+
+
+def make_revocation(issuer_key, workspace, device, issuer):
+    """A coordinator's signed order removing a device from the workspace."""
+    return sign_object(issuer_key, {"type": REVOKE, "workspace": workspace, "device": device,
+                                    "issuer": issuer})
 
 
 def new_record_key():

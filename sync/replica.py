@@ -10,11 +10,11 @@ import uuid
 from . import keys
 from .canonical import canonical_json
 from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
-                        key_commitment, make_purge, new_record_key, sign_change, unwrap_key,
-                        verify_change, verify_object, wrap_key)
+                        key_commitment, make_binding, make_purge, make_revocation, new_record_key,
+                        sign_change, unwrap_key, verify_change, verify_object, wrap_key)
 from .merge import (ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge,
                     names_unissued, next_write)
-from .trust import verify_directory
+from .trust import evaluate, self_check
 
 DELETED = "_deleted"
 KEPT = (ACCEPTED, DUPLICATE, STALE)  # the server has it: the item may leave the outbox
@@ -43,6 +43,10 @@ class Replica:
         self.refused = []      # outbox items the server refused, with its reasons
         self.problems = []     # pulled items that failed verification: never shown as genuine
         self.revoked = False
+        self.revocations = []  # every valid revocation order seen: kept whatever the server shows later
+        self.revoked_devices = set()  # devices revoked by those orders (or flagged by the server)
+        self.alarm = []        # what is wrong with this device's own directory entry (trust.self_check)
+        self.rewrap = {}       # coordinator id -> set of records wrapped for it (see rewrap_batch)
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -51,9 +55,101 @@ class Replica:
         return {"id": self.device, "sign_key": keys.public_b64(self.sign_key),
                 "ecdh_key": keys.public_b64(self.ecdh_key)}
 
+    def binding(self):
+        """This device's signed key-binding statement (its keys, id, workspace and role)."""
+        mine = self.public_entry()
+        return make_binding(self.sign_key, self.workspace, self.device, self.role, mine["sign_key"],
+                            mine["ecdh_key"])
+
+    def wraps_allowed(self, recipient):
+        """May a record key go to this device? Never while the alarm is raised, never to a device
+        revoked by an order this device has seen or flagged revoked by the server."""
+        if recipient == self.device:
+            return True
+        return (not self.alarm and recipient in self.trusted and recipient not in self.revoked_devices
+                and self.directory.get(recipient, {}).get("status") != "revoked")
+
     def _coordinators(self):
-        return [d for d, role in self.trusted.items()
-                if role == "coordinator" and self.directory.get(d, {}).get("status") != "revoked"]
+        return [d for d, role in self.trusted.items() if role == "coordinator" and self.wraps_allowed(d)]
+
+    def revocation_order(self, device):
+        """The signed order a coordinator posts to remove a device."""
+        return make_revocation(self.sign_key, self.workspace, device, self.device)
+
+    def keep_revocation(self, order):
+        """Keep an order this device issued and the server took: no key goes to that device again."""
+        self.revocations.append(order)
+        self.update_trust()
+
+    def update_trust(self):
+        """Evaluate the directory again: trust, revocations (kept for ever) and the self-check."""
+        result = evaluate(list(self.directory.values()), self.workspace, self.fingerprint, self.revocations)
+        self.trusted = result["trusted"]
+        known = {o["sig"] for o in self.revocations}
+        self.revocations += [o for o in result["orders"] if o["sig"] not in known]
+        self.revoked_devices = set(result["revoked"]) | {
+            d for d, e in self.directory.items() if e.get("status") == "revoked"}
+        mine = self.directory.get(self.device)
+        pub = self.public_entry()
+        self.alarm = self_check(mine, self.workspace, self.device, self.role, pub["sign_key"],
+                                pub["ecdh_key"])
+        if self.device in result["revoked"] or (mine is not None and mine.get("status") == "revoked"):
+            self.revoked = True
+
+    def needs_binding(self):
+        """True when the directory shows this device without its key-binding statement."""
+        mine = self.directory.get(self.device)
+        return mine is not None and mine.get("binding") is None and not self.alarm and not self.revoked
+
+    def _rewrappable(self):
+        """Records whose key this device gives to coordinators that lack it: every record it reads
+        if it is a coordinator; else only those it created (its own wrap, made by itself), which
+        covers a record saved before the coordinators were trusted here (offline, or while a
+        directory without bindings trusted nobody)."""
+        readable = self.readable()
+        if self.role == "coordinator":
+            return readable
+        return [r for r in readable if (self.records[r]["wrap"] or {}).get("sender") == self.device]
+
+    def _rewrap_owed(self):
+        """{coordinator: [records it may lack]}: records not yet wrapped for it by this device."""
+        if self.alarm or self.revoked:
+            return {}
+        records = None
+        owed = {}
+        for c in self._coordinators():
+            if c != self.device:
+                if records is None:
+                    records = self._rewrappable()
+                done = self.rewrap.setdefault(c, set())
+                missing = [r for r in records if r not in done]
+                if missing:
+                    owed[c] = missing
+        return owed
+
+    def rewrap_batch(self, limit=500):
+        """Queue wraps of readable records for trusted coordinators this device has not wrapped them
+        for (a coordinator certified after the records existed gets every key), at most `limit`;
+        return how many were queued. Progress is the set of records done per coordinator, kept in
+        the state file, so an interrupted run resumes where it stopped; a wrap the server already
+        holds is answered `duplicate`. Records this device saves are wrapped to every trusted
+        coordinator at once and count as done.
+        """
+        queued = 0
+        for target, missing in sorted(self._rewrap_owed().items()):
+            for record in missing[:limit - queued]:
+                self._queue_wrap(record, self.records[record]["key"], target)
+                self.rewrap[target].add(record)
+                queued += 1
+            if queued >= limit:
+                break
+        return queued
+
+    def rewrap_progress(self):
+        """{coordinator: (records done, records to give)} for every re-wrap still under way."""
+        owed = self._rewrap_owed()
+        total = len(self._rewrappable()) if owed else 0
+        return {c: (total - len(missing), total) for c, missing in owed.items()}
 
     # -- local edits --------------------------------------------------------------------------
 
@@ -79,6 +175,8 @@ class Replica:
             state["key"] = new_record_key()
             for recipient in [self.device] + [c for c in self._coordinators() if c != self.device]:
                 self._queue_wrap(record, state["key"], recipient)
+                if recipient != self.device:
+                    self.rewrap.setdefault(recipient, set()).add(record)
         state = self.records.get(record)
         if state is None or state["key"] is None:
             raise ProtocolError("no_key", "this device cannot write a record it cannot read")
@@ -118,6 +216,9 @@ class Replica:
             raise ProtocolError("no_key", "this device cannot share a record it cannot read")
         if recipient not in self.trusted:
             raise ProtocolError("untrusted_device", "records are shared only with verified devices")
+        if not self.wraps_allowed(recipient):
+            raise ProtocolError("wraps_stopped", "no record key goes to a removed device, or to anyone "
+                                "while this device's own directory entry is wrong")
         self._queue_wrap(record, state["key"], recipient)
 
     def delete(self, record, now=0):
@@ -254,11 +355,7 @@ class Replica:
             for entry in page["devices"]:
                 self.directory[entry["id"]] = entry
             counts["devices"] = len(page["devices"])
-            self.trusted = verify_directory(list(self.directory.values()), self.workspace,
-                                            self.fingerprint)
-            mine = self.directory.get(self.device)
-            if mine is not None and mine.get("status") == "revoked":
-                self.revoked = True
+            self.update_trust()
         before = len(self.problems)
         pending, self.quarantine = self.quarantine, []
         for item in pending + [("wrap", w) for w in page.get("wraps", [])] \

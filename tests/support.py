@@ -73,7 +73,7 @@ class Workspace:
         """A new device in `role`, certified by the root coordinator unless told otherwise."""
         link = self.root.create_invite(role)
         code = link.split("#c=")[1].split("&")[0]
-        device = Client.enroll(self.transport, code, self.id, self.root.replica.fingerprint)
+        device = Client.enroll(self.transport, code, self.id, self.root.replica.fingerprint, role)
         if certify:
             self.root.certify(device.replica.device)
             device.pull()

@@ -57,7 +57,8 @@ def test_an_uncertified_coordinator_cannot_revoke_and_a_certified_one_can(worksp
     assert entry_of(workspace, volunteer.replica.device)["status"] == "active"
     volunteer.push()  # its token still works
     certified = workspace.enroll("coordinator")
-    assert workspace.call(certified, "POST", path)["status"] == "revoked"
+    certified.revoke(volunteer.replica.device)
+    assert entry_of(workspace, volunteer.replica.device)["status"] == "revoked"
 
 
 def test_an_uncertified_coordinator_cannot_purge_and_a_certified_one_can(workspace):

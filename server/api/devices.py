@@ -9,6 +9,7 @@ import json
 from flask import Blueprint, g
 from sqlalchemy import select
 
+from sync import keys
 from sync.canonical import canonical_json
 from sync.envelopes import verify_object
 
@@ -17,8 +18,8 @@ from ..auth import authenticated
 from ..authority import MAX_CERTS, is_root, recompute
 from ..errors import APIError
 from ..extensions import db
-from ..models import Device
-from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema
+from ..models import Device, Workspace
+from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema, RevocationSchema
 from ..store import Sequencer, device_entry
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")
@@ -110,7 +111,8 @@ def certify(device_id):
 @bp.post("/<device_id>/revoke")
 @authenticated("coordinator", certified=True)
 def revoke(device_id):
-    """Remove a device: its token stops at once and its later writes are refused.
+    """Remove a device with a signed revocation order: its token stops at once, its later writes
+    are refused, and the order is served in the directory so every client keeps it.
     ---
     post:
       tags: [devices]
@@ -118,9 +120,14 @@ def revoke(device_id):
       security: [{bearer: []}]
       parameters:
       - {name: device_id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: RevocationSchema
       responses:
         200: {content: {application/json: {schema: DeviceSchema}}}
         403: {$ref: '#/components/responses/Error'}
+        400: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
@@ -129,18 +136,30 @@ def revoke(device_id):
         raise APIError(409, "cannot_revoke_self")
     if is_root(device):
         raise APIError(409, "root_immutable")
-    if not device.revoked:
-        seq = Sequencer(device.workspace_id)
-        issuer = db.session.get(Device, g.device.id)
-        db.session.refresh(issuer)
-        if not issuer.chained or issuer.revoked:
-            raise APIError(403, "not_certified")
-        db.session.refresh(device)
+    order = bodies.load(RevocationSchema())
+    if not (order["workspace"] == device.workspace_id and order["device"] == device.id
+            and order["issuer"] == g.device.id):
+        raise APIError(400, "bad_revocation", "The revocation order must name this device and this "
+                       "workspace, and be issued by your device.")
+    if not verify_object(g.device.sign_key, order):
+        raise APIError(400, "bad_signature", "The revocation order's signature does not verify.")
+    seq = Sequencer(device.workspace_id)
+    issuer = db.session.get(Device, g.device.id)
+    db.session.refresh(issuer)
+    if not issuer.chained or issuer.revoked:
+        raise APIError(403, "not_certified")
+    db.session.refresh(device)  # again under the workspace lock
+    orders = json.loads(device.revocations) if device.revocations else []
+    # One order per issuer is enough, and keeps the list bounded by the number of coordinators.
+    if not device.revoked or all(o["issuer"] != order["issuer"] for o in orders):
         device.revoked = True
+        device.revocations = json.dumps(orders + [order], separators=(",", ":"))
         device.seq = seq.next()
         # A revoked coordinator anchors no chain: devices certified only through it lose their
         # powers on the server too.
         recompute(device.workspace_id, seq)
         seq.finish()
         db.session.commit()
+    else:
+        db.session.rollback()
     return DeviceSchema().dump(device_entry(device))

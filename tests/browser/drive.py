@@ -200,10 +200,10 @@ def create_invite(page, role="Volunteer"):
     return field.input_value()
 
 
-def key_fingerprint(page):
-    """This device's key fingerprint as its settings show it (what a coordinator compares)."""
+def safety_number(page):
+    """This device's safety number as its settings show it (what a coordinator compares)."""
     page.get_by_role("button", name="Settings", exact=True).click()
-    row = page.locator(".row").filter(has=page.get_by_text("This device's key", exact=True))
+    row = page.locator(".row").filter(has=page.get_by_text("Safety number", exact=True))
     text = row.locator("code").inner_text()
     page.get_by_role("button", name="Records", exact=True).click()
     return text

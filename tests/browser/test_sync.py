@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from drive import (AXE, axe, create_invite, db_rows, horizontal_overflow, join, key_fingerprint, open_settings_item,
+from drive import (AXE, axe, create_invite, db_rows, horizontal_overflow, join, open_settings_item, safety_number,
                    read_store, setup_link, storage_dump, sync_now, sync_runs, unlock, wait_all_sent,
                    wait_offline_ready, wait_sync_run)
 from sync.client import Client, HTTPTransport
@@ -106,11 +106,12 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     invites.filter(has_text="Reporting for myself").get_by_role("button", name="Withdraw").click()
     expect(invites.filter(has_text="Reporting for myself")).to_contain_text("Withdrawn")
 
-    # Out of band, the coordinator compares the volunteer's key fingerprint, then certifies it.
-    fingerprint = key_fingerprint(vol)
+    # Out of band, the coordinator compares the volunteer's safety number, then certifies it.
+    number = safety_number(vol)
+    assert len(number.split()) == 6
     open_settings_item(coord, "Devices")
     card = coord.locator(".device").filter(has_text="Volunteer")
-    card.get_by_text(fingerprint, exact=True).wait_for()
+    card.get_by_text(number, exact=True).wait_for()
     expect(card.get_by_text("Not verified", exact=True)).to_be_visible()
     check_screen(coord, problems, "devices")
     card.get_by_role("button", name="Certify").click()

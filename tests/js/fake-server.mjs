@@ -87,7 +87,10 @@ export class FakeServer {
     let response;
     if (u.pathname === '/api/sync/push') response = json(200, await this.#push(device.entry, JSON.parse(body)));
     else if (u.pathname === '/api/sync/pull') response = await this.#pull(device.entry, u.searchParams);
-    else response = error(404, 'not_found');
+    else if (u.pathname === `/api/devices/${device.entry.id}/binding` && init.method === 'PUT' && !device.entry.binding) {
+      this.updateDevice(device.entry.id, { binding: JSON.parse(body).binding });
+      response = json(200, device.entry);
+    } else response = error(404, 'not_found');
     if (fault === 'drop') throw new TypeError('network error: the connection dropped');
     if (fault === 'cut') return new Response('{"changes": [', { status: 200 });
     return response;

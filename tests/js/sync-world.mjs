@@ -1,9 +1,10 @@
 // Devices for the sync engine's tests: a workspace on the fake server with its root coordinator,
 // and phones that each have the real local store (in memory), records and sync engine. Not a test file.
 import { b64encode } from '../../pwa/static/js/core/b64.js';
+import { makeBinding } from '../../pwa/static/js/core/binding.js';
 import { makeCertificate } from '../../pwa/static/js/core/envelopes.js';
 import { exportPublic, fingerprint, generateDeviceKeys } from '../../pwa/static/js/core/keys.js';
-import { verifyDirectory } from '../../pwa/static/js/core/trust.js';
+import { verifyDirectory, wrapRecipients } from '../../pwa/static/js/core/trust.js';
 import { importLocalKey, newLocalKey } from '../../pwa/static/js/crypto/local-box.js';
 import { Records } from '../../pwa/static/js/records.js';
 import { LocalStore } from '../../pwa/static/js/store/local.js';
@@ -27,10 +28,11 @@ export function certify(issuer, entry, workspace = WORKSPACE) {
     sign_key: entry.sign_key, ecdh_key: entry.ecdh_key, issuer: issuer.id });
 }
 
-// What Session.useDirectory does: record keys go to trusted, active coordinators only.
-function recipientsOf(identity, directory, trusted) {
-  identity.recipients = [...directory].filter((d) => trusted[d.id] === 'coordinator' && d.status !== 'revoked'
-    && d.id !== identity.device).map((d) => ({ id: d.id, ecdh_key: d.ecdh_key }));
+// What Session.useDirectory does: record keys go to trusted, unrevoked coordinators only, and to
+// nobody while the device's own entry is wrong.
+function recipientsOf(identity, directory, trusted, extra = {}) {
+  identity.recipients = wrapRecipients(directory, trusted, identity.device, extra);
+  identity.alarm = extra.alarm ?? [];
 }
 
 /** A workspace: the fake server and its root coordinator's keys ({server, root, fingerprint, phone()}). */
@@ -49,6 +51,8 @@ export async function world() {
 export async function phone(w, role, { certified = true, root = false, issuer = null, batch } = {}) {
   const me = root ? w.root : { ...(await keyPair()), id: newId(), role };
   const entry = { id: me.id, role, sign_key: me.sign_key, ecdh_key: me.ecdh_key };
+  entry.binding = await makeBinding(me.k.sign.privateKey, { workspace: WORKSPACE, device: me.id, role,
+    sign_key: me.sign_key, ecdh_key: me.ecdh_key });
   if (root || certified) entry.cert = await certify(root ? w.root : issuer ?? w.root, entry);
   const token = w.server.enroll(entry);
   const adapter = memoryAdapter();
@@ -64,8 +68,8 @@ export async function phone(w, role, { certified = true, root = false, issuer = 
   const replica = new SyncStore(adapter);
   const engine = new SyncEngine({ adapter, replica, token, fetch: w.server.fetch, batch,
     me: { workspace: WORKSPACE, device: me.id, role, fingerprint: w.fingerprint, signPublic: me.sign_key,
-      ecdhKey: me.k.ecdh.privateKey },
-    onDirectory: (dir, trusted) => recipientsOf(identity, dir.values(), trusted) });
+      ecdhKey: me.k.ecdh.privateKey, ecdhPublic: me.ecdh_key, signKey: me.k.sign.privateKey },
+    onDirectory: (dir, trusted, extra) => recipientsOf(identity, dir.values(), trusted, extra) });
   const device = { id: me.id, keys: me, entry, token, adapter, store, records, replica, engine, identity };
   /** Sync, and let the records catch up as the app does. */
   device.sync = async (options) => {

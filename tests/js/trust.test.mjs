@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { makeBinding } from '../../pwa/static/js/core/binding.js';
 import { makeCertificate } from '../../pwa/static/js/core/envelopes.js';
 import { importPrivatePkcs8 } from '../../pwa/static/js/core/keys.js';
 import { verifyDirectory } from '../../pwa/static/js/core/trust.js';
@@ -15,7 +16,9 @@ async function entry(subject, role, issuer, { workspace = WS } = {}) {
   const cert = await makeCertificate(key, { workspace, device: subject.id, role, sign_key: subject.sign_key,
     ecdh_key: subject.ecdh_key, issuer: issuer.id });
   const { id, sign_key, ecdh_key } = subject;
-  return { id, role, sign_key, ecdh_key, cert, status: 'active', invite: null };
+  const own = await importPrivatePkcs8(subject.sign_pkcs8, 'sign');
+  const binding = await makeBinding(own, { workspace, device: id, role, sign_key, ecdh_key });
+  return { id, role, sign_key, ecdh_key, cert, binding, status: 'active', invite: null };
 }
 
 test('a chain through two coordinators is trusted in any directory order, revoked or not', async () => {

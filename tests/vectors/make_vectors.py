@@ -15,8 +15,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sync import keys  # noqa: E402
 from sync.b64 import b64encode  # noqa: E402
 from sync.canonical import canonical_json  # noqa: E402
-from sync.envelopes import (change_header, encrypt_field, field_aad, make_certificate, make_purge,  # noqa: E402
-                            pad, sign_change, wrap_key, write_hash)
+from sync.envelopes import (change_header, encrypt_field, field_aad, make_binding, make_certificate,  # noqa: E402
+                            make_purge, make_revocation, pad, safety_number, sign_change, sign_object,
+                            wrap_key, write_hash)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
@@ -382,7 +383,133 @@ def b64decode_(text):
 
 def entry(d, role, cert):
     return {"id": d["id"], "role": role, "sign_key": d["sign_key"], "ecdh_key": d["ecdh_key"], "cert": cert,
-            "status": "active", "invite": None}
+            "binding": binding(d, role), "status": "active", "invite": None}
+
+
+def binding(d, role):
+    return make_binding(d["_sign"], WS, d["id"], role, d["sign_key"], d["ecdh_key"])
+
+
+def trust_vectors():
+    """Key bindings, safety numbers, certificate lists and revocation orders (trust.json)."""
+    def cert(issuer, d, role):
+        return make_certificate(issuer["_sign"], WS, d["id"], role, d["sign_key"], d["ecdh_key"], issuer["id"])
+
+    def revoke(issuer, d):
+        return make_revocation(issuer["_sign"], WS, d["id"], issuer["id"])
+
+    coord2 = device("coordinator two", "coordTwoEEEEEEEEEEEEEE")
+    reader = device("reader", "readerDevFFFFFFFFFFFFF")
+    extra = [public(coord2), public(reader)]
+    root_e = entry(ROOT, "coordinator", cert(ROOT, ROOT, "coordinator"))
+    coord_e = entry(COORD, "coordinator", cert(ROOT, COORD, "coordinator"))
+    coord2_e = entry(coord2, "coordinator", cert(ROOT, coord2, "coordinator"))
+    vol_e = entry(VOL, "volunteer", cert(COORD, VOL, "volunteer"))
+    reader_e = entry(reader, "volunteer", cert(COORD, reader, "volunteer"))
+    b_vol = binding(VOL, "volunteer")
+
+    def unsigned(obj):
+        return canonical_json({k: v for k, v in obj.items() if k != "sig"})
+
+    bindings = [
+        {"name": "a volunteer's own statement", "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")},
+         "binding": b_vol, "signed": unsigned(b_vol), "valid": True},
+        {"name": "the server swapped the ECDH key", "binding": b_vol, "valid": False,
+         "entry": {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": EVIL["ecdh_key"]}},
+        {"name": "the server shows another role", "binding": b_vol, "valid": False,
+         "entry": {"id": VOL["id"], "role": "coordinator", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"]}},
+        {"name": "another device id", "binding": b_vol, "valid": False,
+         "entry": {"id": EVIL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"]}},
+        {"name": "the server's own keys with a statement it signed for them",
+         "binding": make_binding(EVIL["_sign"], WS, VOL["id"], "volunteer", VOL["sign_key"], EVIL["ecdh_key"]),
+         "valid": False,
+         "entry": {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": EVIL["ecdh_key"]}},
+        {"name": "another workspace", "valid": False,
+         "binding": make_binding(VOL["_sign"], "11111111-2222-4333-8444-555555555555", VOL["id"], "volunteer",
+                                 VOL["sign_key"], VOL["ecdh_key"]),
+         "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")}},
+        {"name": "an extra member, even signed", "valid": False,
+         "binding": sign_object(VOL["_sign"], {**{k: v for k, v in b_vol.items() if k != "sig"}, "note": "x"}),
+         "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")}},
+        {"name": "a certificate is not a binding", "valid": False, "binding": vol_e["cert"],
+         "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")}},
+    ]
+    safety = [{"workspace": WS, "device": d["id"], "sign_key": d["sign_key"], "ecdh_key": d["ecdh_key"],
+               "hashed": canonical_json(["zapis/safety/1", WS, d["id"], d["sign_key"], d["ecdh_key"]]),
+               "number": safety_number(WS, d["id"], d["sign_key"], d["ecdh_key"])} for d in DEVICES]
+    safety.append({**safety[2], "ecdh_key": EVIL["ecdh_key"],
+                   "hashed": canonical_json(["zapis/safety/1", WS, VOL["id"], VOL["sign_key"], EVIL["ecdh_key"]]),
+                   "number": safety_number(WS, VOL["id"], VOL["sign_key"], EVIL["ecdh_key"])})
+    r_coord_by_root = revoke(ROOT, COORD)
+    r_root_by_coord = revoke(COORD, ROOT)
+    r_vol_by_coord = revoke(COORD, VOL)
+    r_coord2_by_coord = revoke(COORD, coord2)
+    r_coord_by_coord2 = revoke(coord2, COORD)
+    r_vol_by_vol = revoke(VOL, reader)
+    late_reader = entry(reader, "volunteer", cert(COORD, reader, "volunteer"))
+    trust = [
+        {"name": "no binding: not trusted, nor anything it certified",
+         "devices": [root_e, {**coord_e, "binding": None}, vol_e], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator"}, "revoked": []},
+        {"name": "the root without a binding anchors nothing",
+         "devices": [{**root_e, "binding": None}, coord_e, vol_e], "kept": [], "trusted": {}, "revoked": []},
+        {"name": "ECDH key swapped in entry and certificate alike, the binding left: not trusted",
+         "devices": [root_e, {**coord_e, "ecdh_key": EVIL["ecdh_key"],
+                              "cert": make_certificate(ROOT["_sign"], WS, COORD["id"], "coordinator",
+                                                       COORD["sign_key"], EVIL["ecdh_key"], ROOT["id"])}],
+         "kept": [], "trusted": {ROOT["id"]: "coordinator"}, "revoked": []},
+        {"name": "the binding says volunteer, the entry and certificate say coordinator",
+         "devices": [root_e, {**coord_e, "binding": binding(COORD, "volunteer")}, vol_e], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator"}, "revoked": []},
+        {"name": "certs list: the first does not chain, the second does",
+         "devices": [root_e, {**coord_e, "cert": cert(EVIL, COORD, "coordinator"),
+                              "certs": [cert(EVIL, COORD, "coordinator"), cert(ROOT, COORD, "coordinator")]},
+                     vol_e], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}, "revoked": []},
+        {"name": "a volunteer revoked by a coordinator stays verified, and is revoked",
+         "devices": [root_e, coord_e, {**vol_e, "revocations": [r_vol_by_coord]}], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"},
+         "revoked": [VOL["id"]]},
+        {"name": "a revoked coordinator anchors nothing: its reader is not trusted",
+         "devices": [root_e, {**coord_e, "revocations": [r_coord_by_root]}, vol_e, late_reader], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator"}, "revoked": [COORD["id"]]},
+        {"name": "the server stops showing the order: a kept order still counts",
+         "devices": [root_e, coord_e, vol_e, late_reader], "kept": [r_coord_by_root],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator"}, "revoked": [COORD["id"]]},
+        {"name": "a coordinator the server flags revoked, without an order, anchors nothing (the root still does)",
+         "devices": [{**root_e, "status": "revoked"}, {**coord_e, "status": "revoked"}, vol_e, coord2_e], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", coord2["id"]: "coordinator"},
+         "revoked": []},
+        {"name": "the root cannot be revoked",
+         "devices": [{**root_e, "revocations": [r_root_by_coord]}, coord_e, vol_e], "kept": [r_root_by_coord],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}, "revoked": []},
+        {"name": "a volunteer's order counts for nothing",
+         "devices": [root_e, coord_e, vol_e, {**reader_e, "revocations": [r_vol_by_vol]}], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer",
+                     reader["id"]: "volunteer"}, "revoked": []},
+        {"name": "an order signed by someone else than its issuer counts for nothing",
+         "devices": [root_e, coord_e, {**vol_e, "revocations": [{**r_vol_by_coord, "issuer": ROOT["id"]}]}],
+         "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}, "revoked": []},
+        {"name": "two coordinators of one level revoke each other: both are revoked",
+         "devices": [root_e, {**coord_e, "revocations": [r_coord_by_coord2]},
+                     {**coord2_e, "revocations": [r_coord2_by_coord]}, vol_e], "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", coord2["id"]: "coordinator"},
+         "revoked": sorted([COORD["id"], coord2["id"]])},
+        {"name": "a coordinator revoked by the root: its own orders count for nothing",
+         "devices": [root_e, {**coord_e, "revocations": [r_coord_by_root]},
+                     {**coord2_e, "revocations": [r_coord2_by_coord]}, vol_e,
+                     {**root_e, "id": "copyOfRootGGGGGGGGGGGG"}],
+         "kept": [],
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", coord2["id"]: "coordinator"},
+         "revoked": [COORD["id"]]},
+    ]
+    for t in trust:
+        t["fingerprint"] = ROOT["fingerprint"]
+    return {"workspace": WS, "devices": [public(d) for d in DEVICES] + extra, "bindings": bindings,
+            "safety": safety, "revocations": [{"name": "revocation order", "signer": COORD["sign_key"],
+                                              "object": r_vol_by_coord, "signed": unsigned(r_vol_by_coord)}],
+            "trust": trust}
 
 
 if __name__ == "__main__":
@@ -391,4 +518,5 @@ if __name__ == "__main__":
     write("fields.json", field_vectors())
     write("envelopes.json", envelope_vectors())
     write("robust.json", robust_vectors())
+    write("trust.json", trust_vectors())
     print("vectors written to", HERE)

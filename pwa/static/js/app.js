@@ -3,7 +3,7 @@
  * their events together. Nothing else knows about more than one of them.
  */
 
-import { fingerprint } from './core/keys.js';
+import { safetyNumber } from './core/binding.js';
 import { Installer, persistStorage } from './install.js';
 import { load, pickLanguage } from './i18n.js';
 import { watchIdle } from './idle.js';
@@ -22,6 +22,13 @@ const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
 
 const store = new LocalStore(idbAdapter());
 const session = new Session(store, { wipe: wipeEverything });
+// The server shows this device with other keys or another role: say so on every screen, until it is fixed.
+let closeAlarm = null;
+session.onAlarm = (alarm) => {
+  closeAlarm?.(); // one banner at a time, drawn again after a lock emptied the notices
+  closeAlarm = null;
+  if (alarm.length && i18n) closeAlarm = shell.notice(i18n.t('alarm.text'), [], { kind: 'error' });
+};
 const installer = new Installer();
 let i18n;
 let view = { name: 'boot' };
@@ -33,7 +40,7 @@ const shell = new Shell(document.getElementById('app'), {
   panic, lock: () => lock(), go: (name) => go({ name }),
 });
 const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-  go: (next, opts) => go(next, opts), language: (lang) => language(lang),
+  go: (next, opts) => go(next, opts), language: (lang) => language(lang), erase: () => wipe(),
   joined: async () => {
     storage = await persistStorage();
     opened();
@@ -107,12 +114,22 @@ function changed() {
   if (['list', 'detail', 'conflict', 'sync', 'devices'].includes(view.name)) render(view, { quiet: true });
 }
 
-// A coordinator removed this device: say so plainly, and erase what it held.
+// A coordinator removed this device: say so plainly, and erase what it held, except what it has
+// not sent yet: that stays, sealed by the passphrase, until the person erases it (a server that
+// only claims the device was removed cannot make it lose unsent work).
 async function revoked() {
   idle?.stop();
   shell.blank();
-  await session.wipe();
-  await go({ name: 'welcome', error: i18n.t('sync.revoked') }, { replace: true });
+  const waiting = session.state === 'empty' ? 0 : await store.outboxCount().catch(() => 0);
+  if (!waiting) {
+    await session.wipe();
+    await go({ name: 'welcome', error: i18n.t('sync.revoked') }, { replace: true });
+    return;
+  }
+  sync?.locked();
+  await session.lock();
+  const kept = await store.keepUnsent();
+  await go({ name: 'removed', kept }, { replace: true });
 }
 
 async function setLanguage(lang) {
@@ -129,7 +146,7 @@ function applyTheme() {
 
 // -- navigation: the URL stays '/', so no record id ever lands in the browser's history --------
 
-const OUTSIDE = ['welcome', 'join', 'setup', 'lock'];
+const OUTSIDE = ['welcome', 'join', 'setup', 'lock', 'removed'];
 
 async function go(next, { replace = false } = {}) {
   if (session.state !== 'open' && !OUTSIDE.includes(next.name)) {
@@ -153,6 +170,7 @@ async function render(next, { quiet = false } = {}) {
   const t = i18n.t;
   switch (next.name) {
     case 'welcome':
+    case 'removed':
     case 'join':
     case 'setup':
     case 'lock':
@@ -161,7 +179,8 @@ async function render(next, { quiet = false } = {}) {
       const { settings: settingsScreen } = await loadScreens();
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
-        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
+        safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
+          session.device.ecdh_key), alarm: session.alarm, away: await sync.replica.awayCount() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),

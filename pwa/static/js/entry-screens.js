@@ -5,13 +5,16 @@
 
 import { joinScreen } from './ui/join.js';
 import { lockScreen } from './ui/lock.js';
+import { removedScreen } from './ui/removed.js';
 import { welcomeScreen } from './ui/welcome.js';
 
 /** The parameters in an invite or setup link's fragment, or null. */
 export function linkParams(where = location) {
   const params = new URLSearchParams(where.hash.slice(1));
   if (where.pathname === '/join' && params.get('c') && params.get('w') && params.get('f')) {
-    return { name: 'join', code: params.get('c'), workspace: params.get('w'), fingerprint: params.get('f') };
+    // The invite's role (`r`), which the joining device signs in its key-binding statement.
+    const role = ['coordinator', 'volunteer', 'reporter'].includes(params.get('r')) ? params.get('r') : null;
+    return { name: 'join', code: params.get('c'), workspace: params.get('w'), fingerprint: params.get('f'), role };
   }
   if (where.pathname === '/setup' && params.get('t') && params.get('w')) {
     return { name: 'setup', token: params.get('t'), workspace: params.get('w') };
@@ -35,6 +38,9 @@ export class EntryScreens {
       this.shell.show(welcomeScreen(this.t, this.lang(), on, view));
     } else if (view.name === 'lock') {
       this.#lock();
+    } else if (view.name === 'removed') {
+      this.shell.show(removedScreen(this.t, this.lang(), { kept: view.kept ?? 0 },
+        { erase: () => this.erase?.(), language: this.language }));
     } else {
       this.#join(view);
     }

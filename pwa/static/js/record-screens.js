@@ -61,8 +61,8 @@ export class RecordScreens {
   #shareable() {
     const { session } = this;
     if (session.device.role !== 'coordinator') return null;
-    return (session.directory ?? []).filter((d) => d.id !== session.device.device && d.status !== 'revoked'
-      && Object.prototype.hasOwnProperty.call(session.trusted, d.id))
+    // Never a revoked device (signed orders kept, or the server's flag), nobody while the alarm is up.
+    return (session.directory ?? []).filter((d) => d.id !== session.device.device && session.canWrapTo(d.id))
       .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key, label: `${this.t(`role.${d.role}`)} · ${d.id.slice(0, 8)}` }));
   }
 

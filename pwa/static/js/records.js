@@ -422,6 +422,8 @@ export class Records {
     this.keys.set(id, key);
     this.summaries.set(id, summary);
     this.versions?.set(id, versionOf(after));
+    // The coordinators that got the key at once are owed nothing by the re-wrap (sync/rewrap.js).
+    if (isNew) await this.store.noteWrapped?.(id, wraps.slice(1).map((w) => w.recipient));
     return id;
   }
 

@@ -10,7 +10,9 @@ import { call } from './api.js';
 import { b64encode } from './core/b64.js';
 import { makeCertificate } from './core/envelopes.js';
 import { exportPublic, fingerprint as fingerprintOf, generateDeviceKeys, importPrivatePkcs8 } from './core/keys.js';
-import { verifyDirectory } from './core/trust.js';
+import { makeBinding } from './core/binding.js';
+import { ROLES } from './core/envelopes.js';
+import { evaluate, selfCheck, wrapRecipients } from './core/trust.js';
 import { importLocalKey, newLocalKey } from './crypto/local-box.js';
 import { noDuress, open, seal, duressVerifier } from './crypto/vault.js';
 import { Drafts } from './drafts.js';
@@ -52,6 +54,8 @@ export class Session {
     this.drafts = null;
     this.token = null;
     this.trusted = {};
+    this.removed = [];       // devices revoked (signed orders kept, or the server's flag): no key goes to them
+    this.alarm = [];         // what is wrong with this device's own directory entry: no key goes anywhere
   }
 
   /** Read what is readable while locked: the device's identity and the settings. */
@@ -74,13 +78,23 @@ export class Session {
     await this.store.putMeta('settings', this.settings);
   }
 
-  /** Join with an invite link's code; `progress(step)` reports 'keys', 'enroll', 'seal'. */
-  async join({ code, workspace, fingerprint, passphrase, progress = () => {} }) {
+  /**
+   * Join with an invite link's code; `progress(step)` reports 'keys', 'enroll', 'seal'. `role` is
+   * the link's role (`r`): the device signs it in its key-binding statement and the server must
+   * enroll it in that role. Without one (an older link) the statement follows with the first sync.
+   */
+  async join({ code, workspace, fingerprint, role = null, passphrase, progress = () => {} }) {
     progress('keys');
     const made = await makeDevice();
     progress('enroll');
-    const answer = await call('POST', '/api/enroll', { body: { invite: code, device: made.entry } });
+    const body = { invite: code, device: made.entry };
+    if (ROLES.includes(role)) {
+      body.binding = await makeBinding(made.keys.sign.privateKey, { workspace, device: made.entry.id, role,
+        sign_key: made.entry.sign_key, ecdh_key: made.entry.ecdh_key });
+    }
+    const answer = await call('POST', '/api/enroll', { body });
     if (answer.workspace !== workspace) throw new Error('the server enrolled this device in another workspace');
+    if (body.binding && answer.role !== role) throw new Error('the server enrolled this device in another role');
     return this.#finishJoin(made, answer, fingerprint, passphrase, progress);
   }
 
@@ -91,8 +105,11 @@ export class Session {
     const { id, sign_key, ecdh_key } = made.entry;
     const cert = await makeCertificate(made.keys.sign.privateKey,
       { workspace, device: id, role: 'coordinator', sign_key, ecdh_key, issuer: id });
+    const binding = await makeBinding(made.keys.sign.privateKey,
+      { workspace, device: id, role: 'coordinator', sign_key, ecdh_key });
     progress('enroll');
-    const answer = await call('POST', '/api/bootstrap', { body: { setup_token: token, device: made.entry, cert } });
+    const body = { setup_token: token, device: made.entry, cert, binding };
+    const answer = await call('POST', '/api/bootstrap', { body });
     return this.#finishJoin(made, answer, await fingerprintOf(sign_key), passphrase, progress);
   }
 
@@ -119,7 +136,13 @@ export class Session {
     this.identity = { workspace: this.device.workspace, device: this.device.device, signKey, ecdhKey, localKey,
       ownEcdh: this.device.ecdh_key, recipients: [] };
     const directory = await this.store.directory();
-    this.useDirectory(directory, await verifyDirectory(directory, this.device.workspace, this.device.fingerprint));
+    const kept = (await this.store.getMeta('revocations')) ?? [];
+    const trust = await evaluate(directory, this.device.workspace, this.device.fingerprint, kept);
+    const removed = [...trust.revoked, ...directory.filter((d) => d.status === 'revoked').map((d) => d.id)];
+    const alarm = await selfCheck(directory.find((d) => d.id === this.device.device), this.device.workspace,
+      { device: this.device.device, role: this.device.role, sign_key: this.device.sign_key,
+        ecdh_key: this.device.ecdh_key });
+    this.useDirectory(directory, trust.trusted, { removed, alarm });
     this.records = new Records(this.store, this.identity, { now: this.now });
     this.drafts = new Drafts(this.store, localKey);
     await Promise.all([this.records.load(), this.drafts.load()]);
@@ -130,14 +153,21 @@ export class Session {
    * only to coordinators whose certificates chain to the fingerprint from the invite link: a
    * hostile server cannot add a reader (design §3).
    */
-  useDirectory(directory, trusted) {
+  useDirectory(directory, trusted, { removed = this.removed, alarm = this.alarm } = {}) {
     this.directory = [...directory.values()]; // a Map or an array
     this.trusted = trusted;
+    this.removed = removed;
+    this.alarm = alarm;
+    this.onAlarm?.(alarm);
     if (!this.identity) return;
     this.identity.trusted = trusted; // records.js takes wraps only from the creator or a trusted coordinator
-    this.identity.recipients = this.directory.filter((d) => trusted[d.id] === 'coordinator'
-      && d.status !== 'revoked' && d.id !== this.device.device)
-      .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key }));
+    this.identity.recipients = wrapRecipients(this.directory, trusted, this.device.device, { removed, alarm });
+  }
+
+  /** May a record key go to this device (share, certify)? Not while the alarm is up, not if revoked. */
+  canWrapTo(id) {
+    return !this.alarm.length && !this.removed.includes(id) && Object.prototype.hasOwnProperty.call(this.trusted, id)
+      && this.directory?.find((d) => d.id === id)?.status !== 'revoked';
   }
 
   /** The push-only token, for pushing the outbox while locked; null if this device has none. */

@@ -12,6 +12,7 @@
 import { SyncEngine } from './sync/engine.js';
 import { Leadership } from './sync/leader.js';
 import { pushOutbox } from './sync/outbox.js';
+import { rewrapOnce } from './sync/rewrap.js';
 import { Scheduler } from './sync/schedule.js';
 import { initialStatus } from './sync/status.js';
 import { SyncStore } from './store/sync-store.js';
@@ -60,10 +61,11 @@ export class SyncController {
       return;
     }
     const me = { workspace: session.device.workspace, device: session.device.device, role: session.device.role,
-      fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey };
+      fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey,
+      ecdhPublic: session.device.ecdh_key, signKey: session.identity.signKey };
     this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
       travelAuto: () => Boolean(session.settings.travelAuto),
-      onDirectory: (directory, trusted) => session.useDirectory(directory, trusted) });
+      onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra) });
     this.scheduler = new Scheduler(() => this.#run(), { isOnline: () => navigator.onLine });
     this.leadership = new Leadership({
       lead: () => this.scheduler?.start(),
@@ -142,6 +144,8 @@ export class SyncController {
 
   async #after(result) {
     if (result.revoked) return this.#revoked();
+    this.status.alarm = result.alarm ?? [];
+    await this.#rewrap(result);
     const purged = [...result.purged, ...result.erased];
     const { records, drafts } = this.session;
     await records?.reload({ changed: [...result.changed], purged, keys: result.keys });
@@ -165,6 +169,24 @@ export class SyncController {
       const runs = this.status.runs + (data.type === 'synced' ? 1 : 0);
       await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs });
       if (changed) this.onChanged({ changed: [], purged: [] });
+    }
+  }
+
+  // A coordinator certified after records exist gets their keys, one batch per successful run;
+  // the batch goes out with the next run, which the scheduler starts at once.
+  async #rewrap(result) {
+    const { session } = this;
+    if (!result.ok || !session.identity) return;
+    try {
+      const step = await rewrapOnce({ store: this.store, records: session.records,
+        recipients: session.identity.recipients, role: session.device.role, device: session.device.device,
+        alarm: session.alarm });
+      // A finished re-wrap stays on the sync screen ("250 of 250") until the page reloads.
+      const last = this.status.rewrap;
+      this.status.rewrap = step ?? (last && last.done === last.total ? last : null);
+      if (step) this.saved();
+    } catch {
+      this.status.rewrap = null; // tried again after the next run
     }
   }
 

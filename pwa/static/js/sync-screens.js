@@ -4,9 +4,9 @@
  */
 
 import { call } from './api.js';
+import { bindingMatches, makeRevocation, safetyNumber } from './core/binding.js';
 import { makeCertificate } from './core/envelopes.js';
 import { registered } from './sync/status.js';
-import { fingerprint } from './core/keys.js';
 import { conflictScreen } from './ui/conflict.js';
 import { devicesScreen } from './ui/devices.js';
 import { recordLabel } from './ui/format.js';
@@ -88,8 +88,10 @@ export class SyncScreens {
     const { session } = this;
     // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
     if (!fresh) this.sync.syncNow()?.catch(() => {});
+    const workspace = session.device.workspace;
     const devices = await Promise.all((session.directory ?? []).map(async (d) => ({
-      ...d, fingerprint: await fingerprint(d.sign_key).catch(() => '?') })));
+      ...d, safety: await safetyNumber(workspace, d.id, d.sign_key, d.ecdh_key).catch(() => '?'),
+      bound: await bindingMatches(d.binding, d, workspace) })));
     const me = session.device.device;
     const act = async (run) => {
       try {
@@ -100,20 +102,25 @@ export class SyncScreens {
       }
       await this.#devices({ fresh: true });
     };
-    this.shell.show(devicesScreen(this.t, { devices, trusted: session.trusted, me,
-      canCertify: session.trusted[me] === 'coordinator' }, {
+    this.shell.show(devicesScreen(this.t, { devices, trusted: session.trusted, removed: session.removed, me,
+      canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length }, {
       certify: (id) => act(async () => {
         const d = devices.find((x) => x.id === id);
-        const cert = await makeCertificate(session.identity.signKey, { workspace: session.device.workspace,
-          device: d.id, role: d.role, sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
-        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`, { body: { cert }, token: session.token });
-        // A new coordinator reads every record: share with it the keys of those this device holds.
-        if (d.role === 'coordinator') {
-          await session.records.grant([...session.records.summaries.keys()], d);
-          this.sync.saved();
+        // Only what the device itself signed: its keys as shown, in the role it signed.
+        if (!(await bindingMatches(d.binding, d, workspace))) {
+          throw Object.assign(new Error('unbound'), { code: 'bad_binding' });
         }
+        const cert = await makeCertificate(session.identity.signKey, { workspace, device: d.id, role: d.binding.role,
+          sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
+        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`, { body: { cert }, token: session.token });
+        // A new coordinator reads every record: the next syncs share with it, batch by batch, the
+        // keys of those this device holds (sync/rewrap.js), once its certificate is back.
+        if (d.role === 'coordinator') this.sync.saved();
       }),
-      revoke: (id) => act(() => call('POST', `/api/devices/${encodeURIComponent(id)}/revoke`, { token: session.token })),
+      revoke: (id) => act(async () => {
+        const order = await makeRevocation(session.identity.signKey, { workspace, device: id, issuer: me });
+        await call('POST', `/api/devices/${encodeURIComponent(id)}/revoke`, { body: order, token: session.token });
+      }),
     }));
   }
 
@@ -133,7 +140,7 @@ export class SyncScreens {
           const invite = await call('POST', '/api/invites', { body, token: session.token });
           const { workspace, fingerprint: f } = session.device;
           this.created = { role: invite.role,
-            link: `${location.origin}/join#c=${invite.code}&w=${workspace}&f=${f}` };
+            link: `${location.origin}/join#c=${invite.code}&w=${workspace}&f=${f}&r=${invite.role}` };
           await redraw();
         } catch (err) {
           await redraw(err.code === 'network' ? this.t('invites.offline')

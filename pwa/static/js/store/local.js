@@ -220,6 +220,34 @@ export class LocalStore {
     });
   }
 
+  /** Remember that these coordinators got a new record's key with it: the re-wrap owes them nothing. */
+  noteWrapped(record, recipients) {
+    if (!recipients.length) return Promise.resolve();
+    return this.#write(['meta'], async (tx) => {
+      const progress = (await tx.get('meta', 'rewrap')) ?? {};
+      for (const id of recipients) (progress[id] ??= []).push(record);
+      await tx.put('meta', progress, 'rewrap');
+    });
+  }
+
+  /**
+   * A removed device keeps what it has not sent, sealed: the outbox and the records it touches
+   * (their wraps hold the keys, which only the passphrase opens). Everything else goes: the other
+   * records, the cache, drafts, the directory, sync leftovers and the push-only token. Resolves to
+   * the number of items kept.
+   */
+  keepUnsent() {
+    return this.#write([...DATA, 'meta'], async (tx) => {
+      const outbox = await tx.getAll('outbox');
+      const touched = new Set(outbox.map((i) => i.record ?? (i.change ?? i.wrap)?.record));
+      for (const id of await tx.getAllKeys('records')) if (!touched.has(id)) await tx.delete('records', id);
+      const derived = ['directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
+      for (const s of derived) await tx.clear(s);
+      for (const key of ['cursor', 'away']) await tx.delete('meta', key);
+      return outbox.length;
+    });
+  }
+
   /** Delete the database itself. */
   destroy() {
     return this.adapter.destroy();

@@ -36,6 +36,16 @@ export class SyncStore {
     return new Map(entries.map((e) => [e.id, e]));
   }
 
+  /** Every valid revocation order this device has seen (kept whatever the server shows later). */
+  async revocations() {
+    return (await this.#read(['meta'], (tx) => tx.get('meta', 'revocations'))) ?? [];
+  }
+
+  /** What was wrong with this device's own directory entry at the last check ([] when nothing). */
+  async alarm() {
+    return (await this.#read(['meta'], (tx) => tx.get('meta', 'alarm'))) ?? [];
+  }
+
   /** Items held back because their signer is not (yet) trusted. */
   quarantined() {
     return this.#read(['quarantine'], (tx) => tx.getAll('quarantine'));
@@ -60,6 +70,10 @@ export class SyncStore {
         return states.get(id);
       };
       for (const entry of v.devices) await tx.put('directory', entry);
+      // Every valid revocation order seen is kept, whatever the server shows later; the alarm is
+      // what is wrong with this device's own entry (sync/verify.js assess).
+      if (v.kept) await tx.put('meta', v.kept, 'revocations');
+      if (v.alarm) await tx.put('meta', v.alarm, 'alarm');
       for (const { record, wrap } of v.wraps) {
         if (away.has(record)) continue;
         const s = await state(record);

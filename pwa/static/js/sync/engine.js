@@ -8,7 +8,8 @@
 
 import { pushOutbox } from './outbox.js';
 import { PAGE_LIMIT, pullAll } from './pull.js';
-import { verifyDirectory } from '../core/trust.js';
+import { makeBinding } from '../core/binding.js';
+import { assess } from './verify.js';
 
 /** A fresh result object. */
 export function newResult() {
@@ -17,7 +18,7 @@ export function newResult() {
     pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
     pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
     refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
-    errors: [], revoked: false, retry: false, afresh: false, unconfirmed: [],
+    errors: [], revoked: false, retry: false, afresh: false, unconfirmed: [], alarm: [],
   };
 }
 
@@ -35,7 +36,8 @@ export function classify(err) {
 export class SyncEngine {
   /**
    * `deps`: {adapter, replica (store/sync-store.js), me: {workspace, device, role, fingerprint,
-   * signPublic, ecdhKey}, token, fetch, travelAuto() → bool, onDirectory(directory, trusted), now, limit (pull
+   * signPublic, ecdhPublic, ecdhKey, signKey}, token, fetch, travelAuto() → bool,
+   * onDirectory(directory, trusted, {removed, alarm}), now, limit (pull
    * page), batch ({maxItems, maxBytes} of a push)}.
    */
   constructor(deps) {
@@ -51,12 +53,30 @@ export class SyncEngine {
     this.batch = deps.batch ?? {}; // {maxItems, maxBytes} of a push batch
     this.directory = null;
     this.trusted = {};
+    this.kept = [];
+    this.alarm = [];
   }
 
   async #loadDirectory() {
     if (this.directory) return;
     this.directory = await this.replica.directory();
-    this.trusted = await verifyDirectory([...this.directory.values()], this.me.workspace, this.me.fingerprint);
+    this.kept = await this.replica.revocations();
+    const a = await assess({ ...this.me, kept: this.kept }, this.directory);
+    this.trusted = a.trusted;
+    this.alarm = a.alarm;
+  }
+
+  // A device enrolled before key-binding statements (or from a link without its role) posts its
+  // own once, so that others can trust it; never while its own entry looks wrong.
+  async #postBinding() {
+    const mine = this.directory?.get(this.me.device);
+    if (!mine || mine.binding || this.alarm.length || !this.me.signKey || !this.me.ecdhPublic) return false;
+    const binding = await makeBinding(this.me.signKey, { workspace: this.me.workspace, device: this.me.device,
+      role: this.me.role, sign_key: this.me.signPublic, ecdh_key: this.me.ecdhPublic });
+    const response = await this.fetch(`/api/devices/${encodeURIComponent(this.me.device)}/binding`, {
+      method: 'PUT', body: JSON.stringify({ binding }), credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: 'Bearer ' + this.token } });
+    return response.ok;
   }
 
   /** Push, then pull (unless `pull` is false); `afresh` pulls from 0. Resolves to the result object. */
@@ -70,12 +90,26 @@ export class SyncEngine {
       if (pull) {
         await this.#loadDirectory();
         const ctx = { replica: this.replica, fetch: this.fetch, token: this.token, me: this.me, limit: this.limit,
-          directory: this.directory, trusted: this.trusted,
-          onDirectory: (directory, trusted) => this.onDirectory(directory, trusted) };
+          directory: this.directory, trusted: this.trusted, kept: this.kept,
+          onDirectory: (directory, trusted, extra) => {
+            this.alarm = extra.alarm;
+            this.onDirectory(directory, trusted, extra);
+          } };
         await pullAll(ctx, result, { afresh });
         this.directory = ctx.directory;
         this.trusted = ctx.trusted;
+        this.kept = ctx.kept;
+        if (!result.revoked && await this.#postBinding().catch(() => false)) {
+          this.directory = null; // the pull below brings our entry back, with its statement
+          await this.#loadDirectory();
+          ctx.directory = this.directory;
+          await pullAll(ctx, result);
+          this.directory = ctx.directory;
+          this.trusted = ctx.trusted;
+          this.kept = ctx.kept;
+        }
       }
+      result.alarm = [...this.alarm];
       if (!result.revoked && this.travelAuto()) result.erased = await this.replica.eraseSynced();
     } catch (err) {
       if (err?.status === 403 && err.code === 'device_revoked') {
@@ -86,7 +120,7 @@ export class SyncEngine {
         result.retry = e.retry;
       }
     }
-    result.ok = !result.errors.length && !result.revoked;
+    result.ok = !result.errors.length && !result.revoked && !result.alarm.length;
     const before = await this.replica.status();
     await this.replica.putStatus({ lastOk: result.ok ? result.at : before.lastOk, lastTry: result.at,
       error: result.errors[0] ?? null, revoked: result.revoked });

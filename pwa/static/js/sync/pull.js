@@ -39,7 +39,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
 
 /**
  * Pull everything after the stored cursor into `result` (the engine's result object).
- * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, limit, onDirectory}.
+ * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory}.
  * Stops early, with `result.revoked`, when the directory says this device was removed.
  */
 export async function pullAll(ctx, result, { afresh = false } = {}) {
@@ -59,12 +59,14 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     }
     if (seen) for (const item of [...page.changes, ...page.wraps]) seen.add(item.record);
     const quarantine = page.devices?.length ? await replica.quarantined() : [];
-    const verified = await verifyPage(page, { ...ctx.me, directory: ctx.directory, trusted: ctx.trusted, quarantine });
+    const verified = await verifyPage(page, { ...ctx.me, directory: ctx.directory, trusted: ctx.trusted, kept: ctx.kept,
+      quarantine });
     const applied = await replica.applyPage(verified, page.cursor);
     if (verified.devices.length) {
       ctx.directory = verified.directory;
       ctx.trusted = verified.trusted;
-      ctx.onDirectory?.(ctx.directory, ctx.trusted);
+      ctx.kept = verified.kept;
+      ctx.onDirectory?.(ctx.directory, ctx.trusted, { removed: verified.removed, alarm: verified.alarm });
     }
     for (const [k, v] of Object.entries(applied.counts)) result.pulled[k] += v;
     for (const [sig, key] of verified.keys) result.keys.set(sig, key);

@@ -11,7 +11,7 @@
  */
 
 import { PURGE, ProtocolError, WRAP, checkChange, unwrapKey, verifyChange, verifyObject } from '../core/envelopes.js';
-import { verifyDirectory } from '../core/trust.js';
+import { evaluate, selfCheck } from '../core/trust.js';
 
 /** A pulled item signed by a device whose certificate does not (yet) chain to the root. */
 class Untrusted extends Error {}
@@ -68,17 +68,37 @@ async function checkPurge(ctx, order) {
 const CHECKS = { wrap: checkWrap, change: checkChangeItem, purge: checkPurge };
 
 /**
- * The directory after `devices` (changed entries) arrive: {directory, trusted, changed, revoked},
- * where `changed` says whether trust itself changed and `revoked` whether this device was removed.
+ * Trust in a directory (a Map) for this device: {trusted, removed (ids revoked by a signed order
+ * or flagged by the server: never wrap to them), kept (every valid revocation order seen, to keep
+ * for ever), alarm (what is wrong with this device's own entry: core/trust.js selfCheck)}.
+ * `ctx`: {workspace, fingerprint, device, role, signPublic, ecdhPublic, kept}.
+ */
+export async function assess(ctx, directory) {
+  const kept = ctx.kept ?? [];
+  const result = await evaluate([...directory.values()], ctx.workspace, ctx.fingerprint, kept);
+  const known = new Set(kept.map((o) => o.sig));
+  const all = [...kept, ...result.orders.filter((o) => !known.has(o.sig))];
+  const removed = new Set(result.revoked);
+  for (const [id, entry] of directory) if (entry?.status === 'revoked') removed.add(id);
+  const alarm = ctx.ecdhPublic ? await selfCheck(directory.get(ctx.device), ctx.workspace,
+    { device: ctx.device, role: ctx.role, sign_key: ctx.signPublic, ecdh_key: ctx.ecdhPublic }) : [];
+  return { trusted: result.trusted, removed: [...removed].sort(), kept: all, alarm,
+    selfRevoked: result.revoked.includes(ctx.device) };
+}
+
+/**
+ * The directory after `devices` (changed entries) arrive: {directory, trusted, changed, revoked,
+ * removed, kept, alarm}, where `changed` says whether trust itself changed and `revoked` whether
+ * this device was removed.
  */
 export async function updateDirectory(ctx, devices) {
   const directory = new Map(ctx.directory);
   for (const entry of devices) directory.set(entry.id, entry);
-  const trusted = await verifyDirectory([...directory.values()], ctx.workspace, ctx.fingerprint);
+  const a = await assess(ctx, directory);
   const before = Object.entries(ctx.trusted).sort().join();
-  const changed = Object.entries(trusted).sort().join() !== before;
-  const revoked = directory.get(ctx.device)?.status === 'revoked';
-  return { directory, trusted, changed, revoked };
+  const changed = Object.entries(a.trusted).sort().join() !== before;
+  const revoked = directory.get(ctx.device)?.status === 'revoked' || a.selfRevoked;
+  return { directory, trusted: a.trusted, changed, revoked, removed: a.removed, kept: a.kept, alarm: a.alarm };
 }
 
 /**
@@ -93,8 +113,8 @@ export async function verifyPage(page, ctx, at = Date.now()) {
   if (out.devices.length) {
     const next = await updateDirectory(ctx, out.devices);
     Object.assign(out, { directory: next.directory, trusted: next.trusted, trustChanged: next.changed,
-      revoked: next.revoked });
-    ctx = { ...ctx, directory: next.directory, trusted: next.trusted };
+      revoked: next.revoked, removed: next.removed, kept: next.kept, alarm: next.alarm });
+    ctx = { ...ctx, directory: next.directory, trusted: next.trusted, kept: next.kept };
   }
   const items = [];
   // Held-back items are tried again only when trust changed: nothing else could free them.

@@ -1,8 +1,10 @@
 /**
  * The device directory, for coordinators: who is verified (a certificate chain to the workspace
- * fingerprint), each device's role and status, and its key fingerprint, which a coordinator
- * compares with the one shown on that device (out of band: in person, on a call) before
- * certifying it. Certify and remove ask to be confirmed.
+ * fingerprint), each device's role and status, and its safety number (both its keys, its id and
+ * the workspace, core/binding.js), which a coordinator compares with the one shown on that device
+ * (out of band: in person, on a call) before certifying it. A device whose own key-binding
+ * statement does not match what the directory shows cannot be certified. Certify and remove ask
+ * to be confirmed.
  */
 
 import { h } from './dom.js';
@@ -13,15 +15,17 @@ export function grouped(text) {
 }
 
 /**
- * `data`: {devices: [{id, role, status, fingerprint}], trusted: {id: role}, me, canCertify}.
+ * `data`: {devices: [{id, role, status, safety, bound}], trusted: {id: role}, removed: [id], me, canCertify}.
  * `on`: {certify(id), revoke(id)}. Returns the screen element.
  */
 export function devicesScreen(t, data, on) {
-  const order = (d) => (d.id === data.me ? 0 : d.status === 'revoked' ? 3 : data.trusted[d.id] ? 2 : 1);
+  const removed = new Set(data.removed ?? []);
+  const gone = (d) => d.status === 'revoked' || removed.has(d.id);
+  const order = (d) => (d.id === data.me ? 0 : gone(d) ? 3 : data.trusted[d.id] ? 2 : 1);
   const devices = [...data.devices].sort((a, b) => order(a) - order(b));
   const items = devices.map((d) => {
     const verified = Object.prototype.hasOwnProperty.call(data.trusted, d.id);
-    const active = d.status !== 'revoked';
+    const active = !gone(d);
     const confirm = h('div', { class: 'confirm', hidden: true });
     const ask = (text, label, kind, run) => {
       confirm.replaceChildren(h('p', {}, text), h('div', { class: 'actions' },
@@ -30,7 +34,7 @@ export function devicesScreen(t, data, on) {
       confirm.hidden = false;
     };
     const actions = [];
-    if (active && !verified && data.canCertify) {
+    if (active && !verified && data.canCertify && d.bound) {
       actions.push(h('button', { type: 'button', class: 'primary', onclick: () => ask(t('devices.certify_confirm'),
         t('devices.certify_yes'), 'primary', () => on.certify(d.id)) }, t('devices.certify')));
     }
@@ -45,8 +49,9 @@ export function devicesScreen(t, data, on) {
         h('span', { class: verified ? 'badge verified' : 'badge unverified' },
           t(verified ? 'devices.verified' : 'devices.unverified')),
         h('span', { class: 'badge' }, t(active ? 'devices.active' : 'devices.revoked'))),
-      h('p', { class: 'help' }, t('devices.fingerprint')),
-      h('p', {}, h('code', { class: 'fp' }, grouped(d.fingerprint))),
+      h('p', { class: 'help' }, t('devices.safety')),
+      h('p', {}, h('code', { class: 'fp safety' }, d.safety)),
+      d.bound ? null : h('p', { class: 'warning', role: 'note' }, t('devices.unbound')),
       actions.length ? h('div', { class: 'actions' }, actions) : null, confirm);
   });
   return h('section', { class: 'screen devices-screen', 'aria-labelledby': 'devices-title' },

@@ -2,7 +2,6 @@
 
 import { acceptable } from '../strength.js';
 import { h, uid } from './dom.js';
-import { grouped } from './devices.js';
 import { languagePicker } from './language.js';
 import { travelSection } from './travel.js';
 
@@ -17,8 +16,8 @@ function choice(t, label, current, options, onchange) {
 }
 
 /**
- * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, keyFingerprint,
- * away}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
+ * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, safety (this
+ * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
  * wipe(), lock(), go(view), travel() → Promise, back() → Promise}.
  */
 export function settingsScreen(t, data, on) {
@@ -91,11 +90,13 @@ export function settingsScreen(t, data, on) {
     data.canInstall ? h('button', { type: 'button', class: 'secondary', onclick: () => on.install() }, t('install.button')) : null,
 
     h('h2', {}, t('settings.device')),
+    data.alarm?.length ? h('p', { class: 'alarm', role: 'alert' }, t('alarm.text')) : null,
     h('dl', { class: 'fields' },
       h('div', { class: 'row' }, h('dt', {}, t('settings.role')), h('dd', {}, t(`role.${device.role}`))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.device_id')), h('dd', {}, h('code', {}, device.device))),
-      h('div', { class: 'row' }, h('dt', {}, t('settings.device_key')),
-        h('dd', {}, h('code', { class: 'fp' }, grouped(data.keyFingerprint ?? '')))),
+      h('div', { class: 'row' }, h('dt', {}, t('settings.safety')),
+        h('dd', {}, h('code', { class: 'fp safety' }, data.safety ?? ''),
+          h('p', { class: 'help' }, t('settings.safety_help')))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.fingerprint')), h('dd', {}, h('code', {}, device.fingerprint))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.readers')),
         h('dd', {}, data.coordinators

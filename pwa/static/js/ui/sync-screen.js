@@ -16,6 +16,12 @@ export function syncScreen(t, lang, data, on) {
     [t('sync.last_label'), status.lastOk ? formatMoment(lang, status.lastOk) : t('sync.never')],
   ];
   if (status.error) facts.push([t('sync.error_label'), errorText(t, status.error)]);
+  if (status.rewrap) {
+    facts.push([t('sync.rewrap_label'), t('sync.rewrap', { done: status.rewrap.done, total: status.rewrap.total })]);
+  }
+  // This device's own directory entry carries other keys or another role than its own.
+  const alarm = status.alarm?.length ? h('div', { class: 'alarm', role: 'alert' },
+    h('h2', {}, t('alarm.title')), h('p', {}, t('alarm.text')), h('p', { class: 'help' }, t('alarm.what'))) : null;
   const busy = h('p', { class: 'status', role: 'status' });
   const button = h('button', { type: 'button', class: 'primary', disabled: !status.online || status.syncing,
     onclick: async () => {
@@ -48,6 +54,7 @@ export function syncScreen(t, lang, data, on) {
 
   return h('section', { class: 'screen sync-screen', 'aria-labelledby': 'sync-title' },
     h('h1', { id: 'sync-title' }, t('sync.title')),
+    alarm,
     h('dl', { class: 'fields' }, facts.map(([k, v]) => h('div', { class: 'row' }, h('dt', {}, k), h('dd', {}, v)))),
     h('div', { class: 'actions' }, button), busy,
     status.online ? null : h('p', { class: 'help' }, t('sync.offline_help')),
