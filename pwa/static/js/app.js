@@ -10,7 +10,7 @@ import { watchIdle } from './idle.js';
 import { EntryScreens, linkParams } from './entry-screens.js';
 import { Session } from './session.js';
 import { LocalStore } from './store/local.js';
-import { idbAdapter } from './store/idb-adapter.js';
+import { openStorage } from './store/buckets.js';
 import { registerServiceWorker } from './sw-client.js';
 import { statusLine } from './sync/status.js';
 import { Shell } from './ui/shell.js';
@@ -20,7 +20,7 @@ const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
 const VERIFY_AFTER_MS = 1500;
 const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
 
-const store = new LocalStore(idbAdapter());
+const store = new LocalStore(openStorage());
 const session = new Session(store, { wipe: wipeEverything });
 const installer = new Installer();
 let i18n;
@@ -39,7 +39,7 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
     opened();
     return storage;
   },
-  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); } });
+  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); }, emptied: () => stranger() });
 
 // The sync controller loads once it has something to do: right away on a device that has
 // joined (its modules come from the service worker's cache), once the first screen is painted
@@ -230,6 +230,18 @@ async function panic() {
   if (wipeFirst) await session.wipe();
   // With the service worker gone, the calculator can only come from the network.
   location.replace(wipeFirst && !navigator.onLine ? 'about:blank' : '/calc');
+}
+
+// After the duress passphrase the store holds what an install that never joined holds. The page
+// starts again, so nothing of the old session stays in memory either (from the service worker's
+// cache offline; without one, and offline, it shows the welcome screen in place).
+async function stranger() {
+  idle?.stop();
+  idle = null;
+  sync?.locked();
+  shell.blank();
+  if (navigator.serviceWorker?.controller || navigator.onLine) location.replace('/');
+  else await go({ name: 'welcome' }, { replace: true });
 }
 
 async function wipe() {
