@@ -10,7 +10,7 @@ import { watchIdle } from './idle.js';
 import { EntryScreens, linkParams } from './entry-screens.js';
 import { Session } from './session.js';
 import { LocalStore } from './store/local.js';
-import { openStorage } from './store/buckets.js';
+import { MOVED, openStorage } from './store/buckets.js';
 import { registerServiceWorker } from './sw-client.js';
 import { statusLine } from './sync/status.js';
 import { Shell } from './ui/shell.js';
@@ -127,23 +127,30 @@ function applyTheme() {
   document.querySelector('meta[name="theme-color"]').content = THEME_COLORS[dark ? 'dark' : 'light'];
 }
 
-// -- navigation: the URL stays '/', so no record id ever lands in the browser's history --------
+// -- navigation: the URL stays '/', and history holds a bare number --------------------------
+// The browser keeps history entries in its session files (to restore tabs), so an entry carries
+// only a step number; which view and record it stands for lives in this page's memory, and is
+// forgotten at lock. No record id, view name, invite code or setup token reaches those files.
 
 const OUTSIDE = ['welcome', 'join', 'setup', 'lock'];
+const steps = new Map();
+let step = 0;
 
 async function go(next, { replace = false } = {}) {
   if (session.state !== 'open' && !OUTSIDE.includes(next.name)) {
     next = { name: session.state === 'empty' ? 'welcome' : 'lock' };
   }
-  // History keeps the view's name and record id only: never an invite code or a setup token.
-  const entry = { name: next.name, id: next.id ?? null };
-  if (replace || view.name === 'boot') history.replaceState(entry, '', '/');
-  else history.pushState(entry, '', '/');
+  if (replace || view.name === 'boot') steps.delete(history.state?.step);
+  step += 1;
+  steps.set(step, { name: next.name, id: next.id ?? null });
+  if (replace || view.name === 'boot') history.replaceState({ step }, '', '/');
+  else history.pushState({ step }, '', '/');
   await render(next);
 }
 
 window.addEventListener('popstate', (e) => {
-  if (session.state === 'open' && e.state?.name && !OUTSIDE.includes(e.state.name)) render(e.state);
+  const seen = steps.get(e.state?.step);
+  if (session.state === 'open' && seen && !OUTSIDE.includes(seen.name)) render(seen);
 });
 
 async function render(next, { quiet = false } = {}) {
@@ -161,7 +168,8 @@ async function render(next, { quiet = false } = {}) {
       const { settings: settingsScreen } = await loadScreens();
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
-        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
+        keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount(),
+        erasure: store.erasure, moved: Boolean(await store.getMeta(MOVED)) }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
@@ -214,6 +222,10 @@ async function lock() {
   shell.blank();
   sync?.locked();
   await session.lock();
+  const loaded = screens && (await screens.catch(() => null));
+  loaded?.records.forget();
+  if (loaded) loaded.sync.created = null; // an invite link just made
+  steps.clear(); // the way back to the records is forgotten with them
   await go({ name: 'lock' }, { replace: true });
 }
 
@@ -271,6 +283,7 @@ window.addEventListener('pagehide', () => {
   if (session.state !== 'open') return;
   sync?.locked();
   session.lock();
+  steps.clear();
 });
 window.addEventListener('pageshow', (e) => {
   if (e.persisted) go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });
