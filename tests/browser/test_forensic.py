@@ -65,6 +65,20 @@ def fill(page, fields):
         page.get_by_label(label, exact=True).fill(value)
 
 
+def heap_strings(ctx, page):
+    """The page's JavaScript heap after a full garbage collection: whatever is still reachable."""
+    cdp = ctx.new_cdp_session(page)
+    chunks = []
+    cdp.on("HeapProfiler.addHeapSnapshotChunk", lambda e: chunks.append(e["chunk"]))
+    cdp.send("HeapProfiler.enable")
+    cdp.send("HeapProfiler.collectGarbage")
+    cdp.send("HeapProfiler.takeHeapSnapshot", {"reportProgress": False})
+    cdp.detach()
+    snapshot = "".join(chunks)
+    assert len(snapshot) > 100_000
+    return snapshot
+
+
 def vault_traces(vault):
     """The sealed vault's values that would show it survived: ciphertext, salt, nonce, verifier."""
     traces = [v for v in vault.values() if isinstance(v, str) and len(v) >= 16]
@@ -145,9 +159,17 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.get_by_label("Details of the need *").fill(DRAFT)
     page.wait_for_timeout(900)  # the draft is written (sealed) 400 ms after the last keystroke
 
-    # Lock, leave a probe in the app's own database, close.
+    # Lock: nothing typed or decrypted is reachable from the page any more (the heap snapshot
+    # collects garbage first; the positive control is a canary the page still holds on purpose).
+    page.evaluate("(probe) => { window.__probe = [probe]; }", PROBE)
     page.get_by_role("button", name="Lock").first.click()
     page.get_by_role("heading", name="Locked").wait_for()
+    heap = heap_strings(ctx, page)
+    assert PROBE in heap
+    assert [c for c in CANARIES if c in heap] == []
+    page.evaluate("() => { delete window.__probe; }")
+
+    # Leave a probe in the app's own database, close.
     vault = read_store(page, "vault", "keys")
     write_store(page, "meta", PROBE, "probe")
     assert PROBE in storage_dump(page)
