@@ -155,6 +155,16 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.get_by_role("button", name="Records", exact=True).click()
     page.get_by_label("Search", exact=True).fill(SEARCH)
     expect(page.get_by_text("Nothing matches the search or filters.")).to_be_visible()
+
+    # Travel mode erases the records from this device: their ciphertexts leave the disk with the
+    # data bucket it remakes (kept, the rows would stay in LevelDB files until a compaction).
+    erased = [w["ct"] for r in read_store(page, "records") for live in r["fields"].values() for w in live
+              if len(w.get("ct", "")) >= 24]
+    assert len(erased) >= 10
+    page.get_by_role("button", name="Settings", exact=True).click()
+    page.get_by_role("button", name="Sync and erase records from this device").click()
+    expect(page.get_by_text("Records erased from this device: 2. The server keeps them.")).to_be_visible()
+    assert read_store(page, "records") == []
     page.get_by_role("button", name="+ Need").click()
     page.get_by_label("Details of the need *").fill(DRAFT)
     page.wait_for_timeout(900)  # the draft is written (sealed) 400 ms after the last keystroke
@@ -175,7 +185,7 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     assert PROBE in storage_dump(page)
     assert ctx.errors == []
     ctx.close()
-    assert_scan(folder, CANARIES, present=[PROBE, vault["ct"]])
+    assert_scan(folder, [*CANARIES, *erased], present=[PROBE, vault["ct"]])
 
     # Opened again: the draft is still there (sealed), then Exit with erase.
     ctx, page = open_profile(playwright_api, folder, server)

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Session } from '../../pwa/static/js/session.js';
-import { BUCKETS, MOVED, bucketAdapter, overwriteAdapter } from '../../pwa/static/js/store/buckets.js';
+import { BUCKETS, MOVED, SPARE, bucketAdapter, overwriteAdapter } from '../../pwa/static/js/store/buckets.js';
+import { SyncStore } from '../../pwa/static/js/store/sync-store.js';
 import { LocalStore } from '../../pwa/static/js/store/local.js';
 import { memoryAdapter } from '../../pwa/static/js/store/memory-adapter.js';
 
@@ -176,6 +177,67 @@ test('an interrupted move starts again from the top, and never leaves a half-joi
   assert.equal(await moved.init(), 'locked');
   assert.equal(present, false);
   assert.equal((await moved.unlock(PASSPHRASE)).status, 'open');
+});
+
+test('with buckets, travel mode remakes the data bucket: the erased records leave with the old one', async () => {
+  const buckets = fakeBuckets();
+  const session = await join(bucketed(buckets));
+  const old = buckets.held.get(BUCKETS.data);
+  await session.store.adapter.transaction(['outbox'], 'readwrite', (tx) => tx.clear('outbox')); // all sent
+  const [id] = await session.store.recordIds();
+  const replica = new SyncStore(session.store.adapter);
+  assert.deepEqual(await replica.eraseSynced(), [id]);
+  assert.deepEqual(buckets.deleted, [BUCKETS.data, SPARE]);
+  assert.notEqual(buckets.held.get(BUCKETS.data), old); // a new bucket; the old one is gone
+  assert.deepEqual([...buckets.held.keys()].sort(), [BUCKETS.data, BUCKETS.vault]);
+  const data = rows(buckets.held.get(BUCKETS.data));
+  assert.equal('records' in data, false);
+  assert.deepEqual(Object.fromEntries(data.meta).away, [id]);
+  // Everything else came along: the device unlocks, knows what it erased, and keeps its draft.
+  await session.lock();
+  assert.equal((await session.unlock(PASSPHRASE)).status, 'open');
+  assert.equal(await replica.awayCount(), 1);
+  // Nothing erased, nothing remade.
+  buckets.deleted.length = 0;
+  assert.deepEqual(await replica.eraseSynced(), []);
+  assert.deepEqual(buckets.deleted, []);
+});
+
+test('with buckets, a remake interrupted after its copy is finished at the next start', async () => {
+  const buckets = fakeBuckets();
+  let failData = false;
+  const connect = (name) => ({
+    transaction: async (stores, mode, fn) => {
+      if (name === BUCKETS.data && mode === 'readwrite' && failData && buckets.held.has(SPARE)) {
+        throw new Error('the tab was closed');
+      }
+      return (await buckets.open(name)).indexedDB.transaction(stores, mode, fn);
+    },
+    close: async () => {},
+  });
+  const session = await join(bucketAdapter({ buckets, connect }));
+  await session.store.adapter.transaction(['outbox'], 'readwrite', (tx) => tx.clear('outbox'));
+  await session.lock();
+  failData = true; // the copy reaches the spare, the old data bucket goes, the new one fails
+  await assert.rejects(new SyncStore(session.store.adapter).eraseSynced(), /closed/);
+  assert.equal(buckets.held.has(BUCKETS.data), false);
+  assert.ok(buckets.held.has(SPARE));
+  failData = false;
+  const again = new Session(new LocalStore(bucketAdapter({ buckets, connect })));
+  assert.equal(await again.init(), 'locked');
+  assert.deepEqual([...buckets.held.keys()].sort(), [BUCKETS.data, BUCKETS.vault]);
+  assert.equal((await again.unlock(PASSPHRASE)).status, 'open');
+  assert.equal((await again.store.getMeta('away')).length, 1);
+});
+
+test('with buckets, an empty spare left by a remake that never copied is dropped', async () => {
+  const buckets = fakeBuckets();
+  await join(bucketed(buckets));
+  await buckets.open(SPARE);
+  const again = new Session(new LocalStore(bucketed(buckets)));
+  assert.equal(await again.init(), 'locked');
+  assert.equal(buckets.held.has(SPARE), false);
+  assert.equal((await again.unlock(PASSPHRASE)).status, 'open');
 });
 
 test('without buckets, erasing overwrites every value with random bytes before deleting it', async () => {

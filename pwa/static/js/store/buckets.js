@@ -17,9 +17,10 @@
  * then delete the rows and the database. Settings says plainly that the old bytes may stay on
  * such a browser's disk for a while.
  *
- * Both kinds are adapters (the contract of idb-adapter.js), with two more methods:
+ * Both kinds are adapters (the contract of idb-adapter.js), with more methods:
  *   erase(place)  destroy 'vault' or 'data' (every store but the vault, meta included);
- *   destroy()     both, vault first, and the database or buckets themselves.
+ *   destroy()     both, vault first, and the database or buckets themselves;
+ *   rotate()      (buckets only) remake the data bucket, so rows deleted from it leave the disk.
  * and `kind`: 'buckets' or 'overwrite'.
  */
 
@@ -33,6 +34,8 @@ export const PLACES = Object.freeze({
 });
 /** The meta key that records when this install's data moved into buckets from the default database. */
 export const MOVED = 'moved';
+/** A bucket that exists only while the data bucket is being remade (see `rotate`). */
+export const SPARE = 'zapis-spare';
 const BUCKET_OPTIONS = { durability: 'strict', persisted: true };
 
 function placeOf(stores) {
@@ -96,14 +99,36 @@ export function bucketAdapter({ buckets, connect, legacy = null }) {
     });
   }
 
-  const settled = () => (ready ??= move().catch((err) => { ready = null; throw err; }));
-
   async function erase(place) {
     const was = conns[place];
     delete conns[place];
     await was?.close();
     await buckets.delete(BUCKETS[place]);
   }
+
+  // Remaking the data bucket (after travel mode erased records): a full copy goes to the spare
+  // bucket first, so that whatever interrupts it, the data survives in one of the two.
+  async function remake(rows) {
+    await erase('data');
+    await writeAll(conn('data'), rows);
+    await buckets.delete(SPARE);
+  }
+
+  // At start: a remake was interrupted. A complete copy in the spare (its one transaction
+  // committed) is put back; an empty spare (it did not) is dropped, the data being intact.
+  async function recover() {
+    if (!(await buckets.keys()).includes(SPARE)) return;
+    await exclusive('zapis-move', async () => {
+      if (!(await buckets.keys()).includes(SPARE)) return;
+      const spare = connect(SPARE);
+      const rows = await readAll(spare, PLACES.data);
+      await spare.close();
+      if (rows.some(([, entries]) => entries.length)) await remake(rows);
+      else await buckets.delete(SPARE);
+    });
+  }
+
+  const settled = () => (ready ??= move().then(recover).catch((err) => { ready = null; throw err; }));
 
   return {
     kind: 'buckets',
@@ -114,6 +139,21 @@ export function bucketAdapter({ buckets, connect, legacy = null }) {
     },
 
     erase,
+
+    /**
+     * Copy what the data bucket holds into a new one and delete the old one with its files: rows
+     * deleted from it (travel mode's erased records) are then gone from disk too.
+     */
+    async rotate() {
+      await settled();
+      await exclusive('zapis-move', async () => {
+        const rows = await readAll(conn('data'), PLACES.data);
+        const spare = connect(SPARE);
+        await writeAll(spare, rows);
+        await spare.close();
+        await remake(rows);
+      });
+    },
 
     async close() {
       for (const place of Object.keys(conns)) {
