@@ -457,6 +457,7 @@ def test_a_removed_device_says_so_plainly_and_erases_its_data(make_context, coor
     expect(page.get_by_text("A coordinator removed this device from the workspace. Everything it held has been "
                             "erased.")).to_be_visible()
     assert page.evaluate("indexedDB.databases()") == []
+    assert "zapis-vault" not in page.evaluate("navigator.storageBuckets.keys()")
 
 
 def test_travel_mode_erases_what_the_server_holds_and_brings_it_back(make_context, coordinator, server):

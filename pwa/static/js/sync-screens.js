@@ -47,7 +47,8 @@ export class SyncScreens {
     this.shell.show(syncScreen(this.t, this.lang(), { status: sync.status, refused, problems, label: this.#label }, {
       syncNow: async () => {
         await sync.syncNow();
-        await this.#sync();
+        // A revoked device is being erased by now (its storage buckets deleted): nothing to redraw.
+        if (this.session.state === 'open') await this.#sync();
       },
       dismissRefused: async (seq) => {
         await sync.replica.dismissRefused(seq);
