@@ -190,6 +190,44 @@ def test_the_duress_passphrase_leaves_an_app_that_never_joined(make_context, coo
     page.get_by_role("heading", name="Welcome").wait_for()
 
 
+# Hides Storage Buckets from the page while the cookie is set, as Firefox and Safari lack them.
+NO_BUCKETS = """try {
+  if (document.cookie.includes('nobuckets=1')) delete Navigator.prototype.storageBuckets;
+} catch (e) { /* a document without cookies (about:blank) */ }"""
+
+
+def test_without_buckets_settings_says_so_and_an_older_install_moves_into_buckets_once(make_context, coordinator,
+                                                                                       server):
+    ctx = make_context()
+    ctx.add_cookies([{"name": "nobuckets", "value": "1", "url": server.url}])
+    ctx.add_init_script(NO_BUCKETS)
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    new_incident(page, CANARY_INCIDENT)
+    assert leftovers(page)["databases"] == ["zapis"] and leftovers(page)["buckets"] == []
+    page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_text("This browser cannot delete the app’s storage files.", exact=False)).to_be_visible()
+    expect(page.get_by_text("use the app in Chrome, Edge, Samsung Internet", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Lock").first.click()
+    vault = read_store(page, "vault", "keys")
+
+    # The same install in a browser with buckets: its data moves in at the next start, once.
+    ctx.clear_cookies()
+    page.reload()
+    unlock(page)
+    expect(page.locator(".record-item")).to_have_count(1)
+    left = leftovers(page)
+    assert left["databases"] == [] and sorted(left["buckets"]) == ["zapis-data", "zapis-vault"]
+    assert read_store(page, "vault", "keys") == vault
+    page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_text("deletes the app’s storage on this browser, files and all", exact=False)).to_be_visible()
+    expect(page.get_by_text("Copies from before the move may stay", exact=False)).to_be_visible()
+    page.reload()
+    unlock(page)
+    expect(page.locator(".record-item")).to_have_count(1)
+    assert leftovers(page)["databases"] == []
+
+
 def test_wrong_passphrases_slow_down_and_the_failure_limit_wipes(make_context, coordinator, server):
     ctx = make_context()
     page = ctx.new_page()
