@@ -203,6 +203,18 @@ test('with buckets, travel mode remakes the data bucket: the erased records leav
   assert.deepEqual(buckets.deleted, []);
 });
 
+test('with buckets, a write made while the data bucket is remade waits and lands in the new one', async () => {
+  const buckets = fakeBuckets();
+  const session = await join(bucketed(buckets));
+  const old = buckets.held.get(BUCKETS.data);
+  const remade = session.store.adapter.rotate();
+  const wrote = session.store.putMeta('late', 'written during the remake');
+  await Promise.all([remade, wrote]);
+  assert.notEqual(buckets.held.get(BUCKETS.data), old);
+  assert.equal(await session.store.getMeta('late'), 'written during the remake');
+  assert.equal(Object.fromEntries(rows(buckets.held.get(BUCKETS.data)).meta).late, 'written during the remake');
+});
+
 test('with buckets, a remake interrupted after its copy is finished at the next start', async () => {
   const buckets = fakeBuckets();
   let failData = false;

@@ -142,6 +142,9 @@ export class SyncController {
 
   async #after(result) {
     if (result.revoked) return this.#revoked();
+    // A purge order erased records here: remake the data bucket so that they leave the disk too
+    // (store/buckets.js; travel mode's erasures do this in the store already).
+    if (result.purged.size) await this.store.adapter.rotate?.().catch(() => {});
     const purged = [...result.purged, ...result.erased];
     const { records, drafts } = this.session;
     await records?.reload({ changed: [...result.changed], purged, keys: result.keys });

@@ -82,6 +82,7 @@ function writeAll(adapter, rows, extra = null) {
 export function bucketAdapter({ buckets, connect, legacy = null }) {
   const conns = {};
   let ready = null;
+  let rotating = null;
   const conn = (place) => (conns[place] ??= connect(BUCKETS[place]));
 
   async function move() {
@@ -135,6 +136,8 @@ export function bucketAdapter({ buckets, connect, legacy = null }) {
 
     async transaction(stores, mode, fn) {
       await settled();
+      // While this tab remakes the data bucket, its other reads and writes wait for the new one.
+      while (rotating) await rotating.catch(() => {});
       return conn(placeOf(stores)).transaction(stores, mode, fn);
     },
 
@@ -146,13 +149,19 @@ export function bucketAdapter({ buckets, connect, legacy = null }) {
      */
     async rotate() {
       await settled();
-      await exclusive('zapis-move', async () => {
+      while (rotating) await rotating.catch(() => {});
+      rotating = exclusive('zapis-move', async () => {
         const rows = await readAll(conn('data'), PLACES.data);
         const spare = connect(SPARE);
         await writeAll(spare, rows);
         await spare.close();
         await remake(rows);
       });
+      try {
+        await rotating;
+      } finally {
+        rotating = null;
+      }
     },
 
     async close() {
