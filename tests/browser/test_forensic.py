@@ -91,8 +91,12 @@ def vault_traces(vault):
     return traces
 
 
-def assert_scan(folder, absent, present=()):
-    hits, files, read = scan(folder, [*absent, *present])
+def assert_scan(folder, absent, present=(), browser_files=()):
+    """`absent` must be nowhere, `present` must be found (the scan's positive control), and
+    `browser_files` (record ids: the app's own database keeps them) nowhere outside IndexedDB."""
+    hits, files, read = scan(folder, [*absent, *present, *browser_files])
+    kept = {n: [h for h in hits.get(n, []) if "/IndexedDB/" not in "/" + h[0]] for n in browser_files}
+    assert {n: places for n, places in kept.items() if places} == {}, "record ids in the browser's own files"
     assert files > 20 and read > 100_000, "the scan read too little to prove anything"
     missing = [p for p in present if p not in hits]
     assert missing == [], "the scan failed to find what is there (positive control): %s" % missing
@@ -158,9 +162,11 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
 
     # Travel mode erases the records from this device: their ciphertexts leave the disk with the
     # data bucket it remakes (kept, the rows would stay in LevelDB files until a compaction).
-    erased = [w["ct"] for r in read_store(page, "records") for live in r["fields"].values() for w in live
-              if len(w.get("ct", "")) >= 24]
+    records = read_store(page, "records")
+    erased = [w["ct"] for r in records for live in r["fields"].values() for w in live if len(w.get("ct", "")) >= 24]
     assert len(erased) >= 10
+    ids = [r["id"] for r in records]  # opened above: never in the URL, the title or history state
+    assert set(page.evaluate("Object.keys(history.state)")) == {"step"}
     page.get_by_role("button", name="Settings", exact=True).click()
     page.get_by_role("button", name="Sync and erase records from this device").click()
     expect(page.get_by_text("Records erased from this device: 2. The server keeps them.")).to_be_visible()
@@ -185,7 +191,7 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     assert PROBE in storage_dump(page)
     assert ctx.errors == []
     ctx.close()
-    assert_scan(folder, [*CANARIES, *erased], present=[PROBE, vault["ct"]])
+    assert_scan(folder, [*CANARIES, *erased], present=[PROBE, vault["ct"]], browser_files=ids)
 
     # Opened again: the draft is still there (sealed), then Exit with erase.
     ctx, page = open_profile(playwright_api, folder, server)

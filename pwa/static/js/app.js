@@ -252,6 +252,8 @@ async function stranger() {
   idle = null;
   sync?.locked();
   shell.blank();
+  (screens && (await screens.catch(() => null)))?.records.forget();
+  steps.clear();
   if (navigator.serviceWorker?.controller || navigator.onLine) location.replace('/');
   else await go({ name: 'welcome' }, { replace: true });
 }
