@@ -226,6 +226,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.get_by_role("heading", name="Locked").wait_for()
     vault = read_store(page, "vault", "keys")
     assert vault.get("duress")
+    device = read_store(page, "meta", "device")  # who this device was: gone after duress too
+    identity = [device["device"], device["sign_key"], device["ecdh_key"], device["fingerprint"]]
     write_store(page, "meta", PROBE, "probe")
     ctx.close()
     coordinator_canaries = [INCIDENT["What happened *"], INCIDENT["Contact (optional)"], DRAFT, PASSPHRASE, DURESS]
@@ -238,4 +240,4 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.get_by_role("heading", name="Welcome").wait_for()
     assert ctx.errors == []
     ctx.close()
-    assert_scan(folder, [*coordinator_canaries, *vault_traces(vault), PROBE])
+    assert_scan(folder, [*coordinator_canaries, *vault_traces(vault), *identity, PROBE])
