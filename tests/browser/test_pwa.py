@@ -170,6 +170,8 @@ def test_the_duress_passphrase_leaves_an_app_that_never_joined(make_context, coo
     page.get_by_text("The duress passphrase is set.").wait_for()
     page.get_by_role("button", name="Lock").first.click()
 
+    wait_offline_ready(page)
+    ctx.set_offline(True)  # duress works offline: the page starts again from the service worker
     page.get_by_label("Passphrase").fill("lemon harbour quietly nine")
     page.get_by_role("button", name="Unlock").click()
     # The welcome screen of an install that never joined, with no word of an erasure.
@@ -186,6 +188,7 @@ def test_the_duress_passphrase_leaves_an_app_that_never_joined(make_context, coo
     assert list(stored) in ([], [("zapis-data/zapis", "meta")])
     assert [key for key, _value in stored.get(("zapis-data/zapis", "meta"), [])] in ([], ["settings"])
     # The real passphrase has nothing left to open: there is no lock screen to type it into.
+    ctx.set_offline(False)
     page.reload()
     page.get_by_role("heading", name="Welcome").wait_for()
 
