@@ -162,10 +162,14 @@ APP_DATABASES = """(async (store) => navigator.storageBuckets
 # One request on one object store of the app's database, run in the page: (store, method, args).
 STORE_CALL = """async ([store, method, args, mode]) => {
   const appDatabases = """ + APP_DATABASES + """;
-  const db = await new Promise(async (ok, fail) => {
-    const r = (await appDatabases(store)).open('zapis');
+  const factory = await appDatabases(store);
+  const db = await new Promise((ok, fail) => {
+    const r = factory.open('zapis');
+    // Never make the database here (the app owns its schema), and never wait for ever.
+    r.onupgradeneeded = () => r.transaction.abort();
     r.onsuccess = () => ok(r.result);
-    r.onerror = fail;
+    r.onerror = () => fail(r.error);
+    r.onblocked = () => fail(new Error('the database is blocked'));
   });
   const tx = db.transaction(store, mode);
   const result = await new Promise((ok, fail) => {
