@@ -37,9 +37,9 @@ BUDGET_MS = 1500
 SEED = """async ([count, passphrase]) => {
   const { Session } = await import('/static/js/session.js');
   const { LocalStore } = await import('/static/js/store/local.js');
-  const { idbAdapter } = await import('/static/js/store/idb-adapter.js');
+  const { openStorage } = await import('/static/js/store/buckets.js');
   const { OPTIONS, normalize, blank } = await import('/static/js/forms.js');
-  const session = new Session(new LocalStore(idbAdapter()), { wipe: async () => {} });
+  const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
   await session.init();
   const result = await session.unlock(passphrase);
   if (result.status !== 'open') throw new Error('could not unlock: ' + result.status);

@@ -19,9 +19,16 @@ DUMP_STORAGE = """async () => {
     if (v instanceof CryptoKey) return {cryptoKey: v.type, extractable: v.extractable};
     return v;
   };
-  for (const {name} of await indexedDB.databases()) {
+  // The page's own databases, and those in each storage bucket (the app keeps its data in buckets
+  // where the browser has them: store/buckets.js).
+  const places = [['', indexedDB]];
+  for (const b of navigator.storageBuckets ? await navigator.storageBuckets.keys() : []) {
+    places.push([b + '/', (await navigator.storageBuckets.open(b)).indexedDB]);
+  }
+  for (const [where, factory] of places) for (const {name: dbName} of await factory.databases()) {
+    const name = where + dbName;
     const db = await new Promise((ok, fail) => {
-      const r = indexedDB.open(name);
+      const r = factory.open(dbName);
       r.onsuccess = () => ok(r.result);
       r.onerror = fail;
     });
@@ -47,6 +54,7 @@ DUMP_STORAGE = """async () => {
 
 LEFTOVERS = """async () => ({
   databases: (await indexedDB.databases()).map((d) => d.name),
+  buckets: navigator.storageBuckets ? await navigator.storageBuckets.keys() : [],
   caches: await caches.keys(),
   workers: (await navigator.serviceWorker.getRegistrations()).length,
   local: localStorage.length,
@@ -145,12 +153,23 @@ def new_workspace(db_url):
     return result
 
 
+# The IDBFactory that holds one of the app's object stores: the vault's bucket or the data's, where
+# the browser has Storage Buckets (store/buckets.js); the page's own otherwise. As a JS expression.
+APP_DATABASES = """(async (store) => navigator.storageBuckets
+  ? (await navigator.storageBuckets.open(store === 'vault' ? 'zapis-vault' : 'zapis-data')).indexedDB
+  : indexedDB)"""
+
 # One request on one object store of the app's database, run in the page: (store, method, args).
 STORE_CALL = """async ([store, method, args, mode]) => {
+  const appDatabases = """ + APP_DATABASES + """;
+  const factory = await appDatabases(store);
   const db = await new Promise((ok, fail) => {
-    const r = indexedDB.open('zapis');
+    const r = factory.open('zapis');
+    // Never make the database here (the app owns its schema), and never wait for ever.
+    r.onupgradeneeded = () => r.transaction.abort();
     r.onsuccess = () => ok(r.result);
-    r.onerror = fail;
+    r.onerror = () => fail(r.error);
+    r.onblocked = () => fail(new Error('the database is blocked'));
   });
   const tx = db.transaction(store, mode);
   const result = await new Promise((ok, fail) => {

@@ -152,35 +152,83 @@ def test_panic_leaves_at_once_and_can_wipe_everything(make_context, coordinator,
     page.get_by_label("The Exit button also erases this device").check()
     page.get_by_role("button", name="Exit").click()
     page.wait_for_url(server.url + "/calc")
-    assert leftovers(page) == {"databases": [], "caches": [], "workers": 0, "local": 0, "session": 0}
+    assert leftovers(page) == {"databases": [], "buckets": [], "caches": [], "workers": 0, "local": 0, "session": 0}
     page.goto(server.url + "/")
     page.get_by_role("heading", name="Welcome").wait_for()
 
 
-def test_the_duress_passphrase_opens_an_empty_app_and_destroys_the_real_data(make_context, coordinator,
-                                                                              server):
+def test_the_duress_passphrase_leaves_an_app_that_never_joined(make_context, coordinator, server):
     ctx = make_context()
     page = ctx.new_page()
     join(page, coordinator.create_invite("volunteer", base_url=server.url))
     new_incident(page, CANARY_INCIDENT)
     vault_before = read_store(page, "vault", "keys")
+    device = read_store(page, "meta", "device")
     page.get_by_role("button", name="Settings").click()
     page.get_by_label("Duress passphrase").fill("lemon harbour quietly nine")
     page.get_by_role("button", name="Set duress passphrase").click()
     page.get_by_text("The duress passphrase is set.").wait_for()
     page.get_by_role("button", name="Lock").first.click()
 
-    unlock(page, "lemon harbour quietly nine")
-    expect(page.locator(".record-item")).to_have_count(0)
-    expect(page.get_by_text("No records yet.", exact=False)).to_be_visible()
-    raw = storage_dump(page)
-    assert vault_before["ct"] not in raw and vault_before["salt"] not in raw
-    assert '"outbox":[]' in raw.replace(" ", "")
-    # The real passphrase no longer opens anything.
-    page.get_by_role("button", name="Lock").click()
-    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    wait_offline_ready(page)
+    ctx.set_offline(True)  # duress works offline: the page starts again from the service worker
+    page.get_by_label("Passphrase").fill("lemon harbour quietly nine")
     page.get_by_role("button", name="Unlock").click()
-    page.get_by_text("Wrong passphrase.").wait_for()
+    # The welcome screen of an install that never joined, with no word of an erasure.
+    page.get_by_role("heading", name="Welcome").wait_for()
+    expect(page.locator(".error, [role=alert]")).to_have_count(0)
+    left = leftovers(page)
+    assert left["databases"] == [] and left["buckets"] in ([], ["zapis-data"])  # no vault bucket
+    raw = storage_dump(page)
+    for trace in (vault_before["ct"], vault_before["salt"], device["workspace"], device["device"],
+                  device["fingerprint"], device["sign_key"]):
+        assert trace not in raw
+    stored = {(db, store): rows for db, stores in json.loads(raw)["databases"].items()
+              for store, rows in stores.items() if rows}
+    assert list(stored) in ([], [("zapis-data/zapis", "meta")])
+    assert [key for key, _value in stored.get(("zapis-data/zapis", "meta"), [])] in ([], ["settings"])
+    # The real passphrase has nothing left to open: there is no lock screen to type it into.
+    ctx.set_offline(False)
+    page.reload()
+    page.get_by_role("heading", name="Welcome").wait_for()
+
+
+# Hides Storage Buckets from the page while the cookie is set, as Firefox and Safari lack them.
+NO_BUCKETS = """try {
+  if (document.cookie.includes('nobuckets=1')) delete Navigator.prototype.storageBuckets;
+} catch (e) { /* a document without cookies (about:blank) */ }"""
+
+
+def test_without_buckets_settings_says_so_and_an_older_install_moves_into_buckets_once(make_context, coordinator,
+                                                                                       server):
+    ctx = make_context()
+    ctx.add_cookies([{"name": "nobuckets", "value": "1", "url": server.url}])
+    ctx.add_init_script(NO_BUCKETS)
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    new_incident(page, CANARY_INCIDENT)
+    assert leftovers(page)["databases"] == ["zapis"] and leftovers(page)["buckets"] == []
+    page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_text("This browser cannot delete the app’s storage files.", exact=False)).to_be_visible()
+    expect(page.get_by_text("use the app in Chrome, Edge, Samsung Internet", exact=False)).to_be_visible()
+    page.get_by_role("button", name="Lock").first.click()
+    vault = read_store(page, "vault", "keys")
+
+    # The same install in a browser with buckets: its data moves in at the next start, once.
+    ctx.clear_cookies()
+    page.reload()
+    unlock(page)
+    expect(page.locator(".record-item")).to_have_count(1)
+    left = leftovers(page)
+    assert left["databases"] == [] and sorted(left["buckets"]) == ["zapis-data", "zapis-vault"]
+    assert read_store(page, "vault", "keys") == vault
+    page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_text("deletes the app’s storage on this browser, files and all", exact=False)).to_be_visible()
+    expect(page.get_by_text("Copies from before the move may stay", exact=False)).to_be_visible()
+    page.reload()
+    unlock(page)
+    expect(page.locator(".record-item")).to_have_count(1)
+    assert leftovers(page)["databases"] == []
 
 
 def test_wrong_passphrases_slow_down_and_the_failure_limit_wipes(make_context, coordinator, server):
@@ -205,6 +253,7 @@ def test_wrong_passphrases_slow_down_and_the_failure_limit_wipes(make_context, c
     page.get_by_role("heading", name="Welcome").wait_for()
     expect(page.get_by_text("this device was erased")).to_be_visible()
     assert leftovers(page)["databases"] == []
+    assert leftovers(page)["buckets"] in ([], ["zapis-data"])  # the vault's is gone
 
 
 def test_the_setup_link_makes_the_browser_the_first_coordinator(make_context, server):

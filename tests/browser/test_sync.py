@@ -419,7 +419,8 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
     worker = read_store(page, "worker", "push")
     assert set(worker) == {"key", "nonce", "ct"}
     assert page.evaluate("""async () => {
-      const box = await new Promise((ok) => { const r = indexedDB.open('zapis'); r.onsuccess = () => {
+      const factory = navigator.storageBuckets ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
+      const box = await new Promise((ok) => { const r = factory.open('zapis'); r.onsuccess = () => {
         const g = r.result.transaction('worker').objectStore('worker').get('push'); g.onsuccess = () => ok(g.result); }; });
       return [box.key.extractable, box.key.algorithm.name];
     }""") == [False, "AES-GCM"]
@@ -452,7 +453,8 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
         calc.wait_for_timeout(100)
     assert sent and set(sent) == {"Bearer " + push_token}  # the worker used the push-only token
     calc.wait_for_function("""async () => {
-      const db = await new Promise((ok) => { const r = indexedDB.open('zapis'); r.onsuccess = () => ok(r.result); });
+      const factory = navigator.storageBuckets ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
+      const db = await new Promise((ok) => { const r = factory.open('zapis'); r.onsuccess = () => ok(r.result); });
       const n = await new Promise((ok) => { const c = db.transaction('outbox').objectStore('outbox').count();
         c.onsuccess = () => ok(c.result); });
       db.close();
@@ -496,6 +498,7 @@ def test_a_removed_device_says_so_plainly_and_erases_its_data(make_context, coor
     expect(page.get_by_text("A coordinator removed this device from the workspace. Everything it held has been "
                             "erased.")).to_be_visible()
     assert page.evaluate("indexedDB.databases()") == []
+    assert "zapis-vault" not in page.evaluate("navigator.storageBuckets.keys()")
 
 
 def test_travel_mode_erases_what_the_server_holds_and_brings_it_back(make_context, coordinator, server):
@@ -538,9 +541,9 @@ def test_travel_mode_erases_what_the_server_holds_and_brings_it_back(make_contex
 SEED = """async ([count, passphrase]) => {
   const { Session } = await import('/static/js/session.js');
   const { LocalStore } = await import('/static/js/store/local.js');
-  const { idbAdapter } = await import('/static/js/store/idb-adapter.js');
+  const { openStorage } = await import('/static/js/store/buckets.js');
   const { OPTIONS, normalize, blank } = await import('/static/js/forms.js');
-  const session = new Session(new LocalStore(idbAdapter()), { wipe: async () => {} });
+  const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
   await session.init();
   if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
   const words = 'bank account closed refused passport residence permit landlord flat school child border queue'

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Session, retryDelay } from '../../pwa/static/js/session.js';
+import { DEFAULT_SETTINGS, Session, retryDelay } from '../../pwa/static/js/session.js';
 import { LocalStore } from '../../pwa/static/js/store/local.js';
 import { memoryAdapter } from '../../pwa/static/js/store/memory-adapter.js';
 
@@ -81,20 +81,24 @@ test('the failure limit wipes the device', async () => {
   assert.equal(session.state, 'empty');
 });
 
-test('the duress passphrase destroys the real keys and data and opens an empty app', async () => {
+test('the duress passphrase erases the keys and data and leaves an app that never joined', async () => {
   const { session, adapter } = await joined();
+  await session.saveSettings({ lang: 'be', wipeAfter: 5, travelAuto: true });
   await session.records.save({ values: { kind: 'need', category: 'legal', description: 'real data' } });
-  const before = adapter.dump().vault[0][1];
+  const device = session.device.device;
   assert.equal(await session.setDuress(PASSPHRASE), false); // must differ from the real one
   assert.equal(await session.setDuress('lemon harbour quietly nine'), true);
   await session.lock();
-  assert.equal((await session.unlock('lemon harbour quietly nine')).status, 'open');
-  assert.deepEqual(session.records.list(), []);
+  assert.equal((await session.unlock('lemon harbour quietly nine')).status, 'empty');
+  assert.equal(session.state, 'empty');
+  assert.equal(session.device, null);
+  // Stored: only what an install that never joined holds once someone picked its language.
   const dump = adapter.dump();
-  assert.equal(dump.records.length, 0);
-  assert.equal(dump.outbox.length, 0);
-  assert.notEqual(dump.vault[0][1].ct, before.ct);
-  assert.equal(raw(adapter).includes(TOKEN), false);
-  await session.lock();
-  assert.equal((await session.unlock(PASSPHRASE)).status, 'wrong');
+  const left = Object.fromEntries(Object.entries(dump).filter(([, rows]) => rows.length));
+  assert.deepEqual(left, { meta: [['settings', { ...DEFAULT_SETTINGS, lang: 'be' }]] });
+  assert.equal(raw(adapter).includes(WORKSPACE), false);
+  assert.equal(JSON.stringify(session).includes(device), false);
+  assert.equal(JSON.stringify(session).includes(WORKSPACE), false);
+  assert.deepEqual(session.settings, { ...DEFAULT_SETTINGS, lang: 'be' });
+  assert.equal((await session.unlock(PASSPHRASE)).status, 'wiped'); // nothing left to open
 });

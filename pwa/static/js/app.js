@@ -10,7 +10,7 @@ import { watchIdle } from './idle.js';
 import { EntryScreens, linkParams } from './entry-screens.js';
 import { Session } from './session.js';
 import { LocalStore } from './store/local.js';
-import { idbAdapter } from './store/idb-adapter.js';
+import { MOVED, openStorage } from './store/buckets.js';
 import { registerServiceWorker } from './sw-client.js';
 import { statusLine } from './sync/status.js';
 import { Shell } from './ui/shell.js';
@@ -20,7 +20,7 @@ const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
 const VERIFY_AFTER_MS = 1500;
 const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
 
-const store = new LocalStore(idbAdapter());
+const store = new LocalStore(openStorage());
 const session = new Session(store, { wipe: wipeEverything });
 // The server shows this device with other keys or another role: say so on every screen, until it is fixed.
 let closeAlarm = null;
@@ -46,7 +46,7 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
     opened();
     return storage;
   },
-  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); } });
+  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); }, emptied: () => stranger() });
 
 // The sync controller loads once it has something to do: right away on a device that has
 // joined (its modules come from the service worker's cache), once the first screen is painted
@@ -144,23 +144,30 @@ function applyTheme() {
   document.querySelector('meta[name="theme-color"]').content = THEME_COLORS[dark ? 'dark' : 'light'];
 }
 
-// -- navigation: the URL stays '/', so no record id ever lands in the browser's history --------
+// -- navigation: the URL stays '/', and history holds a bare number --------------------------
+// The browser keeps history entries in its session files (to restore tabs), so an entry carries
+// only a step number; which view and record it stands for lives in this page's memory, and is
+// forgotten at lock. No record id, view name, invite code or setup token reaches those files.
 
 const OUTSIDE = ['welcome', 'join', 'setup', 'lock', 'removed'];
+const steps = new Map();
+let step = 0;
 
 async function go(next, { replace = false } = {}) {
   if (session.state !== 'open' && !OUTSIDE.includes(next.name)) {
     next = { name: session.state === 'empty' ? 'welcome' : 'lock' };
   }
-  // History keeps the view's name and record id only: never an invite code or a setup token.
-  const entry = { name: next.name, id: next.id ?? null };
-  if (replace || view.name === 'boot') history.replaceState(entry, '', '/');
-  else history.pushState(entry, '', '/');
+  if (replace || view.name === 'boot') steps.delete(history.state?.step);
+  step += 1;
+  steps.set(step, { name: next.name, id: next.id ?? null });
+  if (replace || view.name === 'boot') history.replaceState({ step }, '', '/');
+  else history.pushState({ step }, '', '/');
   await render(next);
 }
 
 window.addEventListener('popstate', (e) => {
-  if (session.state === 'open' && e.state?.name && !OUTSIDE.includes(e.state.name)) render(e.state);
+  const seen = steps.get(e.state?.step);
+  if (session.state === 'open' && seen && !OUTSIDE.includes(seen.name)) render(seen);
 });
 
 async function render(next, { quiet = false } = {}) {
@@ -180,7 +187,8 @@ async function render(next, { quiet = false } = {}) {
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
         safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
-          session.device.ecdh_key), alarm: session.alarm, away: await sync.replica.awayCount() }, {
+          session.device.ecdh_key), alarm: session.alarm, away: await sync.replica.awayCount(),
+        erasure: store.erasure, moved: Boolean(await store.getMeta(MOVED)) }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
@@ -233,6 +241,10 @@ async function lock() {
   shell.blank();
   sync?.locked();
   await session.lock();
+  const loaded = screens && (await screens.catch(() => null));
+  loaded?.records.forget();
+  if (loaded) loaded.sync.created = null; // an invite link just made
+  steps.clear(); // the way back to the records is forgotten with them
   await go({ name: 'lock' }, { replace: true });
 }
 
@@ -249,6 +261,20 @@ async function panic() {
   if (wipeFirst) await session.wipe();
   // With the service worker gone, the calculator can only come from the network.
   location.replace(wipeFirst && !navigator.onLine ? 'about:blank' : '/calc');
+}
+
+// After the duress passphrase the store holds what an install that never joined holds. The page
+// starts again, so nothing of the old session stays in memory either (from the service worker's
+// cache offline; without one, and offline, it shows the welcome screen in place).
+async function stranger() {
+  idle?.stop();
+  idle = null;
+  sync?.locked();
+  shell.blank();
+  (screens && (await screens.catch(() => null)))?.records.forget();
+  steps.clear();
+  if (navigator.serviceWorker?.controller || navigator.onLine) location.replace('/');
+  else await go({ name: 'welcome' }, { replace: true });
 }
 
 async function wipe() {
@@ -278,6 +304,7 @@ window.addEventListener('pagehide', () => {
   if (session.state !== 'open') return;
   sync?.locked();
   session.lock();
+  steps.clear();
 });
 window.addEventListener('pageshow', (e) => {
   if (e.persisted) go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });

@@ -25,7 +25,8 @@ export function linkParams(where = location) {
 export class EntryScreens {
   /**
    * `deps`: {session, shell, t, lang(), go(view, opts), language(lang), joined() → storage, unlocked(),
-   * opening() (an unlock began: load what comes next)}.
+   * opening() (an unlock began: load what comes next), emptied() (the duress passphrase erased
+   * everything: start again as an install that never joined)}.
    */
   constructor(deps) {
     Object.assign(this, deps);
@@ -102,6 +103,8 @@ export class EntryScreens {
         if (result.status === 'open') {
           this.unlocked();
           await this.go({ name: 'list' }, { replace: true });
+        } else if (result.status === 'empty') {
+          await this.emptied(); // the duress passphrase: the app is now one that never joined
         } else if (result.status === 'wiped') {
           await this.go({ name: 'welcome', error: t('lock.wiped') }, { replace: true });
         } else {

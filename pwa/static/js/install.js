@@ -40,5 +40,14 @@ export async function persistStorage(ask = true) {
   if (!storage?.persist) return { supported: false, persisted: false };
   let persisted = await storage.persisted();
   if (!persisted && ask) persisted = await storage.persist();
+  // The app's storage buckets (store/buckets.js) are kept or evicted each on its own: once the
+  // origin may keep its data, each asks for that too (only buckets that exist: none is made here).
+  const buckets = navigator.storageBuckets;
+  if (persisted && buckets) {
+    for (const name of await buckets.keys().catch(() => [])) {
+      const bucket = await buckets.open(name).catch(() => null);
+      if (bucket && !(await bucket.persisted())) persisted = await bucket.persist();
+    }
+  }
   return { supported: true, persisted };
 }

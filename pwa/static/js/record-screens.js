@@ -34,6 +34,14 @@ export class RecordScreens {
     return this.#list();
   }
 
+  /** At lock (after `leave`): drop what the screens remember of the records, the search included. */
+  forget() {
+    clearTimeout(this.pending?.timer);
+    this.pending = null;
+    this.listView = null;
+    this.filters = { query: '', kind: '', category: '', urgency: '', status: '', deleted: false };
+  }
+
   /** Write a pending draft now (before leaving a form, locking or reloading). */
   async leave() {
     const p = this.pending;

@@ -178,7 +178,7 @@ export class Session {
   /**
    * Try a passphrase. Resolves to {status}: 'open'; 'wrong' (with `wait` seconds before the next
    * try); 'wait' (too soon after failures); 'wiped' (the failure limit was reached).
-   * A duress passphrase destroys the real data and opens an empty app: it also says 'open'.
+   * A duress passphrase erases everything and says 'empty': the app is then one that never joined.
    */
   async unlock(passphrase) {
     const guard = (await this.store.getMeta('guard')) ?? { failures: 0, retryAt: 0 };
@@ -189,8 +189,8 @@ export class Session {
     if (!vault) return { status: 'wiped' };
     const result = await open(vault, passphrase);
     if (result.status === 'duress') {
-      await this.#duress(passphrase);
-      return { status: 'open' };
+      await this.#duress();
+      return { status: 'empty' };
     }
     if (result.status === 'wrong') {
       const failures = guard.failures + 1;
@@ -207,16 +207,19 @@ export class Session {
     return { status: 'open' };
   }
 
-  // The duress passphrase: keys first (without them every local ciphertext is useless), then the
-  // data, then a fresh, unenrolled device sealed by the duress passphrase, so the app opens empty.
-  async #duress(passphrase) {
+  // The duress passphrase: the vault goes first (its storage bucket, where the browser has them;
+  // without the keys every local ciphertext is useless), then everything else. What is left is
+  // what an install that never joined can hold: at most the language it was shown in. No vault,
+  // no verifier, no workspace, device id, role or fingerprint, in storage or in this object.
+  async #duress() {
+    const { lang } = this.settings;
     await this.store.destroyVault();
     await this.store.destroyData();
-    const made = await makeDevice();
-    const vault = await seal(made.secret, passphrase);
-    this.device = { ...this.device, sign_key: made.entry.sign_key, ecdh_key: made.entry.ecdh_key };
-    await this.store.create({ device: this.device, vault, directory: [], settings: this.settings });
-    await this.#open(made.secret);
+    this.device = null;
+    this.directory = [];
+    this.trusted = {};
+    this.settings = { ...DEFAULT_SETTINGS, lang };
+    if (lang) await this.store.putMeta('settings', this.settings);
   }
 
   /** Set a duress passphrase (it must differ from the real one); resolves false if it does not. */

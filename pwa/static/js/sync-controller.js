@@ -146,6 +146,9 @@ export class SyncController {
     if (result.revoked) return this.#revoked();
     this.status.alarm = result.alarm ?? [];
     await this.#rewrap(result);
+    // A purge order erased records here: remake the data bucket so that they leave the disk too
+    // (store/buckets.js; travel mode's erasures do this in the store already).
+    if (result.purged.size) await this.store.adapter.rotate?.().catch(() => {});
     const purged = [...result.purged, ...result.erased];
     const { records, drafts } = this.session;
     await records?.reload({ changed: [...result.changed], purged, keys: result.keys });

@@ -47,10 +47,12 @@ export class SyncScreens {
   async #sync() {
     const { sync } = this;
     const [refused, problems] = await Promise.all([sync.replica.refused(), sync.replica.problems()]);
-    this.shell.show(syncScreen(this.t, this.lang(), { status: sync.status, refused, problems, label: this.#label }, {
+    const screen = syncScreen(this.t, this.lang(), { status: sync.status, refused, problems, label: this.#label }, {
       syncNow: async () => {
         await sync.syncNow();
-        await this.#sync();
+        // Redraw only if this screen is still the one shown: the person may have gone elsewhere
+        // meanwhile, and a revoked device is being erased by now (its storage buckets deleted).
+        if (screen.isConnected && this.session.state === 'open') await this.#sync();
       },
       dismissRefused: async (seq) => {
         await sync.replica.dismissRefused(seq);
@@ -63,7 +65,8 @@ export class SyncScreens {
         await this.#sync();
       },
       open: (id) => this.go({ name: 'detail', id }),
-    }));
+    });
+    this.shell.show(screen);
   }
 
   async #conflict(id) {

@@ -1,18 +1,37 @@
 /** The store's adapter over IndexedDB (through the vendored idb wrapper). */
 
-import { deleteDB, openDB } from '../../vendor/idb/idb.js';
+import { wrap } from '../../vendor/idb/idb.js';
 import { DB_NAME, DB_VERSION, upgrade } from './schema.js';
 
-/** An adapter on the database `name`; the connection is opened once, on first use. */
-export function idbAdapter(name = DB_NAME) {
+/**
+ * Open `name` at `version` in `factory` (an IDBFactory: the page's own, or a storage bucket's),
+ * as the vendored idb's openDB does for the page's default one.
+ */
+function openIn(factory, name, version, { blocking, terminated }) {
+  const request = factory.open(name, version);
+  request.addEventListener('upgradeneeded', (event) => upgrade(wrap(request.result), event.oldVersion));
+  const opened = wrap(request);
+  opened.then((db) => {
+    db.addEventListener('close', () => terminated());
+    db.addEventListener('versionchange', (event) => blocking(event));
+  }).catch(() => {});
+  return opened;
+}
+
+/**
+ * An adapter on the database `name`; the connection is opened once, on first use. `factory`
+ * resolves to the IDBFactory to open it in (a storage bucket's `indexedDB`; by default the
+ * page's own).
+ */
+export function idbAdapter(name = DB_NAME, { factory = async () => globalThis.indexedDB } = {}) {
   let opening = null;
   const open = () => {
-    opening ??= openDB(name, DB_VERSION, {
-      upgrade: (db, oldVersion) => upgrade(db, oldVersion),
+    opening ??= factory().then((f) => openIn(f, name, DB_VERSION, {
       // Another tab is deleting or upgrading the database (a wipe): let go of it at once.
-      blocking: (_current, _next, event) => event.target.close(),
+      blocking: (event) => event.target.close(),
       terminated: () => { opening = null; },
-    });
+    }));
+    opening.catch(() => { opening = null; });
     return opening;
   };
 
@@ -46,16 +65,17 @@ export function idbAdapter(name = DB_NAME) {
       return result;
     },
 
-    /** Close the connection (before deleting the database). */
+    /** Close the connection (before deleting the database or its bucket). */
     async close() {
-      if (opening) (await opening.catch(() => null))?.close();
+      const was = opening;
       opening = null;
+      if (was) (await was.catch(() => null))?.close();
     },
 
     /** Delete the whole database. */
     async destroy() {
       await this.close();
-      await deleteDB(name);
+      await wrap((await factory()).deleteDatabase(name));
     },
   };
 }

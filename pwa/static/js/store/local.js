@@ -89,9 +89,11 @@ export class LocalStore {
    * token (`worker`, absent for a server that gives none), all at once.
    */
   create({ device, vault, directory = [], settings, worker = null }) {
-    return this.#write(['meta', 'vault', ...DATA], async (tx) => {
+    // The vault lives apart from the rest (its own storage bucket where the browser has them), so
+    // these are two transactions: the data first, the vault last. Until the vault is in, the
+    // device counts as not joined (Session.init), so an interruption leaves nothing half made.
+    return this.#write(['meta', ...DATA], async (tx) => {
       for (const s of DATA) await tx.clear(s);
-      await tx.put('vault', vault, 'keys');
       await tx.put('meta', device, 'device');
       await tx.put('meta', 0, 'cursor');
       await tx.delete('meta', 'sync');
@@ -100,7 +102,7 @@ export class LocalStore {
       await tx.put('meta', { failures: 0, retryAt: 0 }, 'guard');
       if (settings) await tx.put('meta', settings, 'settings');
       for (const entry of directory) await tx.put('directory', entry);
-    });
+    }).then(() => this.putVault(vault));
   }
 
   /** Every record state ({id, wrap, fields}). */
@@ -207,16 +209,23 @@ export class LocalStore {
     });
   }
 
-  /** Destroy the sealed keys alone, in their own transaction: without them the rest is unreadable. */
+  /**
+   * Destroy the sealed keys alone: without them the rest is unreadable. Where the adapter can
+   * (store/buckets.js), the vault's storage bucket is deleted, or its value overwritten first.
+   */
   destroyVault() {
+    if (this.adapter.erase) return this.adapter.erase('vault');
     return this.#write(['vault'], (tx) => tx.clear('vault'));
   }
 
-  /** Erase every record, outbox item, cache entry, draft, directory entry and sync leftover. */
+  /**
+   * Erase everything but the vault: records, outbox, caches, drafts, directory and the meta store
+   * (identity, settings, guard, sync state). Where the adapter can, its storage bucket goes.
+   */
   destroyData() {
+    if (this.adapter.erase) return this.adapter.erase('data');
     return this.#write([...DATA, 'meta'], async (tx) => {
-      for (const s of DATA) await tx.clear(s);
-      for (const key of ['cursor', 'sync', 'away']) await tx.delete('meta', key);
+      for (const s of [...DATA, 'meta']) await tx.clear(s);
     });
   }
 
@@ -246,6 +255,14 @@ export class LocalStore {
       for (const key of ['cursor', 'away']) await tx.delete('meta', key);
       return outbox.length;
     });
+  }
+
+  /**
+   * How erasing works here: 'buckets' (deleted with their files), 'overwrite' (values overwritten,
+   * then deleted: old bytes may remain on disk for a while), or 'rows' (a plain adapter).
+   */
+  get erasure() {
+    return this.adapter.kind ?? 'rows';
   }
 
   /** Delete the database itself. */

@@ -175,8 +175,8 @@ export class SyncStore {
    * waits in the outbox or was refused). They are remembered as away, so pulls leave them on the
    * server until `bringBack()`. Resolves to their ids.
    */
-  eraseSynced() {
-    return this.#write(['meta', 'records', 'cache', 'outbox', 'refused'], async (tx) => {
+  async eraseSynced() {
+    const gone = await this.#write(['meta', 'records', 'cache', 'outbox', 'refused'], async (tx) => {
       const pending = new Set([...(await tx.getAll('outbox')), ...(await tx.getAll('refused'))].map((i) => i.record));
       const away = new Set((await tx.get('meta', 'away')) ?? []);
       const gone = (await tx.getAllKeys('records')).filter((id) => !pending.has(id));
@@ -188,6 +188,10 @@ export class SyncStore {
       await tx.put('meta', [...away], 'away');
       return gone;
     });
+    // In storage buckets the data bucket is then remade, so the erased records leave the disk
+    // and not only the database (store/buckets.js rotate).
+    if (gone.length && this.adapter.rotate) await this.adapter.rotate();
+    return gone;
   }
 
   /** How many records travel mode keeps off this device. */

@@ -73,10 +73,23 @@ function asked(request) {
   });
 }
 
+/**
+ * Where the app's data lives: its storage bucket 'zapis-data' where the browser has buckets
+ * (js/store/buckets.js), the worker's own IndexedDB otherwise (or before the page moved the data).
+ * The bucket is never made here: a device that holds none has nothing to push.
+ */
+async function appDatabases() {
+  const buckets = self.navigator.storageBuckets;
+  if (!buckets) return indexedDB;
+  if ((await buckets.keys()).includes('zapis-data')) return (await buckets.open('zapis-data')).indexedDB;
+  return indexedDB;
+}
+
 /** The app's database, or null: never create it (the page owns its schema) and never hold it open. */
-function openAppDatabase() {
+async function openAppDatabase() {
+  const factory = await appDatabases().catch(() => indexedDB);
   return new Promise((resolve) => {
-    const request = indexedDB.open('zapis');
+    const request = factory.open('zapis');
     request.onupgradeneeded = () => request.transaction.abort();
     request.onsuccess = () => {
       request.result.onversionchange = () => request.result.close();

@@ -4,8 +4,13 @@
  * h('button', {class: 'x', type: 'button', onclick: fn, dataset: {id: 1}}, 'Label', child...)
  * Attributes set to false, null or undefined are left out; `true` sets an empty attribute.
  */
+// Whatever can hold typed text is kept out of the browser's autofill and form memory unless a
+// caller asks otherwise (a passphrase's 'new-password', say): what someone types here is for the app alone.
+const TYPED = new Set(['form', 'input', 'textarea', 'select']);
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
+  if (TYPED.has(tag) && !('autocomplete' in attrs)) el.setAttribute('autocomplete', 'off');
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false || value === null || value === undefined) continue;
     if (name.startsWith('on') && typeof value === 'function') el.addEventListener(name.slice(2), value);

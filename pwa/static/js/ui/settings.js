@@ -17,7 +17,8 @@ function choice(t, label, current, options, onchange) {
 
 /**
  * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, safety (this
- * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
+ * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away,
+ * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
  * wipe(), lock(), go(view), travel() → Promise, back() → Promise}.
  */
 export function settingsScreen(t, data, on) {
@@ -87,6 +88,10 @@ export function settingsScreen(t, data, on) {
     h('p', { class: storage.persisted ? 'ok' : 'warning', role: 'status' }, storageText),
     storage.supported && !storage.persisted
       ? h('button', { type: 'button', class: 'secondary', onclick: () => on.persist() }, t('settings.storage_ask')) : null,
+    // How erasing works on this browser, said plainly (store/buckets.js).
+    h('p', { class: data.erasure === 'buckets' ? 'help' : 'warning' },
+      t(data.erasure === 'buckets' ? 'settings.erase_buckets' : 'settings.erase_overwrite')),
+    data.moved ? h('p', { class: 'help' }, t('settings.erase_moved')) : null,
     data.canInstall ? h('button', { type: 'button', class: 'secondary', onclick: () => on.install() }, t('install.button')) : null,
 
     h('h2', {}, t('settings.device')),
