@@ -12,7 +12,7 @@ import { makeCertificate } from './core/envelopes.js';
 import { exportPublic, fingerprint as fingerprintOf, generateDeviceKeys, importPrivatePkcs8 } from './core/keys.js';
 import { verifyDirectory } from './core/trust.js';
 import { importLocalKey, newLocalKey } from './crypto/local-box.js';
-import { noDuress, open, seal, duressVerifier } from './crypto/vault.js';
+import { open, seal, upgrade, withDuress, withoutDuress } from './crypto/vault.js';
 import { Drafts } from './drafts.js';
 import { Records } from './records.js';
 import { openToken, sealToken } from './sync/outbox.js';
@@ -172,6 +172,8 @@ export class Session {
       return { status: 'wrong', wait, failures };
     }
     await this.store.putMeta('guard', { failures: 0, retryAt: 0 });
+    // A vault from before v2 is sealed again in the new form (one PBKDF2 block, HKDF) at once.
+    if (result.upgrade) await this.store.putVault(await upgrade(vault, result.secret, passphrase));
     await this.#open(result.secret);
     return { status: 'open' };
   }
@@ -192,14 +194,14 @@ export class Session {
   async setDuress(passphrase) {
     const vault = await this.store.getVault();
     if ((await open(vault, passphrase)).status === 'open') return false;
-    await this.store.putVault({ ...vault, duress: await duressVerifier(vault, passphrase) });
+    await this.store.putVault(await withDuress(vault, passphrase));
     return true;
   }
 
   /** Remove the duress passphrase (the verifier becomes random again). */
   async clearDuress() {
     const vault = await this.store.getVault();
-    await this.store.putVault({ ...vault, duress: noDuress() });
+    await this.store.putVault(withoutDuress(vault));
   }
 
   /** Drop every key and plaintext from memory; drafts are flushed first. */
