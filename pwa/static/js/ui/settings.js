@@ -1,6 +1,6 @@
 /** Settings: language, theme, locking, panic, the duress passphrase, storage, install, this device. */
 
-import { acceptable } from '../strength.js';
+import { loadEstimator } from '../strength.js';
 import { h, uid } from './dom.js';
 import { grouped } from './devices.js';
 import { languagePicker } from './language.js';
@@ -28,7 +28,12 @@ export function settingsScreen(t, data, on) {
   const duressStatus = h('p', { class: 'status', role: 'status' });
   const duressForm = h('form', { class: 'stack', onsubmit: async (e) => {
     e.preventDefault();
-    if (!acceptable(duressInput.value)) {
+    const estimator = await loadEstimator().catch(() => null);
+    if (!estimator) {
+      duressStatus.textContent = t('strength.unavailable');
+      return;
+    }
+    if (!estimator.acceptable(duressInput.value)) {
       duressStatus.textContent = t('join.too_weak');
       return;
     }
