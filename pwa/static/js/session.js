@@ -74,18 +74,27 @@ export class Session {
     await this.store.putMeta('settings', this.settings);
   }
 
-  /** Join with an invite link's code; `progress(step)` reports 'keys', 'enroll', 'seal'. */
-  async join({ code, workspace, fingerprint, passphrase, progress = () => {} }) {
+  /**
+   * Use an invite at once: make the keys and enroll. Resolves to what `join` takes as `enrolled`
+   * (the keys stay in memory until the passphrase seals them).
+   */
+  async enroll({ code, workspace, progress = () => {} }) {
     progress('keys');
     const made = await makeDevice();
     progress('enroll');
     const answer = await call('POST', '/api/enroll', { body: { invite: code, device: made.entry } });
     if (answer.workspace !== workspace) throw new Error('the server enrolled this device in another workspace');
+    return { made, answer };
+  }
+
+  /** Join with an invite link's code (or an `enrolled` from `enroll`); `progress(step)` reports 'keys', 'enroll', 'seal'. */
+  async join({ code, workspace, fingerprint, passphrase, progress = () => {}, enrolled = null }) {
+    const { made, answer } = enrolled ?? await this.enroll({ code, workspace, progress });
     return this.#finishJoin(made, answer, fingerprint, passphrase, progress);
   }
 
-  /** Become the first coordinator of a workspace with its setup link's token. */
-  async setup({ token, workspace, passphrase, progress = () => {} }) {
+  /** Use a setup token at once (see `enroll`); resolves to what `setup` takes as `enrolled`. */
+  async startSetup({ token, workspace, progress = () => {} }) {
     progress('keys');
     const made = await makeDevice();
     const { id, sign_key, ecdh_key } = made.entry;
@@ -93,7 +102,13 @@ export class Session {
       { workspace, device: id, role: 'coordinator', sign_key, ecdh_key, issuer: id });
     progress('enroll');
     const answer = await call('POST', '/api/bootstrap', { body: { setup_token: token, device: made.entry, cert } });
-    return this.#finishJoin(made, answer, await fingerprintOf(sign_key), passphrase, progress);
+    return { made, answer };
+  }
+
+  /** Become the first coordinator of a workspace with its setup link's token. */
+  async setup({ token, workspace, passphrase, progress = () => {}, enrolled = null }) {
+    const { made, answer } = enrolled ?? await this.startSetup({ token, workspace, progress });
+    return this.#finishJoin(made, answer, await fingerprintOf(made.entry.sign_key), passphrase, progress);
   }
 
   async #finishJoin(made, answer, fingerprint, passphrase, progress) {

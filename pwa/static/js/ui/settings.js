@@ -91,6 +91,7 @@ export function settingsScreen(t, data, on) {
 
     h('h2', {}, t('settings.storage')),
     h('p', { class: storage.persisted ? 'ok' : 'warning', role: 'status' }, storageText),
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => on.go('keeps') }, t('keeps.link'))),
     storage.supported && !storage.persisted
       ? h('button', { type: 'button', class: 'secondary', onclick: () => on.persist() }, t('settings.storage_ask')) : null,
     data.canInstall ? h('button', { type: 'button', class: 'secondary', onclick: () => on.install() }, t('install.button')) : null,
