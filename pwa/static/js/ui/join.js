@@ -92,9 +92,10 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
   // Typing the generated words back: spaces and case do not matter, the words do.
   const tidy = (text) => text.trim().toLowerCase().split(/\s+/).join(' ');
 
-  const form = h('form', { class: 'stack', novalidate: true, onsubmit: (e) => {
+  const form = h('form', { class: 'stack', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     error.textContent = '';
+    await ready; // the word list and the estimator (both load as the screen opens)
     if (choice === 'generated') {
       if (!generated) return;
       if (tidy(confirm.value) !== generated.text) {
@@ -106,7 +107,7 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
       return;
     }
     if (!estimator) {
-      error.textContent = t('strength.loading');
+      error.textContent = t('strength.unavailable');
     } else if (!estimator.acceptable(pass.value)) {
       error.textContent = t('join.too_weak');
       pass.focus();
