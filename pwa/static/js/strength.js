@@ -9,7 +9,7 @@
  * Cyrillic keyboards and the words people here reach for first.
  *
  * The threshold: at least 10^14 guesses (MIN_GUESSES_LOG10). At the vault's work factor one
- * GPU checks in the order of 10^4 guesses a second (docs/pwa.md), so 10^14 is about 300
+ * GPU checks in the order of 10^4 guesses a second (docs/pwa.md), so 10^14 is about 430
  * GPU-years for the whole space; `Summer2024`, `Lukashenko`, `Natasha1985` and `dog cat sun`
  * score 10^4 to 10^10 and are refused. A generated passphrase (six words from a list of 2,048 or
  * more) is at least 2^66 ≈ 10^19.9 by construction.
