@@ -274,6 +274,9 @@ def test_every_screen_fits_360px_and_has_no_serious_accessibility_violation(make
     page.get_by_role("heading", name="Welcome").wait_for()
     check("welcome")
     page.goto(coordinator.create_invite("volunteer", base_url=server.url))
+    page.locator(".generated-words .word").first.wait_for()
+    check("join (generated passphrase)")
+    page.get_by_role("button", name="Type my own passphrase").click()
     page.get_by_label("Passphrase", exact=True).fill("weak")
     check("join")
     page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
@@ -297,6 +300,9 @@ def test_every_screen_fits_360px_and_has_no_serious_accessibility_violation(make
     page.get_by_role("button", name="Lock").first.click()
     page.get_by_role("heading", name="Locked").wait_for()
     check("lock")
+    page.get_by_role("button", name="What this phone keeps").click()
+    page.get_by_role("heading", name="What this phone keeps").wait_for()
+    check("what this phone keeps")
     assert problems == {}, json.dumps(problems, indent=1)
 
 
