@@ -16,7 +16,7 @@ import re
 
 import pytest
 from conftest import ARGS, CHROMIUM
-from drive import read_store
+from drive import AXE, PASSPHRASE, axe, join, read_store
 
 # Draws `text` as a QR code on a canvas (vendored uqr, as the coordinator's invite screen does)
 # and returns it as PNG bytes in base64: a "photo" of the code.
@@ -203,3 +203,29 @@ def test_joining_by_paste_leaves_no_invite_code_in_the_profile(browser, coordina
         assert hits == [], "the invite code is on disk in %s" % hits
     else:
         assert "Default/History" in hits, hits
+
+
+def test_the_passphrase_can_be_changed_to_a_generated_one(make_context, coordinator, server):
+    ctx = make_context()
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Change the passphrase").click()
+    page.get_by_role("heading", name="Change the passphrase").wait_for()
+    assert axe(page, AXE) == []
+    words = generated_words(page)
+    page.get_by_label("Current passphrase").fill("not the passphrase")
+    page.get_by_label("Type the six words again, from your paper").fill(" ".join(words))
+    page.get_by_role("button", name="Change the passphrase").click()
+    page.get_by_text("The current passphrase is not right.").wait_for()
+    page.get_by_label("Current passphrase").fill(PASSPHRASE)
+    page.get_by_label("Type the six words again, from your paper").fill(" ".join(words))
+    page.get_by_role("button", name="Change the passphrase").click()
+    page.get_by_text("The passphrase is changed.").wait_for()
+    page.get_by_role("button", name="Lock").first.click()
+    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_text("Wrong passphrase.").wait_for()
+    page.get_by_label("Passphrase").fill(" ".join(words))
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("heading", name="Records").wait_for()

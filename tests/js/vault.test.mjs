@@ -93,3 +93,23 @@ test('a device with a v1 vault unlocks and its store then holds a v2 vault', asy
   assert.equal((await session.unlock(REAL)).status, 'open');
   assert.equal(session.token, 'tok');
 });
+
+test('changing the passphrase keeps the duress passphrase and refuses a wrong current one', async () => {
+  const adapter = memoryAdapter();
+  const store = new LocalStore(adapter);
+  const keys = await generateDeviceKeys({ extractable: true });
+  const pkcs8 = async (k) => b64encode(new Uint8Array(await crypto.subtle.exportKey('pkcs8', k)));
+  const secret = { sign: await pkcs8(keys.sign.privateKey), ecdh: await pkcs8(keys.ecdh.privateKey),
+    local: newLocalKey(), token: 'tok' };
+  const device = { workspace: 'w', device: 'd', role: 'volunteer', fingerprint: 'f'.repeat(43), sign_key: 'x', ecdh_key: 'y' };
+  await store.create({ device, vault: await withDuress(await seal(secret, 'Natasha1985'), DURESS), directory: [], settings: {} });
+  const session = new Session(store, { wipe: async () => {} });
+  await session.init();
+  assert.equal(await session.changePassphrase('wrong', REAL), 'wrong');
+  assert.equal(await session.changePassphrase('Natasha1985', DURESS), 'duress');
+  assert.equal(await session.changePassphrase('Natasha1985', REAL), 'changed');
+  const vault = await store.getVault();
+  assert.deepEqual(await open(vault, 'Natasha1985'), { status: 'wrong' });
+  assert.deepEqual(await open(vault, REAL), { status: 'open', secret, upgrade: false });
+  assert.deepEqual(await open(vault, DURESS), { status: 'duress' });
+});

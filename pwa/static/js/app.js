@@ -63,7 +63,7 @@ function loadSync() {
   });
   return syncLoading;
 }
-const UNDER_SETTINGS = ['sync', 'devices', 'invites', 'keeps'];
+const UNDER_SETTINGS = ['sync', 'devices', 'invites', 'keeps', 'passphrase'];
 
 // The screens behind the lock load on first use, or just ahead of it (see boot and `opening`): a
 // first visit and the lock screen need none of them, and on a slow network every module the first
@@ -163,6 +163,11 @@ async function render(next, { quiet = false } = {}) {
     case 'setup':
     case 'lock':
       return entry.render(next);
+    case 'passphrase': {
+      const { passphraseScreen } = await import('./ui/passphrase.js');
+      return shell.show(passphraseScreen(t, i18n.lang, {
+        change: (current, next) => session.changePassphrase(current, next), back: () => go({ name: 'settings' }) }));
+    }
     case 'keeps': {
       const { keepsScreen } = await import('./ui/keeps.js');
       const back = session.state === 'open' ? 'settings' : session.state === 'empty' ? 'welcome' : 'lock';

@@ -205,6 +205,22 @@ export class Session {
     await this.#open(made.secret);
   }
 
+  /**
+   * Change the passphrase: resolves 'changed', 'wrong' (the current one is not right) or 'duress'
+   * (the new one is the duress passphrase). The salt and duress check stay, so a duress passphrase
+   * set before still works.
+   */
+  async changePassphrase(current, next) {
+    const vault = await this.store.getVault();
+    const opened = await open(vault, current);
+    if (opened.status !== 'open') return 'wrong';
+    const base = await upgrade(vault, opened.secret, current); // a v2 vault as it is
+    const sealed = await seal(opened.secret, next, { salt: base.salt, duress: base.duress, legacy: base.legacy_duress });
+    if ((await open(sealed, next)).status !== 'open') return 'duress';
+    await this.store.putVault(sealed);
+    return 'changed';
+  }
+
   /** Set a duress passphrase (it must differ from the real one); resolves false if it does not. */
   async setDuress(passphrase) {
     const vault = await this.store.getVault();

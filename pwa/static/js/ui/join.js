@@ -16,10 +16,11 @@ import { languagePicker } from './language.js';
 const QUIET = { autocomplete: 'off', autocapitalize: 'none', autocorrect: 'off', spellcheck: 'false' };
 
 /**
- * `mode` is 'join' or 'setup'; `on`: {submit(passphrase), language(lang)};
- * returns {el, busy(step), fail(msg), ready (a promise: the word list and estimator loaded)}.
+ * The passphrase fields, shared by joining and by changing the passphrase: a generated one by
+ * default, "type my own" judged by the estimator, and the confirmation. `take()` checks what was
+ * entered and resolves to the passphrase, or to null after showing what is wrong in `error`.
  */
-export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
+export function passphraseChooser(t, lang, error) {
   const pid = uid('pass');
   const cid = uid('confirm');
   const gid = uid('generated');
@@ -39,7 +40,7 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
 
   // -- one of their own ------------------------------------------------------------------------
   const pass = h('input', { id: pid, type: 'password', ...QUIET, required: true,
-    'aria-describedby': `${pid}-meter ${pid}-warn` });
+    'aria-describedby': `${pid}-meter` });
   const meter = h('meter', { min: '0', max: '4', low: String(MIN_SCORE), high: '3', optimum: '4', value: '0',
     'aria-label': t('strength.label') });
   const verdict = h('span', { class: 'verdict' });
@@ -52,9 +53,6 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
 
   const confirm = h('input', { id: cid, type: 'password', ...QUIET, required: true });
   const confirmLabel = h('label', { for: cid }, t('join.confirm_generated'));
-  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
-  const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'primary' }, t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
   const show = h('input', { type: 'checkbox', id: uid('show'), onchange: (e) => {
     pass.type = confirm.type = e.target.checked ? 'text' : 'password';
   } });
@@ -92,45 +90,6 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
   // Typing the generated words back: spaces and case do not matter, the words do.
   const tidy = (text) => text.trim().toLowerCase().split(/\s+/).join(' ');
 
-  const form = h('form', { class: 'stack', novalidate: true, onsubmit: async (e) => {
-    e.preventDefault();
-    error.textContent = '';
-    await ready; // the word list and the estimator (both load as the screen opens)
-    if (choice === 'generated') {
-      if (!generated) return;
-      if (tidy(confirm.value) !== generated.text) {
-        error.textContent = t('join.mismatch_generated');
-        confirm.focus();
-      } else {
-        on.submit(generated.text);
-      }
-      return;
-    }
-    if (!estimator) {
-      error.textContent = t('strength.unavailable');
-    } else if (!estimator.acceptable(pass.value)) {
-      error.textContent = t('join.too_weak');
-      pass.focus();
-    } else if (pass.value !== confirm.value) {
-      error.textContent = t('join.mismatch');
-      confirm.focus();
-    } else {
-      on.submit(pass.value);
-    }
-  } },
-  generatedBox, ownBox,
-  h('div', { class: 'field' }, confirmLabel, confirm),
-  h('div', { class: 'check' }, show, h('label', { for: show.id }, t('join.show'))),
-  h('p', { class: 'warning', id: `${pid}-warn` }, t('join.warning')),
-  error, status, button);
-
-  const el = h('section', { class: 'screen join', 'aria-labelledby': 'join-title' },
-    h('h1', { id: 'join-title' }, t(mode === 'setup' ? 'join.setup_title' : 'join.title')),
-    notice ? h('p', { class: 'warning', role: 'note' }, notice) : null,
-    h('p', {}, t(mode === 'setup' ? 'join.setup_intro' : 'join.intro')),
-    fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ', h('code', {}, fingerprint.slice(0, 16))) : null,
-    form, languagePicker(t, lang, on.language));
-
   words.textContent = t('strength.loading');
   const ready = Promise.all([
     wordList(lang).then((list) => {
@@ -141,17 +100,84 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
       // Without the list (offline, say), a passphrase of one's own is the only way.
       generatedBox.hidden = true;
       useGenerated.hidden = true;
-      use('own');
+      choice = 'own';
+      ownBox.hidden = false;
+      confirmLabel.textContent = t('join.confirm');
     }),
     loadEstimator().then((loaded) => { estimator = loaded; update(); }, () => {}),
   ]);
 
   return {
-    el,
+    el: [generatedBox, ownBox, h('div', { class: 'field' }, confirmLabel, confirm),
+      h('div', { class: 'check' }, show, h('label', { for: show.id }, t('join.show')))],
     ready,
+    async take() {
+      error.textContent = '';
+      await ready;
+      if (choice === 'generated') {
+        if (!generated) return null;
+        if (tidy(confirm.value) !== generated.text) {
+          error.textContent = t('join.mismatch_generated');
+          confirm.focus();
+          return null;
+        }
+        return generated.text;
+      }
+      if (!estimator) {
+        error.textContent = t('strength.unavailable');
+      } else if (!estimator.acceptable(pass.value)) {
+        error.textContent = t('join.too_weak');
+        pass.focus();
+      } else if (pass.value !== confirm.value) {
+        error.textContent = t('join.mismatch');
+        confirm.focus();
+      } else {
+        return pass.value;
+      }
+      return null;
+    },
+    disable(on) {
+      pass.disabled = confirm.disabled = another.disabled = on;
+    },
+    clear() {
+      pass.value = confirm.value = '';
+      fresh();
+    },
+  };
+}
+
+/**
+ * `mode` is 'join' or 'setup'; `on`: {submit(passphrase), language(lang)};
+ * returns {el, busy(step), fail(msg), ready (a promise: the word list and estimator loaded)}.
+ */
+export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'primary' }, t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
+  const chooser = passphraseChooser(t, lang, error);
+
+  const form = h('form', { class: 'stack', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const passphrase = await chooser.take();
+    if (passphrase) on.submit(passphrase);
+  } },
+  chooser.el,
+  h('p', { class: 'warning' }, t('join.warning')),
+  error, status, button);
+
+  const el = h('section', { class: 'screen join', 'aria-labelledby': 'join-title' },
+    h('h1', { id: 'join-title' }, t(mode === 'setup' ? 'join.setup_title' : 'join.title')),
+    notice ? h('p', { class: 'warning', role: 'note' }, notice) : null,
+    h('p', {}, t(mode === 'setup' ? 'join.setup_intro' : 'join.intro')),
+    fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ', h('code', {}, fingerprint.slice(0, 16))) : null,
+    form, languagePicker(t, lang, on.language));
+
+  return {
+    el,
+    ready: chooser.ready,
     busy(step) {
       button.disabled = Boolean(step);
-      pass.disabled = confirm.disabled = another.disabled = Boolean(step);
+      chooser.disable(Boolean(step));
       status.textContent = step ? t(`join.step_${step}`) : '';
     },
     fail(message) {

@@ -87,6 +87,7 @@ export function settingsScreen(t, data, on) {
         onchange: (e) => on.change({ panicWipe: e.target.checked }) }),
       h('label', { for: panicId }, t('settings.panic_wipe'))),
     h('p', { class: 'help' }, t('settings.panic_help')),
+    h('button', { type: 'button', class: 'secondary', onclick: () => on.go('passphrase') }, t('passphrase.title')),
     duressForm,
 
     h('h2', {}, t('settings.storage')),
