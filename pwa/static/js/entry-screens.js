@@ -78,7 +78,7 @@ export class EntryScreens {
     let used = null;
     if (params.opened) {
       used = (params.name === 'join' ? session.enroll(params) : session.startSetup(params));
-      used.catch((err) => screen.fail(this.#errorMessage(err)));
+      used.catch((err) => screen.refused(this.#errorMessage(err)));
     }
     const notice = params.opened ? t(params.name === 'join' ? 'join.link_used' : 'join.setup_link_used') : null;
     const screen = joinScreen(t, this.lang(), params.name, { ...params, notice }, {

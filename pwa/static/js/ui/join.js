@@ -155,9 +155,12 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
   const error = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'primary' }, t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
   const chooser = passphraseChooser(t, lang, error);
+  const noticeEl = notice ? h('p', { class: 'warning', role: 'note' }, notice) : null;
+  let unusable = false;
 
   const form = h('form', { class: 'stack', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
+    if (unusable) return;
     const passphrase = await chooser.take();
     if (passphrase) on.submit(passphrase);
   } },
@@ -167,7 +170,7 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
 
   const el = h('section', { class: 'screen join', 'aria-labelledby': 'join-title' },
     h('h1', { id: 'join-title' }, t(mode === 'setup' ? 'join.setup_title' : 'join.title')),
-    notice ? h('p', { class: 'warning', role: 'note' }, notice) : null,
+    noticeEl,
     h('p', {}, t(mode === 'setup' ? 'join.setup_intro' : 'join.intro')),
     fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ', h('code', {}, fingerprint.slice(0, 16))) : null,
     form, languagePicker(t, lang, on.language));
@@ -182,6 +185,13 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
     },
     fail(message) {
       this.busy(null);
+      error.textContent = message;
+    },
+    /** The invite (or setup token) could not be used: say why; there is nothing to choose a passphrase for. */
+    refused(message) {
+      unusable = true;
+      noticeEl?.remove();
+      button.disabled = true;
       error.textContent = message;
     },
   };
