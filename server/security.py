@@ -34,7 +34,8 @@ def register(app):
         h["Referrer-Policy"] = "no-referrer"
         h["X-Frame-Options"] = "DENY"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        # The camera for this origin only: scanning an invite code (pwa/static/js/ui/scan.js).
+        h["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), interest-cohort=()"
         if request.path.startswith("/api/"):
             h["Cache-Control"] = "no-store"
         if request.is_secure and app.config["ZAPIS_HSTS"]:

@@ -17,7 +17,8 @@ bp = Blueprint("web", __name__)
 # Files under pwa/static that the app shell needs offline. Vendored licences, the service worker's
 # own source and anything else stay out of the cache.
 PRECACHED_TYPES = (".js", ".css", ".json", ".png", ".svg")
-NOT_PRECACHED = ("js/sw/",)
+# The estimator and its word lists (megabytes) load when a passphrase is chosen, not at install.
+NOT_PRECACHED = ("js/sw/", "vendor/zxcvbn-ts/", "vendor/wordlists/", "vendor/jsqr/")
 # The service worker source holds this line; the server replaces it with the real build.
 BUILD_LINE = "const BUILD = { version: 'unbuilt', precache: [] };"
 # ...and lines like this one, which it replaces with an import-free ES module of the app, its

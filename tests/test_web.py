@@ -75,6 +75,21 @@ def test_the_service_worker_precaches_the_shell_with_a_content_version(web_app):
     client = web_app.test_client()
     for url in build["precache"]:
         assert status(client, url) == 200, url
+    # The passphrase estimator, its word lists and the QR decoder (megabytes) load when needed.
+    assert not [u for u in build["precache"] if "/zxcvbn-ts/" in u or "/wordlists/" in u or "/jsqr/" in u]
+    for url in ["/static/vendor/zxcvbn-ts/core/index.mjs", "/static/vendor/wordlists/dictionaries.json",
+                "/static/vendor/jsqr/jsQR.js"]:
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.mimetype in ("text/javascript", "application/json"), url
+
+
+def test_the_camera_is_allowed_for_this_origin_only(web_app):
+    # Scanning an invite's QR code needs the camera; microphone and location stay off.
+    with web_app.test_client().get("/") as response:
+        policy = response.headers["Permissions-Policy"]
+    assert "camera=(self)" in policy
+    assert "microphone=()" in policy and "geolocation=()" in policy
 
 
 def test_the_cache_version_follows_the_files_content(web_app, tmp_path, monkeypatch):

@@ -65,6 +65,7 @@ LEFTOVERS = """async () => ({
 def join(page, link, passphrase=PASSPHRASE):
     """Open an invite (or setup) link and choose the passphrase; wait for the record list."""
     page.goto(link)
+    page.get_by_role("button", name="Type my own passphrase").click()  # a generated one is offered first
     page.get_by_label("Passphrase", exact=True).fill(passphrase)
     page.get_by_label("Passphrase again").fill(passphrase)
     page.get_by_role("button", name=re.compile("^(Join|Set up)$")).click()

@@ -41,8 +41,9 @@ test('joining enrolls public keys only and seals the private keys and token', as
   const [, , body] = calls.find(([, path]) => path === '/api/enroll');
   assert.deepEqual(Object.keys(body.device).sort(), ['ecdh_key', 'id', 'sign_key']);
   const vault = adapter.dump().vault[0][1];
-  assert.equal(vault.iterations, 600000);
-  assert.equal(vault.kdf, 'PBKDF2-SHA256');
+  assert.equal(vault.v, 2);
+  assert.equal(vault.iterations, 1200000);
+  assert.equal(vault.kdf, 'PBKDF2-SHA256/HKDF-SHA256');
   assert.equal(raw(adapter).includes(TOKEN), false);
   assert.equal(raw(adapter).includes(PASSPHRASE), false);
   assert.equal(session.identity.signKey.extractable, false);

@@ -16,6 +16,11 @@ import { statusLine } from './sync/status.js';
 import { Shell } from './ui/shell.js';
 import { wipeEverything } from './wipe.js';
 
+// An invite or setup link opened by navigation: its secret leaves the address bar and this
+// history entry before anything else runs (the invite is then used at once: entry-screens.js).
+const OPENED_LINK = linkParams();
+if (OPENED_LINK) history.replaceState(null, '', '/');
+
 const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
 const VERIFY_AFTER_MS = 1500;
 const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
@@ -46,7 +51,8 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
     opened();
     return storage;
   },
-  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); }, emptied: () => stranger() });
+  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); }, emptied: () => stranger(),
+  keeps: () => go({ name: 'keeps' }, { replace: true }) });
 
 // The sync controller loads once it has something to do: right away on a device that has
 // joined (its modules come from the service worker's cache), once the first screen is painted
@@ -64,7 +70,7 @@ function loadSync() {
   });
   return syncLoading;
 }
-const UNDER_SETTINGS = ['sync', 'devices', 'invites'];
+const UNDER_SETTINGS = ['sync', 'devices', 'invites', 'keeps', 'passphrase'];
 
 // The screens behind the lock load on first use, or just ahead of it (see boot and `opening`): a
 // first visit and the lock screen need none of them, and on a slow network every module the first
@@ -149,7 +155,7 @@ function applyTheme() {
 // only a step number; which view and record it stands for lives in this page's memory, and is
 // forgotten at lock. No record id, view name, invite code or setup token reaches those files.
 
-const OUTSIDE = ['welcome', 'join', 'setup', 'lock', 'removed'];
+const OUTSIDE = ['welcome', 'join', 'setup', 'lock', 'removed', 'keeps'];
 const steps = new Map();
 let step = 0;
 
@@ -182,6 +188,16 @@ async function render(next, { quiet = false } = {}) {
     case 'setup':
     case 'lock':
       return entry.render(next);
+    case 'passphrase': {
+      const { passphraseScreen } = await import('./ui/passphrase.js');
+      return shell.show(passphraseScreen(t, i18n.lang, {
+        change: (current, next) => session.changePassphrase(current, next), back: () => go({ name: 'settings' }) }));
+    }
+    case 'keeps': {
+      const { keepsScreen } = await import('./ui/keeps.js');
+      const back = session.state === 'open' ? 'settings' : session.state === 'empty' ? 'welcome' : 'lock';
+      return shell.show(keepsScreen(t, { back: () => go({ name: back }, { replace: back !== 'settings' }) }));
+    }
     case 'settings': {
       const { settings: settingsScreen } = await loadScreens();
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
@@ -324,9 +340,7 @@ async function boot() {
   }
   applyTheme();
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
-  const params = linkParams();
-  // The fragment's secrets leave the address bar at once.
-  if (params) history.replaceState(null, '', location.pathname);
+  const params = OPENED_LINK && { ...OPENED_LINK, opened: true };
   if (params && session.state === 'empty') await go(params, { replace: true });
   else {
     await go({ name: session.state === 'empty' ? 'welcome' : 'lock' }, { replace: true });

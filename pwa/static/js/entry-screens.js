@@ -6,9 +6,13 @@
 import { joinScreen } from './ui/join.js';
 import { lockScreen } from './ui/lock.js';
 import { removedScreen } from './ui/removed.js';
-import { welcomeScreen } from './ui/welcome.js';
+import { stopScanning, welcomeScreen } from './ui/welcome.js';
 
-/** The parameters in an invite or setup link's fragment, or null. */
+/**
+ * The parameters in an invite or setup link's fragment, or null. A link opened the old way (a
+ * navigation) is marked `opened: true`: its secret is already in the browser's History, so the
+ * invite is used at once (see #join).
+ */
 export function linkParams(where = location) {
   const params = new URLSearchParams(where.hash.slice(1));
   if (where.pathname === '/join' && params.get('c') && params.get('w') && params.get('f')) {
@@ -34,8 +38,9 @@ export class EntryScreens {
 
   /** Draw {name: 'welcome', error?}, {name: 'join', code, workspace, fingerprint}, {name: 'setup', ...} or {name: 'lock'}. */
   render(view) {
+    stopScanning();
     if (view.name === 'welcome') {
-      const on = { link: (text) => this.#openLink(text), language: this.language };
+      const on = { link: (text) => this.#openLink(text), language: this.language, keeps: this.keeps };
       this.shell.show(welcomeScreen(this.t, this.lang(), on, view));
     } else if (view.name === 'lock') {
       this.#lock();
@@ -50,7 +55,12 @@ export class EntryScreens {
   #openLink(text) {
     let url;
     try {
-      url = new URL(text, location.origin);
+      // The whole link, or only what follows its '#' (c=...&w=...&f=...).
+      url = /^#?[a-z]=/.test(text) ? new URL(`/join#${text.replace(/^#/, '')}`, location.origin)
+        : new URL(text, location.origin);
+      if (url.hash && !linkParams(url) && url.origin === location.origin) {
+        url = new URL(`/setup${url.hash}`, location.origin);
+      }
     } catch {
       url = null;
     }
@@ -69,13 +79,23 @@ export class EntryScreens {
 
   #join(params) {
     const { session, shell, t } = this;
-    const screen = joinScreen(t, this.lang(), params.name, params, {
+    // A link opened by navigation is in History now: use the invite (or setup token) at once, so
+    // what History keeps opens nothing, and say so. The passphrase is chosen meanwhile; the keys
+    // wait in memory. A pasted or scanned link never was a navigation: it is used at the end.
+    let used = null;
+    if (params.opened) {
+      used = (params.name === 'join' ? session.enroll(params) : session.startSetup(params));
+      used.catch((err) => screen.refused(this.#errorMessage(err)));
+    }
+    const notice = params.opened ? t(params.name === 'join' ? 'join.link_used' : 'join.setup_link_used') : null;
+    const screen = joinScreen(t, this.lang(), params.name, { ...params, notice }, {
       language: this.language,
       submit: async (passphrase) => {
         const progress = (step) => screen.busy(step);
         try {
-          if (params.name === 'join') await session.join({ ...params, passphrase, progress });
-          else await session.setup({ ...params, passphrase, progress });
+          const enrolled = used ? await used : null;
+          if (params.name === 'join') await session.join({ ...params, passphrase, progress, enrolled });
+          else await session.setup({ ...params, passphrase, progress, enrolled });
         } catch (err) {
           screen.fail(this.#errorMessage(err));
           return;
@@ -96,6 +116,7 @@ export class EntryScreens {
     const { session, t } = this;
     const screen = lockScreen(t, this.lang(), {
       language: this.language,
+      keeps: this.keeps,
       unlock: async (passphrase) => {
         screen.busy(true);
         this.opening?.(); // what comes after the lock loads while the passphrase is checked

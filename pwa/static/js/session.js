@@ -14,7 +14,7 @@ import { makeBinding } from './core/binding.js';
 import { ROLES } from './core/envelopes.js';
 import { evaluate, selfCheck, wrapRecipients } from './core/trust.js';
 import { importLocalKey, newLocalKey } from './crypto/local-box.js';
-import { noDuress, open, seal, duressVerifier } from './crypto/vault.js';
+import { open, seal, upgrade, withDuress, withoutDuress } from './crypto/vault.js';
 import { Drafts } from './drafts.js';
 import { Records } from './records.js';
 import { openToken, sealToken } from './sync/outbox.js';
@@ -79,11 +79,12 @@ export class Session {
   }
 
   /**
-   * Join with an invite link's code; `progress(step)` reports 'keys', 'enroll', 'seal'. `role` is
-   * the link's role (`r`): the device signs it in its key-binding statement and the server must
-   * enroll it in that role. Without one (an older link) the statement follows with the first sync.
+   * Use an invite at once: make the keys and enroll. Resolves to what `join` takes as `enrolled`
+   * (the keys stay in memory until the passphrase seals them). `role` is the link's role (`r`): the
+   * device signs it in its key-binding statement and the server must enroll it in that role.
+   * Without one (an older link) the statement follows with the first sync.
    */
-  async join({ code, workspace, fingerprint, role = null, passphrase, progress = () => {} }) {
+  async enroll({ code, workspace, role = null, progress = () => {} }) {
     progress('keys');
     const made = await makeDevice();
     progress('enroll');
@@ -95,11 +96,17 @@ export class Session {
     const answer = await call('POST', '/api/enroll', { body });
     if (answer.workspace !== workspace) throw new Error('the server enrolled this device in another workspace');
     if (body.binding && answer.role !== role) throw new Error('the server enrolled this device in another role');
+    return { made, answer };
+  }
+
+  /** Join with an invite link's code (or an `enrolled` from `enroll`); `progress(step)` reports 'keys', 'enroll', 'seal'. */
+  async join({ code, workspace, fingerprint, role = null, passphrase, progress = () => {}, enrolled = null }) {
+    const { made, answer } = enrolled ?? await this.enroll({ code, workspace, role, progress });
     return this.#finishJoin(made, answer, fingerprint, passphrase, progress);
   }
 
-  /** Become the first coordinator of a workspace with its setup link's token. */
-  async setup({ token, workspace, passphrase, progress = () => {} }) {
+  /** Use a setup token at once (see `enroll`); resolves to what `setup` takes as `enrolled`. */
+  async startSetup({ token, workspace, progress = () => {} }) {
     progress('keys');
     const made = await makeDevice();
     const { id, sign_key, ecdh_key } = made.entry;
@@ -108,9 +115,14 @@ export class Session {
     const binding = await makeBinding(made.keys.sign.privateKey,
       { workspace, device: id, role: 'coordinator', sign_key, ecdh_key });
     progress('enroll');
-    const body = { setup_token: token, device: made.entry, cert, binding };
-    const answer = await call('POST', '/api/bootstrap', { body });
-    return this.#finishJoin(made, answer, await fingerprintOf(sign_key), passphrase, progress);
+    const answer = await call('POST', '/api/bootstrap', { body: { setup_token: token, device: made.entry, cert, binding } });
+    return { made, answer };
+  }
+
+  /** Become the first coordinator of a workspace with its setup link's token. */
+  async setup({ token, workspace, passphrase, progress = () => {}, enrolled = null }) {
+    const { made, answer } = enrolled ?? await this.startSetup({ token, workspace, progress });
+    return this.#finishJoin(made, answer, await fingerprintOf(made.entry.sign_key), passphrase, progress);
   }
 
   async #finishJoin(made, answer, fingerprint, passphrase, progress) {
@@ -203,6 +215,8 @@ export class Session {
       return { status: 'wrong', wait, failures };
     }
     await this.store.putMeta('guard', { failures: 0, retryAt: 0 });
+    // A vault from before v2 is sealed again in the new form (one PBKDF2 block, HKDF) at once.
+    if (result.upgrade) await this.store.putVault(await upgrade(vault, result.secret, passphrase));
     await this.#open(result.secret);
     return { status: 'open' };
   }
@@ -222,18 +236,34 @@ export class Session {
     if (lang) await this.store.putMeta('settings', this.settings);
   }
 
+  /**
+   * Change the passphrase: resolves 'changed', 'wrong' (the current one is not right) or 'duress'
+   * (the new one is the duress passphrase). The salt and duress check stay, so a duress passphrase
+   * set before still works.
+   */
+  async changePassphrase(current, next) {
+    const vault = await this.store.getVault();
+    const opened = await open(vault, current);
+    if (opened.status !== 'open') return 'wrong';
+    const base = await upgrade(vault, opened.secret, current); // a v2 vault as it is
+    const sealed = await seal(opened.secret, next, { salt: base.salt, duress: base.duress, legacy: base.legacy_duress });
+    if ((await open(sealed, next)).status !== 'open') return 'duress';
+    await this.store.putVault(sealed);
+    return 'changed';
+  }
+
   /** Set a duress passphrase (it must differ from the real one); resolves false if it does not. */
   async setDuress(passphrase) {
     const vault = await this.store.getVault();
     if ((await open(vault, passphrase)).status === 'open') return false;
-    await this.store.putVault({ ...vault, duress: await duressVerifier(vault, passphrase) });
+    await this.store.putVault(await withDuress(vault, passphrase));
     return true;
   }
 
   /** Remove the duress passphrase (the verifier becomes random again). */
   async clearDuress() {
     const vault = await this.store.getVault();
-    await this.store.putVault({ ...vault, duress: noDuress() });
+    await this.store.putVault(withoutDuress(vault));
   }
 
   /** Drop every key and plaintext from memory; drafts are flushed first. */

@@ -3,10 +3,12 @@
 import { h, uid } from './dom.js';
 import { languagePicker } from './language.js';
 
-/** `on`: {unlock(passphrase), language(lang)}; returns {el, busy(on), fail(message), focus()}. */
+/** `on`: {unlock(passphrase), language(lang), keeps()}; returns {el, busy(on), fail(message), focus()}. */
 export function lockScreen(t, lang, on) {
   const id = uid('unlock');
-  const input = h('input', { id, type: 'password', autocomplete: 'current-password', required: true });
+  // No capital letter or correction a phone keyboard would add: a generated passphrase is lower case.
+  const input = h('input', { id, type: 'password', autocomplete: 'current-password', autocapitalize: 'none',
+    autocorrect: 'off', spellcheck: 'false', required: true });
   const error = h('p', { class: 'error', role: 'alert' });
   const status = h('p', { class: 'status', role: 'status' });
   const button = h('button', { type: 'submit', class: 'primary' }, t('lock.unlock'));
@@ -15,7 +17,9 @@ export function lockScreen(t, lang, on) {
     if (input.value) on.unlock(input.value);
   } }, h('div', { class: 'field' }, h('label', { for: id }, t('lock.passphrase')), input), error, status, button);
   const el = h('section', { class: 'screen lock-screen', 'aria-labelledby': 'lock-title' },
-    h('h1', { id: 'lock-title' }, t('lock.title')), form, languagePicker(t, lang, on.language));
+    h('h1', { id: 'lock-title' }, t('lock.title')), form,
+    on.keeps ? h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => on.keeps() }, t('keeps.link'))) : null,
+    languagePicker(t, lang, on.language));
   let timer = null;
   return {
     el,

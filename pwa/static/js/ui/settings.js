@@ -1,6 +1,6 @@
 /** Settings: language, theme, locking, panic, the duress passphrase, storage, install, this device. */
 
-import { acceptable } from '../strength.js';
+import { loadEstimator } from '../strength.js';
 import { h, uid } from './dom.js';
 import { languagePicker } from './language.js';
 import { travelSection } from './travel.js';
@@ -28,7 +28,12 @@ export function settingsScreen(t, data, on) {
   const duressStatus = h('p', { class: 'status', role: 'status' });
   const duressForm = h('form', { class: 'stack', onsubmit: async (e) => {
     e.preventDefault();
-    if (!acceptable(duressInput.value)) {
+    const estimator = await loadEstimator().catch(() => null);
+    if (!estimator) {
+      duressStatus.textContent = t('strength.unavailable');
+      return;
+    }
+    if (!estimator.acceptable(duressInput.value)) {
       duressStatus.textContent = t('join.too_weak');
       return;
     }
@@ -82,10 +87,12 @@ export function settingsScreen(t, data, on) {
         onchange: (e) => on.change({ panicWipe: e.target.checked }) }),
       h('label', { for: panicId }, t('settings.panic_wipe'))),
     h('p', { class: 'help' }, t('settings.panic_help')),
+    h('button', { type: 'button', class: 'secondary', onclick: () => on.go('passphrase') }, t('passphrase.title')),
     duressForm,
 
     h('h2', {}, t('settings.storage')),
     h('p', { class: storage.persisted ? 'ok' : 'warning', role: 'status' }, storageText),
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => on.go('keeps') }, t('keeps.link'))),
     storage.supported && !storage.persisted
       ? h('button', { type: 'button', class: 'secondary', onclick: () => on.persist() }, t('settings.storage_ask')) : null,
     // How erasing works on this browser, said plainly (store/buckets.js).

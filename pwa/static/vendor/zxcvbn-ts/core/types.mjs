@@ -1,0 +1,8 @@
+class MatcherBaseClass {
+  constructor(options) {
+    this.options = options;
+  }
+}
+
+export { MatcherBaseClass };
+//# sourceMappingURL=types.mjs.map
