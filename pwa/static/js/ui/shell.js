@@ -92,7 +92,8 @@ export class Shell {
     this.nav.setAttribute('aria-label', t('nav.label'));
     TABS.forEach(([name, key], i) => {
       const tab = this.tabs[i];
-      tab.lastChild.textContent = t(key);
+      // '+ Need' stays one unit: its sign never sits alone on a line.
+      tab.lastChild.textContent = t(key).replace(/^\+ /, '+\u00a0');
       if (view === name) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
     });
