@@ -4,6 +4,7 @@
  */
 
 import { fingerprint } from './core/keys.js';
+import { applyLook, camouflaged, disguise, undisguise } from './door.js';
 import { Installer, persistStorage } from './install.js';
 import { load, pickLanguage } from './i18n.js';
 import { watchIdle } from './idle.js';
@@ -17,8 +18,15 @@ import { Shell } from './ui/shell.js';
 import { wipeEverything } from './wipe.js';
 
 const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
+const APP_NAME = 'Zapis';
+// How long Exit waits for a half-typed form's draft to be sealed (the screen is already blank).
+const EXIT_DRAFT_MS = 800;
 const VERIFY_AFTER_MS = 1500;
 const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
+
+// Camouflaged, the title and icons are the calculator's from the first moment (the choice is in
+// localStorage, readable before anything opens); the chosen language follows once it is known.
+applyLook(document, pickLanguage(navigator.languages), APP_NAME);
 
 const store = new LocalStore(idbAdapter());
 const session = new Session(store, { wipe: wipeEverything });
@@ -88,7 +96,8 @@ async function leaveForm() {
 function chrome() {
   const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
     : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
-  shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine });
+  shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine,
+    brand: camouflaged() ? '' : APP_NAME });
   if (sync) showStatus(sync.status);
   // Until the sync controller has loaded, the line holds its place, so nothing shifts under a thumb.
   else if (i18n && session.state !== 'empty') shell.syncStatus(PLACEHOLDER_LINE, { unlocked: false });
@@ -118,6 +127,7 @@ async function revoked() {
 async function setLanguage(lang) {
   i18n = await load(lang || pickLanguage(navigator.languages));
   document.documentElement.lang = i18n.lang;
+  applyLook(document, i18n.lang, APP_NAME);
 }
 
 function applyTheme() {
@@ -161,11 +171,20 @@ async function render(next, { quiet = false } = {}) {
       const { settings: settingsScreen } = await loadScreens();
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
+        camouflage: camouflaged(),
         keyFingerprint: await fingerprint(session.device.sign_key), away: await sync.replica.awayCount() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
         go: (name) => go({ name }), travel: () => sync.travel(), back: () => sync.bringBack(),
+        camouflage: async (code) => {
+          const ok = code === null ? (undisguise(), true) : await disguise(code);
+          if (ok) {
+            applyLook(document, i18n.lang, APP_NAME);
+            await render(view);
+          }
+          return ok;
+        },
       }));
     }
     case 'sync':
@@ -226,6 +245,15 @@ async function panic() {
   const wipeFirst = session.settings.panicWipe;
   idle?.stop();
   sync?.locked();
+  // A half-typed form is kept as a sealed draft or discarded, as the person chose; the wait is
+  // bounded, since the screen is already blank and leaving matters more.
+  if (!wipeFirst && screens && session.state === 'open') {
+    const inForm = view.name.startsWith('new-') || view.name.startsWith('form-');
+    const keep = session.settings.exitDraft !== 'discard';
+    const records = (await screens.catch(() => null))?.records;
+    const done = records && (keep ? records.leave() : inForm ? records.discard() : null);
+    if (done) await Promise.race([done.catch(() => {}), new Promise((r) => { setTimeout(r, EXIT_DRAFT_MS); })]);
+  }
   session.lock();
   if (wipeFirst) await session.wipe();
   // With the service worker gone, the calculator can only come from the network.
@@ -276,6 +304,7 @@ async function boot() {
   } else {
     await setLanguage(chosen);
   }
+  applyLook(document, i18n.lang, APP_NAME);
   applyTheme();
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
   const params = linkParams();

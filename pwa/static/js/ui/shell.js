@@ -31,7 +31,7 @@ export class Shell {
     this.lockButton = h('button', { type: 'button', class: 'icon-button lock', onclick: () => on.lock() },
       icon('lock'), this.lockLabel);
     this.panicButton = h('button', { type: 'button', class: 'panic', onclick: () => on.panic() });
-    this.title = h('span', { class: 'brand' }, 'Zapis');
+    this.title = h('span', { class: 'brand', hidden: true });
     this.bar = h('header', { class: 'bar', dataset: { fit: '0' } }, this.title, this.online,
       h('span', { class: 'spacer' }), this.lockButton, this.panicButton);
     // The sync status, under the bar on every screen; unlocked, it opens the sync screen.
@@ -77,8 +77,9 @@ export class Shell {
   }
 
   /** Render the fixed labels in the current language; `unlocked` shows lock and navigation. */
-  render(t, { unlocked, view, online, brand = 'Zapis' }) {
+  render(t, { unlocked, view, online, brand = '' }) {
     this.title.textContent = brand;
+    this.title.hidden = !brand; // camouflaged, the app names itself nowhere
     this.panicButton.textContent = t('panic.button');
     this.panicButton.title = t('panic.label');
     this.lockLabel.textContent = t('lock.button');
