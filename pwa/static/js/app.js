@@ -275,7 +275,8 @@ async function wipe() {
 function offerInstall() {
   if (installOffered || !installer.available) return;
   installOffered = true;
-  shell.notice(i18n.t('install.offer'), [
+  // Camouflaged, not even this notice names the app.
+  shell.notice(i18n.t(camouflaged() ? 'install.offer_plain' : 'install.offer'), [
     { label: i18n.t('install.button'), primary: true, run: () => installer.prompt() },
     { label: i18n.t('install.later') }]);
 }
