@@ -152,6 +152,11 @@ def test_the_chrome_fits_320px_in_every_language(make_context, coordinator, serv
     # The Lock control, however folded, still locks.
     page.get_by_role("button", name=messages("lt")["lock.button"], exact=True).click()
     page.locator("input[type=password]").wait_for()
+    # Locked, the bar holds the network badge and Exit: they fit too.
+    settle(page)
+    assert page.evaluate(CHROME_PROBLEMS) == []
+    panic = page.evaluate(PANIC)
+    assert panic["visible"] and panic["inside"] and panic["onTop"] and panic["lines"] == 1, panic
 
 
 def test_a_failed_save_shows_an_error_summary_that_leads_to_each_field(make_context, coordinator, server):
