@@ -178,6 +178,38 @@ def manifest():
     return _no_cache(Response(body, mimetype="application/manifest+json"))
 
 
+# Camouflage (pwa/static/js/door.js): the manifest of an app that looks like a calculator. The
+# page links to it, with its language, only when the person chose the look on this phone; the
+# server learns nothing else. Same id as the real manifest, so it stays one installed app; it
+# starts at the calculator, which is the door.
+CALC_NAMES = {"be": "Калькулятар", "ru": "Калькулятор", "uk": "Калькулятор", "en": "Calculator",
+              "pl": "Kalkulator", "lt": "Skaičiuotuvas"}
+
+
+@bp.get("/calc.webmanifest")
+def calc_manifest():
+    """The manifest of the camouflaged app: a calculator's name and icon."""
+    lang = request.args.get("lang", "")
+    if lang not in CALC_NAMES:
+        lang = preferred_language(current_app, request.accept_languages)
+    name = CALC_NAMES.get(lang, CALC_NAMES["en"])
+    body = {
+        "name": name, "short_name": name, "lang": lang, "id": "/", "start_url": "/calc", "scope": "/",
+        "display": "standalone", "orientation": "portrait",
+        "background_color": "#f6f7f8", "theme_color": "#3a3f44",
+        "icons": [
+            {"src": "/static/icons/calc-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": "/static/icons/calc-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": "/static/icons/calc-maskable-512.png", "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+            {"src": "/static/icons/calc.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
+    }
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.vary.add("Accept-Language")
+    return _no_cache(response)
+
+
 def register(app):
     """Mount the shell, the service worker and the manifest at the site root."""
     app.register_blueprint(bp)

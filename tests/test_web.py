@@ -123,3 +123,22 @@ def test_the_panic_page_says_nothing_of_the_app(web_app):
     html = web_app.test_client().get("/calc").get_data(as_text=True)
     assert "Calculator" in html
     assert "zapis" not in html.lower()
+
+
+def test_the_camouflage_manifest_is_a_calculator_in_the_chosen_language(web_app):
+    client = web_app.test_client()
+    for query, headers, name in [("?lang=be", {}, "Калькулятар"), ("?lang=lt", {}, "Skaičiuotuvas"),
+                                 ("", {"Accept-Language": "pl-PL,pl;q=0.9"}, "Kalkulator"),
+                                 ("?lang=xx", {}, "Calculator")]:
+        response = client.get("/calc.webmanifest" + query, headers=headers)
+        assert response.mimetype == "application/manifest+json"
+        manifest = response.get_json(force=True)
+        assert manifest["name"] == manifest["short_name"] == name
+        text = response.get_data(as_text=True).lower()
+        assert "zapis" not in text and "/static/icons/icon" not in text
+        # The same app as the real manifest (one installed app), starting at the calculator.
+        assert manifest["id"] == "/" and manifest["start_url"] == "/calc" and manifest["display"] == "standalone"
+        sizes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
+        assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+        for icon in manifest["icons"]:
+            assert "calc" in icon["src"] and status(client, icon["src"]) == 200

@@ -1,9 +1,13 @@
-/** A plain calculator: the harmless page the panic control leaves for. It knows nothing of Zapis. */
+/**
+ * A plain calculator: the harmless page the panic control leaves for. With camouflage on (see
+ * js/door.js) it is also the door: the code typed and followed by "=" opens the app's lock screen.
+ */
 
-const TITLES = { be: 'Калькулятар', ru: 'Калькулятор', uk: 'Калькулятор', pl: 'Kalkulator', lt: 'Skaičiuotuvas', en: 'Calculator' };
+import { CALC_NAMES, opens } from '../js/door.js';
+
 const lang = (navigator.language || 'en').slice(0, 2);
-document.title = TITLES[lang] || TITLES.en;
-document.documentElement.lang = TITLES[lang] ? lang : 'en';
+document.title = CALC_NAMES[lang] || CALC_NAMES.en;
+document.documentElement.lang = CALC_NAMES[lang] ? lang : 'en';
 
 const display = document.getElementById('display');
 let text = '';
@@ -40,9 +44,16 @@ function evaluate(src) {
   return String(Math.round(v * 1e10) / 1e10);
 }
 
-function press(key) {
+async function press(key) {
   if (key === 'C') text = '';
   else if (key === '=') {
+    // The door: nothing shows that it exists, and a wrong code is just a number.
+    const typed = text;
+    if (await opens(typed)) {
+      text = '';
+      location.replace('/');
+      return;
+    }
     try { text = evaluate(text); } catch { text = ''; display.value = 'Error'; return; }
   } else text += key;
   display.value = text || '0';

@@ -4,6 +4,7 @@
  */
 
 import { safetyNumber } from './core/binding.js';
+import { applyLook, camouflaged, disguise, undisguise } from './door.js';
 import { Installer, persistStorage } from './install.js';
 import { load, pickLanguage } from './i18n.js';
 import { watchIdle } from './idle.js';
@@ -22,8 +23,15 @@ const OPENED_LINK = linkParams();
 if (OPENED_LINK) history.replaceState(null, '', '/');
 
 const THEME_COLORS = { light: '#1f4e5f', dark: '#0f1a1f' };
+const APP_NAME = 'Zapis';
+// How long Exit waits for a half-typed form's draft to be sealed (the screen is already blank).
+const EXIT_DRAFT_MS = 800;
 const VERIFY_AFTER_MS = 1500;
 const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
+
+// Camouflaged, the title and icons are the calculator's from the first moment (the choice is in
+// localStorage, readable before anything opens); the chosen language follows once it is known.
+applyLook(document, pickLanguage(navigator.languages), APP_NAME);
 
 const store = new LocalStore(openStorage());
 const session = new Session(store, { wipe: wipeEverything });
@@ -101,7 +109,8 @@ async function leaveForm() {
 function chrome() {
   const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
     : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
-  shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine });
+  shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine,
+    brand: camouflaged() ? '' : APP_NAME });
   if (sync) showStatus(sync.status);
   // Until the sync controller has loaded, the line holds its place, so nothing shifts under a thumb.
   else if (i18n && session.state !== 'empty') shell.syncStatus(PLACEHOLDER_LINE, { unlocked: false });
@@ -141,6 +150,7 @@ async function revoked() {
 async function setLanguage(lang) {
   i18n = await load(lang || pickLanguage(navigator.languages));
   document.documentElement.lang = i18n.lang;
+  applyLook(document, i18n.lang, APP_NAME);
 }
 
 function applyTheme() {
@@ -203,12 +213,20 @@ async function render(next, { quiet = false } = {}) {
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
         safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
-          session.device.ecdh_key), alarm: session.alarm, away: await sync.replica.awayCount(),
+          session.device.ecdh_key), alarm: session.alarm, camouflage: camouflaged(), away: await sync.replica.awayCount(),
         erasure: store.erasure, moved: Boolean(await store.getMeta(MOVED)) }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
         go: (name) => go({ name }), travel: () => sync.travel(), back: () => sync.bringBack(),
+        camouflage: async (code) => {
+          const ok = code === null ? (undisguise(), true) : await disguise(code);
+          if (ok) {
+            applyLook(document, i18n.lang, APP_NAME);
+            await render(view);
+          }
+          return ok;
+        },
       }));
     }
     case 'sync':
@@ -273,6 +291,15 @@ async function panic() {
   const wipeFirst = session.settings.panicWipe;
   idle?.stop();
   sync?.locked();
+  // A half-typed form is kept as a sealed draft or discarded, as the person chose; the wait is
+  // bounded, since the screen is already blank and leaving matters more.
+  if (!wipeFirst && screens && session.state === 'open') {
+    const inForm = view.name.startsWith('new-') || view.name.startsWith('form-');
+    const keep = session.settings.exitDraft !== 'discard';
+    const records = (await screens.catch(() => null))?.records;
+    const done = records && (keep ? records.leave() : inForm ? records.discard() : null);
+    if (done) await Promise.race([done.catch(() => {}), new Promise((r) => { setTimeout(r, EXIT_DRAFT_MS); })]);
+  }
   session.lock();
   if (wipeFirst) await session.wipe();
   // With the service worker gone, the calculator can only come from the network.
@@ -308,7 +335,8 @@ async function wipe() {
 function offerInstall() {
   if (installOffered || !installer.available) return;
   installOffered = true;
-  shell.notice(i18n.t('install.offer'), [
+  // Camouflaged, not even this notice names the app.
+  shell.notice(i18n.t(camouflaged() ? 'install.offer_plain' : 'install.offer'), [
     { label: i18n.t('install.button'), primary: true, run: () => installer.prompt() },
     { label: i18n.t('install.later') }]);
 }
@@ -338,6 +366,7 @@ async function boot() {
   } else {
     await setLanguage(chosen);
   }
+  applyLook(document, i18n.lang, APP_NAME);
   applyTheme();
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', applyTheme);
   const params = OPENED_LINK && { ...OPENED_LINK, opened: true };

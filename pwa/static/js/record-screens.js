@@ -51,6 +51,13 @@ export class RecordScreens {
     await this.session.drafts?.set(p.context, p.values);
   }
 
+  /** Forget what the open form holds: its pending draft and the one already stored (Exit, if so chosen). */
+  async discard() {
+    clearTimeout(this.pending?.timer);
+    this.pending = null;
+    if (this.formContext) await this.session.drafts?.drop(this.formContext);
+  }
+
   #lookup = (id) => {
     const s = this.session.records?.summaries.get(id);
     return s ? { label: recordLabel(this.t, this.lang(), s) } : null;
@@ -116,6 +123,7 @@ export class RecordScreens {
     this.listView = null;
     const { records, drafts } = this.session;
     const context = id ? `edit:${id}` : `new:${kind}`;
+    this.formContext = context;
     let before = {};
     let seen = null; // what this form shows of each field: a value pulled meanwhile is a conflict
     let values = blank(kind, today());

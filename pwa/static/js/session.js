@@ -20,7 +20,7 @@ import { Records } from './records.js';
 import { openToken, sealToken } from './sync/outbox.js';
 
 export const DEFAULT_SETTINGS = { lang: null, theme: 'system', idleMinutes: 5, wipeAfter: 0, panicWipe: false,
-  travelAuto: false };
+  travelAuto: false, exitDraft: 'keep' };
 
 /** Seconds to wait before the next attempt after `failures` wrong passphrases in a row. */
 export function retryDelay(failures) {

@@ -1,7 +1,8 @@
 /**
  * The incident and need forms, drawn from forms.js. Fields validate as the person types (once a
  * field was left, or after a first try to save); every change is reported so it can be kept as
- * a sealed draft.
+ * a sealed draft. A failed save puts an error summary at the top (as GOV.UK's does): it takes the
+ * focus, names every problem, and each entry moves the focus to its field.
  */
 
 import { OPTIONS, fieldsOf, validate } from '../forms.js';
@@ -22,13 +23,23 @@ export function formScreen(t, data, on) {
   const errorsEl = {};
   const controls = {};
 
+  const summaryList = h('ul', { class: 'error-list' });
+  const summary = h('div', { class: 'error-summary', tabindex: '-1', 'aria-labelledby': 'error-summary-title',
+    hidden: true }, h('h2', { id: 'error-summary-title' }, t('form.errors_title')), summaryList);
+
   const refresh = () => {
     const errors = validate(kind, values, today());
+    const listed = [];
     for (const f of fieldsOf(kind)) {
       const shown = (tried || touched.has(f.name)) && errors[f.name];
       errorsEl[f.name].textContent = shown ? t(errors[f.name]) : '';
       for (const c of controls[f.name]) c.setAttribute('aria-invalid', shown ? 'true' : 'false');
+      if (tried && errors[f.name]) listed.push(summaryItem(t(`${kind}.${f.name}`), t(errors[f.name]), controls[f.name][0]));
     }
+    // Once shown, the summary follows the fixes (it goes when nothing is left); it never takes the
+    // focus again until the next try to save.
+    summaryList.replaceChildren(...listed);
+    summary.hidden = !listed.length;
     return errors;
   };
   const changed = (name) => {
@@ -43,9 +54,8 @@ export function formScreen(t, data, on) {
     e.preventDefault();
     tried = true;
     const errors = refresh();
-    const first = fieldsOf(kind).find((f) => errors[f.name]);
-    if (first) {
-      controls[first.name][0].focus();
+    if (fieldsOf(kind).some((f) => errors[f.name])) {
+      summary.focus();
       return;
     }
     on.submit(structuredClone(values));
@@ -55,10 +65,22 @@ export function formScreen(t, data, on) {
   const el = h('section', { class: 'screen form-screen', 'aria-labelledby': 'form-title' },
     h('h1', { id: 'form-title' }, t(`${kind}.${data.editing ? 'edit_title' : 'new_title'}`)),
     data.restored ? h('p', { class: 'notice-inline', role: 'status' }, t('form.draft_restored')) : null,
+    summary,
     h('p', { class: 'help' }, t('form.required_note')),
     form);
   refresh();
   return { el, busy(on) { submit.disabled = on; } };
+}
+
+/** One entry of the error summary: the field's name and its problem; following it focuses the field. */
+function summaryItem(label, message, control) {
+  // A real link (keyboard, screen readers' link lists), but the address never changes: nothing of
+  // a form belongs in the URL or the history.
+  return h('li', {}, h('a', { href: `#${control.id}`, onclick: (e) => {
+    e.preventDefault();
+    control.focus();
+    control.scrollIntoView({ block: 'center' });
+  } }, `${label}: ${message}`));
 }
 
 function optionLabel(t, options, value) {

@@ -16,10 +16,38 @@ function choice(t, label, current, options, onchange) {
 }
 
 /**
+ * Camouflage (js/door.js): off, a form for the door code; on, a way back. `turn(code)` turns it on
+ * (false if the code is not 4 to 12 digits), `turn(null)` off.
+ */
+function camouflageSection(t, on, turn) {
+  if (on) {
+    return h('div', { class: 'stack camouflage' }, h('p', { class: 'ok', role: 'status' }, t('settings.camouflage_is_on')),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => turn(null) }, t('settings.camouflage_off'))));
+  }
+  const id = uid('door');
+  const status = h('p', { class: 'error', id: `${id}-error`, role: 'alert' });
+  // Like a passphrase: not shown, not offered by autofill; digits only, so a phone shows its keypad.
+  const input = h('input', { id, type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '12',
+    'aria-describedby': `${id}-help ${id}-error` });
+  return h('form', { class: 'stack camouflage', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    if (await turn(input.value.trim())) return;
+    status.textContent = t('settings.camouflage_bad_code');
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  } }, h('p', { class: 'help', id: `${id}-help` }, t('settings.camouflage_help')),
+  h('div', { class: 'field' }, h('label', { for: id }, t('settings.camouflage_code')), input, status),
+  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, t('settings.camouflage_on'))),
+  h('p', { class: 'help' }, t('settings.camouflage_install')));
+}
+
+/**
  * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, safety (this
  * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away,
  * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
- * wipe(), lock(), go(view), travel() → Promise, back() → Promise}.
+ * wipe(), lock(), go(view), travel() → Promise, back() → Promise, camouflage(code or null) → Promise<bool>};
+ * `data.camouflage`: whether camouflage is on.
  */
 export function settingsScreen(t, data, on) {
   const { settings, device } = data;
@@ -88,7 +116,12 @@ export function settingsScreen(t, data, on) {
       h('label', { for: panicId }, t('settings.panic_wipe'))),
     h('p', { class: 'help' }, t('settings.panic_help')),
     h('button', { type: 'button', class: 'secondary', onclick: () => on.go('passphrase') }, t('passphrase.title')),
+    choice(t, t('settings.exit_draft'), settings.exitDraft ?? 'keep', [['keep', t('settings.exit_draft_keep')],
+      ['discard', t('settings.exit_draft_discard')]], (exitDraft) => on.change({ exitDraft })),
     duressForm,
+
+    h('h2', {}, t('settings.camouflage')),
+    camouflageSection(t, data.camouflage, on.camouflage),
 
     h('h2', {}, t('settings.storage')),
     h('p', { class: storage.persisted ? 'ok' : 'warning', role: 'status' }, storageText),
