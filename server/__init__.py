@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
-from . import api, cli, errors, security, web
+from . import api, checks, cli, errors, security, web
 from .config import from_env
 from .extensions import compress, db, init_limiter, migrate
 
@@ -48,6 +48,7 @@ def create_app(config=None):
     api.register(app)
     web.register(app)
     cli.register(app)
+    checks.warn_at_start(app, db)
 
     @app.get("/healthz")
     def healthz():
