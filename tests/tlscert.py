@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def self_signed(directory, name="localhost"):
-    """Write cert.pem and key.pem into `directory`; return their paths."""
+def self_signed(directory, name="localhost", addresses=("127.0.0.1",)):
+    """Write cert.pem and key.pem into `directory` (for `name` and `addresses`); return their paths."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -18,9 +18,9 @@ def self_signed(directory, name="localhost"):
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName(name)] + [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]),
+                critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     cert_path, key_path = str(directory / "cert.pem"), str(directory / "key.pem")
