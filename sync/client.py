@@ -114,7 +114,8 @@ class HTTPTransport:
                 self.session.close()
                 raise TransportError(_unreachable(exc, self.base_url)) from exc
             wait = retry_after(response)
-            if response.status_code == 429 and wait is not None and waited < self.waits and wait <= self.max_wait:
+            if (response.status_code == 429 and wait is not None and waited < self.waits
+                    and wait <= self.max_wait):
                 waited += 1
                 if self.on_wait:
                     self.on_wait(wait)
@@ -389,7 +390,8 @@ class Client:
         for rid, s in state["records"].items():
             key = unwrap_key(s["wrap"], r.ecdh_key) if s["wrap"] else None
             r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"]}
-        return cls(r, transport or HTTPTransport(state["base_url"], ca=ca, on_wait=_say_wait), secret["token"])
+        transport = transport or HTTPTransport(state["base_url"], ca=ca, on_wait=_say_wait)
+        return cls(r, transport, secret["token"])
 
 
 def _passphrase_key(passphrase, salt, iterations):

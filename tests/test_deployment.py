@@ -1,15 +1,14 @@
 """The deployment as the README describes it, for real: Debian's nginx with TLS (deploy/nginx/
 nginx.conf, with ports and paths of this test) in front of two gunicorn hosts on PostgreSQL,
-rate limits in Redis. The reference client syncs through it; one host is killed with SIGKILL in
-the middle of a push and nothing is lost or duplicated; afterwards no log and no Redis key holds
-a client address.
+rate limits in Redis. The reference client, its command line and the PWA (Chromium, over HTTP/2)
+sync through it; one host is killed with SIGKILL in the middle of a push and nothing is lost or
+duplicated; afterwards no log and no Redis key holds a client address.
 
 Addresses on the loopback: nginx listens on 127.0.0.2 and reaches the hosts (on 127.0.0.3) from
-127.0.0.2; the reference client connects from 127.77.0.9 (another client from 127.77.0.10), and
-everything else (the command-line client, direct requests to a host) from 127.0.0.1. So none of
-the client addresses is an address any server listens on, and finding one in a log means a
-client's address was kept.
-"""
+127.0.0.2. The reference client connects from 127.77.0.9, another client from 127.77.0.10,
+requests straight to a host come from 127.77.0.11, and everything else (the command line,
+Chromium) from 127.0.0.1. No server listens on any of these client addresses, so finding one in a
+log or a key means a client's address was kept."""
 
 import os
 import re
@@ -32,11 +31,12 @@ from support import PG_ADMIN
 from sync.client import Client, HTTPTransport
 from tlscert import self_signed
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = os.environ.get("ZAPIS_CHROMIUM", "/usr/bin/chromium")
 
 REDIS_DB = 12                      # this test's own Redis database on the local server
 PROXY, HOSTS = "127.0.0.2", "127.0.0.3"
-CLIENT, OTHER, LOCAL = "127.77.0.9", "127.77.0.10", "127.0.0.1"
+CLIENT, OTHER, DIRECT, LOCAL = "127.77.0.9", "127.77.0.10", "127.77.0.11", "127.0.0.1"
 SECRET = "deployment-test-secret-0123456789abcdef"
 RECORDS = 3000
 PASSPHRASE = "correct horse battery staple"
@@ -201,7 +201,8 @@ def test_nginx_tls_two_hosts_redis_a_host_killed_mid_push_and_no_address_kept(
 
     # 1. Migrate and create the workspace, as the README says.
     flask(["db", "upgrade"], {"DATABASE_URL": db_url, "FLASK_APP": "wsgi"})
-    out = flask(["create-workspace"], {"DATABASE_URL": db_url, "FLASK_APP": "wsgi", "ZAPIS_PUBLIC_URL": public})
+    out = flask(["create-workspace"],
+                {"DATABASE_URL": db_url, "FLASK_APP": "wsgi", "ZAPIS_PUBLIC_URL": public})
     setup_link = re.search(r"(https://\S+/setup#\S+)", out).group(1)
     assert setup_link.startswith(public + "/setup#t=")
 
@@ -250,10 +251,11 @@ def _scan(prefix, hosts, redis_conn):
     """6. No client address in nginx's logs (its stderr included), the hosts' logs, or Redis."""
     nginx_logs = [os.path.join(prefix, "logs", f) for f in os.listdir(prefix / "logs")]
     gunicorn_logs = [p for h in hosts for p in (h.access_log, h.error_log)]
-    dumps = {"nginx": read_all(nginx_logs), "gunicorn": read_all(gunicorn_logs), "redis": scan_dump(redis_conn)}
+    dumps = {"nginx": read_all(nginx_logs), "gunicorn": read_all(gunicorn_logs),
+             "redis": scan_dump(redis_conn)}
     assert b"POST /api/sync/push" in dumps["gunicorn"] and b"enroll" in dumps["redis"]
     for where, data in dumps.items():
-        for address in (CLIENT, OTHER, LOCAL):
+        for address in (CLIENT, OTHER, DIRECT, LOCAL):
             assert find_address(data, address) == [], (where, address)
     # Positive controls: the addresses did reach nginx and the app. A log written with an address
     # format has them; an error log at "error" (not "emerg") names the client of the cut push;
@@ -262,8 +264,49 @@ def _scan(prefix, hosts, redis_conn):
     assert find_address(control, CLIENT) and find_address(control, OTHER)
     assert find_address(read_all([prefix / "control" / "error.log"]), CLIENT)
     day = time.strftime("%Y-%m-%d", time.gmtime())
-    for address in (OTHER, LOCAL):
+    for address in (OTHER, DIRECT, LOCAL):  # LOCAL: the PWA's and the command line's enrollments
         assert address_key(address, SECRET.encode(), day).encode() in dumps["redis"], address
+
+
+def _pwa_through_tls(public, root):
+    """The PWA in Chromium through TLS and HTTP/2: it joins, registers its service worker, saves
+    a need and sends it; the coordinator (the reference client) reads it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        _need("Chromium", "the PWA is tested in it")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser"))
+    from drive import join, read_store, wait_all_sent, wait_offline_ready
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--disable-default-apps", "--no-first-run",
+            # The context's ignore_https_errors covers pages and fetches, not the service worker's
+            # script, which Chromium refuses to fetch over a certificate it does not trust.
+            "--ignore-certificate-errors"])
+        try:
+            ctx = browser.new_context(ignore_https_errors=True, locale="en-GB")
+            ctx.set_default_timeout(60000)
+            page = ctx.new_page()
+            join(page, root.create_invite("volunteer", base_url=public))
+            wait_offline_ready(page)
+            device = read_store(page, "meta", "device")["device"]
+            root.certify(device)
+            page.get_by_role("button", name="+ Need").click()
+            page.get_by_label("What is needed *").select_option("accommodation")
+            page.get_by_label("Country *").select_option("LT")
+            page.get_by_label("Details of the need *").fill("A room in Vilnius, through nginx")
+            page.get_by_role("button", name="Save").click()
+            page.get_by_role("button", name="Edit").wait_for()
+            wait_all_sent(page, timeout=60000)
+            http2 = page.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")
+        finally:
+            browser.close()
+    assert http2 == "h2"
+    root.pull()
+    mine = [root.read(r) for r in root.replica.readable()]
+    descriptions = [v["description"]["value"] for v in mine if v and "description" in v]
+    assert descriptions == ["A room in Vilnius, through nginx"]
 
 
 def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url):
@@ -300,9 +343,13 @@ def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url):
     assert 1 <= int(codes[-1].headers["Retry-After"]) <= 61
     served = [h for h in hosts if b"POST /api/enroll" in read_all([h.access_log])]
     assert len(served) == 2, "both hosts served enrollments, and counted them together"
-    direct = [requests.post(hosts[0].url + "/api/enroll", json={"invite": "x"}, timeout=30,
+    straight = requests.Session()
+    straight.mount("http://", FromAddress(DIRECT))
+    direct = [straight.post(hosts[0].url + "/api/enroll", json={"invite": "x"}, timeout=30,
                             headers={"X-Forwarded-For": "198.51.100.%d" % i}).status_code for i in range(7)]
     assert direct == [400] * 5 + [429] * 2
+
+    _pwa_through_tls(public, root)
 
     # 5. A push of 3,000 records; host a is killed (SIGKILL) while it is under way.
     for i in range(RECORDS):
@@ -326,8 +373,8 @@ def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url):
     # Nothing lost, nothing duplicated: one change a save on the server, every record read back.
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT count(*), count(DISTINCT record_id) FROM changes WHERE device_id = :d"),
-                            {"d": volunteer.replica.device}).one()
+        rows = conn.execute(text("SELECT count(*), count(DISTINCT record_id) FROM changes "
+                                 "WHERE device_id = :d"), {"d": volunteer.replica.device}).one()
     engine.dispose()
     assert tuple(rows) == (RECORDS, RECORDS)
     root.pull()
