@@ -34,6 +34,10 @@ def warn_at_start(app, db):
                 problems = autovacuum_problems(conn)
         except SQLAlchemyError:
             return
+        finally:
+            # No connection may stay in the pool: under gunicorn --preload this runs in the master,
+            # and workers forked with a shared connection would corrupt each other's sessions.
+            db.engine.dispose()
     for problem in problems:
         app.logger.warning("PostgreSQL: %s. Pushes slow down as tables grow without the planner's "
                            "statistics: turn autovacuum on (README, Deploying).", problem)

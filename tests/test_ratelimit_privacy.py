@@ -164,3 +164,11 @@ def _today():
     import time
 
     return time.strftime("%Y-%m-%d", time.gmtime())
+
+
+def test_a_429_for_failed_authentications_says_when_to_come_back_too(make_app):
+    app = limited_app(make_app, ZAPIS_AUTH_FAIL_LIMIT="2/minute")
+    client = app.test_client()
+    codes = [client.get("/api/me", headers={"Authorization": "Bearer wrong"}) for _ in range(3)]
+    assert [r.status_code for r in codes] == [401, 401, 429]
+    assert 1 <= int(codes[-1].headers["Retry-After"]) <= 61

@@ -55,3 +55,11 @@ def test_the_app_warns_at_start_when_autovacuum_is_off(pg_url, caplog, monkeypat
 
 def test_sqlite_has_nothing_to_warn_about(sqlite_template, caplog, monkeypatch):
     assert _warnings(caplog, "sqlite:///" + sqlite_template, monkeypatch) == []
+
+
+def test_the_start_check_leaves_no_connection_in_the_pool(pg_url):
+    # gunicorn --preload forks workers after create_app: a pooled connection would be shared.
+    app = create_app(_config(pg_url))
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0
+        db.engine.dispose()
