@@ -5,9 +5,9 @@ import os
 from flask import Flask
 from sqlalchemy import event
 
-from . import api, cli, errors, security, web
+from . import api, checks, cli, errors, security, web
 from .config import from_env
-from .extensions import compress, db, limiter, migrate
+from .extensions import compress, db, init_limiter, migrate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -41,7 +41,7 @@ def create_app(config=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(HERE, "migrations"))
-    limiter.init_app(app)
+    init_limiter(app)
     compress.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -52,6 +52,7 @@ def create_app(config=None):
     api.register(app)
     web.register(app)
     cli.register(app)
+    checks.warn_at_start(app, db)
 
     @app.get("/healthz")
     def healthz():

@@ -25,10 +25,12 @@ def register(app):
     """Add the commands to the app's CLI."""
 
     @app.cli.command("create-workspace")
-    @click.option("--url", default="http://127.0.0.1:8000", show_default=True,
-                  help="Where the app is served, for the setup link.")
+    @click.option("--url", default=None,
+                  help="Where people reach the app, for the setup link (default: ZAPIS_PUBLIC_URL, "
+                       "else http://127.0.0.1:8000).")
     def create_workspace(url):
         """Create a workspace and print its one-time setup link for the first coordinator."""
+        url = url or current_app.config["ZAPIS_PUBLIC_URL"] or "http://127.0.0.1:8000"
         ws, token = new_workspace()
         click.echo("Workspace %s created." % ws.id)
         click.echo("Setup token (shown once): %s" % token)

@@ -52,11 +52,15 @@ def from_env(env, instance_path):
         "ZAPIS_PURGE_VACUUM": _choice(env, "ZAPIS_PURGE_VACUUM", "lazy", ("lazy", "full", "off")),
         "ZAPIS_INVITE_DAYS": _int(env, "ZAPIS_INVITE_DAYS", 7),
         "ZAPIS_TRUSTED_PROXIES": _int(env, "ZAPIS_TRUSTED_PROXIES", 0),
+        # The peers whose X-Forwarded-* headers are believed (gunicorn reads the same variable).
+        "ZAPIS_FORWARDED_ALLOW_IPS": env.get("ZAPIS_FORWARDED_ALLOW_IPS") or "127.0.0.1",
+        "ZAPIS_PUBLIC_URL": (env.get("ZAPIS_PUBLIC_URL") or "").rstrip("/"),
         "ZAPIS_HSTS": _bool(env, "ZAPIS_HSTS", True),
         "RATELIMIT_ENABLED": _bool(env, "ZAPIS_RATELIMIT", True),
         "RATELIMIT_STORAGE_URI": env.get("ZAPIS_RATELIMIT_STORAGE") or "memory://",
         "ZAPIS_ENROLL_LIMIT": env.get("ZAPIS_ENROLL_LIMIT") or "20/minute;200/hour",
         "ZAPIS_AUTH_FAIL_LIMIT": env.get("ZAPIS_AUTH_FAIL_LIMIT") or "30/minute",
+        "ZAPIS_RATELIMIT_SECRET": env.get("ZAPIS_RATELIMIT_SECRET") or "",
         # gzip only: every browser and our Python client read it, and it costs little CPU.
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_LEVEL": 5,

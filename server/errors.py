@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from sync.refusals import message as registered_message
 
-from .extensions import db
+from .extensions import db, retry_after
 
 
 class APIError(Exception):
@@ -71,6 +71,9 @@ def register(app):
             value = exc.get_response().headers.get(header)
             if value:
                 response.headers[header] = value
+        if exc.code == 429 and "Retry-After" not in response.headers:
+            # Both clients wait this long before trying again.
+            response.headers["Retry-After"] = str(retry_after())
         return response
 
     @app.errorhandler(Exception)

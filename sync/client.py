@@ -45,19 +45,52 @@ class APIError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def ca_bundle(ca=None, env=None):
+    """What HTTPS answers are checked against: `ca` (--ca), else SSL_CERT_FILE, else
+    REQUESTS_CA_BUNDLE, else the system's store (OpenSSL's default file), else certifi's."""
+    env = os.environ if env is None else env
+    for candidate in (ca, env.get("SSL_CERT_FILE"), env.get("REQUESTS_CA_BUNDLE")):
+        if candidate:
+            return candidate
+    import ssl
+
+    system = ssl.get_default_verify_paths().cafile
+    return system if system and os.path.exists(system) else True
+
+
+def _unreachable(exc, base_url):
+    """One line for a request that got no usable answer."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ("the server's certificate is not trusted (%s): give its CA with --ca or SSL_CERT_FILE; "
+                "nothing was lost" % base_url)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "the server did not answer in time (%s); nothing was lost, try again" % base_url
+    return "no answer from the server (%s); nothing was lost, try again" % base_url
+
+
 class HTTPTransport:
-    """JSON over HTTP with keep-alive, gzip both ways."""
+    """JSON over HTTP with keep-alive, gzip both ways.
+
+    `ca`: a CA file to trust (see `ca_bundle`). A 429 is waited out as its Retry-After says
+    (up to `waits` times, each at most `max_wait` seconds) and the request sent again: nothing
+    was done with it. An answer that is not JSON (a proxy's error page) raises TransportError
+    with one line saying so."""
 
     # Batches a push may have in flight at once (Client.push). requests' Session is shared by
     # those threads: it keeps no cookies here, and urllib3's connection pool is thread-safe.
     in_flight = 2
 
-    def __init__(self, base_url, timeout=60):
+    def __init__(self, base_url, timeout=60, ca=None, waits=3, max_wait=300, sleep=time.sleep, on_wait=None):
         import requests
 
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        # Passed with every request: requests would otherwise let REQUESTS_CA_BUNDLE override it.
+        self.verify = ca_bundle(ca)
+        self.waits, self.max_wait, self.sleep, self.on_wait = waits, max_wait, sleep, on_wait
         self._requests = requests
 
     def request(self, method, path, body=None, token=None, params=None):
@@ -72,13 +105,41 @@ class HTTPTransport:
             if len(data) > GZIP_ABOVE:
                 data = igzip.compress(data, compresslevel=1)  # ISA-L: seven times zlib's speed
                 headers["Content-Encoding"] = "gzip"
-        try:
-            response = self.session.request(method, self.base_url + path, data=data, headers=headers,
-                                            params=params, timeout=self.timeout)
-            return response.status_code, response.json()
-        except (self._requests.RequestException, ValueError) as exc:
-            self.session.close()
-            raise TransportError(str(exc)) from exc
+        waited = 0
+        while True:
+            try:
+                response = self.session.request(method, self.base_url + path, data=data, headers=headers,
+                                                params=params, timeout=self.timeout, verify=self.verify)
+            except self._requests.RequestException as exc:
+                self.session.close()
+                raise TransportError(_unreachable(exc, self.base_url)) from exc
+            wait = retry_after(response)
+            if (response.status_code == 429 and wait is not None and waited < self.waits
+                    and wait <= self.max_wait):
+                waited += 1
+                if self.on_wait:
+                    self.on_wait(wait)
+                self.sleep(wait)
+                continue
+            try:
+                return response.status_code, response.json()
+            except ValueError as exc:
+                self.session.close()
+                raise TransportError(not_json(response.status_code, self.base_url)) from exc
+
+
+def retry_after(response):
+    """Retry-After in whole seconds (the server sends seconds), or None."""
+    raw = response.headers.get("Retry-After", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def not_json(status, base_url):
+    """One line for an answer that is not the API's JSON (a proxy's error page, a portal)."""
+    if status >= 500:
+        return "the server is unavailable (%d); nothing was lost, try again" % status
+    return ("the answer from %s is not the Zapis API (%d): check the address; nothing was lost"
+            % (base_url, status))
 
 
 def _check(status, body, expected=(200, 201)):
@@ -372,8 +433,8 @@ class Client:
         os.replace(tmp, path)
 
     @classmethod
-    def load_state(cls, path, passphrase, transport=None):
-        """Open a state file with its passphrase."""
+    def load_state(cls, path, passphrase, transport=None, ca=None):
+        """Open a state file with its passphrase (`ca`: see HTTPTransport)."""
         with open(path, encoding="utf-8") as f:
             state = json.load(f)
         box = state["secret"]
@@ -400,7 +461,8 @@ class Client:
                 r.records[rid]["keys"] = {key_commitment(key): key}
             if r.records[rid]["wraps"]:
                 r._settle(rid)
-        return cls(r, transport or HTTPTransport(state["base_url"]), secret["token"])
+        transport = transport or HTTPTransport(state["base_url"], ca=ca, on_wait=_say_wait)
+        return cls(r, transport, secret["token"])
 
 
 def _passphrase_key(passphrase, salt, iterations):
@@ -427,10 +489,24 @@ def _passphrase(confirm=False):
     return phrase
 
 
+def _say_wait(seconds):
+    print("The server asks to wait %d s (too many attempts); waiting." % seconds, file=sys.stderr)
+
+
 def main(argv=None):
-    """Command-line entry point."""
+    """Command-line entry point: errors end it with one line on stderr and exit status 1."""
+    try:
+        return _main(argv)
+    except (TransportError, APIError, ProtocolError) as exc:
+        print("zapis: %s" % exc, file=sys.stderr)
+        return 1
+
+
+def _main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m sync.client", description=__doc__.split("\n\n")[0])
     parser.add_argument("--state", required=True, help="the device's state file")
+    parser.add_argument("--ca", help="a CA certificate file to trust for HTTPS (default: SSL_CERT_FILE, "
+                        "REQUESTS_CA_BUNDLE, then the system's store)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("setup", help="become the first coordinator with a setup link")
     p.add_argument("link")
@@ -457,7 +533,7 @@ def main(argv=None):
         if os.path.exists(args.state):
             raise SystemExit("%s exists: this device has already joined." % args.state)
         params = parse_link(args.link)
-        transport = HTTPTransport(params["base_url"])
+        transport = HTTPTransport(params["base_url"], ca=args.ca, on_wait=_say_wait)
         client = (Client.bootstrap(transport, params["t"], params["w"]) if args.command == "setup"
                   else Client.enroll(transport, params["c"], params["w"], params["f"], params.get("r")))
         client.save_state(args.state, _passphrase(confirm=True))
@@ -465,11 +541,15 @@ def main(argv=None):
         print("Joined as %s (%s)." % (client.replica.device, client.replica.role))
         return 0
     phrase = _passphrase()
-    client = Client.load_state(args.state, phrase)
+    client = Client.load_state(args.state, phrase, ca=args.ca)
     client.checkpoint = lambda: client.save_state(args.state, phrase)
+    status = 0
     if args.command == "sync":
         result = client.sync()
         print(json.dumps(result, indent=2, default=str))
+        for error in result["errors"]:
+            print("zapis: %s" % error, file=sys.stderr)
+            status = 1
     elif args.command == "save":
         print(client.save(json.loads(args.values), record=args.record))
     elif args.command == "export":
@@ -502,7 +582,7 @@ def main(argv=None):
               "key is shared with anyone until this is resolved. Tell your coordinator."
               % ", ".join(client.replica.alarm), file=sys.stderr)
         return 3
-    return 0
+    return status
 
 
 def _cell(value):

@@ -22,22 +22,23 @@ def _die_with_parent():
         pass
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+def free_port(host="127.0.0.1"):
+    """A TCP port on `host` (a loopback address) that nothing listens on right now."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
 class GunicornServer:
     """gunicorn with the project's gunicorn.conf.py, as the README deploys it."""
 
-    def __init__(self, db_url, log_dir, workers=2, env=None, port=None, preload=False):
+    def __init__(self, db_url, log_dir, workers=2, env=None, port=None, preload=False, host="127.0.0.1"):
         self.db_url = db_url
         self.log_dir = str(log_dir)
         self.workers = workers
-        self.port = port or free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.host = host
+        self.port = port or free_port(host)
+        self.url = "http://%s:%d" % (host, self.port)
         self.access_log = os.path.join(self.log_dir, "access.log")
         self.error_log = os.path.join(self.log_dir, "error.log")
         self.extra_env = dict(env or {})
@@ -49,7 +50,7 @@ class GunicornServer:
 
     def start(self, timeout=30):
         """Start gunicorn and wait until /healthz answers."""
-        env = {**os.environ, "DATABASE_URL": self.db_url, "ZAPIS_BIND": "127.0.0.1:%d" % self.port,
+        env = {**os.environ, "DATABASE_URL": self.db_url, "ZAPIS_BIND": "%s:%d" % (self.host, self.port),
                "WEB_CONCURRENCY": str(self.workers), "ZAPIS_ACCESS_LOG": self.access_log,
                "ZAPIS_ERROR_LOG": self.error_log, "ZAPIS_RATELIMIT": "0", **self.extra_env}
         self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],

@@ -83,7 +83,7 @@ def test_the_cli_exports_and_saves_its_state_despite_a_poisoned_value(workspace,
     root = workspace.root
     root.save_state(path, "correct horse battery staple")
     saved_at = root.replica.cursor
-    monkeypatch.setattr(client_module, "HTTPTransport", lambda base_url: root.transport)
+    monkeypatch.setattr(client_module, "HTTPTransport", lambda base_url, **_: root.transport)
     assert client_module.main(["--state", path, "sync"]) == 0
     capsys.readouterr()
     assert client_module.main(["--state", path, "export"]) == 0

@@ -18,7 +18,8 @@ export class FakeServer {
     this.changes = new Map();   // change id → {record, device, sig, writes: [{field, dot, ctx, nonce, ct}]}
     this.wraps = [];            // {wrap, seq}
     this.requests = [];         // {method, path, encoding, body} of every request
-    this.faults = [];           // queued: 'drop' (commit, then lose the answer), 'down', 'error', 'cut'
+    this.faults = [];           // queued: 'drop' (commit, then lose the answer), 'down', 'error', 'cut',
+                                // 'limited' (429, Retry-After: 30), 'proxy' (a proxy's HTML 502 page)
     this.refuse = new Set();    // record ids whose changes are refused (as if no access)
     this.checkRevoked = true;   // false: let a revoked device's token in (to test what the page says)
     this.fetch = this.fetch.bind(this);
@@ -80,6 +81,11 @@ export class FakeServer {
     const fault = this.faults.shift();
     if (fault === 'down') throw new TypeError('Failed to fetch');
     if (fault === 'error') return error(503, 'unavailable');
+    if (fault === 'limited') {
+      return new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many attempts.' } }),
+        { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '30' } });
+    }
+    if (fault === 'proxy') return new Response('<html>502 Bad Gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
     const token = (init.headers?.Authorization ?? '').replace('Bearer ', '');
     const device = [...this.devices.values()].find((d) => d.token === token);
     if (!device) return error(401, 'unauthenticated');

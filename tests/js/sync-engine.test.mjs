@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { makePurge, signChange } from '../../pwa/static/js/core/envelopes.js';
 import { translator } from '../../pwa/static/js/i18n.js';
-import { nextBatch, pushOutbox, settle } from '../../pwa/static/js/sync/outbox.js';
+import { RETRY_AFTER_MAX_MS, nextBatch, pushOutbox, retryAfterMs, settle } from '../../pwa/static/js/sync/outbox.js';
 import { refusalText, statusLine } from '../../pwa/static/js/sync/status.js';
 import { WORKSPACE, certify, world } from './sync-world.mjs';
 import { readFileSync } from 'node:fs';
@@ -110,6 +110,41 @@ test('a connection dropped after the server stored a push loses nothing and dupl
   }
   assert.equal((await phone.sync()).ok, true);
   assert.equal(w.server.valueCount(id), 5);
+});
+
+test('a 429 says how long to wait (Retry-After) and a proxy\'s error page is a server failure; both are retried', async () => {
+  const w = await world();
+  await w.phone('coordinator', { root: true });
+  const phone = await w.phone('volunteer');
+  const id = await phone.records.save({ values: need('limited') });
+  w.server.faults.push('limited');
+  const limited = await phone.sync();
+  assert.equal(limited.ok, false);
+  assert.equal(limited.retry, true);
+  assert.equal(limited.retryAfter, 30000);
+  assert.deepEqual(limited.errors.map((e) => e.code), ['rate_limited']);
+  w.server.faults.push('proxy');
+  const proxied = await phone.sync();
+  assert.equal(proxied.retry, true);
+  assert.equal(proxied.retryAfter, null);
+  assert.deepEqual(proxied.errors.map((e) => [e.code, e.status]), [['server', 502]]);
+  assert.equal((await phone.store.outbox()).length, 3);
+  assert.equal((await phone.sync()).ok, true);
+  assert.equal(w.server.valueCount(id), 5);
+  // On a pull too.
+  w.server.faults.push('limited'); // the outbox is empty: the pull meets it
+  const pulling = await phone.sync();
+  assert.equal(pulling.retryAfter, 30000);
+});
+
+test('Retry-After is read as seconds or an HTTP date, never negative, and capped', () => {
+  const r = (value) => ({ headers: new Headers(value === null ? {} : { 'Retry-After': value }) });
+  assert.equal(retryAfterMs(r('12')), 12000);
+  assert.equal(retryAfterMs(r(null)), null);
+  assert.equal(retryAfterMs(r('soon')), null);
+  assert.equal(retryAfterMs(r('Wed, 01 Dec 2026 10:00:30 GMT'), Date.parse('2026-12-01T10:00:00Z')), 30000);
+  assert.equal(retryAfterMs(r('Wed, 01 Dec 2026 10:00:30 GMT'), Date.parse('2026-12-02T10:00:00Z')), 0);
+  assert.equal(retryAfterMs(r('999999')), RETRY_AFTER_MAX_MS);
 });
 
 test('the page and the service worker pushing the same outbox at once duplicate nothing', async () => {

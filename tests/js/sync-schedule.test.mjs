@@ -105,6 +105,23 @@ test('failed runs are retried with a growing, jittered delay; success and coming
   assert.deepEqual(other.runs, [0]);
 });
 
+test('after a 429 with Retry-After nothing runs before that time, whatever pokes it', async () => {
+  const { s, c, runs } = scheduler([{ ok: false, retry: true, retryAfter: 30000 }, { ok: true }]);
+  s.start();
+  await c.advance(1000);
+  s.poke(0); // a save
+  s.reconnected(); // coming online
+  await c.advance(28000);
+  assert.deepEqual(runs, [0]);
+  await c.advance(2000);
+  assert.deepEqual(runs, [0, 30000]);
+  // After a success, a poke runs at once again.
+  await c.advance(1000);
+  s.poke(0);
+  await c.advance(1);
+  assert.deepEqual(runs, [0, 30000, 32000]);
+});
+
 test('offline, nothing runs; coming online runs at once', async () => {
   let online = false;
   const { s, c, runs } = scheduler([], { online: () => online });

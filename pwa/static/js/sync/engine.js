@@ -18,19 +18,23 @@ export function newResult() {
     pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
     pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
     refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
-    errors: [], revoked: false, retry: false, afresh: false, unconfirmed: [], alarm: [],
+    errors: [], revoked: false, retry: false, retryAfter: null, afresh: false, unconfirmed: [], alarm: [],
   };
 }
 
-/** What a failed request means for the run: {code, status, message, retry}. */
+/**
+ * What a failed request means for the run: {code, status, message, retry, retryAfter}. `retryAfter`
+ * (ms, or null) is the server's Retry-After on a 429 or a 503: the scheduler waits at least that long.
+ */
 export function classify(err) {
   const status = err?.status ?? 0;
   const code = err?.code ?? 'error';
   const message = err?.message ?? String(err);
-  if (status === 0 || code === 'bad_response') return { status, code: 'network', message, retry: true };
-  if (status === 429) return { status, code: 'rate_limited', message, retry: true };
-  if (status >= 500) return { status, code: 'server', message, retry: true };
-  return { status, code, message, retry: false };
+  const retryAfter = Number.isFinite(err?.retryAfter) ? err.retryAfter : null;
+  if (status === 0 || code === 'bad_response') return { status, code: 'network', message, retry: true, retryAfter: null };
+  if (status === 429) return { status, code: 'rate_limited', message, retry: true, retryAfter };
+  if (status >= 500) return { status, code: 'server', message, retry: true, retryAfter: status === 503 ? retryAfter : null };
+  return { status, code, message, retry: false, retryAfter: null };
 }
 
 export class SyncEngine {
@@ -118,6 +122,7 @@ export class SyncEngine {
         const e = classify(err);
         result.errors.push(e);
         result.retry = e.retry;
+        result.retryAfter = e.retryAfter;
       }
     }
     result.ok = !result.errors.length && !result.revoked && !result.alarm.length;

@@ -20,14 +20,30 @@ export const GZIP_ABOVE = 8 * 1024;
 export const TOKEN_LABEL = 'zapis/push-token/1';
 const REQUEST_MS = 60000;
 
-/** The server said no, or did not answer (status 0, code 'network'). */
+/** The server said no, or did not answer (status 0, code 'network'). `retryAfter`: ms to wait, or null. */
 export class PushError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter = null) {
     super(message || code);
     this.name = 'PushError';
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** The longest Retry-After believed: a server cannot park a phone for longer than this. */
+export const RETRY_AFTER_MAX_MS = 60 * 60 * 1000;
+
+/** A response's Retry-After (seconds, or an HTTP date) in ms from `now`, capped; null if none. */
+export function retryAfterMs(response, now = Date.now()) {
+  const raw = (response?.headers?.get?.('Retry-After') ?? '').trim();
+  let ms = null;
+  if (/^\d+$/.test(raw)) ms = Number(raw) * 1000;
+  else if (raw) {
+    const at = Date.parse(raw);
+    if (Number.isFinite(at)) ms = Math.max(0, at - now);
+  }
+  return ms === null ? null : Math.min(ms, RETRY_AFTER_MAX_MS);
 }
 
 /**
@@ -121,7 +137,7 @@ export async function postPush(fetchFn, token, text) {
   }
   if (!response.ok) {
     const err = (data && data.error) || {};
-    throw new PushError(response.status, err.code || 'http_' + response.status, err.message);
+    throw new PushError(response.status, err.code || 'http_' + response.status, err.message, retryAfterMs(response));
   }
   // A 200 whose body broke off on the way is a lost answer: the items stay and go again.
   if (!data) throw new PushError(0, 'network', 'the answer was cut off');

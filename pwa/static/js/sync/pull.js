@@ -6,7 +6,7 @@
  * (as sync/client.py does).
  */
 
-import { PushError } from './outbox.js';
+import { PushError, retryAfterMs } from './outbox.js';
 import { verifyPage } from './verify.js';
 
 // Items a page: a change (one saved record, about 1.4 KB after gzip) is one item, so a page is
@@ -29,7 +29,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
   }
   if (!response.ok) {
     const err = data?.error ?? {};
-    throw new PushError(response.status, err.code || `http_${response.status}`, err.message);
+    throw new PushError(response.status, err.code || `http_${response.status}`, err.message, retryAfterMs(response));
   }
   if (!data || !Number.isSafeInteger(data.cursor) || !Array.isArray(data.changes) || !Array.isArray(data.wraps)) {
     throw new PushError(0, 'network', 'the page was cut off');

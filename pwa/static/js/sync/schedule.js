@@ -2,6 +2,8 @@
  * When sync runs: at start, when the device comes online, shortly after each save (debounced),
  * periodically while the app is open, and again after a failure, backing off with jitter so a
  * hundred phones coming back online do not knock on the server at the same instant.
+ * A server that answers 429 (or 503) with Retry-After is not asked again before that time,
+ * whatever pokes the scheduler meanwhile (a save, coming online, the period).
  * Timers and randomness are injected, so the rules are tested in node.
  */
 
@@ -30,6 +32,7 @@ export class Scheduler {
     this.running = null;      // the run in progress
     this.again = false;       // something asked for a run while one was going on
     this.failures = 0;
+    this.notBefore = -Infinity; // the server's Retry-After: no run before this (ms, on `now()`'s clock)
     this.active = false;
   }
 
@@ -67,6 +70,7 @@ export class Scheduler {
   }
 
   #schedule(delay) {
+    delay = Math.max(delay, this.notBefore - this.now());
     const due = this.now() + delay;
     if (this.timer !== null && due >= this.due) return;
     this.timers.clearTimeout(this.timer);
@@ -92,6 +96,7 @@ export class Scheduler {
     if (!this.active) return;
     if (!result?.ok && result?.retry) {
       this.failures += 1;
+      if (Number.isFinite(result.retryAfter) && result.retryAfter > 0) this.notBefore = this.now() + result.retryAfter;
       this.#schedule(backoff(this.failures, { base: this.base, max: this.max, random: this.random }));
     } else {
       this.failures = 0;
