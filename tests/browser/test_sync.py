@@ -377,7 +377,7 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     wrote. Merged, it would silently cover the browser's edits; it is held back as a problem."""
     from server.models import Change
     from server.store import write_text
-    from sync.envelopes import encrypt_field, sign_change
+    from sync.envelopes import encrypt_field, key_commitment, sign_change
 
     ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
     ws = coordinator.replica.workspace
@@ -389,14 +389,17 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     me = coordinator.replica.device
     city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"]["city"] if w["dot"][0] == device)
     nonce, ct = encrypt_field(key, ws, record, "city", [me, 1], CANARY_INFLATED, 0)
-    change = sign_change(coordinator.replica.sign_key, {"workspace": ws, "record": record, "device": me, "writes": [
-        {"field": "city", "dot": [me, 1], "ctx": {device: city_n + 1000}, "nonce": nonce, "ct": ct}]})
+    kc = key_commitment(key)
+    change = sign_change(coordinator.replica.sign_key, {"workspace": ws, "record": record, "device": me, "kc": kc,
+                                                        "writes": [{"field": "city", "dot": [me, 1],
+                                                                    "ctx": {device: city_n + 1000}, "nonce": nonce,
+                                                                    "ct": ct}]})
     # The server refuses it when pushed...
     result = coordinator._call("POST", "/api/sync/push", {"wraps": [], "changes": [change]})
     assert result["changes"][0]["writes"][0]["code"] == "unseen_context"
     # ...so the test plays a hostile server that stores it anyway.
     insert_straight_into_the_database(server, ws, [lambda seq: [Change(
-        workspace_id=ws, id=seq.next(), record_id=record, device_id=me, sig=change["sig"],
+        workspace_id=ws, id=seq.next(), record_id=record, device_id=me, sig=change["sig"], kc=kc,
         writes=write_text("city", [me, 1], {device: city_n + 1000}, nonce, ct))]])
 
     sync_now(page)
@@ -657,5 +660,6 @@ def test_a_coordinator_joined_with_an_invite_but_not_certified_is_told_to_ask_fo
     expect(page.get_by_text(message("not_certified"), exact=True)).to_be_visible()
     # It sees no record of the workspace but its own until certified.
     sync_now(page)
-    assert db_rows(server.db_url, "SELECT count(*) FROM records")[0][0] == 1
+    assert db_rows(server.db_url, "SELECT count(*) FROM records WHERE workspace_id = :ws",
+                   ws=coordinator.replica.workspace)[0][0] == 1
     assert read_store(page, "records") == []
