@@ -69,6 +69,12 @@ class TrustedProxies:
         return self.app(environ, start_response)
 
 
+# Version 2 (2026-12-03): key commitments in changes, key-binding statements, signed revocation
+# orders, bounded contexts, low-s signatures. Version 1 clients are refused with `invalid_item`
+# ("Update the app") on their next push, and their outboxes stay on the device until they update.
+PROTOCOL_VERSION = "2"
+
+
 def register(app):
     """Add the security headers to every response; trust proxies only when configured, and only
     the peers in ZAPIS_FORWARDED_ALLOW_IPS."""
@@ -91,6 +97,8 @@ def register(app):
         h["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), interest-cohort=()"
         if request.path.startswith("/api/"):
             h["Cache-Control"] = "no-store"
+            # The protocol version this server speaks (docs/protocol.md, Versions).
+            h["Zapis-Protocol"] = PROTOCOL_VERSION
         if request.is_secure and app.config["ZAPIS_HSTS"]:
             h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         return response

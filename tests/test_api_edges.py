@@ -72,3 +72,9 @@ def test_enrollment_is_rate_limited(make_app):
     client = app.test_client()
     codes = [client.post("/api/enroll", json={"invite": "guess%d" % i}).status_code for i in range(5)]
     assert codes == [400, 400, 400, 429, 429]
+
+
+def test_every_api_answer_names_the_protocol_version(client):
+    """Clients and second implementations can tell which rules a server applies (protocol.md, Versions)."""
+    assert client.get("/api/openapi.json").headers["Zapis-Protocol"] == "2"
+    assert client.get("/api/sync/pull").headers["Zapis-Protocol"] == "2"   # errors too (401 here)
