@@ -99,3 +99,15 @@ def live_server(db_url, tmp_path):
         yield server
 
 
+
+
+@pytest.fixture(scope="session")
+def playwright_api():
+    """Playwright, started once for the whole session: a second start in the same thread is
+    refused, so the browser tests and the deployment test share this one."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = os.environ.get("ZAPIS_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        pytest.fail("Chromium is missing at %s: run scripts/test, which installs it" % chromium)
+    with sync_api.sync_playwright() as p:
+        yield p

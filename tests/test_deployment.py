@@ -10,6 +10,7 @@ requests straight to a host come from 127.77.0.11, and everything else (the comm
 Chromium) from 127.0.0.1. No server listens on any of these client addresses, so finding one in a
 log or a key means a client's address was kept."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -190,7 +191,7 @@ def client_cli(args, cwd, cert):
 
 
 def test_nginx_tls_two_hosts_redis_a_host_killed_mid_push_and_no_address_kept(
-        tmp_path, pg_database, redis_conn):
+        tmp_path, pg_database, redis_conn, playwright_api):
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
     if not nginx:
         _need("nginx", "the deployment runs behind it")
@@ -215,14 +216,15 @@ def test_nginx_tls_two_hosts_redis_a_host_killed_mid_push_and_no_address_kept(
         for host in hosts:
             os.makedirs(host.log_dir)
             host.start()
-        prefix = _behind_nginx(tmp_path, nginx, public, cert, key, ports, hosts, setup_link, db_url)
+        prefix = _behind_nginx(tmp_path, nginx, public, cert, key, ports, hosts, setup_link, db_url,
+                               playwright_api)
     finally:
         for host in hosts:
             host.stop()
     _scan(prefix, hosts, redis_conn)
 
 
-def _behind_nginx(tmp_path, nginx, public, cert, key, ports, hosts, setup_link, db_url):
+def _behind_nginx(tmp_path, nginx, public, cert, key, ports, hosts, setup_link, db_url, pw):
     """nginx in front, a child of this test on free ports, everything under a temporary prefix."""
     prefix = tmp_path / "nginx"
     for sub in ("tmp", "control", "logs"):
@@ -236,7 +238,7 @@ def _behind_nginx(tmp_path, nginx, public, cert, key, ports, hosts, setup_link, 
                                  preexec_fn=_die_with_parent)
     try:
         wait_for_port(PROXY, ports["https"], proxy)
-        _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url)
+        _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url, pw)
     finally:
         os.killpg(proxy.pid, signal.SIGQUIT)
         try:
@@ -268,16 +270,16 @@ def _scan(prefix, hosts, redis_conn):
         assert address_key(address, SECRET.encode(), day).encode() in dumps["redis"], address
 
 
-def _pwa_through_tls(public, root):
+def _pwa_through_tls(public, root, pw):
     """The PWA in Chromium through TLS and HTTP/2: it joins, registers its service worker, saves
     a need and sends it; the coordinator (the reference client) reads it."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         _need("Chromium", "the PWA is tested in it")
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser"))
     from drive import join, read_store, wait_all_sent, wait_offline_ready
 
-    with sync_api.sync_playwright() as p:
+    # The session's Playwright (tests/conftest.py): a second start in this thread is refused.
+    with contextlib.nullcontext(pw) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--disable-default-apps", "--no-first-run",
@@ -309,7 +311,7 @@ def _pwa_through_tls(public, root):
     assert descriptions == ["A room in Vilnius, through nginx"]
 
 
-def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url):
+def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url, pw):
     # Port 80 redirects; no version anywhere; the app's headers through the proxy, and on nginx's
     # own error pages.
     r = requests.get("http://%s:%d/api/me?x=1" % (PROXY, ports["http"]), allow_redirects=False, timeout=10)
@@ -349,7 +351,7 @@ def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url):
                             headers={"X-Forwarded-For": "198.51.100.%d" % i}).status_code for i in range(7)]
     assert direct == [400] * 5 + [429] * 2
 
-    _pwa_through_tls(public, root)
+    _pwa_through_tls(public, root, pw)
 
     # 5. A push of 3,000 records; host a is killed (SIGKILL) while it is under way.
     for i in range(RECORDS):

@@ -18,16 +18,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture(scope="session")
-def playwright_api():
-    """Playwright, started once (a second start in the same thread is refused)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing at %s: run scripts/test, which installs it" % CHROMIUM)
-    with sync_api.sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
 def browser(playwright_api):
     """One Chromium for the whole session (each test gets its own context)."""
     b = playwright_api.chromium.launch(executable_path=CHROMIUM, args=ARGS)
