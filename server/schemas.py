@@ -15,7 +15,10 @@ from sync.envelopes import BINDING, CERT, PURGE, REVOKE, ROLES, WRAP
 
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 DEVICE_RE = r"^[A-Za-z0-9_-]{22}$"
-FIELD_RE = r"^[a-z_][a-z0-9_]{0,39}$"
+# A write's field is an opaque field id (22 base64url characters, protocol 3) or, in a record made
+# before protocol 3, a field name. The server does not insist on ids for new records: clients do
+# (docs/protocol.md, "What the server sees").
+FIELD_RE = r"^(?:[A-Za-z0-9_-]{22}|[a-z_][a-z0-9_]{0,39})$"
 MAX_CT_CHARS = 120_000          # a 64 KiB value padded to its bucket, with the tag, in base64url
 MAX_WRITES = 64
 MAX_CTX = 256
@@ -289,7 +292,7 @@ CTX_DOC = {"type": "object", "maxProperties": MAX_CTX,
 
 
 class WriteSchema(Schema):
-    field = fields.String(required=True, validate=FullMatch(_FIELD, "Not a field name."),
+    field = fields.String(required=True, validate=FullMatch(_FIELD, "Not a field id or name."),
                           metadata={"pattern": FIELD_RE})
     dot = Dot(required=True, metadata=DOT_DOC)
     ctx = Context(required=True, metadata=CTX_DOC)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from . import keys
+from . import field_ids, keys
 from .b64 import b64decode, b64encode
 from .canonical import canonical_bytes
 
@@ -27,6 +27,7 @@ BINDING = "zapis/device/1"
 REVOKE = "zapis/revoke/1"
 SAFETY = "zapis/safety/1"
 FIELD = "zapis/field/1"
+FIELD2 = "zapis/field/2"
 KEY_COMMIT = b"zapis/key-commit/1"
 
 ROLES = ("coordinator", "volunteer", "reporter")
@@ -88,30 +89,30 @@ def unpad(data):
 
 
 def field_aad(workspace, record, field, dot):
-    """Additional data binding a ciphertext to its workspace, record, field and dot."""
+    """Additional data of a legacy value (records made before protocol 3): workspace, record,
+    field name and dot."""
     return canonical_bytes([FIELD, workspace, record, field, dot[0], dot[1]])
 
 
-def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None):
-    """Encrypt one field value with its writer's time; return (nonce, ct) as base64url."""
-    plaintext = canonical_bytes({"t": t, "v": value})
+def field_aad2(workspace, record, field, dot, epoch=0):
+    """Additional data of a protocol-3 value: workspace, record, field id, key epoch and dot."""
+    return canonical_bytes([FIELD2, workspace, record, field, epoch, dot[0], dot[1]])
+
+
+def _seal(record_key, body, aad, nonce):
+    plaintext = canonical_bytes(body)
     if len(plaintext) > MAX_PLAINTEXT:
         raise ProtocolError("value_too_large", "a field value may hold at most 64 KiB")
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
-    ct = AESGCM(record_key).encrypt(nonce, pad(plaintext), field_aad(workspace, record, field, dot))
+    ct = AESGCM(record_key).encrypt(nonce, pad(plaintext), aad)
     return b64encode(nonce), b64encode(ct)
 
 
-def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
-    """Decrypt a field value; return (value, t).
-
-    Raise ProtocolError("unreadable_value") for anything that is not a value as the contract
-    says: a ciphertext that does not decrypt (altered, moved, or made with another key), a
-    plaintext that is not padded, not UTF-8, not JSON, or not {"t": integer, "v": value}.
-    """
+def _open(record_key, aad, nonce, ct, members):
+    """Decrypt, unpad and parse a value; check it is an object of exactly `members` with `t` an
+    integer >= 0. Raise ProtocolError("unreadable_value") for anything else."""
     try:
-        padded = AESGCM(record_key).decrypt(b64decode(nonce, NONCE_BYTES), b64decode(ct),
-                                            field_aad(workspace, record, field, dot))
+        padded = AESGCM(record_key).decrypt(b64decode(nonce, NONCE_BYTES), b64decode(ct), aad)
     except (InvalidTag, ValueError) as exc:
         raise ProtocolError("unreadable_value", "a value could not be decrypted: it was altered, "
                             "moved from another field or record, or made with another key") from exc
@@ -120,10 +121,63 @@ def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
         canonical_bytes(body)  # no fractions, lone surrogates, huge integers, deep nesting: as in JS
     except (ProtocolError, ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError too
         raise ProtocolError("unreadable_value", "a value decrypted but is not padded JSON") from exc
-    if (not isinstance(body, dict) or set(body) != {"t", "v"} or type(body["t"]) is not int
+    if (not isinstance(body, dict) or set(body) != members or type(body["t"]) is not int
             or body["t"] < 0):
-        raise ProtocolError("unreadable_value", "a value decrypted but is not {t, v}")
+        raise ProtocolError("unreadable_value", "a value decrypted but is not {%s}" % ", ".join(sorted(members)))
+    return body
+
+
+def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None):
+    """Encrypt one value of a legacy record (plaintext {t, v}, AAD zapis/field/1); return (nonce,
+    ct) as base64url."""
+    return _seal(record_key, {"t": t, "v": value}, field_aad(workspace, record, field, dot), nonce)
+
+
+def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
+    """Decrypt a value of a legacy record; return (value, t).
+
+    Raise ProtocolError("unreadable_value") for anything that is not a value as the contract
+    says: a ciphertext that does not decrypt (altered, moved, or made with another key), a
+    plaintext that is not padded, not UTF-8, not JSON, or not {"t": integer, "v": value}.
+    """
+    body = _open(record_key, field_aad(workspace, record, field, dot), nonce, ct, {"t", "v"})
     return body["v"], body["t"]
+
+
+def encrypt_value(record_key, workspace, record, field, name, dot, value, t, epoch=0, nonce=None):
+    """Encrypt one value of a protocol-3 record: plaintext {n: name, t, v}, written under the field id
+    `field` (= fid(name)), AAD zapis/field/2 with the change's key epoch; return (nonce, ct)."""
+    return _seal(record_key, {"n": name, "t": t, "v": value},
+                 field_aad2(workspace, record, field, dot, epoch), nonce)
+
+
+def decrypt_value(record_key, fid_key, workspace, record, field, dot, nonce, ct, epoch=0):
+    """Decrypt a value of a protocol-3 record; return (name, value, t).
+
+    Beyond what decrypt_field checks, the plaintext's name must be a field name whose id under
+    `fid_key` is `field`: a value whose `n` does not match its id is unreadable_value.
+    """
+    body = _open(record_key, field_aad2(workspace, record, field, dot, epoch), nonce, ct, {"n", "t", "v"})
+    name = body["n"]
+    if not field_ids.is_name(name) or field_ids.fid(fid_key, name) != field:
+        raise ProtocolError("unreadable_value", "a value's field name does not match its field id")
+    return name, body["v"], body["t"]
+
+
+def open_value(record_key, fid_key, workspace, record, field, dot, nonce, ct, epoch=0):
+    """Decrypt a value in whichever form it was written; return (name, value, t).
+
+    A name-shaped field is a legacy value (its name is the field); if it does not open as one and
+    is also id-shaped (22 characters can be both), it is tried as a protocol-3 value.
+    """
+    if field_ids.is_name(field):
+        try:
+            value, t = decrypt_field(record_key, workspace, record, field, dot, nonce, ct)
+            return field, value, t
+        except ProtocolError:
+            if not field_ids.is_id(field):
+                raise
+    return decrypt_value(record_key, fid_key, workspace, record, field, dot, nonce, ct, epoch)
 
 
 def key_commitment(record_key):

@@ -10,8 +10,10 @@ import uuid
 from . import keys
 from .canonical import canonical_json
 from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
-                        key_commitment, make_binding, make_purge, make_revocation, new_record_key,
-                        sign_change, unwrap_key, verify_change, verify_object, wrap_key)
+                        encrypt_value, key_commitment, make_binding, make_purge, make_revocation,
+                        new_record_key, open_value, sign_change, unwrap_key, verify_change, verify_object,
+                        wrap_key)
+from .field_ids import field_id_key_from, fid, is_legacy, is_name, is_padding, padded_first
 from .merge import (ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge,
                     names_unissued, next_write)
 from .trust import evaluate, self_check
@@ -47,6 +49,9 @@ class Replica:
         self.revoked_devices = set()  # devices revoked by those orders (or flagged by the server)
         self.alarm = []        # what is wrong with this device's own directory entry (trust.self_check)
         self.rewrap = {}       # coordinator id -> set of records wrapped for it (see rewrap_batch)
+        # Field names this device has written or read, in memory only (the state file holds field
+        # ids): what names an unreadable value's field id, when one of them derives to it.
+        self.names = set()
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -163,12 +168,16 @@ class Replica:
             kcs[kc].sort()
 
     def save(self, values, record=None, now=0):
-        """Write `values` ({field: value}) to a record as one signed change; return its id.
+        """Write `values` ({field name: value}) to a record as one signed change; return its id.
 
-        A new record gets a fresh key, wrapped for this device and every trusted coordinator.
-        Each write covers every value this device holds for its field, so saving a value over a
-        conflict resolves it.
+        A new record gets a fresh key, wrapped for this device and every trusted coordinator, and
+        its first change writes FIRST_CHANGE_WRITES fields (`_deleted` false and padding), so its
+        kind does not show in the number of writes. Fields travel as opaque ids, except in a legacy
+        record (made before protocol 3), which keeps its names. Each write covers every value this
+        device holds for its field, so saving a value over a conflict resolves it.
         """
+        if any(not is_name(name) for name in values):
+            raise ProtocolError("bad_field", "a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit")
         if record is None:
             record = str(uuid.uuid4())
             state = self._record(record)
@@ -177,14 +186,26 @@ class Replica:
                 self._queue_wrap(record, state["key"], recipient)
                 if recipient != self.device:
                     self.rewrap.setdefault(recipient, set()).add(record)
+            values = padded_first(values, DELETED)
         state = self.records.get(record)
         if state is None or state["key"] is None:
             raise ProtocolError("no_key", "this device cannot write a record it cannot read")
+        legacy = is_legacy(state["fields"])
+        fid_key = None if legacy else self.field_id_key(record)
+        epoch = self._write_epoch(state)
         writes = []
-        for field, value in sorted(values.items()):
+        for name, value in values.items():
+            field = name if legacy else fid(fid_key, name)
             dot, ctx = next_write(state["fields"].get(field, []), self.device)
-            nonce, ct = encrypt_field(state["key"], self.workspace, record, field, dot, value, now)
+            if legacy:
+                nonce, ct = encrypt_field(state["key"], self.workspace, record, field, dot, value, now)
+            else:
+                nonce, ct = encrypt_value(state["key"], self.workspace, record, field, name, dot, value, now,
+                                          epoch)
             writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct})
+            self.names.add(name)
+        # In the order of the wire fields: for ids a random order, which says nothing of the names.
+        writes.sort(key=lambda w: w["field"])
         kc = key_commitment(state["key"])
         change = sign_change(self.sign_key, {"workspace": self.workspace, "record": record,
                                              "device": self.device, "kc": kc, "writes": writes})
@@ -197,6 +218,29 @@ class Replica:
             issued[w["field"]] = max(issued.get(w["field"], 0), w["dot"][1])
         self.outbox.append({"change": change})
         return record
+
+    def field_id_key(self, record):
+        """The key the record's field ids derive from (docs/protocol.md, "Field values"), made from
+        the record's first key; None while this device holds no key of it. The one place that
+        chooses that key (key epochs: the epoch-0 key)."""
+        state = self.records.get(record)
+        k0 = state["key"] if state else None
+        if k0 is None:
+            return None
+        cached = state.get("_fid")
+        if cached is None or cached[0] != k0:
+            cached = state["_fid"] = (k0, field_id_key_from(k0, self.workspace, record))
+        return cached[1]
+
+    @staticmethod
+    def _write_epoch(state):
+        # The key epoch a new change is written in (0 until records have more than one key).
+        return state.get("epoch", 0)
+
+    def field_of(self, record, name):
+        """The wire field of `name` in a record: its id, or the name itself in a legacy record."""
+        state = self.records[record]
+        return name if is_legacy(state["fields"]) else fid(self.field_id_key(record), name)
 
     def _queue_wrap(self, record, key, recipient):
         entry = self.directory.get(recipient) if recipient != self.device else self.public_entry()
@@ -232,36 +276,74 @@ class Replica:
     # -- reading ------------------------------------------------------------------------------
 
     def read(self, record):
-        """Decrypt a record: {field: {"value", "conflict", "siblings", "unreadable"}}; None if
+        """Decrypt a record: {field name: {"value", "conflict", "siblings", "unreadable"}}; None if
         this device holds no key for it.
 
-        A value that does not decrypt, parse or unpad, or whose change commits to a key this
-        device does not hold, costs only itself: it is left out of `siblings` and listed in its
-        field's `unreadable` ({"device", "label", "dot", "code"}; present only when not empty).
-        A field with no readable value has `value` None and no siblings.
+        A value that does not decrypt, parse or unpad, whose name does not match its field id, or
+        whose change commits to a key this device does not hold, costs only itself: it is left out
+        of `siblings` and listed in its field's `unreadable` ({"device", "label", "dot", "code"};
+        present only when not empty). A field with no readable value has `value` None and no
+        siblings; it is keyed by its name when this device can tell it (another value of the same
+        field id, or a name it knows that derives to the id), else by the field id. Padding fields
+        are left out.
         """
         state = self.records.get(record)
         if state is None or state["key"] is None:
             return None
-        out = {}
+        fid_key = self.field_id_key(record)
+        entries, unreadable, named = {}, {}, {}
         for field, live in state["fields"].items():
-            entries, unreadable = [], []
             for w in live:
                 try:
                     key = self._key_for(state, w)
-                    value, t = decrypt_field(key, self.workspace, record, field, w["dot"],
-                                             w["nonce"], w["ct"])
-                    entries.append({"value": canonical_json(value), "t": t, "device": w["dot"][0]})
+                    name, value, t = open_value(key, fid_key, self.workspace, record, field, w["dot"],
+                                                w["nonce"], w["ct"], w.get("e", 0))
+                    named[field] = name
+                    entries.setdefault(name, []).append({"value": canonical_json(value), "t": t,
+                                                         "device": w["dot"][0]})
                 except ProtocolError:
-                    unreadable.append({"device": w["dot"][0], "label": self.device_label(w["dot"][0]),
-                                       "dot": list(w["dot"]), "code": "unreadable_value"})
-            shown = display_order(entries)
-            out[field] = {"value": json.loads(shown[0]["value"]) if shown else None,
-                          "conflict": len(shown) > 1,
-                          "siblings": [{**e, "value": json.loads(e["value"])} for e in shown]}
-            if unreadable:
-                out[field]["unreadable"] = unreadable
+                    unreadable.setdefault(field, []).append(
+                        {"device": w["dot"][0], "label": self.device_label(w["dot"][0]),
+                         "dot": list(w["dot"]), "code": "unreadable_value"})
+        self.names.update(named.values())
+        bad = {}
+        for field, items in unreadable.items():
+            name = named.get(field) or self._name_of(record, field)
+            bad.setdefault(name, []).extend(items)
+            entries.setdefault(name, [])
+        out = {}
+        for name, found in entries.items():
+            if is_padding(name):
+                continue
+            shown = display_order(found)
+            out[name] = {"value": json.loads(shown[0]["value"]) if shown else None,
+                         "conflict": len(shown) > 1,
+                         "siblings": [{**e, "value": json.loads(e["value"])} for e in shown]}
+            if name in bad:
+                out[name]["unreadable"] = bad[name]
         return out
+
+    def _name_of(self, record, field):
+        """The name of a wire field of a record, when this device can tell it; else the field
+        itself (a legacy name, or an id no known name derives to)."""
+        state = self.records.get(record)
+        if state is None or is_legacy(state["fields"]) or state["key"] is None:
+            return field
+        fid_key = self.field_id_key(record)
+        for tries in (0, 1):
+            for name in self.names:
+                if fid(fid_key, name) == field:
+                    return name
+            if tries == 0 and not self._learned:
+                self._learn_names()  # once: the names of every record this device can read
+        return field
+
+    _learned = False
+
+    def _learn_names(self):
+        self._learned = True
+        for record in self.readable():
+            self.read(record)
 
     @staticmethod
     def _key_for(state, write):
@@ -453,6 +535,7 @@ class Replica:
             state["key"], state["wrap"] = None, None
 
     def _opens_any(self, key, record, legacy):
+        # Changes without a key commitment predate protocol 3: their values are in the legacy form.
         for field, w in legacy:
             try:
                 decrypt_field(key, self.workspace, record, field, w["dot"], w["nonce"], w["ct"])
@@ -485,7 +568,8 @@ class Replica:
             # it never made: merged, it would silently erase its edits still on their way.
             if names_unissued(w["ctx"], self.device, change["device"], issued.get(field, 0),
                               state["fields"].get(field, [])):
-                self.problems.append({"kind": "change", "item": change, "code": "unseen_context", "field": field,
+                self.problems.append({"kind": "change", "item": change, "code": "unseen_context",
+                                      "field": self._name_of(change["record"], field),
                                       "reason": "a write's context names a version of this device's "
                                                 "that it never wrote"})
                 continue

@@ -8,6 +8,7 @@ import pytest
 from support import live_writes
 from sync.client import APIError
 from sync.envelopes import sign_change
+from sync.field_ids import FIRST_CHANGE_WRITES as FIRST
 
 
 def push(ws, device, body):
@@ -34,7 +35,7 @@ def test_a_refused_item_never_costs_its_neighbours(workspace):
     statuses = [(r["status"], r.get("code")) for r in results["changes"]]
     assert statuses == [("ok", None), ("refused", "bad_signature"), ("refused", "invalid_item"),
                         ("refused", "invalid_item"), ("ok", None)]
-    assert results["changes"][0]["writes"] == [{"status": "accepted"}]
+    assert results["changes"][0]["writes"] == [{"status": "accepted"}] * FIRST
     assert all(r["message"] for r in results["changes"] if r["status"] == "refused")
 
 
@@ -44,13 +45,13 @@ def test_a_retried_push_reports_duplicates_and_stores_nothing_twice(workspace):
     body, _ = v.replica.push_batch()
     first = push(workspace, v, body)
     again = push(workspace, v, body)
-    assert [w["status"] for w in first["changes"][0]["writes"]] == ["accepted", "accepted"]
-    assert [w["status"] for w in again["changes"][0]["writes"]] == ["duplicate", "duplicate"]
+    assert [w["status"] for w in first["changes"][0]["writes"]] == ["accepted"] * FIRST
+    assert [w["status"] for w in again["changes"][0]["writes"]] == ["duplicate"] * FIRST
     assert {w["status"] for w in again["wraps"]} == {"duplicate"}
     workspace.root.pull()
     assert len(workspace.root.replica.problems) == 0
     changes = workspace.call(workspace.root, "GET", "/api/sync/pull")["changes"]
-    assert sum(len(c["writes"]) for c in changes) == 2
+    assert sum(len(c["writes"]) for c in changes) == FIRST
 
 
 def test_a_covered_write_is_stale_and_deleted_from_the_server(workspace, app):
@@ -58,16 +59,16 @@ def test_a_covered_write_is_stale_and_deleted_from_the_server(workspace, app):
     from server.models import Change
 
     v = workspace.enroll("volunteer")
-    record, old = saved_change(v, {"status": "new"})
+    record = v.save({"status": "first"})
+    v.push()
+    _, old = saved_change(v, {"status": "new"}, record=record)
     _, newer = saved_change(v, {"status": "triaged"}, record=record)
-    body, _ = v.replica.push_batch()
-    body["changes"] = [newer]
-    push(workspace, v, body)
+    push(workspace, v, {"changes": [newer]})
     late = push(workspace, v, {"changes": [old]})
     assert late["changes"][0]["writes"] == [{"status": "stale"}]
     with app.app_context():
-        assert len(live_writes(db.session)) == 1
-        assert db.session.query(Change).count() == 1
+        assert len(live_writes(db.session)) == FIRST  # the first change's others and the newer one
+        assert db.session.query(Change).count() == 2
 
 
 def test_covered_values_and_their_headers_are_deleted(workspace, app):
@@ -79,9 +80,11 @@ def test_covered_values_and_their_headers_are_deleted(workspace, app):
     v.push()
     v.save({"status": "triaged", "notes": "y"}, record=record)
     v.push()
+    v.save({"status": "assigned", "notes": "z"}, record=record)
+    v.push()
     with app.app_context():
-        assert len(live_writes(db.session)) == 2
-        assert db.session.query(Change).count() == 1
+        assert len(live_writes(db.session)) == FIRST
+        assert db.session.query(Change).count() == 2  # the first change (its other fields) and the last
 
 
 def test_a_reused_dot_with_other_content_is_refused_as_equivocation(workspace):
@@ -126,7 +129,7 @@ def test_a_field_device_cannot_write_or_read_a_record_it_has_no_key_for(workspac
     results = b.push()
     assert results["refused"] == 1
     assert b.replica.refused[0]["code"] == "no_access"
-    assert a.replica.records[record]["fields"]["status"][0]["dot"][0] == a.replica.device
+    assert a.replica.records[record]["fields"][a.replica.field_of(record, "status")][0]["dot"][0] == a.replica.device
 
 
 def test_a_grant_brings_the_whole_record_to_the_new_reader(workspace):
@@ -138,7 +141,8 @@ def test_a_grant_brings_the_whole_record_to_the_new_reader(workspace):
     a.grant(record, b.replica.device)
     a.push()
     b.pull()
-    assert {f: v["value"] for f, v in b.read(record).items()} == {"status": "new", "notes": "kept behind b's cursor"}
+    assert {f: v["value"] for f, v in b.read(record).items()} == {"status": "new", "notes": "kept behind b's cursor",
+                                                               "_deleted": False}
     b.save({"status": "triaged"}, record=record)
     assert b.push()["accepted"] == 1
 
@@ -157,7 +161,7 @@ def test_pull_pages_through_everything_with_its_cursor(workspace):
         cursor, pages = page["cursor"], pages + 1
         if not page["more"]:
             break
-    assert seen == 60 and pages > 8
+    assert seen == 30 * FIRST and pages > 8
     assert len(root.replica.readable()) == 30
     assert workspace.call(root, "GET", "/api/sync/pull?cursor=%d" % cursor)["changes"] == []
 

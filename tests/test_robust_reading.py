@@ -21,6 +21,7 @@ def poison(device, record, field="status"):
     state = device.replica.records[record]
     from sync.merge import next_write
 
+    field = device.replica.field_of(record, field)
     dot, ctx = next_write(state["fields"].get(field, []), device.replica.device)
     change = sign_change(device.replica.sign_key, {
         "workspace": device.replica.workspace, "record": record, "device": device.replica.device,
@@ -214,21 +215,24 @@ def test_a_value_under_a_key_the_reader_does_not_hold_costs_only_itself(workspac
     creator.push()
     state = creator.replica.records[record]
     own = new_record_key()
-    from sync.envelopes import encrypt_field
+    from sync.envelopes import encrypt_value
     from sync.merge import next_write
 
-    dot, ctx = next_write(state["fields"]["status"], creator.replica.device)
-    nonce, ct = encrypt_field(own, workspace.id, record, "status", dot, "under another key", 1)
+    status = creator.replica.field_of(record, "status")
+    dot, ctx = next_write(state["fields"][status], creator.replica.device)
+    nonce, ct = encrypt_value(own, workspace.id, record, status, "status", dot, "under another key", 1)
     change = sign_change(creator.replica.sign_key, {
         "workspace": workspace.id, "record": record, "device": creator.replica.device, "kc": key_commitment(own),
-        "writes": [{"field": "status", "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
+        "writes": [{"field": status, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
     creator.replica.outbox.append({"change": change})
     creator.push()
     root.pull()
     view = root.read(record)
     assert view["notes"]["value"] == "kept"
-    assert view["status"]["value"] is None
-    assert view["status"]["unreadable"][0]["code"] == "unreadable_value"
+    # The root never read a value named `status`: it cannot name the field, and shows its id.
+    assert status not in root.replica.names and "status" not in view
+    assert view[status]["value"] is None
+    assert view[status]["unreadable"][0]["code"] == "unreadable_value"
 
 
 def test_a_change_with_one_equivocating_write_applies_the_others(workspace):
@@ -240,16 +244,18 @@ def test_a_change_with_one_equivocating_write_applies_the_others(workspace):
     creator.push()
     root.pull()
     state = creator.replica.records[record]
-    live = state["fields"]["status"][0]
-    from sync.envelopes import encrypt_field
+    status, notes = (creator.replica.field_of(record, f) for f in ("status", "notes"))
+    live = state["fields"][status][0]
+    from sync.envelopes import encrypt_value
 
-    nonce, ct = encrypt_field(state["key"], workspace.id, record, "status", live["dot"], "twin", 1)
-    n2, c2 = encrypt_field(state["key"], workspace.id, record, "notes", [creator.replica.device, 1], "new", 1)
+    nonce, ct = encrypt_value(state["key"], workspace.id, record, status, "status", live["dot"], "twin", 1)
+    n2, c2 = encrypt_value(state["key"], workspace.id, record, notes, "notes", [creator.replica.device, 1], "new", 1)
     twin = sign_change(creator.replica.sign_key, {
         "workspace": workspace.id, "record": record, "device": creator.replica.device,
         "kc": key_commitment(state["key"]),
-        "writes": [{"field": "notes", "dot": [creator.replica.device, 1], "ctx": {}, "nonce": n2, "ct": c2},
-                   {"field": "status", "dot": live["dot"], "ctx": live["ctx"], "nonce": nonce, "ct": ct}]})
+        "writes": sorted([{"field": notes, "dot": [creator.replica.device, 1], "ctx": {}, "nonce": n2, "ct": c2},
+                          {"field": status, "dot": live["dot"], "ctx": live["ctx"], "nonce": nonce, "ct": ct}],
+                         key=lambda w: w["field"])})
 
     def add(page):  # the server would refuse it, so a hostile one delivers it
         page["changes"].append(twin)
