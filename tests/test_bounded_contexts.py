@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support import Workspace, coordinator_and_volunteer
-from sync.envelopes import encrypt_field, key_commitment, sign_change
+from sync.envelopes import encrypt_value, key_commitment, sign_change
 from sync.merge import covers, next_write
 
 
@@ -18,11 +18,13 @@ def forged_write(client, record, field, value, extra):
     really knows. Its own entry stays n - 1, so only the bound can catch it."""
     r = client.replica
     state = r.records[record]
+    name, field = field, r.field_of(record, field)
     dot, ctx = next_write(state["fields"].get(field, []), r.device)
     ctx = {**ctx, **{d: max(n, ctx.get(d, 0)) for d, n in extra.items() if d != r.device and n > 0}}
-    nonce, ct = encrypt_field(state["key"], r.workspace, record, field, dot, value, 1)
+    nonce, ct = encrypt_value(state["key"], r.workspace, record, field, name, dot, value, 1)
     return sign_change(r.sign_key, {"workspace": r.workspace, "record": record, "device": r.device,
-                                    "kc": key_commitment(state["key"]), "writes": [{"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
+                                    "kc": key_commitment(state["key"]),
+                                    "writes": [{"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
 
 
 def push_one(client, change):
@@ -52,7 +54,7 @@ def test_an_inflated_context_is_refused_and_the_coordinators_offline_edits_survi
     root.save({"status": "triaged by root"}, record=record)
     second.save({"status": "triaged by second"}, record=record)
     # The volunteer pushes a signed write claiming far more than anyone has written.
-    n = root.replica.records[record]["fields"]["status"][-1]["dot"][1]
+    n = root.replica.records[record]["fields"][root.replica.field_of(record, "status")][-1]["dot"][1]
     attack = forged_write(volunteer, record, "status", "mine alone",
                           {root.replica.device: n + 1000, second.replica.device: 1000})
     result = push_one(volunteer, attack)
@@ -97,13 +99,11 @@ def test_the_bound_is_per_record_and_field_and_survives_covering(workspace):
     # One refused write costs only itself: the other writes of its change are taken.
     state = v.replica.records[record]
     change = forged_write(v, record, "status", "z", {me: 9})
-    dot, ctx = next_write(state["fields"]["city"] if "city" in state["fields"] else [], v.replica.device)
-    from sync.envelopes import encrypt_field as enc
-
-    nonce, ct = enc(state["key"], workspace.id, record, "city", [v.replica.device, 1], "Vilnius", 1)
+    city = v.replica.field_of(record, "city")
+    nonce, ct = encrypt_value(state["key"], workspace.id, record, city, "city", [v.replica.device, 1], "Vilnius", 1)
     both = {k: change[k] for k in ("workspace", "record", "device", "kc")}
     both["writes"] = [{k: change["writes"][0][k] for k in ("field", "dot", "ctx", "nonce", "ct")},
-                      {"field": "city", "dot": [v.replica.device, 1], "ctx": {}, "nonce": nonce, "ct": ct}]
+                      {"field": city, "dot": [v.replica.device, 1], "ctx": {}, "nonce": nonce, "ct": ct}]
     result = push_one(v, sign_change(v.replica.sign_key, both))
     assert [(w["status"], w.get("code")) for w in result["writes"]] == [("refused", "unseen_context"),
                                                                            ("accepted", None)]
@@ -150,7 +150,8 @@ def test_the_issued_counters_survive_the_state_file(workspace, tmp_path):
     path = str(tmp_path / "root.json")
     root.save_state(path, "correct horse battery")
     again = Client.load_state(path, "correct horse battery", transport=workspace.transport)
-    assert again.replica.records[record]["issued"] == {"status": 2}
+    issued = again.replica.records[record]["issued"]
+    assert issued[root.replica.field_of(record, "status")] == 2 and set(issued.values()) == {1, 2}
 
 
 # -- the property ---------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_no_malicious_writes_make_an_acknowledged_write_disappear_without_a_conf
         else:
             target, k = who
             victim = (honest + [evil])[target].replica.device
-            live = evil.replica.records[record]["fields"].get(field, [])
+            live = evil.replica.records[record]["fields"].get(evil.replica.field_of(record, field), [])
             seen = max([v["ctx"].get(victim, 0) for v in live] +
                        [v["dot"][1] for v in live if v["dot"][0] == victim] + [0])
             attack = forged_write(evil, record, field, "evil", {victim: seen + k})

@@ -3,6 +3,7 @@ twice whatever order the server takes them in, and a failed batch stays in the o
 
 from support import coordinator_and_volunteer, live_writes
 from sync.client import TransportError
+from sync.field_ids import FIRST_CHANGE_WRITES
 
 
 def test_two_batches_in_flight_lose_nothing_when_an_edit_overtakes_its_save(live_server, db_url):
@@ -28,7 +29,7 @@ def test_two_batches_in_flight_lose_nothing_when_an_edit_overtakes_its_save(live
     with engine.connect() as conn:
         live = live_writes(conn)
     engine.dispose()
-    assert len(live) == len(set(live)) == 60 * 2
+    assert len(live) == len(set(live)) == 60 * FIRST_CHANGE_WRITES
 
 
 def test_a_batch_that_fails_stays_in_the_outbox_while_the_other_lands(live_server, db_url):
