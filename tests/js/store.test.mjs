@@ -6,6 +6,7 @@ import { test } from 'node:test';
 
 import { b64encode } from '../../pwa/static/js/core/b64.js';
 import { keyCommitment, unwrapKey, verifyChange } from '../../pwa/static/js/core/envelopes.js';
+import { FIRST_CHANGE_WRITES } from '../../pwa/static/js/core/field-ids.js';
 import { exportPublic, generateDeviceKeys } from '../../pwa/static/js/core/keys.js';
 import { importLocalKey, newLocalKey } from '../../pwa/static/js/crypto/local-box.js';
 import { Drafts } from '../../pwa/static/js/drafts.js';
@@ -42,7 +43,8 @@ test('a saved record is stored as ciphertext and read back as the values that we
   assert.equal(raw(adapter).includes(CANARY), false);
   assert.equal(raw(adapter).includes('Białystok'), false);
   const view = await records.read(id);
-  assert.deepEqual(view.values, values);
+  // The form's fields as saved, and `_deleted` false: every first change writes it (protocol 3).
+  assert.deepEqual(view.values, { ...values, _deleted: false });
   assert.deepEqual(view.conflicts, []);
 
   // A new session (after a lock) finds the record through its sealed cache entry.
@@ -63,7 +65,8 @@ test('one save is one signed change whose writes enter the live sets and the out
   assert.deepEqual(outbox.map((i) => (i.wrap ? 'wrap:' + i.wrap.recipient : 'change')),
     ['wrap:' + identity.device, 'wrap:coordinatorAAAAAAAAAAAA', 'change']);
   const change = outbox[2].change;
-  assert.equal(change.writes.length, 3);
+  // Three values, `_deleted` and padding: as many writes as every record's first change.
+  assert.equal(change.writes.length, FIRST_CHANGE_WRITES);
   assert.ok(await verifyChange(identity.signPublic, change));
   const state = await store.getRecord(id);
   // Each live value keeps its change's key commitment, which the change signs.
@@ -81,11 +84,13 @@ test('an edit writes only the changed fields, each covering the value it replace
   const id = await records.save({ values: before });
   await records.save({ id, values: { ...before, description: 'second' }, before });
   const changes = (await store.outbox()).filter((i) => i.change).map((i) => i.change);
-  assert.deepEqual(changes[1].writes.map((w) => w.field), ['description']);
+  const description = await records.fieldOf(id, 'description');
+  assert.match(description, /^[A-Za-z0-9_-]{22}$/);
+  assert.deepEqual(changes[1].writes.map((w) => w.field), [description]);
   assert.deepEqual(changes[1].writes[0].dot, [identity.device, 2]);
   assert.deepEqual(changes[1].writes[0].ctx, { [identity.device]: 1 });
   const state = await store.getRecord(id);
-  assert.equal(state.fields.description.length, 1);
+  assert.equal(state.fields[description].length, 1);
   assert.equal((await records.read(id)).values.description, 'second');
 });
 
@@ -118,7 +123,7 @@ test('a dot already taken by another save is never issued twice', async () => {
   const dots = (await store.outbox()).filter((i) => i.change)
     .flatMap((i) => i.change.writes.map((w) => w.field + ':' + w.dot.join('/')));
   assert.equal(new Set(dots).size, dots.length);
-  assert.ok(dots.includes(`description:${identity.device}/3`));
+  assert.ok(dots.includes(`${await records.fieldOf(id, 'description')}:${identity.device}/3`));
 });
 
 test('a failed transaction leaves nothing behind', async () => {

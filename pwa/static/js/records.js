@@ -9,17 +9,20 @@
 import { b64decode, b64encode } from './core/b64.js';
 import { canonicalJSON } from './core/canonical.js';
 import {
-  decryptField, encryptField, keyCommitment, newRecordKey, signChange, unwrapKey, wrapKey,
+  decryptField, encryptField, encryptValue, keyCommitment, newRecordKey, openValue, signChange, unwrapKey, wrapKey,
 } from './core/envelopes.js';
+import { fid, fieldIdKeyFrom, isLegacy, isName, isPadding, paddedFirst } from './core/field-ids.js';
 import { displayOrder, known, nextWrite } from './core/merge.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
-import { changed } from './forms.js';
+import { FORMS, changed } from './forms.js';
 import { StaleStateError, applyChange } from './store/local.js';
 import { summarize } from './summary.js';
 
 export const DELETED = '_deleted';
 const RETRIES = 5;
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
+// The names a field id may stand for, tried when no readable value of that field tells it.
+const FORM_NAMES = ['kind', DELETED, ...Object.values(FORMS).flatMap((form) => form.map((f) => f.name))];
 
 /** Every wrap a record state holds (its first, then the others pulled), each once. */
 function wrapsOf(state) {
@@ -68,6 +71,26 @@ export class Records {
     this.opened = new Map(); // wrap sig → record key, for wraps already opened (by the pull or here)
     this.summaries = new Map();
     this.versions = new Map(); // the cache version each summary was opened from
+    this.fidKeys = new Map(); // record id → {k0, key}: the key its field ids derive from
+    this.names = new Set(FORM_NAMES); // field names that may name an id no readable value names
+  }
+
+  /**
+   * The key a record's field ids derive from (docs/protocol.md, "Field values"), made from the
+   * record's first key `k0`: the one place that chooses that key (key epochs: the epoch-0 key).
+   */
+  async fieldIdKey(id, k0) {
+    const hit = this.fidKeys.get(id);
+    if (hit && hit.k0 === k0 && k0.some((b) => b !== 0)) return hit.key;
+    const key = await fieldIdKeyFrom(k0, this.id.workspace, id);
+    this.fidKeys.set(id, { k0, key });
+    return key;
+  }
+
+  // The name of a field id no readable value names: a known name deriving to it, else null.
+  async #nameOf(fidKey, field) {
+    for (const name of this.names) if (await fid(fidKey, name) === field) return name;
+    return null;
   }
 
   /**
@@ -160,6 +183,7 @@ export class Records {
       key.fill(0);
     }
     this.keys.delete(id);
+    this.fidKeys.delete(id);
     this.summaries.delete(id);
     this.versions?.delete(id);
   }
@@ -272,37 +296,64 @@ export class Records {
 
   /**
    * Decrypt every live value with the key its change committed to (or, without a commitment,
-   * the record's key). A value that does not decrypt, parse or unpad costs only itself: it is
-   * left out and listed in `unreadable` ({field, device, dot, code: 'unreadable_value'}).
+   * the record's key), in its form (protocol 3: {n, t, v} under a field id; legacy: {t, v} under a
+   * name), and group the values by field name. A value that does not decrypt, parse or unpad, or
+   * whose name does not match its id, costs only itself: it is left out and listed in `unreadable`
+   * ({field: its name, or null when this device cannot tell it, device, dot, code:
+   * 'unreadable_value'}). Padding fields are left out. `wire` maps each name to its wire field.
    */
   async #decrypt(state, { key, ring, wrong = [] }) {
     const values = {};
     const siblings = {};
     const conflicts = [];
     const unreadable = [];
+    const wire = {};
+    const byName = new Map();
     let t = 0;
     const { workspace } = this.id;
+    const fidKey = await this.fieldIdKey(state.id, key);
+    const bad = [];
     for (const [field, live] of Object.entries(state.fields)) {
-      const entries = (await Promise.all(live.map(async (w) => {
+      await Promise.all(live.map(async (w) => {
         try {
           const k = has(w, 'kc') ? ring.get(w.kc) : key;
           if (!k) throw new Error('no key matches this value');
-          const { value, t: wt } = await decryptField(k, workspace, state.id, field, w.dot, w.nonce, w.ct);
-          return { value: canonicalJSON(value), t: wt, device: w.dot[0] };
+          const { name, value, t: wt } = await openValue(k, fidKey, workspace, state.id, field, w.dot, w.nonce, w.ct,
+            w.e ?? 0);
+          wire[name] = field;
+          this.names.add(name);
+          if (!byName.has(name)) byName.set(name, []);
+          byName.get(name).push({ value: canonicalJSON(value), t: wt, device: w.dot[0] });
         } catch {
-          unreadable.push({ field, device: w.dot[0], dot: [...w.dot], code: 'unreadable_value' });
-          return null;
+          bad.push({ field, device: w.dot[0], dot: [...w.dot], code: 'unreadable_value' });
         }
-      }))).filter(Boolean);
+      }));
+    }
+    const named = Object.fromEntries(Object.entries(wire).map(([name, field]) => [field, name]));
+    for (const u of bad) {
+      const name = has(named, u.field) ? named[u.field]
+        : isLegacy(Object.keys(state.fields)) ? u.field : await this.#nameOf(fidKey, u.field);
+      if (name !== null && !has(wire, name)) wire[name] = u.field;
+      unreadable.push({ ...u, field: name });
+    }
+    for (const [name, entries] of byName) {
+      if (isPadding(name)) continue;
       const shown = displayOrder(entries).map((e) => ({ ...e, value: JSON.parse(e.value) }));
-      if (!shown.length) continue;
-      values[field] = shown[0].value;
-      siblings[field] = shown;
-      if (shown.length > 1) conflicts.push(field);
+      values[name] = shown[0].value;
+      siblings[name] = shown;
+      if (shown.length > 1) conflicts.push(name);
       t = Math.max(t, ...shown.map((e) => e.t));
     }
     const wrongKeys = wrong.map((w) => ({ sender: w.sender, code: 'wrong_key' }));
-    return { values, siblings, conflicts, t, unreadable, wrongKeys };
+    return { values, siblings, conflicts, t, unreadable, wrongKeys, wire };
+  }
+
+  /** The wire field of `name` in a record this device can read: its id, or the name in a legacy record. */
+  async fieldOf(id, name) {
+    const state = await this.store.getRecord(id);
+    const key = state && await this.#key(state);
+    if (!key) return null;
+    return isLegacy(Object.keys(state.fields)) ? name : fid(await this.fieldIdKey(id, key), name);
   }
 
   /** Summaries of every readable record (for the list). */
@@ -322,8 +373,10 @@ export class Records {
     const judged = await this.#judge(state).catch(() => null);
     if (!judged?.key) return null;
     this.keys.set(id, judged.key);
-    const contexts = Object.fromEntries(Object.entries(state.fields).map(([f, live]) => [f, known(live)]));
-    return { id, ...(await this.#decrypt(state, judged)), contexts };
+    const view = await this.#decrypt(state, judged);
+    const contexts = Object.fromEntries(Object.entries(view.wire).map(([name, f]) => [name, known(state.fields[f])]));
+    delete view.wire;
+    return { id, ...view, contexts };
   }
 
   /**
@@ -384,7 +437,9 @@ export class Records {
       id = crypto.randomUUID();
       key = newRecordKey();
       state = { id, wrap: null, fields: {} };
-      writesFor = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null));
+      // Every field of the form, an empty one as null, then `_deleted` and padding: each record's
+      // first change writes as many fields as any other's, whatever its kind.
+      writesFor = paddedFirst(values, DELETED);
       const recipients = [{ id: device, ecdh_key: this.id.ownEcdh },
         ...this.id.recipients.filter((r) => r.id !== device)];
       wraps = await Promise.all(recipients.map((r) => wrapKey({ recordKey: key, workspace, record: id,
@@ -399,14 +454,23 @@ export class Records {
     }
     const fields = Object.keys(writesFor).sort();
     if (!fields.length) return id;
+    if (!fields.every(isName)) throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
     const t = this.now();
     const kc = await keyCommitment(key);
-    const writes = await Promise.all(fields.map(async (field) => {
+    // A legacy record (made before protocol 3) keeps its names and their form; others travel as ids.
+    const legacy = isLegacy(Object.keys(state.fields));
+    const fidKey = legacy ? null : await this.fieldIdKey(id, key);
+    const wireOf = {};
+    const writes = await Promise.all(fields.map(async (name) => {
+      const field = wireOf[name] = legacy ? name : await fid(fidKey, name);
       const live = state.fields[field] ?? [];
-      const { dot, ctx } = seen && !isNew ? writeFrom(live, device, seen[field] ?? {}) : nextWrite(live, device);
-      const { nonce, ct } = await encryptField(key, workspace, id, field, dot, writesFor[field], t);
+      const { dot, ctx } = seen && !isNew ? writeFrom(live, device, seen[name] ?? {}) : nextWrite(live, device);
+      const { nonce, ct } = legacy ? await encryptField(key, workspace, id, field, dot, writesFor[name], t)
+        : await encryptValue(key, workspace, id, field, name, dot, writesFor[name], t, state.epoch ?? 0);
       return { field, dot, ctx, nonce, ct };
     }));
+    // In the order of the wire fields: for ids a random order, which says nothing of the names.
+    writes.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
     const change = await signChange(this.id.signKey, { workspace, record: id, device, kc, writes });
     // The state after this change, to seal the cache entry for it before the transaction.
     const after = applyChange(isNew ? { ...state, wrap: own } : state, change);
@@ -414,7 +478,7 @@ export class Records {
     const previous = this.summaries.get(id);
     // A write covering every sibling resolves its field; one made over an older view may not.
     const conflicts = [...new Set([...(previous?.conflicts ?? []).filter((f) => !fields.includes(f)),
-      ...fields.filter((f) => after.fields[f].length > 1)])];
+      ...fields.filter((f) => after.fields[wireOf[f]].length > 1)])];
     const summary = summarize(id, merged, { t, conflicts });
     const box = await sealLocal(this.id.localKey, 'cache/' + id, { k: b64encode(key), s: summary });
     await this.store.commitChange({ change, wrap: own, wraps, drafts,

@@ -11,7 +11,8 @@ import { signObject } from './signed.js';
 export { ProtocolError } from './errors.js';
 export { signObject, verifyObject } from './signed.js';
 export {
-  FIELD, KEY_BYTES, MAX_PLAINTEXT, NONCE_BYTES, PAD_BUCKETS, decryptField, encryptField, fieldAAD, pad, unpad,
+  FIELD, FIELD2, KEY_BYTES, MAX_PLAINTEXT, NONCE_BYTES, PAD_BUCKETS, decryptField, decryptValue, encryptField,
+  encryptValue, fieldAAD, fieldAAD2, openValue, pad, unpad,
 } from './fields.js';
 export { CHANGE, changeHeader, checkChange, signChange, verifyChange, writeHash } from './changes.js';
 export { KEY_COMMIT, WRAP, keyCommitment, newRecordKey, unwrapKey, wrapKey } from './wraps.js';

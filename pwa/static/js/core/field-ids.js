@@ -1,0 +1,61 @@
+/**
+ * Opaque field ids (protocol 3): what the wire, the server and the local store carry instead of
+ * field names. The twin of sync/field_ids.py; docs/protocol.md, "Field values".
+ *
+ *   fidKey    = HKDF-SHA256(ikm = k0, salt = canonical_json(["zapis/field-id/1", workspace, record]),
+ *                           info = "zapis/field-id/1", 32 bytes)
+ *   fid(name) = base64url(HMAC-SHA256(fidKey, UTF-8 name)[:16])                 (22 characters)
+ */
+
+import { b64encode } from './b64.js';
+import { canonicalBytes } from './canonical.js';
+
+export const FIELD_ID = 'zapis/field-id/1';
+const NAME = /^[a-z_][a-z0-9_]{0,39}$/;
+const ID = /^[A-Za-z0-9_-]{22}$/;
+const PADDING = /^_pad_[0-9]{1,2}$/;
+// Every new record's first change writes exactly this many fields (its own, `_deleted` false, then
+// padding fields `_pad_1`, `_pad_2`, … holding null), so the count does not tell its kind.
+export const FIRST_CHANGE_WRITES = 20;
+
+const subtle = globalThis.crypto.subtle;
+const encoder = new TextEncoder();
+
+/** The field-id key of a record (an HMAC CryptoKey) from its epoch-0 key `k0` (32 bytes). */
+export async function fieldIdKeyFrom(k0, workspace, record) {
+  const ikm = await subtle.importKey('raw', k0, 'HKDF', false, ['deriveBits']);
+  const bits = await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: canonicalBytes([FIELD_ID, workspace, record]),
+    info: encoder.encode(FIELD_ID) }, ikm, 256);
+  return subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+}
+
+/** The opaque id of field `name` under a record's field-id key. */
+export async function fid(fidKey, name) {
+  const mac = new Uint8Array(await subtle.sign('HMAC', fidKey, encoder.encode(name)));
+  return b64encode(mac.slice(0, 16));
+}
+
+/** True when `field` has the shape of a field name (as legacy records carry them). */
+export const isName = (field) => typeof field === 'string' && NAME.test(field);
+
+/** True when `field` has the shape of an opaque field id (22 base64url characters). */
+export const isId = (field) => typeof field === 'string' && ID.test(field);
+
+/** True when a record with these wire fields is a legacy record: it has fields, all name-shaped. */
+export function isLegacy(fields) {
+  const list = [...fields];
+  return list.length > 0 && list.every(isName);
+}
+
+/** True for the padding fields of a first change: readers never show them. */
+export const isPadding = (name) => PADDING.test(name);
+
+/** The values a new record's first change writes: `values`, `_deleted` false unless given, then padding. */
+export function paddedFirst(values, deleted = '_deleted') {
+  const out = { ...values };
+  if (!Object.prototype.hasOwnProperty.call(out, deleted)) out[deleted] = false;
+  for (let i = 1; Object.keys(out).length < FIRST_CHANGE_WRITES; i++) {
+    if (!Object.prototype.hasOwnProperty.call(out, `_pad_${i}`)) out[`_pad_${i}`] = null;
+  }
+  return out;
+}
