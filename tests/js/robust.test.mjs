@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { b64encode } from '../../pwa/static/js/core/b64.js';
 import { keyCommitment, newRecordKey, signChange, unwrapKey, wrapKey } from '../../pwa/static/js/core/envelopes.js';
-import { encryptField } from '../../pwa/static/js/core/fields.js';
+import { encryptValue } from '../../pwa/static/js/core/fields.js';
 import { nextWrite } from '../../pwa/static/js/core/merge.js';
 import { Records } from '../../pwa/static/js/records.js';
 import { WORKSPACE, world } from './sync-world.mjs';
@@ -19,8 +19,9 @@ async function recordKey(device, id) {
   return unwrapKey(state.wrap, device.keys.k.ecdh.privateKey);
 }
 
-/** A correctly signed change by `device` whose one write to `field` is random bytes. */
-async function poisoned(device, id, field, key) {
+/** A correctly signed change by `device` whose one write to `name` (its field id) is random bytes. */
+async function poisoned(device, id, name, key) {
+  const field = await device.records.fieldOf(id, name);
   const state = await device.store.getRecord(id);
   const { dot, ctx } = nextWrite(state.fields[field] ?? [], device.id);
   return signChange(device.keys.k.sign.privateKey, { workspace: WORKSPACE, record: id, device: device.id,
@@ -130,10 +131,11 @@ test('a value its writer committed to another key is unreadable alone', async ()
   await phone.sync();
   const own = newRecordKey();
   const state = await phone.store.getRecord(id);
-  const { dot, ctx } = nextWrite(state.fields.city, phone.id);
-  const { nonce, ct } = await encryptField(own, WORKSPACE, id, 'city', dot, 'under another key', 1);
+  const city = await phone.records.fieldOf(id, 'city');
+  const { dot, ctx } = nextWrite(state.fields[city], phone.id);
+  const { nonce, ct } = await encryptValue(own, WORKSPACE, id, city, 'city', dot, 'under another key', 1);
   w.server.inject(await signChange(phone.keys.k.sign.privateKey, { workspace: WORKSPACE, record: id, device: phone.id,
-    kc: await keyCommitment(own), writes: [{ field: 'city', dot, ctx, nonce, ct }] }));
+    kc: await keyCommitment(own), writes: [{ field: city, dot, ctx, nonce, ct }] }));
   await root.sync();
   const view = await root.records.read(id);
   assert.equal(view.values.description, 'kept');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { makePurge, signChange } from '../../pwa/static/js/core/envelopes.js';
+import { FIRST_CHANGE_WRITES as FIRST } from '../../pwa/static/js/core/field-ids.js';
 import { translator } from '../../pwa/static/js/i18n.js';
 import { RETRY_AFTER_MAX_MS, nextBatch, pushOutbox, retryAfterMs, settle } from '../../pwa/static/js/sync/outbox.js';
 import { refusalText, statusLine } from '../../pwa/static/js/sync/status.js';
@@ -36,10 +37,10 @@ test('the outbox goes out in batches, in order, wraps before changes, and leaves
     const change = pushes.findIndex((p) => p.body.changes.some((c) => c.record === id));
     assert.ok(pushes.slice(0, change + 1).flatMap((p) => p.body.wraps).filter((x) => x.record === id).length === 2);
   }
-  const fields = Object.keys(need('')).length;
-  assert.deepEqual(result.pushed, { accepted: 5 * (fields + 2), duplicate: 0, stale: 0, refused: 0 });
+  // Every first change writes FIRST fields (the form's, `_deleted`, padding); two wraps per record.
+  assert.deepEqual(result.pushed, { accepted: 5 * (FIRST + 2), duplicate: 0, stale: 0, refused: 0 });
   assert.equal((await phone.store.outbox()).length, 0);
-  assert.equal(w.server.valueCount(ids[0]), fields);
+  assert.equal(w.server.valueCount(ids[0]), FIRST);
 });
 
 test('a large push body is gzip-compressed, and the batch respects its byte budget', async () => {
@@ -66,12 +67,12 @@ test('a refused item leaves the outbox with the reason, the rest is accepted, an
   w.server.refuse.add(refused);
   const result = await phone.sync();
   assert.equal(result.ok, true);
-  assert.equal(result.pushed.refused, 2 + Object.keys(need('')).length); // its two wraps and every write
+  assert.equal(result.pushed.refused, 2 + FIRST); // its two wraps and every write
   assert.equal((await phone.store.outbox()).length, 0);
   const entries = await phone.replica.refused();
   assert.deepEqual(entries.map((e) => [e.record, e.kind, e.code]).sort(),
     [[refused, 'change', 'no_access'], [refused, 'wrap', 'no_access'], [refused, 'wrap', 'no_access']].sort());
-  assert.equal(w.server.valueCount(kept), 5);
+  assert.equal(w.server.valueCount(kept), FIRST);
   const counts = await phone.replica.counts();
   assert.equal(counts.refused, 3);
   const line = statusLine(en, 'en', { online: true, waiting: 0, refused: counts.refused, problems: 0, held: 0,
@@ -94,12 +95,12 @@ test('a connection dropped after the server stored a push loses nothing and dupl
   assert.equal(first.retry, true);
   assert.deepEqual(first.errors.map((e) => e.code), ['network']);
   assert.equal((await phone.store.outbox()).length, 3); // the answer was lost: everything stays
-  assert.equal(w.server.valueCount(id), 5); // ...though the server has it
+  assert.equal(w.server.valueCount(id), FIRST); // ...though the server has it
   const second = await phone.sync();
   assert.equal(second.ok, true);
-  assert.deepEqual(second.pushed, { accepted: 0, duplicate: 5 + 2, stale: 0, refused: 0 });
+  assert.deepEqual(second.pushed, { accepted: 0, duplicate: FIRST + 2, stale: 0, refused: 0 });
   assert.equal((await phone.store.outbox()).length, 0);
-  assert.equal(w.server.valueCount(id), 5);
+  assert.equal(w.server.valueCount(id), FIRST);
   // A cut-off answer and a server error are lost answers too.
   await phone.records.save({ id, values: need('edited'), before: need('dropped once') });
   for (const fault of ['cut', 'error']) {
@@ -109,7 +110,7 @@ test('a connection dropped after the server stored a push loses nothing and dupl
     assert.equal((await phone.store.outbox()).length, 1);
   }
   assert.equal((await phone.sync()).ok, true);
-  assert.equal(w.server.valueCount(id), 5);
+  assert.equal(w.server.valueCount(id), FIRST);
 });
 
 test('a 429 says how long to wait (Retry-After) and a proxy\'s error page is a server failure; both are retried', async () => {
@@ -130,7 +131,7 @@ test('a 429 says how long to wait (Retry-After) and a proxy\'s error page is a s
   assert.deepEqual(proxied.errors.map((e) => [e.code, e.status]), [['server', 502]]);
   assert.equal((await phone.store.outbox()).length, 3);
   assert.equal((await phone.sync()).ok, true);
-  assert.equal(w.server.valueCount(id), 5);
+  assert.equal(w.server.valueCount(id), FIRST);
   // On a pull too.
   w.server.faults.push('limited'); // the outbox is empty: the pull meets it
   const pulling = await phone.sync();
@@ -157,7 +158,7 @@ test('the page and the service worker pushing the same outbox at once duplicate 
     pushOutbox(phone.adapter, { token, fetch: w.server.fetch })]);
   assert.equal(a.counts.refused + b.counts.refused, 0);
   assert.equal((await phone.store.outbox()).length, 0);
-  assert.equal(w.server.valueCount(id), 5);
+  assert.equal(w.server.valueCount(id), FIRST);
   assert.equal(w.server.wraps.length, 2);
 });
 
@@ -221,7 +222,8 @@ test('a write whose signature does not verify is never stored, and is reported',
   const genuine = (await root.records.read(id)).values.city;
   // A forged change: the volunteer's device and next dot, a ciphertext it wrote, another key's signature.
   const forger = await w.phone('volunteer');
-  const write = (await root.store.getRecord(id)).fields.city[0];
+  const city = await root.records.fieldOf(id, 'city');
+  const write = (await root.store.getRecord(id)).fields[city][0];
   const forged = await signChange(forger.keys.k.sign.privateKey, { workspace: WORKSPACE, record: id, device: phone.id,
     writes: [{ ...write, dot: [phone.id, 2], ctx: { [phone.id]: 1 } }] });
   w.server.inject(forged);
@@ -230,7 +232,7 @@ test('a write whose signature does not verify is never stored, and is reported',
   const [problem] = await root.replica.problems();
   assert.deepEqual([problem.kind, problem.code, problem.record, problem.device], ['change', 'bad_signature', id, phone.id]);
   assert.equal((await root.records.read(id)).values.city, genuine);
-  assert.equal((await root.store.getRecord(id)).fields.city.length, 1);
+  assert.equal((await root.store.getRecord(id)).fields[city].length, 1);
 });
 
 test('a coordinator whose certificate does not chain to the fingerprint is not trusted and gets no record key', async () => {
@@ -276,7 +278,7 @@ test('a 410 pulls afresh from 0, keeps what waits to be sent, and erases nothing
   await phone.records.reload({ changed: [...result.changed], purged: [...result.purged] });
   assert.deepEqual(phone.records.list().map((s) => s.id).sort(), [gone, stays, mine].sort());
   // What waited to be sent was sent, not dropped.
-  assert.equal(w.server.valueCount(mine), 5);
+  assert.equal(w.server.valueCount(mine), FIRST);
 });
 
 test('a 410 followed by a page that leaves records out erases nothing', async () => {
@@ -403,7 +405,7 @@ test('siblings with the same value are shown as one, and a form saved over an ol
   }
   for (const d of [phone, root, phone]) await d.sync();
   const view = await phone.records.read(id);
-  assert.equal((await phone.store.getRecord(id)).fields.status.length, 2);
+  assert.equal((await phone.store.getRecord(id)).fields[await phone.records.fieldOf(id, 'status')].length, 2);
   assert.deepEqual(view.conflicts, []);
   // A form opened before a pull brought a new value: saving it does not silently cover that value.
   const opened = await phone.records.read(id);
