@@ -512,6 +512,59 @@ def trust_vectors():
             "trust": trust}
 
 
+def field_id_vectors():
+    """Protocol 3: field-id derivation, values {n, t, v} under AAD zapis/field/2, and what a reader
+    refuses (a value whose name is not its id's, one moved to another id or epoch)."""
+    from sync.envelopes import field_aad2, encrypt_value
+    from sync.field_ids import FIRST_CHANGE_WRITES, fid, field_id_key_from, padded_first
+
+    k0 = hashlib.sha256(b"zapis test record key, epoch 0").digest()
+    fid_key = field_id_key_from(k0, WS, REC)
+    names = ["kind", "status", "category", "description", "_deleted", "_pad_1", "a", "z" * 40]
+    derivation = {"k0": b64encode(k0), "workspace": WS, "record": REC,
+                  "salt": canonical_json(["zapis/field-id/1", WS, REC]), "info": "zapis/field-id/1",
+                  "fid_key": b64encode(fid_key), "ids": {n: fid(fid_key, n) for n in names}}
+    other = field_id_key_from(k0, WS, "11111111-2222-4333-8444-555555555555")
+    values = []
+    for i, (name, dot, value, t, epoch) in enumerate([
+        ("status", [VOL["id"], 1], "new", 1767225600000, 0),
+        ("description", [VOL["id"], 2], "Відмовілі ў рахунку. Konto zablokowane 🙁", 1767225600123, 0),
+        ("_pad_1", [COORD["id"], 7], None, 0, 0),
+        ("category", [ROOT["id"], 3], {"a": [1, 2], "b": True}, 5, 2),
+    ]):
+        field = fid(fid_key, name)
+        nonce = hashlib.sha256(b"fid nonce %d" % i).digest()[:12]
+        n64, ct = encrypt_value(k0, WS, REC, field, name, dot, value, t, epoch, nonce=nonce)
+        values.append({"record_key": b64encode(k0), "workspace": WS, "record": REC, "field": field, "name": name,
+                       "dot": dot, "epoch": epoch, "value": value, "t": t, "nonce": n64,
+                       "aad": field_aad2(WS, REC, field, dot, epoch).decode(),
+                       "plaintext": canonical_json({"n": name, "t": t, "v": value}), "ct": ct})
+    # A value whose plaintext names another field than the one its id stands for: it decrypts (the
+    # writer bound it to this id) but a reader refuses it.
+    status = fid(fid_key, "status")
+    nonce = hashlib.sha256(b"fid nonce mismatched").digest()[:12]
+    n64, ct = encrypt_value(k0, WS, REC, status, "city", [VOL["id"], 4], "Minsk", 9, nonce=nonce)
+    unreadable = [
+        {**values[0], "field": status, "dot": [VOL["id"], 4], "epoch": 0, "nonce": n64, "ct": ct,
+         "why": "the name inside (city) is not the name of the id (status)"},
+        {**values[0], "field": values[1]["field"], "why": "moved to another field id"},
+        {**values[0], "epoch": 1, "why": "read under another key epoch"},
+        {**values[0], "dot": [VOL["id"], 5], "why": "replayed under another dot"},
+    ]
+    legacy = {**{k: v for k, v in values[0].items() if k not in ("name", "epoch", "aad", "plaintext")}}
+    n64, ct = encrypt_field(k0, WS, REC, "status", [VOL["id"], 1], "legacy", 7,
+                            nonce=hashlib.sha256(b"fid nonce legacy").digest()[:12])
+    legacy.update({"field": "status", "name": "status", "value": "legacy", "t": 7, "nonce": n64, "ct": ct,
+                   "aad": field_aad(WS, REC, "status", [VOL["id"], 1]).decode()})
+    return {"derivation": derivation, "other_record_fid_of_status": fid(other, "status"), "values": values,
+            "unreadable": unreadable, "legacy": [legacy],
+            "first_change": {"writes": FIRST_CHANGE_WRITES, "values": {"kind": "need", "status": "new"},
+                             "padded": padded_first({"kind": "need", "status": "new"})},
+            "shapes": {"names": ["status", "_deleted", "a", "z" * 40],
+                       "ids": [derivation["ids"]["status"], "A" * 22, "-" * 22],
+                       "neither": ["Status", "", "a" * 41, "a" * 21 + "=", "status\n", "A" * 23, "9lives"]}}
+
+
 if __name__ == "__main__":
     write("canonical.json", canonical_vectors())
     write("merge.json", merge_vectors())
@@ -519,4 +572,5 @@ if __name__ == "__main__":
     write("envelopes.json", envelope_vectors())
     write("robust.json", robust_vectors())
     write("trust.json", trust_vectors())
+    write("field_ids.json", field_id_vectors())
     print("vectors written to", HERE)

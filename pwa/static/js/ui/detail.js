@@ -57,11 +57,17 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
 }
 
 // Values this device holds but cannot read, and key wraps it refused: each costs only itself,
-// and the person is told which device sent it (docs/protocol.md, "Reading robustly").
+// and the person is told which device sent it (docs/protocol.md, "Reading robustly"). A field whose
+// name no readable value tells (its id only) is "a field".
+function fieldLabel(t, kind, field) {
+  if (field === null || field === undefined) return t('detail.unknown_field');
+  return field === '_deleted' ? t('conflict.deleted_field') : t(`${kind}.${field}`);
+}
+
 function problemsNotice(t, kind, record, deviceLabel) {
   const items = [
     ...(record.unreadable ?? []).map((u) => t('detail.unreadable_value', {
-      field: u.field === '_deleted' ? t('conflict.deleted_field') : t(`${kind}.${u.field}`), device: deviceLabel(u.device) })),
+      field: fieldLabel(t, kind, u.field), device: deviceLabel(u.device) })),
     ...(record.wrongKeys ?? []).map((w) => t('detail.wrong_key', { device: deviceLabel(w.sender) })),
   ];
   if (!items.length) return null;
