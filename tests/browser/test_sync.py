@@ -309,7 +309,7 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     from server.store import write_text
     from sync import keys
     from sync.canonical import canonical_json
-    from sync.envelopes import encrypt_field, make_certificate, sign_change
+    from sync.envelopes import encrypt_value, make_certificate, sign_change
 
     ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
     ws = coordinator.replica.workspace
@@ -326,15 +326,17 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     cert = make_certificate(rogue_sign, ws, rogue["id"], "coordinator", rogue["sign_key"], rogue["ecdh_key"],
                             coordinator.replica.device)
 
-    def write(field, dot, ctx_, value):
-        nonce, ct = encrypt_field(key, ws, record, field, dot, value, 0)
+    def write(name, dot, ctx_, value):
+        field = coordinator.replica.field_of(record, name)
+        nonce, ct = encrypt_value(key, ws, record, field, name, dot, value, 0)
         return {"field": field, "dot": dot, "ctx": ctx_, "nonce": nonce, "ct": ct}
 
-    city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"]["city"])
+    fields = coordinator.replica.records[record]["fields"]
+    city_n = max(w["dot"][1] for w in fields[coordinator.replica.field_of(record, "city")])
     forged = write("city", [device, city_n + 1], {device: city_n}, CANARY_FORGED)
     forged_change = sign_change(keys.generate_key(), {"workspace": ws, "record": record, "device": device,
                                                       "writes": [forged]})  # signed by a key not the volunteer's
-    seen = {w["dot"][0]: w["dot"][1] for w in coordinator.replica.records[record]["fields"]["description"]}
+    seen = {w["dot"][0]: w["dot"][1] for w in fields[coordinator.replica.field_of(record, "description")]}
     by_rogue = sign_change(rogue_sign, {"workspace": ws, "record": record, "device": rogue["id"],
                                         "writes": [write("description", [rogue["id"], 1], seen, CANARY_ROGUE)]})
 
@@ -377,7 +379,7 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     wrote. Merged, it would silently cover the browser's edits; it is held back as a problem."""
     from server.models import Change
     from server.store import write_text
-    from sync.envelopes import encrypt_field, key_commitment, sign_change
+    from sync.envelopes import encrypt_value, key_commitment, sign_change
 
     ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
     ws = coordinator.replica.workspace
@@ -387,11 +389,12 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     coordinator.pull()
     key = coordinator.replica.records[record]["key"]
     me = coordinator.replica.device
-    city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"]["city"] if w["dot"][0] == device)
-    nonce, ct = encrypt_field(key, ws, record, "city", [me, 1], CANARY_INFLATED, 0)
+    city = coordinator.replica.field_of(record, "city")
+    city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"][city] if w["dot"][0] == device)
+    nonce, ct = encrypt_value(key, ws, record, city, "city", [me, 1], CANARY_INFLATED, 0)
     kc = key_commitment(key)
     change = sign_change(coordinator.replica.sign_key, {"workspace": ws, "record": record, "device": me, "kc": kc,
-                                                        "writes": [{"field": "city", "dot": [me, 1],
+                                                        "writes": [{"field": city, "dot": [me, 1],
                                                                     "ctx": {device: city_n + 1000}, "nonce": nonce,
                                                                     "ct": ct}]})
     # The server refuses it when pushed...
@@ -400,7 +403,7 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     # ...so the test plays a hostile server that stores it anyway.
     insert_straight_into_the_database(server, ws, [lambda seq: [Change(
         workspace_id=ws, id=seq.next(), record_id=record, device_id=me, sig=change["sig"], kc=kc,
-        writes=write_text("city", [me, 1], {device: city_n + 1000}, nonce, ct))]])
+        writes=write_text(city, [me, 1], {device: city_n + 1000}, nonce, ct))]])
 
     sync_now(page)
     expect(page.locator(".sync-line")).to_contain_text("needs attention: 1")
@@ -410,7 +413,7 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     expect(page.get_by_text("Hrodna", exact=True)).to_be_visible()
     assert CANARY_INFLATED not in page.content() and CANARY_INFLATED not in storage_dump(page)
     [state] = [r for r in read_store(page, "records") if r["id"] == record]
-    assert [w["dot"] for w in state["fields"]["city"]] == [[device, city_n]]
+    assert [w["dot"] for w in state["fields"][city]] == [[device, city_n]]
 
 
 def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make_context, coordinator, server):
