@@ -9,8 +9,9 @@ import { test } from 'node:test';
 import { b64encode } from '../../pwa/static/js/core/b64.js';
 import { canonicalJSON } from '../../pwa/static/js/core/canonical.js';
 import {
-  encryptField, makeCertificate, newRecordKey, signChange, wrapKey,
+  encryptField, encryptValue, makeCertificate, newRecordKey, signChange, wrapKey,
 } from '../../pwa/static/js/core/envelopes.js';
+import { fid, fieldIdKeyFrom } from '../../pwa/static/js/core/field-ids.js';
 import { importPrivatePkcs8 } from '../../pwa/static/js/core/keys.js';
 import { prng, vectors } from './helpers.mjs';
 
@@ -22,7 +23,8 @@ const CHECK = `
 import json, sys
 from sync.b64 import b64decode, b64encode
 from sync.canonical import canonical_json
-from sync.envelopes import decrypt_field, unwrap_key, verify_change, verify_object
+from sync.envelopes import decrypt_field, decrypt_value, unwrap_key, verify_change, verify_object
+from sync.field_ids import fid, field_id_key_from
 from sync import keys
 job = json.load(sys.stdin)
 ecdh = keys.private_from_pkcs8(b64decode(job["recipient_ecdh_pkcs8"]))
@@ -34,6 +36,10 @@ print(json.dumps({
     "fields": [list(decrypt_field(key, f["workspace"], f["record"], f["field"], f["dot"], f["nonce"],
                                   f["ct"])) for f in job["fields"]],
     "unwrapped": [b64encode(unwrap_key(w, ecdh)) for w in job["wraps"]],
+    "ids": [fid(field_id_key_from(key, v["workspace"], v["record"]), v["name"]) for v in job["values"]],
+    "values": [list(decrypt_value(key, field_id_key_from(key, v["workspace"], v["record"]), v["workspace"],
+                                  v["record"], v["field"], v["dot"], v["nonce"], v["ct"], v["epoch"]))
+               for v in job["values"]],
 }))
 `;
 
@@ -64,6 +70,20 @@ test('Python accepts what JavaScript signs, encrypts, wraps and serialises', { s
     fields.push({ workspace, record, field: `f${i}`, dot, value, t: 1767225600000 + i,
       ...await encryptField(recordKey, workspace, record, `f${i}`, dot, value, 1767225600000 + i) });
   }
+  // Protocol-3 values under field ids: random names of every length, in random records and epochs.
+  const values = [];
+  for (let i = 0; i < 8; i++) {
+    const rec = crypto.randomUUID();
+    const fidKey = await fieldIdKeyFrom(recordKey, workspace, rec);
+    const name = '_abcdefghijklmnopqrstuvwxyz0123456789'.slice(0, 1 + rand.int(26)).split('')
+      .map(() => rand.pick([...'abcxyz_019'])).join('').replace(/^[0-9]/, 'a').slice(0, 40);
+    const field = await fid(fidKey, name);
+    const value = randomValue(rand);
+    const dot = [vol.id, i + 1];
+    const epoch = rand.int(3);
+    values.push({ workspace, record: rec, name, field, dot, epoch, value, t: i,
+      ...await encryptValue(recordKey, workspace, rec, field, name, dot, value, i, epoch) });
+  }
   const writes = fields.slice(0, 3).map((f) => ({ field: f.field, dot: f.dot,
     ctx: f.dot[1] > 1 ? { [vol.id]: f.dot[1] - 1 } : {}, nonce: f.nonce, ct: f.ct }));
   const job = {
@@ -74,6 +94,7 @@ test('Python accepts what JavaScript signs, encrypts, wraps and serialises', { s
     record_key: b64encode(recordKey),
     recipient_ecdh_pkcs8: wrapVector.recipient_ecdh_pkcs8,
     fields,
+    values,
     wraps: await Promise.all([0, 1, 2].map(() => wrapKey({ recordKey, workspace, record, sender: vol.id,
       senderKey: volKey, recipient: coord.id, recipientEcdh: coord.ecdh_key }))),
     canonical: Array.from({ length: 300 }, () => canonicalJSON(randomValue(rand))),
@@ -87,4 +108,6 @@ test('Python accepts what JavaScript signs, encrypts, wraps and serialises', { s
   assert.equal(got.change, true);
   assert.deepEqual(got.fields, fields.map((f) => [f.value, f.t]));
   assert.deepEqual(got.unwrapped, job.wraps.map(() => b64encode(recordKey)));
+  assert.deepEqual(got.ids, values.map((v) => v.field));
+  assert.deepEqual(got.values, values.map((v) => [v.name, v.value, v.t]));
 });
