@@ -7,6 +7,7 @@ import os
 import subprocess
 import uuid
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from support import coordinator_and_volunteer
@@ -127,3 +128,25 @@ def test_a_legacy_record_is_still_read_and_edited_in_its_own_form(live_server, d
     # A new record of the same device travels as ids, beside the legacy one.
     fresh = volunteer.save({"status": "new"})
     assert is_id(volunteer.replica.field_of(fresh, "status"))
+
+
+@pytest.mark.parametrize("field, ok", [
+    ("MzOHlZjYt7QP8Bj1ZniwOA", True), ("-_" * 11, True), ("A" * 22, True),      # ids
+    ("status", True), ("_deleted", True), ("z" * 40, True), ("a" * 22, True),   # names (legacy records)
+    ("A" * 21, False), ("A" * 23, False), ("MzOHlZjYt7QP8Bj1ZniwOA\n", False), ("status\n", False),
+    ("Status", False), ("9lives", False), ("z" * 41, False), ("A" * 22 + "=", False), ("", False),
+])
+def test_the_server_takes_a_field_id_or_a_name_as_a_whole_string(field, ok):
+    from marshmallow import ValidationError
+
+    from server.schemas import CHANGE_SCHEMA, load_change
+
+    change = {"workspace": str(uuid.uuid4()), "record": str(uuid.uuid4()), "device": "D" * 22, "kc": "A" * 43,
+              "sig": "A" * 86, "writes": [{"field": field, "dot": ["D" * 22, 1], "ctx": {}, "nonce": "N" * 16,
+                                           "ct": "C" * 32}]}
+    for load in (load_change, CHANGE_SCHEMA.load):   # the fast path and the schema agree
+        if ok:
+            assert load(json.loads(json.dumps(change)))["writes"][0]["field"] == field
+        else:
+            with pytest.raises(ValidationError):
+                load(json.loads(json.dumps(change)))
