@@ -123,7 +123,8 @@ def _open(record_key, aad, nonce, ct, members):
         raise ProtocolError("unreadable_value", "a value decrypted but is not padded JSON") from exc
     if (not isinstance(body, dict) or set(body) != members or type(body["t"]) is not int
             or body["t"] < 0):
-        raise ProtocolError("unreadable_value", "a value decrypted but is not {%s}" % ", ".join(sorted(members)))
+        raise ProtocolError("unreadable_value",
+                            "a value decrypted but is not {%s}" % ", ".join(sorted(members)))
     return body
 
 

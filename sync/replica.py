@@ -177,7 +177,8 @@ class Replica:
         device holds for its field, so saving a value over a conflict resolves it.
         """
         if any(not is_name(name) for name in values):
-            raise ProtocolError("bad_field", "a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit")
+            raise ProtocolError("bad_field",
+                                "a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit")
         if record is None:
             record = str(uuid.uuid4())
             state = self._record(record)

@@ -16,9 +16,9 @@ from sync.field_ids import FIRST_CHANGE_WRITES, is_id
 
 # Field names no other text in the database could contain: if one shows, a name leaked.
 NAMES = ["zqcanary_city", "zqcanary_contact", "zqcanary_description", "zqcanary_status"]
-INCIDENT = ["kind", "category", "date", "country", "city", "place", "description", "perpetrator", "affected",
-            "age_group", "gender", "consent", "contact", "evidence", "evidence_links", "reported_to", "outcome",
-            "tags"]
+INCIDENT = ["kind", "category", "date", "country", "city", "place", "description", "perpetrator",
+            "affected", "age_group", "gender", "consent", "contact", "evidence", "evidence_links",
+            "reported_to", "outcome", "tags"]
 NEED = ["kind", "category", "urgency", "country", "city", "adults", "children", "description", "languages",
         "contact", "channel", "safe_times", "status", "follow_up", "incident"]
 
