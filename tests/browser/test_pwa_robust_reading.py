@@ -33,11 +33,12 @@ def test_a_poisoned_value_and_a_wrong_key_cost_only_themselves_in_the_pwa(make_c
 
     # The coordinator (it has the key) sends a correctly signed value of random bytes.
     state = coordinator.replica.records[poisoned]
-    dot, ctx_ = next_write(state["fields"]["city"], coordinator.replica.device)
+    city = coordinator.replica.field_of(poisoned, "city")
+    dot, ctx_ = next_write(state["fields"][city], coordinator.replica.device)
     change = sign_change(coordinator.replica.sign_key, {
         "workspace": coordinator.replica.workspace, "record": poisoned, "device": coordinator.replica.device,
         "kc": key_commitment(state["key"]),
-        "writes": [{"field": "city", "dot": dot, "ctx": ctx_, "nonce": b64encode(os.urandom(12)),
+        "writes": [{"field": city, "dot": dot, "ctx": ctx_, "nonce": b64encode(os.urandom(12)),
                     "ct": b64encode(os.urandom(96))}]})
     coordinator.replica.outbox.append({"change": change})
     assert coordinator.push()["accepted"] == 1
