@@ -4,6 +4,7 @@ and nothing else, so a thief who finds it on a seized phone gains nothing."""
 import copy
 
 from sync.client import _new_replica
+from sync.field_ids import FIRST_CHANGE_WRITES
 
 
 def enroll_raw(workspace, role="volunteer"):
@@ -32,7 +33,7 @@ def test_enrollment_gives_a_second_token_that_only_pushes(workspace):
     response = client.post("/api/sync/push", json=body, headers=push_only)
     assert response.status_code == 200
     results = response.get_json()
-    assert results["changes"][0]["writes"] == [{"status": "accepted"}]
+    assert results["changes"][0]["writes"] == [{"status": "accepted"}] * FIRST_CHANGE_WRITES
     assert {w["status"] for w in results["wraps"]} == {"accepted"}
     workspace.root.certify(replica.device)
     workspace.root.pull()

@@ -13,6 +13,7 @@ import pytest
 from support import new_workspace_on
 from servers import GunicornServer
 from sync.client import Client, HTTPTransport
+from sync.field_ids import FIRST_CHANGE_WRITES
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_a_reader_pulling_during_concurrent_pushes_misses_nothing(pg_server):
     assert len(expected) == 6 * 25 * 4 and pulls > 5
     seen = {r for r, s in reader.replica.records.items() if s["fields"]}
     assert seen == expected
-    assert all(len(reader.replica.records[r]["fields"]) == 2 for r in expected)
+    assert all(len(reader.replica.records[r]["fields"]) == FIRST_CHANGE_WRITES for r in expected)
     assert not reader.replica.problems
 
 
