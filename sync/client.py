@@ -11,6 +11,7 @@ the transports are the only parts of `sync/` that touch the network or the disk.
 
 import argparse
 import csv
+import datetime
 import getpass
 import json
 import os
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from isal import igzip
 
-from . import keys
+from . import keys, kinds
 from .b64 import b64decode, b64encode
 from .envelopes import ProtocolError, binding_matches, key_commitment, make_certificate, safety_number, unwrap_key
 from .replica import DELETED, Replica
@@ -338,6 +339,20 @@ class Client:
         """Share a record with another trusted device (sent with the next push)."""
         self.replica.grant(record, device_id)
 
+    def acknowledge(self, record, today=None):
+        """Mark a record received (coordinators): a new acknowledgement naming it, wrapped like any
+        new record and granted to the record's author (a verified device, as every grant), whose
+        app then shows "received". Returns its id."""
+        if self.replica.role not in kinds.KINDS["ack"]["create"]:
+            raise ProtocolError("forbidden", "only coordinators mark records received")
+        if self.read(record) is None:
+            raise ProtocolError("no_key", "this device cannot read that record")
+        author = self.replica.author(record)
+        ack = self.save(kinds.ack_values(record, today or datetime.date.today().isoformat()))
+        if author and author != self.replica.device and self.replica.wraps_allowed(author):
+            self.replica.grant(ack, author)
+        return ack
+
     def export(self):
         """Every readable record as {id: {field: value}}, conflicts shown as their first value.
 
@@ -350,7 +365,8 @@ class Client:
             view = self.read(record)
             deleted = view.get(DELETED) if view else None
             if view and not (deleted and deleted["value"] and not deleted["conflict"]):
-                out[record] = {f: v["value"] for f, v in view.items() if f != DELETED and v["siblings"]}
+                out[record] = kinds.ordered({f: v["value"] for f, v in view.items()
+                                             if f != DELETED and v["siblings"]})
         return out
 
     # -- coordination -------------------------------------------------------------------------
@@ -516,6 +532,8 @@ def _main(argv=None):
     p = sub.add_parser("save", help="save field values given as JSON")
     p.add_argument("values", help='e.g. \'{"kind": "need", "category": "legal"}\'')
     p.add_argument("--record", help="edit this record instead of creating one")
+    p = sub.add_parser("ack", help="mark a record received; its author sees it (coordinators)")
+    p.add_argument("record")
     p = sub.add_parser("export", help="print every readable record")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p = sub.add_parser("invite", help="create an invite link (coordinators)")
@@ -552,6 +570,8 @@ def _main(argv=None):
             status = 1
     elif args.command == "save":
         print(client.save(json.loads(args.values), record=args.record))
+    elif args.command == "ack":
+        print(client.acknowledge(args.record))
     elif args.command == "export":
         records = client.export()
         for u in client.replica.unreadable():

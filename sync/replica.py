@@ -221,6 +221,11 @@ class Replica:
                                 "while this device's own directory entry is wrong")
         self._queue_wrap(record, state["key"], recipient)
 
+    def author(self, record):
+        """The device that created a record: the writer of its `kind` (written once, at creation)."""
+        siblings = ((self.read(record) or {}).get("kind") or {}).get("siblings") or []
+        return siblings[0]["device"] if siblings else None
+
     def delete(self, record, now=0):
         """Soft delete: a write to `_deleted`, so an edit made elsewhere surfaces as a conflict."""
         self.save({DELETED: True}, record=record, now=now)

@@ -157,7 +157,7 @@ export class RecordScreens {
     if (Object.keys(errors).length) throw new Error(`acknowledgement not valid: ${Object.keys(errors)}`);
     const { records } = this.session;
     const ack = await records.save({ values: normalize('ack', values) });
-    const to = author && await this.session.ackRecipient(author);
+    const to = author && this.session.ackRecipient(author);
     if (to) await records.grant(ack, to);
   }
 

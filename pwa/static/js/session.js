@@ -10,7 +10,7 @@ import { call } from './api.js';
 import { b64encode } from './core/b64.js';
 import { makeCertificate } from './core/envelopes.js';
 import { exportPublic, fingerprint as fingerprintOf, generateDeviceKeys, importPrivatePkcs8 } from './core/keys.js';
-import { bindingMatches, makeBinding } from './core/binding.js';
+import { makeBinding } from './core/binding.js';
 import { ROLES } from './core/envelopes.js';
 import { evaluate, selfCheck, wrapRecipients } from './core/trust.js';
 import { importLocalKey, newLocalKey } from './crypto/local-box.js';
@@ -182,18 +182,10 @@ export class Session {
       && this.directory?.find((d) => d.id === id)?.status !== 'revoked';
   }
 
-  /**
-   * The device an acknowledgement of a record goes to (its author): {id, ecdh_key}, or null. The
-   * author need not be certified, since an acknowledgement holds nothing the server cannot guess
-   * (design, "Acknowledgements"); its key-binding statement must verify, so the key is the one
-   * the device that signed the record bound to itself, and it must not be removed.
-   */
-  async ackRecipient(id) {
-    if (id === this.device.device || this.alarm.length || this.removed.includes(id)) return null;
-    const entry = this.directory?.find((d) => d.id === id);
-    if (!entry || entry.status === 'revoked') return null;
-    if (!(await bindingMatches(entry.binding, entry, this.device.workspace))) return null;
-    return { id, ecdh_key: entry.ecdh_key };
+  /** The device an acknowledgement goes to (a record's author), as every grant: {id, ecdh_key} or null. */
+  ackRecipient(id) {
+    const entry = id !== this.device.device && this.canWrapTo(id) && this.directory.find((d) => d.id === id);
+    return entry ? { id, ecdh_key: entry.ecdh_key } : null;
   }
 
   /** The push-only token, for pushing the outbox while locked; null if this device has none. */
