@@ -32,20 +32,23 @@ def test_every_kind_and_field_has_a_label_in_each_language(lang):
         wanted.append("kind.%s" % kind)
         for field in spec["fields"]:
             wanted.append("%s.%s" % (kind, field["name"]))
-            wanted += ["opt.%s.%s" % (field["options"], v) for v in kinds.OPTIONS.get(field.get("options"), ())]
+            options = field.get("options")
+            wanted += ["opt.%s.%s" % (options, v) for v in kinds.OPTIONS.get(options, ())]
     assert [k for k in wanted if not str(messages.get(k, "")).strip()] == []
 
 
 def test_an_export_reads_like_the_form():
     values = {"tags": ["a"], "description": "x", "kind": "incident", "category": "bank", "zz_newer": 1}
     assert list(kinds.ordered(values)) == ["kind", "category", "description", "tags", "zz_newer"]
-    assert list(kinds.ordered({"date": "2026-12-03", "kind": "ack", "report": "r"})) == ["kind", "report", "date"]
+    ack = {"date": "2026-12-03", "kind": "ack", "report": "r"}
+    assert list(kinds.ordered(ack)) == ["kind", "report", "date"]
 
 
 def test_acknowledgements_are_found_by_the_report_they_name():
     records = {"a2": kinds.ack_values("r", "2026-12-04"), "a1": kinds.ack_values("r", "2026-12-03"),
                "r": {"kind": "incident"}, "x": {"kind": "ack"}}
-    assert kinds.acknowledgements(records) == {"r": [{"id": "a1", **records["a1"]}, {"id": "a2", **records["a2"]}]}
+    found = kinds.acknowledgements(records)
+    assert found == {"r": [{"id": "a1", **records["a1"]}, {"id": "a2", **records["a2"]}]}
     assert kinds.refers_to(records["r"]) is None
 
 
@@ -85,11 +88,13 @@ def test_an_acknowledgement_of_a_removed_authors_record_stays_with_the_coordinat
     coordinator.sync()
     coordinator.revoke(reporter.replica.device)
     ack = coordinator.acknowledge(report, today="2026-12-03")
-    wraps = [i["wrap"]["recipient"] for i in coordinator.replica.outbox if "wrap" in i and i["wrap"]["record"] == ack]
+    outbox = coordinator.replica.outbox
+    wraps = [i["wrap"]["recipient"] for i in outbox if "wrap" in i and i["wrap"]["record"] == ack]
     assert wraps == [coordinator.replica.device]
 
 
-def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspace, tmp_path, monkeypatch, capsys):
+def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspace, tmp_path, monkeypatch,
+                                                                         capsys):
     reporter = workspace.enroll("reporter")
     report = reporter.save({"kind": "need", "category": "legal", "description": "A lawyer"})
     reporter.sync()
