@@ -9,6 +9,7 @@ import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
 import { listScreen } from './ui/list.js';
+import { reportScreen } from './ui/report.js';
 
 const DRAFT_DELAY = 400;
 // The person's own calendar day, not UTC's: near midnight the two differ.
@@ -171,7 +172,6 @@ export class RecordScreens {
     const draft = drafts.get(context);
     const values = draft ? { ...blankReport(today()), ...draft.values } : blankReport(today());
     let incident = null; // saved already, when only the need's save failed: a retry does not repeat it
-    const { reportScreen } = await import('./ui/report.js');
     const screen = reportScreen(this.t, { values, restored: Boolean(draft) }, {
       change: (next) => {
         clearTimeout(this.pending?.timer);
