@@ -96,6 +96,12 @@ def test_a_reporter_reports_offline_and_sees_that_a_coordinator_received_it(make
     expect(rep.get_by_text(CANARY_REPORT)).to_be_visible()
     expect(rep.locator(".sync-line")).to_contain_text("2 records waiting to be sent")
     check_screen(rep, problems, "the reporter's own report")
+    # Editing it later, the reporter reads the kind's whole form, in the first person where it can.
+    rep.get_by_role("button", name="Edit").click()
+    expect(rep.get_by_label("What happened to you? *")).to_have_value(CANARY_REPORT)
+    expect(rep.get_by_label("Tags")).to_be_visible()
+    rep.get_by_role("button", name="Cancel").click()
+    rep.get_by_role("button", name="Edit").wait_for()
     rep_ctx.set_offline(False)
     wait_all_sent(rep)
 

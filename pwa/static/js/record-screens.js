@@ -3,7 +3,7 @@
  * the person types, one signed change per save, a soft delete.
  */
 
-import { blank, fieldsOf, kindOf, kindSpec, normalize, toForm, validate } from './forms.js';
+import { blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate } from './forms.js';
 import { blankReport, toRecords } from './self-report.js';
 import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
@@ -233,7 +233,9 @@ export class RecordScreens {
     const draft = drafts.get(context);
     if (draft) values = { ...values, ...draft.values };
     const choices = this.#choices(kind, id);
-    const screen = formScreen(this.t, { kind, values, editing: Boolean(id), restored: Boolean(draft), choices }, {
+    const firstPerson = reportsForSelf(this.session.device.role);
+    const screen = formScreen(this.t, { kind, values, editing: Boolean(id), restored: Boolean(draft), choices,
+      firstPerson }, {
       change: (next) => {
         clearTimeout(this.pending?.timer);
         this.pending = { context, values: next, timer: setTimeout(() => this.leave(), DRAFT_DELAY) };

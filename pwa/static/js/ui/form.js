@@ -13,7 +13,7 @@ const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000
 
 /**
  * `data`: {kind, values (form state), editing, restored, choices: {field: [{id, label}]} (the records
- * a field of type "record" may name)}.
+ * a field of type "record" may name), firstPerson (the questions as a reporter reads them)}.
  * `on`: {change(values), submit(values), cancel()}. Returns {el, busy(on)}.
  */
 export function formScreen(t, data, on) {
@@ -35,7 +35,9 @@ export function formScreen(t, data, on) {
       const shown = (tried || touched.has(f.name)) && errors[f.name];
       errorsEl[f.name].textContent = shown ? t(errors[f.name]) : '';
       for (const c of controls[f.name]) c.setAttribute('aria-invalid', shown ? 'true' : 'false');
-      if (tried && errors[f.name]) listed.push(summaryItem(t(`${kind}.${f.name}`), t(errors[f.name]), controls[f.name][0]));
+      if (tried && errors[f.name]) {
+        listed.push(summaryItem(t(`${prefix(f)}.${f.name}`), t(errors[f.name]), controls[f.name][0]));
+      }
     }
     // Once shown, the summary follows the fixes (it goes when nothing is left); it never takes the
     // focus again until the next try to save.
@@ -49,7 +51,10 @@ export function formScreen(t, data, on) {
     on.change(structuredClone(values));
   };
 
-  const fields = fieldsOf(kind).map((f) => fieldView(t, kind, f, values, data, changed, errorsEl, controls));
+  // A person reporting for themselves reads the first-person question where there is one.
+  const firstPerson = (f) => data.firstPerson && t(`self.${kind}.${f.name}`) !== `self.${kind}.${f.name}`;
+  const prefix = (f) => (firstPerson(f) ? `self.${kind}` : kind);
+  const fields = fieldsOf(kind).map((f) => fieldView(t, kind, f, values, data, changed, errorsEl, controls, prefix(f)));
   const submit = h('button', { type: 'submit', class: 'primary' }, t('form.save'));
   const form = h('form', { class: 'stack record-form', novalidate: true, onsubmit: (e) => {
     e.preventDefault();

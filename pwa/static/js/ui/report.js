@@ -123,7 +123,8 @@ export function reportScreen(t, data, on) {
   section('help', choice('help', () => { needPart.hidden = state.help !== 'yes'; }), needPart),
   section('reach', h('p', { class: 'help' }, t('self.reach_help')),
     choice('reach', () => { reachPart.hidden = state.reach !== 'yes'; }), reachPart),
-  section('consent', h('p', { class: 'help' }, t('self.consent_help')), tick('keep', { required: true }), tick('stats')),
+  section('consent', h('p', { class: 'help' }, t('self.consent_help')), tick('keep', { required: true }),
+    tick('stats')),
   h('div', { class: 'actions sticky' },
     h('button', { type: 'button', class: 'secondary', onclick: () => on.cancel() }, t('form.cancel')), submit));
 
