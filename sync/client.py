@@ -343,7 +343,7 @@ class Client:
         """Mark a record received (coordinators): a new acknowledgement naming it, wrapped like any
         new record and granted to the record's author (a verified device, as every grant), whose
         app then shows "received". Returns its id."""
-        if self.replica.role not in kinds.KINDS["ack"]["create"]:
+        if self.replica.role not in kinds.KINDS[kinds.ACK]["create"]:
             raise ProtocolError("forbidden", "only coordinators mark records received")
         if self.read(record) is None:
             raise ProtocolError("no_key", "this device cannot read that record")

@@ -16,6 +16,7 @@ with open(os.path.join(_HERE, "kinds.json"), encoding="utf-8") as _f:
     REGISTRY = json.load(_f)
 
 KINDS = REGISTRY["kinds"]
+ACK = REGISTRY["acknowledgement"]  # the kind that marks a record received
 OPTIONS = REGISTRY["options"]
 JS_MODULE = os.path.join(_HERE, os.pardir, "pwa", "static", "js", "kinds.js")
 
@@ -54,7 +55,7 @@ def acknowledgements(records):
     """{report id: [acknowledgement values, ...]} from {record id: values}, oldest date first."""
     out = {}
     for rid, values in sorted(records.items()):
-        if kind_of(values) == "ack" and refers_to(values):
+        if kind_of(values) == ACK and refers_to(values):
             out.setdefault(refers_to(values), []).append({"id": rid, **values})
     for acks in out.values():
         acks.sort(key=lambda a: (str(a.get("date") or ""), a["id"]))
@@ -65,7 +66,7 @@ def ack_values(report, today):
     """The values of an acknowledgement of `report` made on `today` (YYYY-MM-DD). It holds nothing
     else on purpose: it goes to the report's author even when that device is not certified
     (docs/design.md, 'Acknowledgements')."""
-    return {"kind": "ack", "report": report, "date": today}
+    return {"kind": ACK, KINDS[ACK]["refers"]: report, "date": today}
 
 
 def js_module():

@@ -143,6 +143,7 @@ def test_a_reporter_reports_offline_and_sees_that_a_coordinator_received_it(make
     expect(need).to_contain_text("Triaged")
     need.click()
     expect(rep.locator(".row").filter(has_text="Status")).to_contain_text("Triaged")
+    expect(rep.locator(".received")).to_have_text(received)  # the need goes with its incident
     # The acknowledgement is a record like any other: only ciphertext reached this phone's store.
     assert CANARY_REPORT not in json.dumps(read_store(rep, "records"), ensure_ascii=False)
     assert problems == {}, json.dumps(problems, indent=1)

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { FORMS, KINDS, OPTIONS, blank, kindOf, kindSpec, navTabs, normalize, validate } from '../../pwa/static/js/forms.js';
+import { ACK, FORMS, KINDS, OPTIONS, blank, kindOf, kindSpec, navTabs, normalize, validate } from '../../pwa/static/js/forms.js';
 import { LANGUAGES } from '../../pwa/static/js/i18n.js';
 import { REGISTRY } from '../../pwa/static/js/kinds.js';
 import { CONTACT_FIELDS, FLOW, blankReport, checkReport, toRecords } from '../../pwa/static/js/self-report.js';
-import { select, summarize } from '../../pwa/static/js/summary.js';
+import { receivedOn, select, summarize } from '../../pwa/static/js/summary.js';
 import { recordLabel } from '../../pwa/static/js/ui/format.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -154,4 +154,20 @@ test('a report says what is missing, in the first person', () => {
   far.need.contact = 'x'.repeat(190);
   far.need.safe_times = 'y'.repeat(100);
   assert.equal(checkReport(far, TODAY, t)['need.contact'], 'error.too_long');
+});
+
+test('a record reads as received from the earliest acknowledgement of it or of a record linked to it', () => {
+  const incident = summarize('i', { kind: 'incident', category: 'bank' }, { t: 1 });
+  const need = summarize('n', { kind: 'need', category: 'legal', incident: 'i' }, { t: 2 });
+  const other = summarize('o', { kind: 'incident', category: 'police' }, { t: 3 });
+  const late = summarize('a2', { kind: 'ack', report: 'i', date: '2026-12-05' }, { t: 4 });
+  const early = summarize('a1', { kind: 'ack', report: 'n', date: '2026-12-04' }, { t: 5 });
+  const gone = summarize('a0', { kind: 'ack', report: 'i', date: '2026-12-01', _deleted: true }, { t: 6 });
+  const all = [incident, need, other, late, early, gone];
+  assert.equal(receivedOn(all, 'i'), '2026-12-04');
+  assert.equal(receivedOn(all, 'n'), '2026-12-04');
+  assert.equal(receivedOn([incident, need, late], 'n'), '2026-12-05');
+  assert.equal(receivedOn(all, 'o'), null);
+  assert.equal(receivedOn(all, 'constructor'), null);
+  assert.equal(ACK, 'ack');
 });

@@ -14,6 +14,9 @@ export const KINDS = Object.keys(REGISTRY.kinds);
 
 export const OPTIONS = REGISTRY.options;
 
+/** The kind that marks a record received (an acknowledgement). */
+export const ACK = REGISTRY.acknowledgement;
+
 export const LIMITS = REGISTRY.limits;
 
 // type: select (one of options), radio (same, shown as large buttons), checks (several options),

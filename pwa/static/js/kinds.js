@@ -9,6 +9,7 @@ export const REGISTRY = {
     "the self-report flow's first-person labels are self.<kind>.<field>."
   ],
   "fallback": "incident",
+  "acknowledgement": "ack",
   "options": {
     "incident_category": [
       "bank",

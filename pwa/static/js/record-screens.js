@@ -3,8 +3,11 @@
  * the person types, one signed change per save, a soft delete.
  */
 
-import { blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate } from './forms.js';
+import {
+  ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
+} from './forms.js';
 import { blankReport, toRecords } from './self-report.js';
+import { receivedOn } from './summary.js';
 import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
@@ -136,7 +139,7 @@ export class RecordScreens {
 
   /**
    * What the detail screen shows of acknowledgements (design, "Acknowledgements"): the date of the
-   * first one that names this record, whether this device wrote it, and whether it may mark it
+   * first one that names this record or one linked to it, whether this device wrote it, and whether it may mark it
    * received (a role the acknowledgement kind lets create, on a record another device wrote).
    */
   #ackState(id, record) {
@@ -144,20 +147,18 @@ export class RecordScreens {
     if (!kindSpec(kind).acknowledged) return null;
     const { device, role } = this.session.device;
     const author = record.siblings.kind?.[0]?.device ?? null;
-    const dates = this.session.records.list().filter((s) => s.kind === 'ack' && s.report === id && !s.deleted)
-      .map((s) => s.date).filter((d) => typeof d === 'string').sort();
-    return { received: dates[0] ?? null, author: author === device, to: author,
-      mark: Boolean(author) && author !== device && kindSpec('ack').create.includes(role) };
+    return { received: receivedOn(this.session.records.list(), id), author: author === device, to: author,
+      mark: Boolean(author) && author !== device && kindSpec(ACK).create.includes(role) };
   }
 
   // A new acknowledgement record naming the report, wrapped like any new record (this device and
   // the coordinators) and to the report's author, whose app finds it by the `report` field.
   async #acknowledge(id, author) {
-    const values = { ...blank('ack', today()), report: id };
-    const errors = validate('ack', values, today());
+    const values = { ...blank(ACK, today()), [kindSpec(ACK).refers]: id };
+    const errors = validate(ACK, values, today());
     if (Object.keys(errors).length) throw new Error(`acknowledgement not valid: ${Object.keys(errors)}`);
     const { records } = this.session;
-    const ack = await records.save({ values: normalize('ack', values) });
+    const ack = await records.save({ values: normalize(ACK, values) });
     const to = author && this.session.ackRecipient(author);
     if (to) await records.grant(ack, to);
   }

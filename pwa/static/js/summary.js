@@ -70,3 +70,26 @@ export function select(summaries, filters, labels) {
   const byUrgency = spec(filters.kind)?.order === 'urgency';
   return summaries.filter((s) => matches(s, filters, labels)).sort((a, b) => compare(a, b, byUrgency));
 }
+
+// The record fields each acknowledged kind's summary keeps (a need's linked incident): the links
+// between reports; and the field through which an acknowledgement names its report.
+const LINKS = Object.fromEntries(Object.entries(REGISTRY.kinds).filter(([, k]) => k.acknowledged).map(([name, k]) =>
+  [name, k.fields.filter((f) => f.type === 'record' && k.summary.includes(f.name)).map((f) => f.name)]));
+const NAMES = REGISTRY.kinds[REGISTRY.acknowledgement].refers;
+const links = (kind) => (Object.prototype.hasOwnProperty.call(LINKS, kind) ? LINKS[kind] : []);
+
+/**
+ * When a record was marked received: the earliest date of the acknowledgements (the registry's
+ * `acknowledgement` kind) that name it or a record linked to it either way (a report's incident
+ * and its need go together), or null. `summaries`: every decrypted summary; `id`: the record.
+ */
+export function receivedOn(summaries, id) {
+  const byId = new Map(summaries.map((s) => [s.id, s]));
+  const own = byId.get(id);
+  const linked = new Set([id, ...links(own?.kind).map((f) => own[f]).filter(Boolean)]);
+  for (const s of summaries) if (links(s.kind).some((f) => s[f] === id)) linked.add(s.id);
+  const acks = summaries.filter((s) => s.kind === REGISTRY.acknowledgement && !s.deleted && linked.has(s[NAMES]));
+  const dates = acks
+    .map((s) => s.date).filter((d) => typeof d === 'string').sort();
+  return dates[0] ?? null;
+}
