@@ -6,7 +6,7 @@
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
-import { blankReport, toRecords } from './self-report.js';
+import { LINK, blankReport, toRecords } from './self-report.js';
 import { receivedOn } from './summary.js';
 import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
@@ -73,7 +73,7 @@ export class RecordScreens {
     const screen = listScreen(this.t, this.lang(), this.session.records.list(), this.filters, {
       open: (id) => this.go({ name: 'detail', id }),
       filters: (f) => { this.filters = f; },
-    });
+    }, { reporter: reportsForSelf(this.session.device.role) });
     this.listView = screen;
     this.shell.show(screen.el, { focus: false });
   }
@@ -193,7 +193,7 @@ export class RecordScreens {
           const made = toRecords(state, this.t);
           const last = () => drafts.sealWithout(context);
           incident ??= await records.save({ values: made.incident, drafts: made.need ? null : await last() });
-          if (made.need) await records.save({ values: { ...made.need, incident }, drafts: await last() });
+          if (made.need) await records.save({ values: { ...made.need, [LINK]: incident }, drafts: await last() });
           drafts.forget(context);
           this.shell.toast(this.t('self.sent'));
           await this.go({ name: 'detail', id: incident }, { replace: true });

@@ -13,6 +13,8 @@ import { REGISTRY } from './kinds.js';
 import { blank, fieldsOf, normalize, validate } from './forms.js';
 
 export const FLOW = REGISTRY.self_report;
+/** The need's field that links it to its incident. */
+export const LINK = fieldsOf('need').find((f) => f.type === 'record' && f.of === 'incident').name;
 /** The need's fields that say how and when the person may be reached. */
 export const CONTACT_FIELDS = ['channel', 'contact', 'safe_times'];
 const isEmpty = (v) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
@@ -87,7 +89,7 @@ export function checkReport(state, today, t) {
 
 /**
  * The stored values of a valid report: {incident, need (null without a need)}. The need is
- * linked to the incident once that is saved (`need.incident`).
+ * linked to the incident once that is saved (its field `LINK`).
  */
 export function toRecords(state, t) {
   const need = needForm(state, t);

@@ -1,15 +1,18 @@
 /** The list of records: search, filters, and one large button per record. */
 
 import { KINDS, OPTIONS, fieldsOf, kindSpec } from '../forms.js';
-import { select } from '../summary.js';
+import { listed, select } from '../summary.js';
 import { h, uid } from './dom.js';
 import { recordLabel } from './format.js';
 
 const FIRST = 40;
 const SLICE = 250;
 
-/** `on`: {open(id), filters(filters), create(kind)}. Returns {el, update(summaries)}. */
-export function listScreen(t, lang, summaries, filters, on) {
+/**
+ * `on`: {open(id), filters(filters), create(kind)}; `reporter`: the list of a person reporting for
+ * themselves (its empty state points at the report). Returns {el, update(summaries)}.
+ */
+export function listScreen(t, lang, summaries, filters, on, { reporter = false } = {}) {
   const sid = uid('search');
   const search = h('input', { id: sid, type: 'search', value: filters.query || '', autocomplete: 'off',
     oninput: (e) => apply({ query: e.target.value }) });
@@ -64,7 +67,8 @@ export function listScreen(t, lang, summaries, filters, on) {
     const shown = select(all, filters, labels);
     count.textContent = t('list.count', { count: shown.length });
     if (!shown.length) {
-      list.replaceChildren(h('li', { class: 'empty' }, t(all.length ? 'list.no_match' : 'list.empty')));
+      const empty = reporter ? 'list.empty_report' : 'list.empty';
+      list.replaceChildren(h('li', { class: 'empty' }, t(all.some(listed) ? 'list.no_match' : empty)));
       return;
     }
     // The first screenful at once, the rest in slices between frames: a cheap phone answers a tap
