@@ -581,7 +581,7 @@ def _main(argv=None):
             json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
             print()
         else:
-            fields = sorted({f for r in records.values() for f in r})
+            fields = kinds.columns(records)
             writer = csv.writer(sys.stdout)
             writer.writerow(["record"] + fields)
             for rid, values in sorted(records.items()):

@@ -43,6 +43,16 @@ def ordered(values):
     return out
 
 
+def columns(records):
+    """The columns of a table of records ({id: values}): `kind`, then each kind's fields in the
+    registry's order (a field several kinds share once, where it first appears), then any other
+    field by name."""
+    present = {name for values in records.values() for name in values}
+    order = ["kind"] + [f["name"] for spec in KINDS.values() for f in spec["fields"]]
+    known = [name for i, name in enumerate(order) if name in present and name not in order[:i]]
+    return known + sorted(present - set(known))
+
+
 def refers_to(values):
     """The record a value set refers to (an acknowledgement's report), or None."""
     kind = kind_of(values)

@@ -5,6 +5,8 @@ it); an acknowledgement is a record of its own that names a report and is grante
 that the server stores as it stores any record.
 """
 
+import csv
+import io
 import json
 import os
 
@@ -42,6 +44,12 @@ def test_an_export_reads_like_the_form():
     assert list(kinds.ordered(values)) == ["kind", "category", "description", "tags", "zz_newer"]
     ack = {"date": "2026-12-03", "kind": "ack", "report": "r"}
     assert list(kinds.ordered(ack)) == ["kind", "report", "date"]
+
+
+def test_a_table_of_records_has_the_kind_first_then_the_forms_fields():
+    records = {"a": {"kind": "ack", "report": "r", "date": "2026-12-03"},
+               "r": {"kind": "need", "urgency": "high", "category": "legal", "zz": 1}}
+    assert kinds.columns(records) == ["kind", "category", "date", "urgency", "report", "zz"]
 
 
 def test_acknowledgements_are_found_by_the_report_they_name():
@@ -110,3 +118,7 @@ def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspa
     assert client_main(["--state", state, "export"]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert exported[ack]["kind"] == "ack" and exported[ack]["report"] == report
+    assert client_main(["--state", state, "export", "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["record", "kind", "category", "date", "description", "report"]
+    assert [ack, "ack"] in [row[:2] for row in rows]
