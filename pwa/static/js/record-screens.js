@@ -139,8 +139,9 @@ export class RecordScreens {
 
   /**
    * What the detail screen shows of acknowledgements (design, "Acknowledgements"): the date of the
-   * first one that names this record or one linked to it, whether this device wrote it, and whether it may mark it
-   * received (a role the acknowledgement kind lets create, on a record another device wrote).
+   * first one that names this record or one linked to it, whether this device wrote the record,
+   * and whether it may mark it received (a role the acknowledgement kind lets create, on a record
+   * another device wrote).
    */
   #ackState(id, record) {
     const kind = kindOf(record.values);
@@ -152,7 +153,7 @@ export class RecordScreens {
   }
 
   // A new acknowledgement record naming the report, wrapped like any new record (this device and
-  // the coordinators) and to the report's author, whose app finds it by the `report` field.
+  // the coordinators) and granted to the report's author, whose app finds it by its `report`.
   async #acknowledge(id, author) {
     const values = { ...blank(ACK, today()), [kindSpec(ACK).refers]: id };
     const errors = validate(ACK, values, today());
