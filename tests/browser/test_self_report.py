@@ -152,7 +152,8 @@ def test_a_reporter_reports_offline_and_sees_that_a_coordinator_received_it(make
 def test_the_report_fits_360px_at_200_percent_text_in_every_language(make_context, coordinator, server):
     page = make_context(viewport={"width": 360, "height": 740}).new_page()
     join(page, coordinator.create_invite("reporter", base_url=server.url))
-    expect(page.get_by_text("Nothing sent yet. To tell us what happened, use “+ Report” below.")).to_be_visible()
+    empty = page.get_by_text("Nothing sent yet. To tell us what happened, use “+ Report” below.")
+    expect(empty).to_be_visible()
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     problems = {}
     for lang in LANGUAGES:
