@@ -508,20 +508,20 @@ class Replica:
         """Judge the record's wraps against its key commitments (docs/protocol.md, "Key
         commitments"), from scratch each time, so a later change can overturn a provisional key.
 
-        The first key (k0) of every wrap is judged as a wrap's one key always was: accepted when
-        some change of the record commits to it (`kc`) and the wrap comes from this device, a
-        trusted coordinator, or a device that itself signed a change committing to that key (the
-        record's creator always has); or when it opens a value of an old change that carries no
-        commitment; or, provisionally, while the record holds no value at all. It is refused as
-        `wrong_key` (the whole wrap) when the record holds values and the key matches no
-        commitment and opens no old value. Else the wrap waits (its sender has not vouched yet).
-
-        The later keys k1..kn of a wrap/2 (key epochs) are believed only on the word of this
-        device or of a trusted coordinator that is not revoked, and only with an accepted k0:
-        only coordinators start epochs, so a field device's wrap never introduces one. A later
-        key from any other sender serves only to read values whose change commits to it, under
-        the first rule. The chain this device writes with (and wraps) is the longest believed
-        key list, ties going to the smallest commitment of its newest key.
+        A wrap holds a key list k0..kn (one key, k0, for a wrap/1). From this device or a trusted
+        coordinator that is not revoked (`starts_epochs`: only they start epochs), the whole list
+        is accepted when some change of the record commits (`kc`) to one of its keys, or its k0
+        opens a value of an old change without a commitment, or, provisionally, while the record
+        holds no value at all; such a list is a candidate for the record's chain. From any other
+        sender, each key is judged alone as a wrap's one key always was: accepted when a change
+        commits to it and the sender is a trusted coordinator or itself signed a change committing
+        to it (the record's creator always has); a k0 also when it opens an old value, or
+        provisionally; only an accepted k0 makes a candidate chain, of that one key: a field
+        device's wrap never introduces an epoch. A wrap none of whose keys is committed to and
+        whose k0 opens nothing is refused as `wrong_key` when the record holds values; one whose
+        keys are committed but not vouched for waits. The chain this device writes with (and
+        wraps) is the best candidate: the lowest rank (commitment, old value, provisional), then
+        the longest list, then the smallest commitment of its newest key.
         """
         state = self.records[record]
         wraps = state.get("wraps", [])
@@ -530,7 +530,7 @@ class Replica:
         kcs = state.get("kcs", {})
         opened = state.setdefault("_open", {})
         legacy = [(f, w) for f, live in state["fields"].items() for w in live if "kc" not in w]
-        accepted, ranked, kept, chains = {}, [], [], []
+        accepted, candidates, kept = {}, [], []
         for wrap in wraps:
             chain = opened.get(wrap["sig"])
             if chain is None:
@@ -539,47 +539,41 @@ class Replica:
                 except ProtocolError as exc:
                     self.problems.append({"kind": "wrap", "item": wrap, "code": exc.code, "reason": str(exc)})
                     continue
-            key = chain[0]
-            kc = key_commitment(key)
             sender = wrap["sender"]
-            vouched = (sender == self.device or self.trusted.get(sender) == "coordinator"
-                       or sender in kcs.get(kc, ()))
-            if kc in kcs and vouched:
+            commits = [key_commitment(k) for k in chain]
+            if self.starts_epochs(sender):
+                good = list(zip(commits, chain))
+                candidate = chain
+                committed = any(kc in kcs for kc in commits)
+            else:
+                good = [(kc, k) for kc, k in zip(commits, chain) if kc in kcs and (
+                    self.trusted.get(sender) == "coordinator" or sender in kcs[kc])]
+                candidate = chain[:1]
+                committed = commits[0] in dict(good)
+            if committed:
                 rank = 0
-            elif legacy and self._opens_any(key, record, legacy):
+            elif legacy and self._opens_any(chain[0], record, legacy):
                 rank = 1
             elif not kcs and not legacy:
                 rank = 2  # provisional: nothing of the record has arrived to check it against
-            elif kc not in kcs:
+            elif not any(kc in kcs for kc in commits):
                 self.problems.append({"kind": "wrap", "item": wrap, "code": "wrong_key",
                                       "reason": "a wrapped key that opens nothing of the record"})
                 opened.pop(wrap["sig"], None)
                 continue
             else:
-                kept.append(wrap)  # the right key, from a sender that has not vouched for it yet
-                continue
+                rank = None  # keys the record's changes commit to, from a sender not vouching (yet)
             kept.append(wrap)
-            accepted[kc] = key
-            ranked.append((rank, len(ranked), key, wrap))
-            later = chain[1:]
-            if later and self.starts_epochs(sender):
-                accepted.update((key_commitment(k), k) for k in later)
-                chains.append((rank, chain, wrap))
-            for k in later:
-                kck = key_commitment(k)
-                if kck in kcs and (self.trusted.get(sender) == "coordinator" or sender in kcs[kck]):
-                    accepted[kck] = k  # a key a change commits to, vouched as a k0 is: to read with
+            accepted.update(good)
+            if rank is not None:
+                accepted[commits[0]] = chain[0]
+                candidates.append(((rank, -len(candidate), key_commitment(candidate[-1]) if len(candidate) > 1
+                                    else "", len(candidates)), candidate, wrap))
         state["wraps"] = kept
         state["keys"] = accepted
-        if ranked:
-            best = min(ranked, key=lambda r: r[:2])
-            believed = [(c, w) for rank, c, w in chains if rank == best[0] and c[0] == best[2]]
-            if believed:
-                chain, wrap = min(believed, key=lambda cw: (-len(cw[0]), key_commitment(cw[0][-1])))
-                state["key"], state["wrap"], state["chain"] = chain[0], wrap, list(chain)
-            else:
-                _, _, state["key"], state["wrap"] = best
-                state["chain"] = [state["key"]]
+        if candidates:
+            _, chain, wrap = min(candidates, key=lambda c: c[0])
+            state["key"], state["wrap"], state["chain"] = chain[0], wrap, list(chain)
         else:
             state["key"], state["wrap"], state["chain"] = None, None, []
 
