@@ -363,7 +363,7 @@ class WrapSchema(Schema):
     epk = PublicKey(required=True)
     nonce = B64(nbytes=12, required=True)
     ct = B64(max_chars=wrap_ct_chars(MAX_EPOCH), required=True, metadata={
-        "description": "32 bytes per key (one for zapis/wrap/1, epoch + 1 for zapis/wrap/2) and a 16-byte tag."})
+        "description": "32 bytes a key (1 for zapis/wrap/1, epoch + 1 for zapis/wrap/2) and a 16-byte tag."})
     sig = Sig(required=True)
 
     @validates_schema
@@ -406,8 +406,9 @@ def _fast_wrap_ok(w):
     else:
         return False
     return (_id(w["workspace"], _UUID) and _id(w["record"], _UUID) and _id(w["recipient"], _DEVICE)
-            and _id(w["sender"], _DEVICE) and decoded_length(w["epk"]) == 65 and decoded_length(w["nonce"]) == 12
-            and decoded_length(w["ct"]) == 32 * keys + 16 and decoded_length(w["sig"]) == 64)
+            and _id(w["sender"], _DEVICE) and decoded_length(w["epk"]) == 65
+            and decoded_length(w["nonce"]) == 12 and decoded_length(w["ct"]) == 32 * keys + 16
+            and decoded_length(w["sig"]) == 64)
 
 
 CHANGE_SCHEMA, WRAP_SCHEMA = ChangeSchema(), WrapSchema()
@@ -522,7 +523,7 @@ class DeviceRecordsQuerySchema(Schema):
 
 class DeviceRecordsSchema(Schema):
     records = fields.List(RecordId(), required=True, metadata={
-        "description": "Records the device is a recipient of a stored wrap of, in id order: a hint (unsigned)."})
+        "description": "Records with a stored wrap addressed to the device, in id order: a hint (unsigned)."})
     more = fields.Boolean(required=True)
 
 
@@ -532,7 +533,7 @@ class RecordWrapsQuerySchema(Schema):
 
 class RecordWrapsSchema(Schema):
     wraps = fields.List(fields.Nested(WrapSchema), required=True, metadata={
-        "description": "Every stored wrap of these records, whoever it is addressed to (signed by its sender)."})
+        "description": "Every stored wrap of these records, whoever it is for (signed by its sender)."})
 
 
 class PurgeResultSchema(Schema):

@@ -256,8 +256,8 @@ class PushBatch:
                 existing[key], epochs[key] = w["sig"], w.get("epoch", 0)
                 if w["recipient"] == self.device.id:
                     self.readable.add(w["record"])
-                self.wrap_rows.append((self.ws, w["record"], w["recipient"], w["sender"], w.get("epoch"), w["epk"],
-                                       w["nonce"], w["ct"], w["sig"], self.seq.next()))
+                self.wrap_rows.append((self.ws, w["record"], w["recipient"], w["sender"], w.get("epoch"),
+                                       w["epk"], w["nonce"], w["ct"], w["sig"], self.seq.next()))
                 results.append(("accepted", None))
         return results
 
@@ -300,8 +300,8 @@ class PushBatch:
                                     else (outcome.tag, None))
             if accepted:
                 rec.dirty = True
-                self.change_rows[change_id] = [record, change["device"], change["sig"], texts, change.get("kc"),
-                                               change.get("e")]
+                self.change_rows[change_id] = [record, change["device"], change["sig"], texts,
+                                               change.get("kc"), change.get("e")]
             results.append(outcomes)
         return results
 
@@ -328,10 +328,11 @@ class PushBatch:
         if self.replaced:
             _executemany("DELETE FROM wraps WHERE workspace_id = {} AND record_id = {} AND recipient = {} "
                          "AND sender = {}", [(ws, *key) for key in set(self.replaced)])
-        insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epoch", "epk", "nonce", "ct", "sig",
-                             "seq"), self.wrap_rows)
+        insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epoch", "epk", "nonce",
+                             "ct", "sig", "seq"), self.wrap_rows)
         insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "kc", "e", "writes"),
-                      [(ws, cid, r, d, s, kc, e, ",".join(t)) for cid, (r, d, s, t, kc, e) in self.change_rows.items()])
+                      [(ws, cid, r, d, s, kc, e, ",".join(t))
+                       for cid, (r, d, s, t, kc, e) in self.change_rows.items()])
         self._rewrite_covered()
         self.seq.finish()
 
@@ -431,16 +432,17 @@ def device_entry(d):
 def wrap_entry(w, workspace_id):
     """A key wrap as it was signed (a zapis/wrap/2 with its epoch, a zapis/wrap/1 without)."""
     out = {"type": "zapis/wrap/1" if w.epoch is None else "zapis/wrap/2", "workspace": workspace_id,
-           "record": w.record_id, "recipient": w.recipient, "sender": w.sender, "epk": w.epk, "nonce": w.nonce,
-           "ct": w.ct, "sig": w.sig}
+           "record": w.record_id, "recipient": w.recipient, "sender": w.sender, "epk": w.epk,
+           "nonce": w.nonce, "ct": w.ct, "sig": w.sig}
     if w.epoch is not None:
         out["epoch"] = w.epoch
     return out
 
 
-CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.kc, Change.e, Change.writes)
-WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epoch, Wrap.epk, Wrap.nonce, Wrap.ct, Wrap.sig,
-                Wrap.seq)
+CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.kc, Change.e,
+                  Change.writes)
+WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epoch, Wrap.epk, Wrap.nonce, Wrap.ct,
+                Wrap.sig, Wrap.seq)
 
 
 def pull(device, cursor, limit, upper):
@@ -504,7 +506,8 @@ def pull(device, cursor, limit, upper):
     for chunk in _chunks(granted):
         delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
             Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()
-    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes, c.kc, c.e) for c in delivered]
+    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes, c.kc, c.e)
+                       for c in delivered]
     return page
 
 

@@ -26,7 +26,8 @@ from isal import igzip
 
 from . import keys
 from .b64 import b64decode, b64encode
-from .envelopes import ProtocolError, binding_matches, key_commitment, make_certificate, safety_number, unwrap_keys
+from .envelopes import (ProtocolError, binding_matches, key_commitment, make_certificate, safety_number,
+                        unwrap_keys)
 from .replica import DELETED, Replica
 
 PBKDF2_ITERATIONS = 600_000
@@ -500,7 +501,8 @@ class Client:
         for rid, s in state["records"].items():
             chain = unwrap_keys(s["wrap"], r.ecdh_key) if s["wrap"] else None
             r.records[rid] = {"key": chain[0] if chain else None, "wrap": s["wrap"], "fields": s["fields"],
-                              "issued": s.get("issued", {}), "wraps": s.get("wraps", []), "kcs": s.get("kcs", {})}
+                              "issued": s.get("issued", {}), "wraps": s.get("wraps", []),
+                              "kcs": s.get("kcs", {})}
             if chain is not None:
                 r.records[rid]["keys"] = {key_commitment(k): k for k in chain}
                 r.records[rid]["chain"] = chain

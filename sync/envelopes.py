@@ -289,7 +289,8 @@ def wrap_keys(record_keys, workspace, record, sender, sender_key, recipient, rec
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
     ct = AESGCM(kek).encrypt(nonce, b"".join(record_keys), info)
     wrap = {"type": WRAP if epoch is None else WRAP2, "workspace": workspace, "record": record,
-            "recipient": recipient, "sender": sender, "epk": epk, "nonce": b64encode(nonce), "ct": b64encode(ct)}
+            "recipient": recipient, "sender": sender, "epk": epk, "nonce": b64encode(nonce),
+            "ct": b64encode(ct)}
     if epoch is not None:
         wrap["epoch"] = epoch
     return sign_object(sender_key, wrap)
@@ -309,8 +310,8 @@ def wrap_epoch(wrap):
         return 0
     epoch = wrap.get("epoch")
     if wrap.get("type") != WRAP2 or type(epoch) is not int or not 1 <= epoch <= MAX_EPOCH:
-        raise ProtocolError("bad_wrap", "a wrap must be zapis/wrap/1, or zapis/wrap/2 with an epoch of 1 to %d"
-                            % MAX_EPOCH)
+        raise ProtocolError("bad_wrap", "a wrap must be zapis/wrap/1, or zapis/wrap/2 with an epoch "
+                            "of 1 to %d" % MAX_EPOCH)
     return epoch
 
 

@@ -175,7 +175,7 @@ class Replica:
         (the records it created among them). The server's word (`Client.start_rotation`) adds
         the records it holds a wrap for."""
         readable = self.readable()
-        if self.trusted.get(device) == "coordinator" or self.directory.get(device, {}).get("role") == "coordinator":
+        if "coordinator" in (self.trusted.get(device), self.directory.get(device, {}).get("role")):
             return readable
         return [r for r in readable if self._touched_by(r, device)]
 
@@ -214,8 +214,9 @@ class Replica:
         out = {self.device} | set(self._coordinators()) | writers
         for wrap in wraps:
             sender = wrap.get("sender")
-            if (isinstance(wrap, dict) and wrap.get("record") == record and wrap.get("workspace") == self.workspace
-                    and wrap.get("type") in WRAP_TYPES and sender in vouching and self.wraps_allowed(sender)
+            if (isinstance(wrap, dict) and wrap.get("record") == record
+                    and wrap.get("workspace") == self.workspace and wrap.get("type") in WRAP_TYPES
+                    and sender in vouching and self.wraps_allowed(sender)
                     and verify_object(self._signer_key(sender), wrap)):
                 out.add(wrap["recipient"])
         return sorted(d for d in out if self.wraps_allowed(d) and (d == self.device or d in self.directory))
@@ -491,7 +492,8 @@ class Replica:
         return self.directory[device]["sign_key"]
 
     def _pulled_wrap(self, wrap):
-        if wrap.get("type") not in WRAP_TYPES or wrap["workspace"] != self.workspace or wrap["recipient"] != self.device:
+        if (wrap.get("type") not in WRAP_TYPES or wrap["workspace"] != self.workspace
+                or wrap["recipient"] != self.device):
             raise ProtocolError("bad_wrap", "a wrap for another device or workspace")
         if not verify_object(self._signer(wrap["sender"]), wrap):
             raise ProtocolError("bad_signature", "a key wrap's signature does not verify")

@@ -22,10 +22,10 @@ def stored_changes(app, record):
     """(device, e, [(field, dot, nonce, ct)]) of every stored change of a record, as the server keeps it."""
     import json
     with app.app_context():
-        rows = db.session.execute(text("SELECT device_id, e, writes FROM changes WHERE record_id = :r ORDER BY id"),
-                                  {"r": record}).all()
-    return [(d, e, [(w["field"], w["dot"], w["nonce"], w["ct"]) for w in json.loads("[%s]" % ws) if "ct" in w])
-            for d, e, ws in rows]
+        rows = db.session.execute(text("SELECT device_id, e, writes FROM changes WHERE record_id = :r "
+                                       "ORDER BY id"), {"r": record}).all()
+    return [(d, e, [(w["field"], w["dot"], w["nonce"], w["ct"]) for w in json.loads("[%s]" % ws)
+                    if "ct" in w]) for d, e, ws in rows]
 
 
 def stored_wraps(app, record):
@@ -44,12 +44,12 @@ def every_key_of(device, app, workspace_id):
             found.add(state["key"])
     import json
     with app.app_context():
-        rows = db.session.execute(text("SELECT record_id, recipient, sender, epoch, epk, nonce, ct, sig FROM wraps "
-                                       "WHERE recipient = :d"), {"d": device.replica.device}).all()
+        rows = db.session.execute(text("SELECT record_id, recipient, sender, epoch, epk, nonce, ct, sig "
+                                       "FROM wraps WHERE recipient = :d"), {"d": device.replica.device}).all()
     for r in rows:
         wrap = {"type": "zapis/wrap/1" if r.epoch is None else "zapis/wrap/2", "workspace": workspace_id,
-                "record": r.record_id, "recipient": r.recipient, "sender": r.sender, "epk": r.epk, "nonce": r.nonce,
-                "ct": r.ct, "sig": r.sig}
+                "record": r.record_id, "recipient": r.recipient, "sender": r.sender, "epk": r.epk,
+                "nonce": r.nonce, "ct": r.ct, "sig": r.sig}
         if r.epoch is not None:
             wrap["epoch"] = r.epoch
         found.update(unwrap_keys(wrap, device.replica.ecdh_key))
@@ -252,7 +252,8 @@ def test_a_rotation_cut_off_halfway_resumes_after_a_restart(workspace, tmp_path)
     again.sync()
     assert not again.replica.rotating
     for record in ids:
-        assert {(to, e) for to, _, e in stored_wraps(workspace.app, record) if e} == {(root.replica.device, 1)}
+        epochs = {(to, e) for to, _, e in stored_wraps(workspace.app, record) if e}
+        assert epochs == {(root.replica.device, 1)}
     leaving_keys = every_key_of(leaving, workspace.app, workspace.id)
     again.save({"n": 99}, record=ids[4])
     again.push()

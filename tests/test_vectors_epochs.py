@@ -23,7 +23,8 @@ def test_a_key_list_wrap_reproduces_the_vector_and_unwraps(case):
     sender = DEVICES[wrap["sender"]]
     again = wrap_keys([b64decode(k) for k in case["keys"]], wrap["workspace"], wrap["record"], wrap["sender"],
                       keys.private_from_pkcs8(b64decode(sender["sign_pkcs8"])), wrap["recipient"],
-                      case["recipient_ecdh_key"], ephemeral=keys.private_from_pkcs8(b64decode(case["ephemeral_pkcs8"])),
+                      case["recipient_ecdh_key"],
+                      ephemeral=keys.private_from_pkcs8(b64decode(case["ephemeral_pkcs8"])),
                       nonce=b64decode(wrap["nonce"]))
     assert {k: v for k, v in again.items() if k != "sig"} == {k: v for k, v in wrap.items() if k != "sig"}
     assert wrap.get("epoch", 0) == case["epoch"]
@@ -49,6 +50,6 @@ def test_a_change_signs_its_epoch(case):
     if case["valid"]:
         assert canonical_json(change_header(change)) == case["header"]
         w = change["writes"][0]
-        value, _ = decrypt_field(b64decode(case["key"]), change["workspace"], change["record"], w["field"], w["dot"],
-                                 w["nonce"], w["ct"], epoch=change["e"])
+        value, _ = decrypt_field(b64decode(case["key"]), change["workspace"], change["record"], w["field"],
+                                 w["dot"], w["nonce"], w["ct"], epoch=change["e"])
         assert value == case["value"] and change["e"] == case["epoch"]

@@ -19,8 +19,8 @@ from ..authority import MAX_CERTS, is_root, recompute
 from ..errors import APIError
 from ..extensions import db
 from ..models import Device, Workspace, Wrap
-from ..schemas import (CertifySchema, DeviceListSchema, DeviceRecordsQuerySchema, DeviceRecordsSchema, DeviceSchema,
-                       RevocationSchema)
+from ..schemas import (CertifySchema, DeviceListSchema, DeviceRecordsQuerySchema, DeviceRecordsSchema,
+                       DeviceSchema, RevocationSchema)
 from ..store import Sequencer, device_entry
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")

@@ -43,8 +43,8 @@ def wraps():
     """
     ids = bodies.load(RecordWrapsQuerySchema())["records"]
     ws = g.device.workspace_id
-    rows = db.session.execute(select(*WRAP_COLUMNS).where(Wrap.workspace_id == ws, Wrap.record_id.in_(set(ids)))
-                              .order_by(Wrap.record_id, Wrap.seq)).all()
+    rows = db.session.execute(select(*WRAP_COLUMNS).where(
+        Wrap.workspace_id == ws, Wrap.record_id.in_(set(ids))).order_by(Wrap.record_id, Wrap.seq)).all()
     # Formatted like a pull's wraps: stored rows were validated when they were pushed.
     return RecordWrapsSchema().dump({"wraps": [wrap_entry(w, ws) for w in rows]})
 

@@ -284,18 +284,20 @@ def epoch_vectors():
     chain = [hashlib.sha256(b"zapis epoch key %d" % i).digest() for i in range(3)]
     eph = keys.private_from_scalar(scalar("epoch ephemeral"))
     wraps = []
-    for name, keys_ in (("epoch 2: a zapis/wrap/2 of k0, k1, k2", chain), ("epoch 0: one key is a zapis/wrap/1",
-                                                                            chain[:1])):
-        wrap = wrap_keys(keys_, WS, REC, COORD["id"], COORD["_sign"], VOL["id"], VOL["ecdh_key"], ephemeral=eph,
-                         nonce=bytes(range(12, 24)))
+    for name, keys_ in (("epoch 2: a zapis/wrap/2 of k0, k1, k2", chain),
+                        ("epoch 0: one key is a zapis/wrap/1", chain[:1])):
+        wrap = wrap_keys(keys_, WS, REC, COORD["id"], COORD["_sign"], VOL["id"], VOL["ecdh_key"],
+                         ephemeral=eph, nonce=bytes(range(12, 24)))
         epoch = len(keys_) - 1
         kind = "zapis/wrap/2" if epoch else "zapis/wrap/1"
         info = [kind, VOL["id"], wrap["epk"]] + ([epoch] if epoch else [])
         wraps.append({"name": name, "keys": [b64encode(k) for k in keys_], "epoch": epoch,
                       "kcs": [key_commitment(k) for k in keys_],
                       "recipient_ecdh_pkcs8": VOL["ecdh_pkcs8"], "recipient_ecdh_d": VOL["ecdh_d"],
-                      "recipient_ecdh_key": VOL["ecdh_key"], "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)),
-                      "ephemeral_d": b64encode(scalar("epoch ephemeral")), "salt": canonical_json([kind, WS, REC]),
+                      "recipient_ecdh_key": VOL["ecdh_key"],
+                      "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)),
+                      "ephemeral_d": b64encode(scalar("epoch ephemeral")),
+                      "salt": canonical_json([kind, WS, REC]),
                       "info": canonical_json(info), "sender_sign_key": COORD["sign_key"], "wrap": wrap})
     w2 = wraps[0]["wrap"]
     # Each of these fails to open as a key list (bad_wrap): the epoch is in the derivation and the
@@ -303,7 +305,8 @@ def epoch_vectors():
     unopenable = [
         {"name": "epoch lowered", "wrap": {**w2, "epoch": 1}},
         {"name": "epoch raised", "wrap": {**w2, "epoch": 3}},
-        {"name": "called a zapis/wrap/1", "wrap": {k: v for k, v in {**w2, "type": "zapis/wrap/1"}.items() if k != "epoch"}},
+        {"name": "called a zapis/wrap/1",
+         "wrap": {k: v for k, v in {**w2, "type": "zapis/wrap/1"}.items() if k != "epoch"}},
         {"name": "a zapis/wrap/2 without epoch", "wrap": {k: v for k, v in w2.items() if k != "epoch"}},
         {"name": "epoch 0 in a zapis/wrap/2", "wrap": {**w2, "epoch": 0}},
         {"name": "epoch as text", "wrap": {**w2, "epoch": "2"}},
@@ -313,8 +316,8 @@ def epoch_vectors():
     for epoch in (2, 0):
         key = chain[epoch]
         dot = [VOL["id"], 3]
-        nonce, ct = encrypt_field(key, WS, REC, "status", dot, "moved", 1767225600000, nonce=bytes([epoch + 7]) * 12,
-                                  epoch=epoch)
+        nonce, ct = encrypt_field(key, WS, REC, "status", dot, "moved", 1767225600000,
+                                  nonce=bytes([epoch + 7]) * 12, epoch=epoch)
         change = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": VOL["id"],
                                             "kc": key_commitment(key), "e": epoch,
                                             "writes": [{"field": "status", "dot": dot, "ctx": {VOL["id"]: 2},
@@ -329,8 +332,8 @@ def epoch_vectors():
         {"name": "epoch lowered after signing", "signer": VOL["sign_key"], "valid": False,
          "change": {**signed, "e": 1}},
     ]
-    return {"workspace": WS, "record": REC, "devices": [public(d) for d in (COORD, VOL, EVIL)], "wraps": wraps,
-            "unopenable": unopenable, "changes": changes}
+    return {"workspace": WS, "record": REC, "devices": [public(d) for d in (COORD, VOL, EVIL)],
+            "wraps": wraps, "unopenable": unopenable, "changes": changes}
 
 
 def robust_vectors():

@@ -26,7 +26,8 @@ def upgrade():
         batch_op.add_column(sa.Column('e', sa.Integer(), nullable=True))
     with op.batch_alter_table('wraps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('epoch', sa.Integer(), nullable=True))
-        batch_op.alter_column('ct', existing_type=sa.String(length=64), type_=sa.Text(), existing_nullable=False)
+        batch_op.alter_column('ct', existing_type=sa.String(length=64), type_=sa.Text(),
+                              existing_nullable=False)
 
 
 def downgrade():
@@ -34,7 +35,8 @@ def downgrade():
     # it goes; the sender's next re-wrap or rotation gives the key again.
     op.execute("DELETE FROM wraps WHERE epoch IS NOT NULL")
     with op.batch_alter_table('wraps', schema=None) as batch_op:
-        batch_op.alter_column('ct', existing_type=sa.Text(), type_=sa.String(length=64), existing_nullable=False)
+        batch_op.alter_column('ct', existing_type=sa.Text(), type_=sa.String(length=64),
+                              existing_nullable=False)
         batch_op.drop_column('epoch')
     with op.batch_alter_table('changes', schema=None) as batch_op:
         batch_op.drop_column('e')
