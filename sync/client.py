@@ -411,9 +411,11 @@ class Client:
         """Close later edits to a revoked device's keys: every record it could read gets a new key
         epoch (Replica.start_rotation; the server is asked which records it holds a wrap for, a
         hint), in batches. Returns how many records were rotated. Also for a device another
-        coordinator revoked, or a rotation to finish by hand."""
+        coordinator revoked, or a rotation to finish by hand. Pulls first, so that every record
+        the device could read is known here."""
         if self.checkpoint is not None:
             self.checkpoint()
+        self.pull()
         hint, after = [], None
         while True:
             params = {"limit": 1000, **({"after": after} if after else {})}

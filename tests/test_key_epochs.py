@@ -338,3 +338,33 @@ def test_the_wrap_holder_calls_are_for_certified_coordinators_and_validated(work
     with pytest.raises(APIError) as err:
         workspace.call(root, "GET", "/api/devices/%s/records" % ("A" * 22))
     assert err.value.status == 404
+
+
+def test_a_revoked_coordinator_s_key_list_slipped_in_by_the_server_starts_no_epoch(workspace):
+    root = workspace.root
+    second = workspace.enroll("coordinator")
+    volunteer = workspace.enroll("volunteer")
+    record = volunteer.save({"status": "new"})
+    volunteer.push()
+    root.revoke(second.replica.device)
+    volunteer.pull()
+    assert second.replica.device in volunteer.replica.revoked_devices
+    chain = volunteer.replica.chain(record)
+    assert len(chain) == 2   # the root's rotation
+    # The seized coordinator's key signs a longer list of keys it chose; the server delivers it.
+    chosen = chain + [new_record_key(), new_record_key()]
+    forged = wrap_keys(chosen, workspace.id, record, second.replica.device, second.replica.sign_key,
+                       volunteer.replica.device, volunteer.replica.public_entry()["ecdh_key"])
+
+    def slip(path, data):
+        if path == "/api/sync/pull":
+            data["wraps"].append(forged)
+        return data
+
+    volunteer.transport = HostileTransport(volunteer.transport, slip)
+    volunteer.pull()
+    assert any(w["sig"] == forged["sig"] for w in volunteer.replica.records[record]["wraps"])
+    assert volunteer.replica.chain(record) == chain
+    volunteer.save({"status": "later"}, record=record)
+    change = volunteer.replica.outbox[-1]["change"]
+    assert change["e"] == 1 and change["kc"] == key_commitment(chain[-1])

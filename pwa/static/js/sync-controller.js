@@ -208,6 +208,7 @@ export class SyncController {
     this.engine?.forget();
     session.useDirectory(session.directory, session.trusted, { removed: [...new Set([...session.removed, order.device])] });
     if (session.device.role !== 'coordinator' || !session.records) return;
+    await this.syncNow()?.catch(() => null); // every record the device could read is known here first
     const entry = session.directory.find((d) => d.id === order.device);
     const coordinator = session.trusted[order.device] === 'coordinator' || entry?.role === 'coordinator';
     const hint = coordinator ? [] : await serverHint(this.#api(), order.device).catch(() => []);
