@@ -14,7 +14,8 @@ What is kept, per record:
   as their signed hash. When a later write covers a value, that write's text becomes its hash
   form; when none of a change's writes is live any more, the row is deleted.
 - a key wrap: numbered when accepted; one per (record, recipient, sender), taken only from the
-  record's creator or a coordinator; a sender's later wrap replaces its own earlier one;
+  record's creator or a coordinator; a sender's later wrap replaces its own earlier one, unless
+  it is of a lower key epoch (then it is a `duplicate`: the newer key list stays);
 - a device: numbered on enrollment, certification and revocation;
 - a tombstone: numbered when a record is purged (its changes, state and wraps are deleted).
 Pulls never return a row above the counter they read at their start.
@@ -127,11 +128,12 @@ def _any_live(texts):
     return any('"ct":"' in t for t in texts)
 
 
-def change_text(workspace, record, device, sig, writes, kc=None):
+def change_text(workspace, record, device, sig, writes, kc=None, e=None):
     """A stored change as the JSON text of a pull (`writes` is stored JSON text, made by
-    write_text and hash_text; `kc` only on changes stored with one)."""
-    return '{"workspace":"%s","record":"%s","device":"%s",%s"sig":"%s","writes":[%s]}' % (
-        _s(workspace), _s(record), _s(device), '"kc":"%s",' % _s(kc) if kc else "", _s(sig), writes)
+    write_text and hash_text; `kc` and `e` only on changes stored with them)."""
+    return '{"workspace":"%s","record":"%s","device":"%s",%s%s"sig":"%s","writes":[%s]}' % (
+        _s(workspace), _s(record), _s(device), '"kc":"%s",' % _s(kc) if kc else "",
+        '"e":%d,' % e if e is not None else "", _s(sig), writes)
 
 
 # A record's state: {field: [[[device, n, ctx, change id, position in the change, h], ...],
@@ -192,7 +194,7 @@ class PushBatch:
         self.readable = set()
         self.wrap_rows = []
         self.replaced = []         # (record, recipient, sender) of wraps a later one replaces
-        self.change_rows = {}      # change id -> [record, device, sig, [write texts], kc]
+        self.change_rows = {}      # change id -> [record, device, sig, [write texts], kc, e]
         self.covered = {}          # stored change id -> {position: hash text}
 
     def load(self, record_ids):
@@ -227,11 +229,12 @@ class PushBatch:
         delivered again; wraps of other senders stay."""
         # By record, the primary key's prefix: PostgreSQL planned `(record, recipient) IN (...)`
         # as a scan of the workspace's wraps, half of a push's time once they numbered thousands.
-        existing = {}
+        existing, epochs = {}, {}
         for chunk in _chunks({w["record"] for w in wraps}):
-            existing.update(((r, to, by), sig) for r, to, by, sig in db.session.connection().execute(
-                select(Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.sig).where(
-                    Wrap.workspace_id == self.ws, Wrap.record_id.in_(chunk))).all())
+            for r, to, by, sig, epoch in db.session.connection().execute(
+                    select(Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.sig, Wrap.epoch).where(
+                        Wrap.workspace_id == self.ws, Wrap.record_id.in_(chunk))).all():
+                existing[(r, to, by)], epochs[(r, to, by)] = sig, epoch or 0
         results = []
         for w in wraps:
             key = (w["record"], w["recipient"], w["sender"])
@@ -242,17 +245,19 @@ class PushBatch:
                 code = "unknown_recipient"
             if code is not None:
                 results.append(("refused", code))
-            elif existing.get(key) == w["sig"]:
+            elif existing.get(key) == w["sig"] or w.get("epoch", 0) < epochs.get(key, 0):
+                # The same wrap again, or an older key list than the one kept (an outbox restored
+                # from a backup): the newer list stays, so a revoked device's key never comes back.
                 results.append(("duplicate", None))
             else:
                 if key in existing:
                     self.replaced.append(key)
                     self.wrap_rows = [row for row in self.wrap_rows if (row[1], row[2], row[3]) != key]
-                existing[key] = w["sig"]
+                existing[key], epochs[key] = w["sig"], w.get("epoch", 0)
                 if w["recipient"] == self.device.id:
                     self.readable.add(w["record"])
-                self.wrap_rows.append((self.ws, w["record"], w["recipient"], w["sender"], w["epk"], w["nonce"],
-                                       w["ct"], w["sig"], self.seq.next()))
+                self.wrap_rows.append((self.ws, w["record"], w["recipient"], w["sender"], w.get("epoch"),
+                                       w["epk"], w["nonce"], w["ct"], w["sig"], self.seq.next()))
                 results.append(("accepted", None))
         return results
 
@@ -295,7 +300,8 @@ class PushBatch:
                                     else (outcome.tag, None))
             if accepted:
                 rec.dirty = True
-                self.change_rows[change_id] = [record, change["device"], change["sig"], texts, change.get("kc")]
+                self.change_rows[change_id] = [record, change["device"], change["sig"], texts,
+                                               change.get("kc"), change.get("e")]
             results.append(outcomes)
         return results
 
@@ -322,10 +328,11 @@ class PushBatch:
         if self.replaced:
             _executemany("DELETE FROM wraps WHERE workspace_id = {} AND record_id = {} AND recipient = {} "
                          "AND sender = {}", [(ws, *key) for key in set(self.replaced)])
-        insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epk", "nonce", "ct", "sig", "seq"),
-                      self.wrap_rows)
-        insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "kc", "writes"),
-                      [(ws, cid, r, d, s, kc, ",".join(t)) for cid, (r, d, s, t, kc) in self.change_rows.items()])
+        insert_tuples(Wrap, ("workspace_id", "record_id", "recipient", "sender", "epoch", "epk", "nonce",
+                             "ct", "sig", "seq"), self.wrap_rows)
+        insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "kc", "e", "writes"),
+                      [(ws, cid, r, d, s, kc, e, ",".join(t))
+                       for cid, (r, d, s, t, kc, e) in self.change_rows.items()])
         self._rewrite_covered()
         self.seq.finish()
 
@@ -423,14 +430,19 @@ def device_entry(d):
 
 
 def wrap_entry(w, workspace_id):
-    """A key wrap as it was signed."""
-    return {"type": "zapis/wrap/1", "workspace": workspace_id, "record": w.record_id,
-            "recipient": w.recipient, "sender": w.sender, "epk": w.epk, "nonce": w.nonce,
-            "ct": w.ct, "sig": w.sig}
+    """A key wrap as it was signed (a zapis/wrap/2 with its epoch, a zapis/wrap/1 without)."""
+    out = {"type": "zapis/wrap/1" if w.epoch is None else "zapis/wrap/2", "workspace": workspace_id,
+           "record": w.record_id, "recipient": w.recipient, "sender": w.sender, "epk": w.epk,
+           "nonce": w.nonce, "ct": w.ct, "sig": w.sig}
+    if w.epoch is not None:
+        out["epoch"] = w.epoch
+    return out
 
 
-CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.kc, Change.writes)
-WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epk, Wrap.nonce, Wrap.ct, Wrap.sig, Wrap.seq)
+CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.kc, Change.e,
+                  Change.writes)
+WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epoch, Wrap.epk, Wrap.nonce, Wrap.ct,
+                Wrap.sig, Wrap.seq)
 
 
 def pull(device, cursor, limit, upper):
@@ -494,7 +506,8 @@ def pull(device, cursor, limit, upper):
     for chunk in _chunks(granted):
         delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
             Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()
-    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes, c.kc) for c in delivered]
+    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes, c.kc, c.e)
+                       for c in delivered]
     return page
 
 

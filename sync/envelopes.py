@@ -22,6 +22,9 @@ from .canonical import canonical_bytes
 CHANGE = "zapis/change/1"
 CERT = "zapis/cert/1"
 WRAP = "zapis/wrap/1"
+WRAP2 = "zapis/wrap/2"   # a record's key list k0..kn (key epochs); `epoch` = n
+WRAP_TYPES = (WRAP, WRAP2)
+MAX_EPOCH = 255          # a wrap/2 holds at most 256 keys (8 KiB): one rotation per revocation
 PURGE = "zapis/purge/1"
 BINDING = "zapis/device/1"
 REVOKE = "zapis/revoke/1"
@@ -88,9 +91,10 @@ def unpad(data):
     return data[: end - 1]
 
 
-def field_aad(workspace, record, field, dot):
+def field_aad(workspace, record, field, dot, epoch=0):
     """Additional data of a legacy value (records made before protocol 3): workspace, record,
-    field name and dot."""
+    field name and dot. `epoch` is not in it (such values are bound to their epoch by the key,
+    fresh at each epoch, and the signed `kc` and `e`): taken so callers pass it alike to both forms."""
     return canonical_bytes([FIELD, workspace, record, field, dot[0], dot[1]])
 
 
@@ -128,13 +132,13 @@ def _open(record_key, aad, nonce, ct, members):
     return body
 
 
-def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None):
+def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None, epoch=0):
     """Encrypt one value of a legacy record (plaintext {t, v}, AAD zapis/field/1); return (nonce,
     ct) as base64url."""
     return _seal(record_key, {"t": t, "v": value}, field_aad(workspace, record, field, dot), nonce)
 
 
-def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
+def decrypt_field(record_key, workspace, record, field, dot, nonce, ct, epoch=0):
     """Decrypt a value of a legacy record; return (value, t).
 
     Raise ProtocolError("unreadable_value") for anything that is not a value as the contract
@@ -236,6 +240,8 @@ def change_header(change):
               "device": change["device"], "writes": writes}
     if "kc" in change:  # the key commitment: every new change has it; old stored ones may not
         header["kc"] = change["kc"]
+    if "e" in change:  # the key epoch of `kc` (protocol 3): absent on changes stored before it
+        header["e"] = change["e"]
     return header
 
 
@@ -275,9 +281,10 @@ def validated_header_bytes(change):
     writes = ",".join('{"ctx":{%s},"dot":["%s",%d],"field":"%s","h":"%s"}' % (
         ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1], w["field"], h)
         for w, h in zip(change["writes"], hashes))
+    epoch = ',"e":%d' % change["e"] if "e" in change else ""
     kc = ',"kc":"%s"' % change["kc"] if "kc" in change else ""
-    text = '{"device":"%s"%s,"record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
-        change["device"], kc, change["record"], CHANGE, change["workspace"], writes)
+    text = '{"device":"%s"%s%s,"record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
+        change["device"], epoch, kc, change["record"], CHANGE, change["workspace"], writes)
     return text.encode("ascii"), hashes
 
 
@@ -304,41 +311,81 @@ def check_change(change):
 
 # -- key wraps ----------------------------------------------------------------------------------
 
-def _wrap_kdf(workspace, record, recipient, epk):
-    salt = canonical_bytes([WRAP, workspace, record])
-    info = canonical_bytes([WRAP, recipient, epk])
-    return salt, info
+def _wrap_kdf(workspace, record, recipient, epk, epoch=None):
+    """(salt, info) of a wrap's key derivation; `info` is also its AAD. A wrap/1 (epoch None)
+    has no epoch; a wrap/2 names its type and epoch in both."""
+    if epoch is None:
+        return canonical_bytes([WRAP, workspace, record]), canonical_bytes([WRAP, recipient, epk])
+    return canonical_bytes([WRAP2, workspace, record]), canonical_bytes([WRAP2, recipient, epk, epoch])
 
 
 def _kek(shared, salt, info):
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=info).derive(shared)
 
 
-def wrap_key(record_key, workspace, record, sender, sender_key, recipient, recipient_ecdh,
-             ephemeral=None, nonce=None):
-    """Wrap a record key for one recipient device and sign the wrap as the sender."""
+def wrap_keys(record_keys, workspace, record, sender, sender_key, recipient, recipient_ecdh,
+              ephemeral=None, nonce=None):
+    """Wrap a record's key list k0..kn for one recipient device and sign the wrap as the sender.
+
+    One key (epoch 0, a record never rotated) makes a `zapis/wrap/1` of that key, as before key
+    epochs; more make a `zapis/wrap/2` with `epoch` n whose ciphertext is k0 || k1 || ... || kn.
+    """
+    record_keys = [record_keys] if isinstance(record_keys, bytes) else list(record_keys)
+    if not 1 <= len(record_keys) <= MAX_EPOCH + 1 or any(len(k) != KEY_BYTES for k in record_keys):
+        raise ProtocolError("bad_wrap", "a key list holds 1 to %d keys of 32 bytes" % (MAX_EPOCH + 1))
+    epoch = len(record_keys) - 1 if len(record_keys) > 1 else None
     ephemeral = ephemeral or keys.generate_key()
     epk = keys.public_b64(ephemeral)
-    salt, info = _wrap_kdf(workspace, record, recipient, epk)
+    salt, info = _wrap_kdf(workspace, record, recipient, epk, epoch)
     kek = _kek(keys.ecdh(ephemeral, recipient_ecdh), salt, info)
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
-    ct = AESGCM(kek).encrypt(nonce, record_key, info)
-    wrap = {"type": WRAP, "workspace": workspace, "record": record, "recipient": recipient,
-            "sender": sender, "epk": epk, "nonce": b64encode(nonce), "ct": b64encode(ct)}
+    ct = AESGCM(kek).encrypt(nonce, b"".join(record_keys), info)
+    wrap = {"type": WRAP if epoch is None else WRAP2, "workspace": workspace, "record": record,
+            "recipient": recipient, "sender": sender, "epk": epk, "nonce": b64encode(nonce),
+            "ct": b64encode(ct)}
+    if epoch is not None:
+        wrap["epoch"] = epoch
     return sign_object(sender_key, wrap)
 
 
-def unwrap_key(wrap, ecdh_private):
-    """Recover the record key from a wrap addressed to this device's ECDH key."""
-    salt, info = _wrap_kdf(wrap["workspace"], wrap["record"], wrap["recipient"], wrap["epk"])
+def wrap_key(record_key, workspace, record, sender, sender_key, recipient, recipient_ecdh,
+             ephemeral=None, nonce=None):
+    """Wrap one record key (epoch 0) for one recipient device: a `zapis/wrap/1`."""
+    return wrap_keys([record_key], workspace, record, sender, sender_key, recipient, recipient_ecdh,
+                     ephemeral=ephemeral, nonce=nonce)
+
+
+def wrap_epoch(wrap):
+    """The epoch of a wrap's newest key: its `epoch` for a wrap/2, 0 for a wrap/1. Raises
+    ProtocolError for another type or an epoch that is not an integer in 1..MAX_EPOCH."""
+    if wrap.get("type") == WRAP:
+        return 0
+    epoch = wrap.get("epoch")
+    if wrap.get("type") != WRAP2 or type(epoch) is not int or not 1 <= epoch <= MAX_EPOCH:
+        raise ProtocolError("bad_wrap", "a wrap must be zapis/wrap/1, or zapis/wrap/2 with an epoch "
+                            "of 1 to %d" % MAX_EPOCH)
+    return epoch
+
+
+def unwrap_keys(wrap, ecdh_private):
+    """Recover a record's key list [k0, ..., kn] from a wrap addressed to this device's ECDH key
+    (one key from a wrap/1)."""
+    epoch = wrap_epoch(wrap)
+    salt, info = _wrap_kdf(wrap["workspace"], wrap["record"], wrap["recipient"], wrap["epk"],
+                           epoch if wrap["type"] == WRAP2 else None)
     try:
         kek = _kek(keys.ecdh(ecdh_private, wrap["epk"]), salt, info)
-        key = AESGCM(kek).decrypt(b64decode(wrap["nonce"], NONCE_BYTES), b64decode(wrap["ct"]), info)
+        data = AESGCM(kek).decrypt(b64decode(wrap["nonce"], NONCE_BYTES), b64decode(wrap["ct"]), info)
     except (InvalidTag, ValueError) as exc:
         raise ProtocolError("bad_wrap", "a record key could not be unwrapped") from exc
-    if len(key) != KEY_BYTES:
+    if len(data) != KEY_BYTES * (epoch + 1):
         raise ProtocolError("bad_wrap", "a wrapped record key has the wrong length")
-    return key
+    return [data[i:i + KEY_BYTES] for i in range(0, len(data), KEY_BYTES)]
+
+
+def unwrap_key(wrap, ecdh_private):
+    """The first key (k0) of a wrap addressed to this device's ECDH key."""
+    return unwrap_keys(wrap, ecdh_private)[0]
 
 
 # -- certificates and purges ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ Certifying and revoking need a coordinator whose certificate chains to the works
 
 import json
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 from sqlalchemy import select
 
 from sync import keys
@@ -18,8 +18,9 @@ from ..auth import authenticated
 from ..authority import MAX_CERTS, is_root, recompute
 from ..errors import APIError
 from ..extensions import db
-from ..models import Device, Workspace
-from ..schemas import CertifySchema, DeviceListSchema, DeviceSchema, RevocationSchema
+from ..models import Device, Workspace, Wrap
+from ..schemas import (CertifySchema, DeviceListSchema, DeviceRecordsQuerySchema, DeviceRecordsSchema,
+                       DeviceSchema, RevocationSchema)
 from ..store import Sequencer, device_entry
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")
@@ -49,6 +50,38 @@ def index():
     devices = db.session.execute(select(Device).where(Device.workspace_id == g.device.workspace_id)
                                  .order_by(Device.seq)).scalars()
     return DeviceListSchema().dump({"devices": [device_entry(d) for d in devices]})
+
+
+@bp.get("/<device_id>/records")
+@authenticated("coordinator", certified=True)
+def records(device_id):
+    """The records a device holds a key wrap of: what a coordinator rotates after revoking it.
+    ---
+    get:
+      tags: [devices]
+      summary: Records a device holds a wrap of
+      description: >
+        For a key rotation after a revocation (docs/protocol.md, "Key epochs"): the ids of the
+        records that have a stored wrap addressed to the device, in id order, a page at a time.
+        A hint: the coordinator adds the records its own signed data shows.
+      security: [{bearer: []}]
+      parameters:
+      - {name: device_id, in: path, required: true, schema: {type: string}}
+      - {name: after, in: query, required: false, schema: {type: string}}
+      - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 5000}}
+      responses:
+        200: {content: {application/json: {schema: DeviceRecordsSchema}}}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+    """
+    args = DeviceRecordsQuerySchema().load(request.args)
+    target = get_device(device_id)
+    query = select(Wrap.record_id).distinct().where(Wrap.workspace_id == target.workspace_id,
+                                                    Wrap.recipient == target.id)
+    if args["after"]:
+        query = query.where(Wrap.record_id > args["after"])
+    ids = list(db.session.execute(query.order_by(Wrap.record_id).limit(args["limit"] + 1)).scalars())
+    return DeviceRecordsSchema().dump({"records": ids[:args["limit"]], "more": len(ids) > args["limit"]})
 
 
 @bp.put("/<device_id>/certificate")

@@ -13,10 +13,40 @@ from ..auth import authenticated
 from ..errors import APIError
 from ..extensions import db
 from ..models import Change, Device, Record, Wrap
-from ..schemas import PurgeResultSchema, PurgeSchema
-from ..store import Sequencer, erase_freed
+from ..schemas import PurgeResultSchema, PurgeSchema, RecordWrapsQuerySchema, RecordWrapsSchema
+from ..store import WRAP_COLUMNS, Sequencer, erase_freed, wrap_entry
 
 bp = Blueprint("records", __name__, url_prefix="/api/records")
+
+
+@bp.post("/wraps")
+@authenticated("coordinator", certified=True)
+def wraps():
+    """Every stored wrap of some records: who holds their keys, each claim signed by its sender.
+    ---
+    post:
+      tags: [records]
+      summary: The stored wraps of records
+      description: >
+        For a key rotation after a revocation (docs/protocol.md, "Key epochs"): the coordinator
+        gives the records' new key list to the recipients of these wraps whose signatures verify
+        under a sender it trusts, and never to a revoked device. At most 200 records a request.
+      security: [{bearer: []}]
+      requestBody:
+        content:
+          application/json:
+            schema: RecordWrapsQuerySchema
+      responses:
+        200: {content: {application/json: {schema: RecordWrapsSchema}}}
+        400: {$ref: '#/components/responses/Error'}
+        403: {$ref: '#/components/responses/Error'}
+    """
+    ids = bodies.load(RecordWrapsQuerySchema())["records"]
+    ws = g.device.workspace_id
+    rows = db.session.execute(select(*WRAP_COLUMNS).where(
+        Wrap.workspace_id == ws, Wrap.record_id.in_(set(ids))).order_by(Wrap.record_id, Wrap.seq)).all()
+    # Formatted like a pull's wraps: stored rows were validated when they were pushed.
+    return RecordWrapsSchema().dump({"wraps": [wrap_entry(w, ws) for w in rows]})
 
 
 @bp.post("/<record_id>/purge")

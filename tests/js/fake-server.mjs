@@ -96,6 +96,10 @@ export class FakeServer {
     else if (u.pathname === `/api/devices/${device.entry.id}/binding` && init.method === 'PUT' && !device.entry.binding) {
       this.updateDevice(device.entry.id, { binding: JSON.parse(body).binding });
       response = json(200, device.entry);
+    } else if (u.pathname.startsWith('/api/devices/') && u.pathname.endsWith('/records') && init.method !== 'POST') {
+      response = this.#holding(device.entry, decodeURIComponent(u.pathname.split('/')[3]), u.searchParams);
+    } else if (u.pathname === '/api/records/wraps' && init.method === 'POST') {
+      response = this.#recordWraps(device.entry, JSON.parse(body).records);
     } else response = error(404, 'not_found');
     if (fault === 'drop') throw new TypeError('network error: the connection dropped');
     if (fault === 'cut') return new Response('{"changes": [', { status: 200 });
@@ -123,6 +127,8 @@ export class FakeServer {
       if (code) return { status: 'refused', code, message: code };
       const same = (w) => w.wrap.record === wrap.record && w.wrap.recipient === wrap.recipient && w.wrap.sender === wrap.sender;
       if (this.wraps.some((w) => same(w) && w.wrap.sig === wrap.sig)) return { status: 'duplicate' };
+      // As the server: a sender's older key list never replaces its newer one (key epochs).
+      if (this.wraps.some((w) => same(w) && (w.wrap.epoch ?? 0) > (wrap.epoch ?? 0))) return { status: 'duplicate' };
       this.wraps = this.wraps.filter((w) => !same(w));
       this.wraps.push({ wrap, seq: ++this.seq });
       return { status: 'accepted' };
@@ -145,6 +151,21 @@ export class FakeServer {
       return { status: 'ok', writes };
     });
     return { wraps, changes };
+  }
+
+  // GET /api/devices/<id>/records: the records a device holds a wrap of (coordinators only).
+  #holding(caller, id, params) {
+    if (caller.role !== 'coordinator') return error(403, 'coordinator_only');
+    const after = params.get('after') ?? '';
+    const ids = [...new Set(this.wraps.filter((w) => w.wrap.recipient === id).map((w) => w.wrap.record))]
+      .filter((r) => r > after).sort();
+    return json(200, { records: ids, more: false });
+  }
+
+  // POST /api/records/wraps: every stored wrap of these records (coordinators only).
+  #recordWraps(caller, records) {
+    if (caller.role !== 'coordinator') return error(403, 'coordinator_only');
+    return json(200, { wraps: this.wraps.filter((w) => records.includes(w.wrap.record)).map((w) => w.wrap) });
   }
 
   async #pull(device, params) {

@@ -15,9 +15,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sync import keys  # noqa: E402
 from sync.b64 import b64encode  # noqa: E402
 from sync.canonical import canonical_json  # noqa: E402
-from sync.envelopes import (change_header, encrypt_field, field_aad, make_binding, make_certificate,  # noqa: E402
-                            make_purge, make_revocation, pad, safety_number, sign_change, sign_object,
-                            wrap_key, write_hash)
+from sync.envelopes import (change_header, encrypt_field, field_aad, key_commitment, make_binding,  # noqa: E402
+                            make_certificate, make_purge, make_revocation, pad, safety_number, sign_change,
+                            sign_object, wrap_key, wrap_keys, write_hash)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
@@ -277,6 +277,63 @@ def envelope_vectors():
     ]
     return {"workspace": WS, "record": REC, "devices": [public(d) for d in DEVICES], "signed": signed,
             "bad_signed": bad_signed, "changes": changes, "wraps": wraps, "trust": trust}
+
+
+def epoch_vectors():
+    """Key epochs (docs/protocol.md, "Key epochs"): wraps of key lists and changes carrying `e`."""
+    chain = [hashlib.sha256(b"zapis epoch key %d" % i).digest() for i in range(3)]
+    eph = keys.private_from_scalar(scalar("epoch ephemeral"))
+    wraps = []
+    for name, keys_ in (("epoch 2: a zapis/wrap/2 of k0, k1, k2", chain),
+                        ("epoch 0: one key is a zapis/wrap/1", chain[:1])):
+        wrap = wrap_keys(keys_, WS, REC, COORD["id"], COORD["_sign"], VOL["id"], VOL["ecdh_key"],
+                         ephemeral=eph, nonce=bytes(range(12, 24)))
+        epoch = len(keys_) - 1
+        kind = "zapis/wrap/2" if epoch else "zapis/wrap/1"
+        info = [kind, VOL["id"], wrap["epk"]] + ([epoch] if epoch else [])
+        wraps.append({"name": name, "keys": [b64encode(k) for k in keys_], "epoch": epoch,
+                      "kcs": [key_commitment(k) for k in keys_],
+                      "recipient_ecdh_pkcs8": VOL["ecdh_pkcs8"], "recipient_ecdh_d": VOL["ecdh_d"],
+                      "recipient_ecdh_key": VOL["ecdh_key"],
+                      "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)),
+                      "ephemeral_d": b64encode(scalar("epoch ephemeral")),
+                      "salt": canonical_json([kind, WS, REC]),
+                      "info": canonical_json(info), "sender_sign_key": COORD["sign_key"], "wrap": wrap})
+    w2 = wraps[0]["wrap"]
+    # Each of these fails to open as a key list (bad_wrap): the epoch is in the derivation and the
+    # additional data, and must be an integer of 1 to 255 in a zapis/wrap/2 (none in a wrap/1).
+    unopenable = [
+        {"name": "epoch lowered", "wrap": {**w2, "epoch": 1}},
+        {"name": "epoch raised", "wrap": {**w2, "epoch": 3}},
+        {"name": "called a zapis/wrap/1",
+         "wrap": {k: v for k, v in {**w2, "type": "zapis/wrap/1"}.items() if k != "epoch"}},
+        {"name": "a zapis/wrap/2 without epoch", "wrap": {k: v for k, v in w2.items() if k != "epoch"}},
+        {"name": "epoch 0 in a zapis/wrap/2", "wrap": {**w2, "epoch": 0}},
+        {"name": "epoch as text", "wrap": {**w2, "epoch": "2"}},
+        {"name": "epoch beyond 255", "wrap": {**w2, "epoch": 256}},
+    ]
+    changes = []
+    for epoch in (2, 0):
+        key = chain[epoch]
+        dot = [VOL["id"], 3]
+        nonce, ct = encrypt_field(key, WS, REC, "status", dot, "moved", 1767225600000,
+                                  nonce=bytes([epoch + 7]) * 12, epoch=epoch)
+        change = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": VOL["id"],
+                                            "kc": key_commitment(key), "e": epoch,
+                                            "writes": [{"field": "status", "dot": dot, "ctx": {VOL["id"]: 2},
+                                                        "nonce": nonce, "ct": ct}]})
+        changes.append({"name": "a change at epoch %d" % epoch, "signer": VOL["sign_key"], "change": change,
+                        "valid": True, "header": canonical_json(change_header(change)), "epoch": epoch,
+                        "key": b64encode(key), "value": "moved"})
+    signed = changes[0]["change"]
+    changes += [
+        {"name": "epoch removed after signing", "signer": VOL["sign_key"], "valid": False,
+         "change": {k: v for k, v in signed.items() if k != "e"}},
+        {"name": "epoch lowered after signing", "signer": VOL["sign_key"], "valid": False,
+         "change": {**signed, "e": 1}},
+    ]
+    return {"workspace": WS, "record": REC, "devices": [public(d) for d in (COORD, VOL, EVIL)],
+            "wraps": wraps, "unopenable": unopenable, "changes": changes}
 
 
 def robust_vectors():
@@ -572,5 +629,6 @@ if __name__ == "__main__":
     write("envelopes.json", envelope_vectors())
     write("robust.json", robust_vectors())
     write("trust.json", trust_vectors())
+    write("epochs.json", epoch_vectors())
     write("field_ids.json", field_id_vectors())
     print("vectors written to", HERE)

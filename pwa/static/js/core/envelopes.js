@@ -15,7 +15,10 @@ export {
   encryptValue, fieldAAD, fieldAAD2, openValue, pad, unpad,
 } from './fields.js';
 export { CHANGE, changeHeader, checkChange, signChange, verifyChange, writeHash } from './changes.js';
-export { KEY_COMMIT, WRAP, keyCommitment, newRecordKey, unwrapKey, wrapKey } from './wraps.js';
+export {
+  KEY_COMMIT, MAX_EPOCH, WRAP, WRAP2, WRAP_TYPES, keyCommitment, newRecordKey, unwrapKey, unwrapKeys, wrapEpoch, wrapKey,
+  wrapKeys,
+} from './wraps.js';
 
 export const CERT = 'zapis/cert/1';
 export const PURGE = 'zapis/purge/1';

@@ -54,7 +54,11 @@ export function unpad(data) {
   return data.slice(0, end - 1);
 }
 
-/** Additional data of a legacy value (records made before protocol 3): workspace, record, name, dot. */
+/**
+ * Additional data of a legacy value (records made before protocol 3): workspace, record, name, dot.
+ * The key epoch is not in it: such values are bound to their epoch by the signed `kc` and `e` (a
+ * caller may pass an epoch after the arguments below; it is ignored).
+ */
 export function fieldAAD(workspace, record, field, dot) {
   return canonicalBytes([FIELD, workspace, record, field, dot[0], dot[1]]);
 }
