@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from server.extensions import db
 from sync.client import APIError, Client, TransportError
-from sync.envelopes import (ProtocolError, decrypt_field, key_commitment, new_record_key, unwrap_keys,
+from sync.envelopes import (ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys,
                             wrap_keys)
 
 
@@ -57,9 +57,10 @@ def every_key_of(device, app, workspace_id):
     return found
 
 
-def opens(key, workspace_id, record, field, dot, nonce, ct, epoch):
+def opens(key, fid_key, workspace_id, record, field, dot, nonce, ct, epoch):
+    """Whether `key` opens a value, in its own form (field ids derive from the record's k0: `fid_key`)."""
     try:
-        decrypt_field(key, workspace_id, record, field, dot, nonce, ct, epoch=epoch)
+        open_value(key, fid_key, workspace_id, record, field, dot, nonce, ct, epoch)
         return True
     except ProtocolError:
         return False
@@ -98,7 +99,9 @@ def test_an_edit_after_revocation_is_unreadable_with_every_key_the_revoked_devic
     (field, dot, nonce, ct), = writes
     # The revoked device's keys, every one of them, open nothing of the later edit ...
     held |= every_key_of(leaving, workspace.app, workspace.id)
-    assert not any(opens(k, workspace.id, record, field, dot, nonce, ct, e) for k in held)
+    fid_key = staying.replica.field_id_key(record)
+    assert opens(staying.replica.chain(record)[-1], fid_key, workspace.id, record, field, dot, nonce, ct, e)
+    assert not any(opens(k, fid_key, workspace.id, record, field, dot, nonce, ct, e) for k in held)
     # ... which every remaining reader reads.
     for reader in (root, second, staying):
         reader.pull()
@@ -258,7 +261,9 @@ def test_a_rotation_cut_off_halfway_resumes_after_a_restart(workspace, tmp_path)
     again.save({"n": 99}, record=ids[4])
     again.push()
     _, e, ((field, dot, nonce, ct),) = stored_changes(workspace.app, ids[4])[-1]
-    assert e == 1 and not any(opens(k, workspace.id, ids[4], field, dot, nonce, ct, e) for k in leaving_keys)
+    fid_key = again.replica.field_id_key(ids[4])
+    assert opens(again.replica.chain(ids[4])[-1], fid_key, workspace.id, ids[4], field, dot, nonce, ct, e)
+    assert e == 1 and not any(opens(k, fid_key, workspace.id, ids[4], field, dot, nonce, ct, e) for k in leaving_keys)
 
 
 def test_the_server_keeps_the_newest_key_list_of_each_sender(workspace):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from drive import (create_invite, db_rows, join, open_settings_item, read_store, setup_link, sync_now,
                    wait_all_sent)
 from sync.client import Client
-from sync.envelopes import ProtocolError, decrypt_field, unwrap_keys
+from sync.envelopes import ProtocolError, open_value, unwrap_keys
 from test_sync import check_screen, count, edit_need
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,10 +83,13 @@ def test_removing_a_volunteer_on_the_devices_screen_closes_later_edits_to_its_ke
     assert e == 1
     [write] = [w for w in json.loads("[%s]" % writes) if "ct" in w]
     held |= every_key_of(leaving, server)
-    for key in held:
+    # The edit is to `description`, by its field id (from k0, which the removed device holds) ...
+    assert write["field"] == leaving.replica.field_of(record, "description")
+    fid_key = leaving.replica.field_id_key(record)
+    for key in held:  # ... and none of the removed device's keys opens it
         with pytest.raises(ProtocolError):
-            decrypt_field(key, leaving.replica.workspace, record, write["field"], write["dot"], write["nonce"],
-                          write["ct"], epoch=e)
+            open_value(key, fid_key, leaving.replica.workspace, record, write["field"], write["dot"],
+                       write["nonce"], write["ct"], e)
     # The coordinator's browser reads its edit (the record list shows it).
     page.get_by_role("button", name="Records", exact=True).click()
     expect(page.locator(".record-item").filter(has_text=AFTER)).to_have_count(1)
