@@ -14,11 +14,15 @@ from .envelopes import (MAX_EPOCH, PURGE, WRAP_TYPES, ProtocolError, check_chang
                         make_revocation, new_record_key, open_value, sign_change, unwrap_keys, verify_change,
                         verify_object, wrap_keys)
 from .field_ids import field_id_key_from, fid, is_legacy, is_name, is_padding, padded_first
+from .kinds import KINDS
 from .merge import (ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge,
                     names_unissued, next_write)
 from .trust import evaluate, self_check
 
 DELETED = "_deleted"
+# The names a field id may stand for, tried when no readable value of that field tells it: `kind`,
+# the soft delete and every field of the registry's kinds (sync/kinds.json), as the PWA does.
+KNOWN_NAMES = frozenset(["kind", DELETED] + [f["name"] for spec in KINDS.values() for f in spec["fields"]])
 KEPT = (ACCEPTED, DUPLICATE, STALE)  # the server has it: the item may leave the outbox
 
 
@@ -53,9 +57,10 @@ class Replica:
         self.rewrap = {}       # coordinator id -> set of records wrapped for it (see rewrap_batch)
         self.rotating = set()  # records owed a new key epoch after a revocation (see rotate_batch)
         self.rotated = 0       # records rotated since `rotating` was last empty (progress)
-        # Field names this device has written or read, in memory only (the state file holds field
-        # ids): what names an unreadable value's field id, when one of them derives to it.
-        self.names = set()
+        # Field names this device knows (the registry's, and those it has written or read), in memory
+        # only (the state file holds field ids): what names an unreadable value's field id, when
+        # one of them derives to it.
+        self.names = set(KNOWN_NAMES)
 
     # -- identity ---------------------------------------------------------------------------
 

@@ -150,3 +150,29 @@ def test_the_server_takes_a_field_id_or_a_name_as_a_whole_string(field, ok):
         else:
             with pytest.raises(ValidationError):
                 load(json.loads(json.dumps(change)))
+
+
+def test_an_unreadable_field_is_named_when_a_known_name_derives_to_its_id_else_shown_by_its_id(workspace):
+    from sync.b64 import b64encode
+    from sync.merge import next_write
+
+    volunteer, root = workspace.enroll("volunteer"), workspace.root
+    record = volunteer.save({"status": "open", "zq_private": "only this device knows the name"})
+    volunteer.push()
+    state = volunteer.replica.records[record]
+    writes = []
+    for name in ("status", "zq_private"):          # random bytes over both values, correctly signed
+        field = volunteer.replica.field_of(record, name)
+        dot, ctx = next_write(state["fields"][field], volunteer.replica.device)
+        writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": b64encode(os.urandom(12)),
+                       "ct": b64encode(os.urandom(80))})
+    volunteer.replica.outbox.append({"change": sign_change(volunteer.replica.sign_key, {
+        "workspace": workspace.id, "record": record, "device": volunteer.replica.device,
+        "kc": key_commitment(state["key"]), "e": 0, "writes": sorted(writes, key=lambda w: w["field"])})})
+    assert volunteer.push()["accepted"] == 2
+    root.pull()
+    view = root.read(record)
+    private = volunteer.replica.field_of(record, "zq_private")
+    assert view["status"]["unreadable"] and view["status"]["value"] is None   # a registry field: named
+    assert view[private]["unreadable"] and "zq_private" not in view           # unknown here: its id
+    assert {(u["field"]) for u in root.replica.unreadable()} == {"status", private}
