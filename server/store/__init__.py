@@ -1,0 +1,36 @@
+"""The one door to storage. The storage contract: what the server keeps, what becomes a tombstone, which seq is bumped.
+
+Every mutation of a workspace runs inside `Sequencer`, which takes the workspace's counter row
+first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on SQLite) and writes the
+new counter just before commit. Sequence numbers are therefore allocated and committed in one
+order, per workspace: a reader that sees counter N sees every row numbered up to N. The same lock
+is the merge lock: two pushes never read and rewrite a record's live sets at the same time.
+
+What is kept, per record:
+- `records.state`: the live set of every field as merge metadata only (dot, context, the hash of
+  the ciphertext, and where the value lies: change and position). The push merges against it.
+- `changes`: one row a save that still holds a live value, numbered by a seq when accepted. Its
+  `writes` are the text a pull delivers: live writes in full (nonce and ciphertext), the others
+  as their signed hash. When a later write covers a value, that write's text becomes its hash
+  form; when none of a change's writes is live any more, the row is deleted.
+- a key wrap: numbered when accepted; one per (record, recipient, sender), taken only from the
+  record's creator or a coordinator; a sender's later wrap replaces its own earlier one;
+- a device: numbered on enrollment, certification and revocation;
+- a tombstone: numbered when a record is purged (its changes, state and wraps are deleted).
+Pulls never return a row above the counter they read at their start.
+
+Modules: `sequencer` (the lock and counter), `push`, `pull`, `text` (the hand-written JSON the
+server stores and serves), `bulk` (chunked and bulk statements), `erase` (erased bytes).
+"""
+
+from .bulk import CHUNK, insert_tuples
+from .erase import erase_freed
+from .pull import CHANGE_COLUMNS, WRAP_COLUMNS, device_entry, pull, wrap_entry
+from .push import PushBatch, active_devices
+from .sequencer import Sequencer
+from .text import (_state_dump, _state_load, change_text, hash_text, page_json, split_writes,
+                   write_text)
+
+__all__ = ["CHUNK", "CHANGE_COLUMNS", "WRAP_COLUMNS", "PushBatch", "Sequencer", "_state_dump", "_state_load",
+           "active_devices", "change_text", "device_entry", "erase_freed", "hash_text", "insert_tuples",
+           "page_json", "pull", "split_writes", "wrap_entry", "write_text"]
