@@ -14,9 +14,8 @@ from ..auth import authenticated
 from ..authority import note_resync, resync_due
 from ..compression import json_response
 from ..errors import APIError
-from ..extensions import db
 from ..schemas import PullQuerySchema, PushSchema, load_change, load_wrap
-from ..store import PushBatch, active_devices, page_json, pull as pull_page
+from ..store import apply_push, page_json, pull_page
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
@@ -106,21 +105,16 @@ def push():
     wraps = _verified_wraps(data["wraps"], device, wrap_results)
     changes = _verified_changes(data["changes"], device, change_results)
     if wraps or changes:
-        recipients = active_devices(device.workspace_id, {w["recipient"] for _, w in wraps})
-        batch = PushBatch(device)
-        batch.load({w["record"] for _, w in wraps} | {c["record"] for _, c, _ in changes})
-        for (i, _), (status, code) in zip(wraps, batch.wraps([w for _, w in wraps], recipients)):
+        wrap_outcomes, outcomes = apply_push(device, [w for _, w in wraps], [c for _, c, _ in changes],
+                                             [h for _, _, h in changes])
+        for (i, _), (status, code) in zip(wraps, wrap_outcomes):
             wrap_results[i] = {"status": status} if code is None else _refused(code)
-        outcomes = batch.changes([c for _, c, _ in changes], [h for _, _, h in changes])
         for (i, _, _), outcome in zip(changes, outcomes):
             if isinstance(outcome, tuple):
                 change_results[i] = _refused(outcome[1])
             else:
                 change_results[i] = {"status": "ok", "writes": [
                     {"status": s} if c is None else _refused(c) for s, c in outcome]}
-        batch.finish()
-        db.session.commit()
-        batch.after_commit()
     # Built by the code above, so serialised as it is; PushResultSchema documents it and the
     # tests load real results through it.
     return json_response(json.dumps({"changes": change_results, "wraps": wrap_results}, separators=(",", ":")))

@@ -1,4 +1,5 @@
-"""The one door to storage. The storage contract: what the server keeps, what becomes a tombstone, which seq is bumped.
+"""The one door to storage. The storage contract: what the server keeps, what becomes a
+tombstone, which seq is bumped.
 
 Every mutation of a workspace runs inside `Sequencer`, which takes the workspace's counter row
 first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on SQLite) and writes the
@@ -19,18 +20,28 @@ What is kept, per record:
 - a tombstone: numbered when a record is purged (its changes, state and wraps are deleted).
 Pulls never return a row above the counter they read at their start.
 
-Modules: `sequencer` (the lock and counter), `push`, `pull`, `text` (the hand-written JSON the
-server stores and serves), `bulk` (chunked and bulk statements), `erase` (erased bytes).
+Every view and command reads and writes through this package. Modules: `sequencer` (the lock
+and counter: `with sequenced(workspace) as seq:`), `push`, `pull`, `text` (the hand-written JSON
+the server stores and serves), `directory` (enrollment, certificates, revocations, bindings),
+`records` (purge, tombstones), `workspaces` (workspaces, invites), `bulk` (chunked and bulk
+statements), `erase` (erased bytes leaving the files).
 """
 
 from .bulk import CHUNK, insert_tuples
+from .directory import (add_root, bind, certify, devices_of, enroll, get_device, get_workspace,
+                        invite_by_code, revoke, workspace_by_setup_token)
 from .erase import erase_freed
-from .pull import CHANGE_COLUMNS, WRAP_COLUMNS, device_entry, pull, wrap_entry
-from .push import PushBatch, active_devices
-from .sequencer import Sequencer
+from .pull import CHANGE_COLUMNS, WRAP_COLUMNS, device_entry, pull_page, wrap_entry
+from .push import PushBatch, active_devices, apply_push
+from .records import prune_tombstones, purge
+from .sequencer import Sequencer, sequenced
 from .text import (_state_dump, _state_load, change_text, hash_text, page_json, split_writes,
                    write_text)
+from .workspaces import create_invite, invites_of, new_workspace, withdraw_invite, workspace_count
 
-__all__ = ["CHUNK", "CHANGE_COLUMNS", "WRAP_COLUMNS", "PushBatch", "Sequencer", "_state_dump", "_state_load",
-           "active_devices", "change_text", "device_entry", "erase_freed", "hash_text", "insert_tuples",
-           "page_json", "pull", "split_writes", "wrap_entry", "write_text"]
+__all__ = ["active_devices", "add_root", "apply_push", "bind", "certify", "CHANGE_COLUMNS", "change_text",
+           "CHUNK", "create_invite", "device_entry", "devices_of", "enroll", "erase_freed", "get_device",
+           "get_workspace", "hash_text", "insert_tuples", "invite_by_code", "invites_of", "new_workspace",
+           "page_json", "prune_tombstones", "pull_page", "purge", "PushBatch", "revoke", "sequenced",
+           "Sequencer", "split_writes", "_state_dump", "_state_load", "withdraw_invite",
+           "workspace_by_setup_token", "workspace_count", "WRAP_COLUMNS", "wrap_entry", "write_text"]

@@ -33,7 +33,7 @@ CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Cha
 WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epk, Wrap.nonce, Wrap.ct, Wrap.sig, Wrap.seq)
 
 
-def pull(device, cursor, limit, upper):
+def pull_page(device, cursor, limit, upper):
     """Everything in (cursor, upper] this device may see, at most `limit` items, and the next cursor.
 
     `upper` is the workspace counter, read before anything else. A field device sees the changes

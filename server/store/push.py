@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Change, Device, Record, Wrap
 from .bulk import _chunks, _executemany, insert_tuples
 from .erase import erase_freed
-from .sequencer import Sequencer
+from .sequencer import sequenced
 from .text import _any_live, _state_dump, _state_load, hash_text, split_writes, write_text
 
 
@@ -33,16 +33,17 @@ class PushBatch:
     """Applies one device's verified wraps and changes in one transaction.
 
     Results are tuples (status, code) for wraps and, per change, either ("refused", code) or a
-    list of (status, code) per write. Everything is written by `finish`; nothing is committed here.
+    list of (status, code) per write. Everything is written by `finish`; the `sequenced` block
+    the batch runs in (`seq`) stores the counter and commits.
     """
 
-    def __init__(self, device):
+    def __init__(self, device, seq):
         self.device = device
         self.ws = device.workspace_id
         # Only a coordinator whose certificate chains to the root writes any record; one that is
         # not certified (yet) writes like a field device.
         self.coordinator = has_authority(device)
-        self.seq = Sequencer(self.ws)
+        self.seq = seq
         self.records = {}
         self.readable = set()
         self.wrap_rows = []
@@ -166,7 +167,7 @@ class PushBatch:
             self.covered.setdefault(old["change"], {})[old["idx"]] = text
 
     def finish(self):
-        """Write records, wraps, changes and rewritten changes, then the counter; the caller commits."""
+        """Write records, wraps, changes and rewritten changes; `sequenced` stores the counter and commits."""
         ws = self.ws
         new = [(ws, rid, r.creator, r.dump() if r.state else None)
                for rid, r in self.records.items() if r.new]
@@ -182,7 +183,6 @@ class PushBatch:
         insert_tuples(Change, ("workspace_id", "id", "record_id", "device_id", "sig", "kc", "writes"),
                       [(ws, cid, r, d, s, kc, ",".join(t)) for cid, (r, d, s, t, kc) in self.change_rows.items()])
         self._rewrite_covered()
-        self.seq.finish()
 
     def after_commit(self):
         """Once the push is committed: if stored ciphertext was covered, erase its bytes."""
@@ -216,3 +216,17 @@ def active_devices(workspace_id, ids):
         found.update(db.session.execute(select(Device.id).where(
             Device.workspace_id == workspace_id, Device.revoked.is_(False), Device.id.in_(chunk))).scalars())
     return found
+
+
+def apply_push(device, wraps, changes, hashes):
+    """Apply a device's verified wraps and changes in one transaction, then erase what they
+    covered. Returns (a (status, code) per wrap, an outcome per change: PushBatch's results)."""
+    recipients = active_devices(device.workspace_id, {w["recipient"] for w in wraps})
+    with sequenced(device.workspace_id) as seq:
+        batch = PushBatch(device, seq)
+        batch.load({w["record"] for w in wraps} | {c["record"] for c in changes})
+        wrap_results = batch.wraps(wraps, recipients)
+        outcomes = batch.changes(changes, hashes)
+        batch.finish()
+    batch.after_commit()
+    return wrap_results, outcomes

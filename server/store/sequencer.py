@@ -1,5 +1,7 @@
 """The workspace lock and counter: every mutation of a workspace runs inside one."""
 
+from contextlib import contextmanager
+
 from sqlalchemy import update
 
 from ..extensions import db
@@ -24,3 +26,23 @@ class Sequencer:
         """Store the counter: the last statement before commit."""
         db.session.execute(update(Workspace).where(Workspace.id == self.workspace_id)
                            .values(seq=self.value))
+
+
+@contextmanager
+def sequenced(workspace_id):
+    """`with sequenced(workspace) as seq:` runs one mutation of a workspace under its lock.
+
+    Entering takes the workspace's counter row (the lock); leaving normally stores the counter
+    if `seq.next()` moved it (the last statement) and commits; leaving by an exception rolls
+    back, which releases the lock and leaves the counter as it was.
+    """
+    seq = Sequencer(workspace_id)
+    start = seq.value
+    try:
+        yield seq
+    except BaseException:
+        db.session.rollback()
+        raise
+    if seq.value != start:
+        seq.finish()
+    db.session.commit()
