@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, request
 from marshmallow import ValidationError
 
 from sync import keys
+from sync.dense import HEADER, PROTOCOL
 from sync.envelopes import ProtocolError, check_change, validated_header_bytes, verify_object
 from sync.refusals import REGISTRY, statuses
 
@@ -28,6 +29,12 @@ def _refused(code, details=None):
     if details is not None:
         out["details"] = details
     return out
+
+
+def reads_dense(header):
+    """Whether a client's Zapis-Protocol request header says it reads dense pull pages (3 or later)."""
+    header = (header or "").strip()
+    return header.isdigit() and len(header) <= 4 and int(header) >= int(PROTOCOL)
 
 
 # Schemas are stateless once built; building one per request costs more than loading with it.
@@ -133,14 +140,21 @@ def pull():
         the tombstone horizon, or unknown to this server (cursor_expired), or that this
         coordinator was certified since the cursor (newly_certified): pull again from 0, keeping
         the outbox. A coordinator that is not certified is served like a field device.
+        The page is dense (protocol version 3, docs/protocol.md): a client says it reads it with
+        the request header `Zapis-Protocol: 3` (or later); a pull without it is answered
+        400 update_required, which tells an old app to update itself.
       security: [{bearer: []}]
       parameters:
+      - {name: Zapis-Protocol, in: header, required: true, schema: {type: string, pattern: '^[0-9]{1,4}$'}}
       - {name: cursor, in: query, schema: {type: integer, minimum: 0}}
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
       responses:
         200: {content: {application/json: {schema: PullSchema}}}
+        400: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
+    if not reads_dense(request.headers.get(HEADER)):
+        raise APIError(400, "update_required")
     args = PULL_QUERY.load(request.args)
     cursor = args["cursor"]
     limit = min(args["limit"] or current_app.config["ZAPIS_PULL_LIMIT"], 10_000)

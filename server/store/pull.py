@@ -8,7 +8,7 @@ from ..authority import has_authority
 from ..extensions import db
 from ..models import Change, Device, Record, Wrap
 from .bulk import _chunks
-from .text import change_text
+from .text import change_text, wrap_text
 
 
 def device_entry(d):
@@ -22,19 +22,13 @@ def device_entry(d):
             "status": "revoked" if d.revoked else "active", "invite": d.invite_id}
 
 
-def wrap_entry(w, workspace_id):
-    """A key wrap as it was signed."""
-    return {"type": "zapis/wrap/1", "workspace": workspace_id, "record": w.record_id,
-            "recipient": w.recipient, "sender": w.sender, "epk": w.epk, "nonce": w.nonce,
-            "ct": w.ct, "sig": w.sig}
-
-
 CHANGE_COLUMNS = (Change.id, Change.record_id, Change.device_id, Change.sig, Change.kc, Change.writes)
 WRAP_COLUMNS = (Wrap.record_id, Wrap.recipient, Wrap.sender, Wrap.epk, Wrap.nonce, Wrap.ct, Wrap.sig, Wrap.seq)
 
 
 def pull_page(device, cursor, limit, upper):
-    """Everything in (cursor, upper] this device may see, at most `limit` items, and the next cursor.
+    """Everything in (cursor, upper] this device may see, at most `limit` items, and the next cursor:
+    the page with its changes and wraps as dense JSON texts (page_json makes the whole text).
 
     `upper` is the workspace counter, read before anything else. A field device sees the changes
     of records it created or holds a wrap for; a coordinator whose certificate chains to the root
@@ -44,7 +38,8 @@ def pull_page(device, cursor, limit, upper):
     tombstones: there is nothing to erase on a fresh device.
     """
     ws = device.workspace_id
-    page = {"cursor": upper, "more": False, "changes": [], "wraps": [], "tombstones": [], "devices": []}
+    page = {"cursor": upper, "more": False, "workspace": ws, "recipient": device.id,
+            "changes": [], "wraps": [], "tombstones": [], "devices": []}
     if cursor >= upper:
         return page
     window = lambda col: and_(col > cursor, col <= upper)  # noqa: E731
@@ -84,15 +79,16 @@ def pull_page(device, cursor, limit, upper):
         if kind == "change":
             delivered.append(row)
         elif kind == "wrap":
-            page["wraps"].append(wrap_entry(row, ws))
+            page["wraps"].append(row)
         elif kind == "device":
             page["devices"].append(device_entry(row))
         else:
             page["tombstones"].append(json.loads(row.purge))
     # Coordinators see every change whether or not they hold a wrap: nothing lies behind for them.
-    granted = {w["record"] for w in page["wraps"]} if not authority else ()
+    granted = {w.record_id for w in page["wraps"]} if not authority else ()
     for chunk in _chunks(granted):
         delivered += db.session.execute(select(*CHANGE_COLUMNS).where(
             Change.workspace_id == ws, Change.record_id.in_(chunk), Change.id <= cursor)).all()
-    page["changes"] = [change_text(ws, c.record_id, c.device_id, c.sig, c.writes, c.kc) for c in delivered]
+    page["changes"] = [change_text(c.record_id, c.device_id, c.sig, c.writes, c.kc) for c in delivered]
+    page["wraps"] = [wrap_text(w.record_id, w.sender, w.epk, w.nonce, w.ct, w.sig) for w in page["wraps"]]
     return page
