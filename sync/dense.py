@@ -29,8 +29,11 @@ WRAP_2 = "zapis/wrap/2"
 
 
 def decode_change(c, workspace):
-    """A dense change as its logical object; raises ValueError if it is not of the dense shape."""
+    """A dense change as its logical object; raises ValueError if it is not of the dense shape
+    (and then leaves it as it was)."""
     if type(c) is not list or len(c) not in (5, 6) or type(c[1]) is not str or type(c[4]) is not list:
+        raise ValueError("change")
+    if len(c) == 6 and type(c[5]) is not int:
         raise ValueError("change")
     device = c[1]
     writes = []
@@ -41,22 +44,22 @@ def decode_change(c, workspace):
         n, ctx, size = w[1], w[2], len(w)
         if n < 1 or device in ctx:
             raise ValueError("write")
-        if n > 1:
-            ctx[device] = n - 1
         if size == 5:
             writes.append({"field": w[0], "dot": [device, n], "ctx": ctx, "nonce": w[3], "ct": w[4]})
         elif size == 4:
             writes.append({"field": w[0], "dot": [device, n], "ctx": ctx, "h": w[3]})
         else:
             raise ValueError("write")
+    for w in writes:   # only once the whole change is known to be dense
+        n = w["dot"][1]
+        if n > 1:
+            w["ctx"][device] = n - 1
     out = {"workspace": workspace, "record": c[0], "device": device}
     if c[2] is not None:
         out["kc"] = c[2]
     out["sig"] = c[3]
     out["writes"] = writes
     if len(c) == 6:
-        if type(c[5]) is not int:
-            raise ValueError("change")
         out["e"] = c[5]
     return out
 

@@ -295,9 +295,9 @@ test('a 410 followed by a page that leaves records out erases nothing', async ()
     }
     const response = await realFetch(url, init);
     if (!url.startsWith('/api/sync/pull')) return response;
-    const page = await response.json();
-    page.changes = page.changes.filter((c) => c.record !== b);
-    page.wraps = page.wraps.filter((x) => x.record !== b);
+    const page = await response.json(); // dense: an item's record comes first
+    page.changes = page.changes.filter((c) => c[0] !== b);
+    page.wraps = page.wraps.filter((x) => x[0] !== b);
     return new Response(JSON.stringify(page), { status: 200 });
   };
   const result = await phone.engine.sync({ pull: true });
