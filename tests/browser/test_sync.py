@@ -601,11 +601,13 @@ def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ci
     push_bytes = sum(s["requestBodySize"] + s["requestHeadersSize"] + s["responseBodySize"] + s["responseHeadersSize"]
                      for s in pushes)
 
+    from sync.dense import decode_page
+
     pulls = []
 
     def pulled(request):
         if "/api/sync/pull" in request.url:
-            pulls.append((request.sizes(), request.response().json()))
+            pulls.append((request.sizes(), decode_page(request.response().json())))
 
     coord.on("requestfinished", pulled)
     sync_now(coord, timeout=120000)
