@@ -6,7 +6,8 @@ PostgreSQL, as the README deploys it. Prints a table; asserts nothing.
 
 With --compare REV, each backend is run first with the code of REV (exported with `git archive`
 into a temporary directory and run there, its own server and client) and then with the work
-tree's, and a third row gives each column's ratio (>1: the work tree is better).
+tree's, and a third row gives each column's ratio (>1: the work tree is better). With
+--repeat N the two alternate N times and each column keeps its best (the machine may be busy).
 
 Records have 8 fields holding about 1.2 KB of ciphertext in all. They are encrypted and signed
 before any clock starts: what is measured is the server's cost (and HTTP on loopback).
@@ -146,6 +147,12 @@ def run_at(code_dir, backend, args):
     return {h: (v if h == "backend" else float(v)) for h, v in zip(head, values) if h != "no-op ratio"}
 
 
+def best(rows):
+    """Each column's best of several runs: the highest rate, the lowest latency."""
+    pick = {k: (min if k.startswith("no-op") else max) for k in rows[0] if k != "backend"}
+    return {"backend": rows[0]["backend"], **{k: f(r[k] for r in rows) for k, f in pick.items()}}
+
+
 def print_table(rows, keys):
     print("| backend | " + " | ".join(keys) + " | no-op ratio |")
     print("| --- " * (len(keys) + 2) + "|")
@@ -162,19 +169,25 @@ def main():
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--compare", metavar="REV", help="also run this commit's code, side by side")
+    parser.add_argument("--repeat", type=int, default=1, help="with --compare: runs of each, alternated; "
+                        "each column keeps its best")
     args = parser.parse_args()
     rows, compared = [], []
     code_dir = tempfile.mkdtemp(prefix="sync-bench-code-") if args.compare else None
     commit = snapshot(args.compare, code_dir) if args.compare else None
     for backend in args.backends.split(","):
+        befores, afters = [], []
+        for _ in range(args.repeat if commit else 1):
+            # Alternated, so that a busy machine's slow spells fall on both sides.
+            if commit:
+                befores.append(run_at(code_dir, backend, args))
+                print("done (%s):" % commit, befores[-1], file=sys.stderr)
+            with tempfile.TemporaryDirectory() as tmp:
+                afters.append(run(backend, args.records, args.big, args.workers, tmp))
+                print("done:", afters[-1], file=sys.stderr)
+        rows.append(best(afters))
         if commit:
-            before = run_at(code_dir, backend, args)
-            print("done (%s):" % commit, before, file=sys.stderr)
-        with tempfile.TemporaryDirectory() as tmp:
-            rows.append(run(backend, args.records, args.big, args.workers, tmp))
-            print("done:", rows[-1], file=sys.stderr)
-        if commit:
-            after = rows[-1]
+            before, after = best(befores), rows[-1]
             # Rates: after / before; latencies (ms): before / after. Above 1, the work tree is better.
             ratio = {k: (before[k] / after[k] if k.startswith("no-op") else after[k] / before[k])
                      for k in after if k != "backend" and k in before}
