@@ -1,9 +1,9 @@
 """The one door to storage. The storage contract: what the server keeps, what becomes a
 tombstone, which seq is bumped.
 
-Every mutation of a workspace runs inside `Sequencer`, which takes the workspace's counter row
-first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on SQLite) and writes the
-new counter just before commit. Sequence numbers are therefore allocated and committed in one
+Every mutation of a workspace runs inside `with sequenced(workspace) as seq:`, which takes the
+workspace's counter row first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on SQLite) and writes the
+new counter just before it commits. Sequence numbers are therefore allocated and committed in one
 order, per workspace: a reader that sees counter N sees every row numbered up to N. The same lock
 is the merge lock: two pushes never read and rewrite a record's live sets at the same time.
 
@@ -11,8 +11,8 @@ What is kept, per record:
 - `records.state`: the live set of every field as merge metadata only (dot, context, the hash of
   the ciphertext, and where the value lies: change and position). The push merges against it.
 - `changes`: one row a save that still holds a live value, numbered by a seq when accepted. Its
-  `writes` are the text a pull delivers: live writes in full (nonce and ciphertext), the others
-  as their signed hash. When a later write covers a value, that write's text becomes its hash
+  `writes` are the text a pull delivers, in the dense form of a pull page: live writes in full
+  (nonce and ciphertext), the others as their signed hash. When a later write covers a value, that write's text becomes its hash
   form; when none of a change's writes is live any more, the row is deleted.
 - a key wrap: numbered when accepted; one per (record, recipient, sender), taken only from the
   record's creator or a coordinator; a sender's later wrap replaces its own earlier one;
@@ -21,7 +21,7 @@ What is kept, per record:
 Pulls never return a row above the counter they read at their start.
 
 Every view and command reads and writes through this package. Modules: `sequencer` (the lock
-and counter: `with sequenced(workspace) as seq:`), `push`, `pull`, `text` (the hand-written JSON
+and counter), `push`, `pull`, `text` (the hand-written JSON
 the server stores and serves), `directory` (enrollment, certificates, revocations, bindings),
 `records` (purge, tombstones), `workspaces` (workspaces, invites), `bulk` (chunked and bulk
 statements), `erase` (erased bytes leaving the files).
