@@ -2,9 +2,9 @@
 tombstone, which seq is bumped.
 
 Every mutation of a workspace runs inside `with sequenced(workspace) as seq:`, which takes the
-workspace's counter row first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on SQLite) and writes the
-new counter just before it commits. Sequence numbers are therefore allocated and committed in one
-order, per workspace: a reader that sees counter N sees every row numbered up to N. The same lock
+workspace's counter row first (an UPDATE, so it is a row lock on PostgreSQL and the write lock on
+SQLite) and writes the new counter just before it commits. Sequence numbers are therefore
+allocated and committed in one order, per workspace: a reader that sees counter N sees every row numbered up to N. The same lock
 is the merge lock: two pushes never read and rewrite a record's live sets at the same time.
 
 What is kept, per record:
