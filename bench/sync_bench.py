@@ -159,7 +159,8 @@ def print_table(rows, keys):
     for row in rows:
         noops = [row[k] for k in keys if k.startswith("no-op")]
         ratio = noops[-1] / noops[0] if len(noops) == 2 else float("nan")
-        print("| %s | %s | %.2f |" % (row["backend"], " | ".join("%.1f" % row[k] for k in keys), ratio))
+        digits = "%.2f" if "÷" in row["backend"] else "%.1f"
+        print("| %s | %s | %.2f |" % (row["backend"], " | ".join(digits % row[k] for k in keys), ratio))
 
 
 def main():
