@@ -486,33 +486,23 @@ class PullQuerySchema(Schema):
     limit = fields.Integer(load_default=None, validate=validate.Range(1, 10_000))
 
 
-class PulledWriteSchema(Schema):
-    field = fields.String(required=True)
-    dot = fields.Tuple((fields.String(), fields.Integer()), required=True, metadata=DOT_DOC)
-    ctx = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    nonce = fields.String(metadata={"description": "With ct: a live value delivered now."})
-    ct = fields.String()
-    h = fields.String(metadata={"description": "Instead of nonce and ct: a write that is not "
-                                               "delivered, kept so the signature can be checked."})
-
-
-class PulledChangeSchema(Schema):
-    workspace = fields.String(required=True)
-    record = fields.String(required=True)
-    device = fields.String(required=True)
-    kc = fields.String(metadata={"description": "The signed key commitment; absent on changes stored "
-                                                "before commitments existed."})
-    e = fields.Integer(metadata={"description": "The signed key epoch of kc; absent on changes stored "
-                                               "before key epochs (epoch 0)."})
-    sig = fields.String(required=True)
-    writes = fields.List(fields.Nested(PulledWriteSchema), required=True)
+DENSE_CHANGE = ("A change: [record, device, kc or null, sig, [write, ...]], then its key epoch e when "
+                "it has one; a write: [field, n, ctx, nonce, ct] when live, [field, n, ctx, h] when "
+                "covered. The dot is [device, n]; ctx leaves out the change's own device, whose entry "
+                "is n - 1 (docs/protocol.md, Pull).")
+DENSE_WRAP = ("A key wrap addressed to the recipient: [record, sender, epk, nonce, ct, sig], then its "
+              "epoch for a zapis/wrap/2.")
 
 
 class PullSchema(Schema):
+    """A dense pull page (protocol version 3): sync/dense.py rebuilds the logical changes and wraps."""
+
     cursor = fields.Integer(required=True)
     more = fields.Boolean(required=True)
-    changes = fields.List(fields.Nested(PulledChangeSchema), required=True)
-    wraps = fields.List(fields.Nested(WrapSchema), required=True)
+    workspace = fields.String(required=True, metadata={"description": "Of every change and wrap."})
+    recipient = fields.String(required=True, metadata={"description": "The pulling device, every wrap's."})
+    changes = fields.List(fields.List(fields.Raw()), required=True, metadata={"description": DENSE_CHANGE})
+    wraps = fields.List(fields.List(fields.Raw()), required=True, metadata={"description": DENSE_WRAP})
     tombstones = fields.List(fields.Nested(PurgeSchema), required=True)
     devices = fields.List(fields.Nested(DeviceSchema), required=True)
 

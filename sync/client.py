@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from isal import igzip
 
-from . import keys, kinds
+from . import dense, keys, kinds
 from .b64 import b64decode, b64encode
 from .envelopes import (ProtocolError, binding_matches, key_commitment, make_certificate, safety_number,
                         unwrap_keys)
@@ -97,7 +97,8 @@ class HTTPTransport:
 
     def request(self, method, path, body=None, token=None, params=None):
         """Send one request; return (status, parsed JSON) or raise TransportError."""
-        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        # The protocol this client speaks: a pull without it is answered 400 update_required.
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip", dense.HEADER: dense.PROTOCOL}
         data = None
         if token:
             headers["Authorization"] = "Bearer " + token
@@ -274,7 +275,7 @@ class Client:
             if status == 410 and afresh is None:
                 self.replica.cursor, afresh = 0, set()
                 continue
-            page = _check(status, body)
+            page = dense.decode_page(_check(status, body))
             if afresh is not None:
                 afresh.update(c["record"] for c in page["changes"])
                 afresh.update(w["record"] for w in page["wraps"])

@@ -5,11 +5,12 @@ import json
 
 import pytest
 
+from sync import dense
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 
 def auth(ws):
-    return {"Authorization": "Bearer " + ws.root.token}
+    return {"Authorization": "Bearer " + ws.root.token, dense.HEADER: dense.PROTOCOL}
 
 
 def error_of(response, status):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from support import coordinator_and_volunteer
+from sync import dense
 from sync.envelopes import encrypt_field, key_commitment, new_record_key, sign_change
 from sync.field_ids import FIRST_CHANGE_WRITES, is_id
 
@@ -25,11 +26,13 @@ NEED = ["kind", "category", "urgency", "country", "city", "adults", "children", 
 
 def stored(db_url):
     """(every field of every stored write and live set, the database's bytes as text)."""
+    from server.store import logical_writes
+
     engine = create_engine(db_url)
     fields = []
     with engine.connect() as conn:
-        for (writes,) in conn.execute(text("SELECT writes FROM changes")):
-            fields += [w["field"] for w in json.loads("[%s]" % writes)]
+        for device, writes in conn.execute(text("SELECT device_id, writes FROM changes")):
+            fields += [w["field"] for w in logical_writes(writes, device)]
         for (state,) in conn.execute(text("SELECT state FROM records WHERE state IS NOT NULL")):
             fields += list(json.loads(state))     # {field: [live set, highest dots]}
     engine.dispose()
@@ -51,7 +54,8 @@ def pulled_first_changes(client):
     """{record: its first change as the server serves it}, from a fresh pull."""
     from sync.client import _check
 
-    page = _check(*client.transport.request("GET", "/api/sync/pull", None, client.token, {"cursor": 0}))
+    page = dense.decode_page(_check(*client.transport.request("GET", "/api/sync/pull", None, client.token,
+                                                              {"cursor": 0})))
     first = {}
     for change in page["changes"]:
         first.setdefault(change["record"], change)

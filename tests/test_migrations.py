@@ -263,4 +263,35 @@ def test_key_epochs_keep_stored_wraps_and_changes_as_epoch_0_and_back(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT recipient, ct FROM wraps")).all() == [("A", "c")]
             assert conn.execute(text("SELECT sig FROM changes")).scalar_one() == "s"
+
+
+def test_stored_writes_become_dense_arrays_and_back(tmp_path):
+    """Protocol version 3: stored writes take the dense form a pull page serves (the dot's device
+    and the context's own entry implied by the change's device), and come back as objects."""
+    from server.store import change_text, logical_writes
+    from sync.dense import decode_change
+
+    dev, other = "A" * 22, "B" * 22
+    objects = [{"field": "status", "dot": [dev, 1], "ctx": {}, "nonce": "n" * 16, "ct": "c" * 40},
+               {"field": "notes", "dot": [dev, 3], "ctx": {dev: 2, other: 4}, "h": "h" * 43}]
+    stored = ",".join(json.dumps(w, separators=(",", ":")) for w in objects)
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    with app.app_context():
+        upgrade(revision="9b5a1c3e4d6f")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 2, 0)"))
+            conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                              "VALUES ('w', 1, 'r', :d, 's', :t), ('w', 2, 'r', :d, 's', 'not json')"),
+                         {"d": dev, "t": stored})
+        upgrade()
+        with db.engine.connect() as conn:
+            dense, odd = conn.execute(text("SELECT writes FROM changes ORDER BY id")).scalars().all()
+        assert dense == '["status",1,{},"%s","%s"],["notes",3,{"%s":4},"%s"]' % ("n" * 16, "c" * 40, other, "h" * 43)
+        assert odd == "not json"   # nothing the server wrote: left as it is
+        assert logical_writes(dense, dev) == objects
+        assert decode_change(json.loads(change_text("r", dev, "s", dense)), "w")["writes"] == objects
+        downgrade(revision="9b5a1c3e4d6f")
+        with db.engine.connect() as conn:
+            back, odd = conn.execute(text("SELECT writes FROM changes ORDER BY id")).scalars().all()
+        assert json.loads("[%s]" % back) == objects and odd == "not json"   # a context's order is not kept
         db.engine.dispose()

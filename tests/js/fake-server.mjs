@@ -1,6 +1,7 @@
 // A fake Zapis server for the sync engine's node tests: push and pull as docs/protocol.md says
 // (the merge rule from core/merge.js, sequence numbers, pages, wraps, tombstones, the directory,
 // 410 and revocation), over a `fetch` function, with faults a test can ask for. Not a test file.
+import { HEADER, PROTOCOL, encodePage } from '../../pwa/static/js/core/dense.js';
 import { writeHash } from '../../pwa/static/js/core/envelopes.js';
 import { ACCEPTED, EQUIVOCATION, merge } from '../../pwa/static/js/core/merge.js';
 
@@ -92,7 +93,9 @@ export class FakeServer {
     if (this.checkRevoked && device.entry.status === 'revoked') return error(403, 'device_revoked');
     let response;
     if (u.pathname === '/api/sync/push') response = json(200, await this.#push(device.entry, JSON.parse(body)));
-    else if (u.pathname === '/api/sync/pull') response = await this.#pull(device.entry, u.searchParams);
+    else if (u.pathname === '/api/sync/pull' && !(Number(init.headers?.[HEADER]) >= Number(PROTOCOL))) {
+      response = error(400, 'update_required');
+    } else if (u.pathname === '/api/sync/pull') response = await this.#pull(device.entry, u.searchParams);
     else if (u.pathname === `/api/devices/${device.entry.id}/binding` && init.method === 'PUT' && !device.entry.binding) {
       this.updateDevice(device.entry.id, { binding: JSON.parse(body).binding });
       response = json(200, device.entry);
@@ -214,6 +217,6 @@ export class FakeServer {
         : { field: w.field, dot: w.dot, ctx: w.ctx, h: await writeHash(w.nonce, w.ct) })));
       page.changes.push({ ...change, writes });
     }
-    return json(200, page);
+    return json(200, encodePage(page, this.workspace, device.id)); // dense, as the server sends it
   }
 }

@@ -18,6 +18,7 @@ from sync.canonical import canonical_json  # noqa: E402
 from sync.envelopes import (change_header, encrypt_field, field_aad, key_commitment, make_binding,  # noqa: E402
                             make_certificate, make_purge, make_revocation, pad, safety_number, sign_change,
                             sign_object, wrap_key, wrap_keys, write_hash)
+from sync.dense import encode_page  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
@@ -622,6 +623,77 @@ def field_id_vectors():
                        "neither": ["Status", "", "a" * 41, "a" * 21 + "=", "status\n", "A" * 23, "9lives"]}}
 
 
+def dense_vectors():
+    """Dense pull pages (protocol version 3) and the logical pages they stand for."""
+    key = hashlib.sha256(b"zapis dense record key").digest()
+    rec2 = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
+
+    def live(record, field, dot, ctx, value, i):
+        nonce, ct = encrypt_field(key, WS, record, field, dot, value, 1767225600000, nonce=bytes([i]) * 12)
+        return {"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}
+
+    v = VOL["id"]
+    edit = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": v, "kc": key_commitment(key),
+                                      "writes": [live(REC, "status", [v, 1], {}, "new", 1),
+                                                 live(REC, "city", [v, 3], {v: 2, COORD["id"]: 4}, "Brest", 2),
+                                                 live(REC, "notes", [v, 2], {v: 1}, "covered since", 3)]})
+    # As a pull delivers it once the notes value was covered: that write as its hash.
+    covered = {**edit, "writes": edit["writes"][:2] + [change_header(edit)["writes"][2]]}
+    old = sign_change(VOL["_sign"], {"workspace": WS, "record": rec2, "device": v,
+                                     "writes": [live(rec2, "status", [v, 1], {}, "old", 4)]})
+    wrap = wrap_key(key, WS, REC, v, VOL["_sign"], ROOT["id"], ROOT["ecdh_key"],
+                    ephemeral=keys.private_from_scalar(scalar("dense ephemeral")), nonce=bytes(range(12, 24)))
+    purge = make_purge(ROOT["_sign"], WS, rec2, ROOT["id"])
+    entry = {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"],
+             "cert": None, "certs": [], "binding": None, "revocations": [], "status": "active", "invite": None}
+    # Key epochs (helper `epoch`): the change-level `e` and a zapis/wrap/2 with its epoch, as stand-ins.
+    fid = "Zk9pZC0yMi1jaGFyYWN0ZQ"
+    epoch_change = {"workspace": WS, "record": REC, "device": v, "kc": "K" * 43, "sig": "S" * 86,
+                    "writes": [{"field": fid, "dot": [v, 4], "ctx": {v: 3}, "nonce": "N" * 16, "ct": "C" * 40}],
+                    "e": 2}
+    epoch_wrap = {**wrap, "type": "zapis/wrap/2", "epoch": 2, "sig": "W" * 86}
+    logical = [
+        ("a change with live writes, a covered one and others' counters; its wrap",
+         {"cursor": 7, "more": True, "changes": [covered], "wraps": [wrap], "tombstones": [], "devices": []}, True),
+        ("a change stored before key commitments (kc null)",
+         {"cursor": 8, "more": False, "changes": [old], "wraps": [], "tombstones": [], "devices": []}, True),
+        ("key epochs: a change with e, a zapis/wrap/2, a field id",
+         {"cursor": 9, "more": False, "changes": [epoch_change], "wraps": [epoch_wrap], "tombstones": [],
+          "devices": []}, False),
+        ("tombstones and directory entries pass through as they are",
+         {"cursor": 10, "more": False, "changes": [], "wraps": [], "tombstones": [purge], "devices": [entry]}, False),
+    ]
+    pages = [{"name": name, "signed": signed, "logical": page, "dense": encode_page(page, WS, ROOT["id"])}
+             for name, page, signed in logical]
+    good = encode_page(logical[0][1], WS, ROOT["id"])
+    change, dwrap = good["changes"][0], good["wraps"][0]
+    malformed = [
+        {"name": "a change of six members whose epoch is not an integer", "kind": "change", "item": change + ["2"]},
+        {"name": "a change of four members", "kind": "change", "item": change[:4]},
+        {"name": "a change whose writes are not a list", "kind": "change", "item": change[:4] + [{}]},
+        {"name": "a write naming its own device in its context", "kind": "change",
+         "item": change[:4] + [[["status", 2, {v: 1}, "N" * 16, "C" * 40]]]},
+        {"name": "a write numbered 0", "kind": "change", "item": change[:4] + [[["status", 0, {}, "N" * 16, "C" * 40]]]},
+        {"name": "a write numbered true", "kind": "change",
+         "item": change[:4] + [[["status", True, {}, "N" * 16, "C" * 40]]]},
+        {"name": "a write of three members after a good one", "kind": "change",
+         "item": change[:4] + [[change[4][1], ["status", 1, {}]]]},
+        {"name": "a change in the logical form (version 2)", "kind": "change", "item": covered},
+        {"name": "a wrap of five members", "kind": "wrap", "item": dwrap[:5]},
+        {"name": "a wrap whose epoch is not an integer", "kind": "wrap", "item": dwrap + [1.5]},
+    ]
+    unencodable = [
+        {"name": "a dot of another device", "device": v,
+         "write": {"field": "status", "dot": [COORD["id"], 1], "ctx": {}, "h": "H" * 43}},
+        {"name": "a context without the writer's own n - 1", "device": v,
+         "write": {"field": "status", "dot": [v, 2], "ctx": {}, "h": "H" * 43}},
+        {"name": "a context with the writer's own entry at n = 1", "device": v,
+         "write": {"field": "status", "dot": [v, 1], "ctx": {v: 1}, "h": "H" * 43}},
+    ]
+    return {"workspace": WS, "recipient": ROOT["id"], "signer": VOL["sign_key"], "pages": pages,
+            "malformed": malformed, "unencodable": unencodable}
+
+
 if __name__ == "__main__":
     write("canonical.json", canonical_vectors())
     write("merge.json", merge_vectors())
@@ -630,5 +702,6 @@ if __name__ == "__main__":
     write("robust.json", robust_vectors())
     write("trust.json", trust_vectors())
     write("epochs.json", epoch_vectors())
+    write("dense.json", dense_vectors())
     write("field_ids.json", field_id_vectors())
     print("vectors written to", HERE)

@@ -111,6 +111,15 @@ export class SyncController {
     return { ok: outcome.ok, reason: outcome.reason, erased: outcome.result.erased };
   }
 
+  // The server speaks a newer protocol (400 update_required): have the service worker fetch the
+  // new version now rather than at its next daily check, so the reload prompt (sw-client.js)
+  // appears; nothing is reloaded by itself. Asked once a page.
+  #update() {
+    if (this.updateAsked || !globalThis.navigator?.serviceWorker) return;
+    this.updateAsked = true;
+    navigator.serviceWorker.getRegistration().then((r) => r?.update()).catch(() => {});
+  }
+
   /** Bring back every record travel mode erased here: pull from 0 again. */
   async bringBack() {
     await this.replica.bringBack();
@@ -120,6 +129,7 @@ export class SyncController {
   /** Read the numbers again and report the status. `changes` are merged in first. */
   async refresh(changes = {}) {
     Object.assign(this.status, changes, { online: navigator.onLine });
+    if (this.status.error?.code === 'update_required') this.#update();
     try {
       Object.assign(this.status, await this.replica.counts());
     } catch {
