@@ -128,6 +128,20 @@ class HTTPTransport:
                 raise TransportError(not_json(response.status_code, self.base_url)) from exc
 
 
+    def request_bytes(self, method, path, data, token=None, params=None):
+        """Send raw bytes (an attachment chunk) or none; return (status, body bytes)."""
+        headers = {"Authorization": "Bearer " + token} if token else {}
+        if data is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        try:
+            response = self.session.request(method, self.base_url + path, data=data, headers=headers,
+                                            params=params, timeout=self.timeout, verify=self.verify)
+        except self._requests.RequestException as exc:
+            self.session.close()
+            raise TransportError(_unreachable(exc, self.base_url)) from exc
+        return response.status_code, response.content
+
+
 def retry_after(response):
     """Retry-After in whole seconds (the server sends seconds), or None."""
     raw = response.headers.get("Retry-After", "").strip()

@@ -14,6 +14,7 @@ from ..errors import APIError
 from ..extensions import db
 from ..models import Change, Device, Record, Wrap
 from ..schemas import PurgeResultSchema, PurgeSchema
+from ..attachments import purge_record_chunks, vacuum_chunks
 from ..store import Sequencer, erase_freed
 
 bp = Blueprint("records", __name__, url_prefix="/api/records")
@@ -56,6 +57,7 @@ def purge(record_id):
         for model in (Change, Wrap):
             column = model.record_id
             db.session.execute(delete(model).where(model.workspace_id == ws, column == record_id))
+        purge_record_chunks(ws, record_id)
         record.state = None
         record.purge = canonical_json(order)
         record.purged_seq = seq.next()
@@ -63,6 +65,7 @@ def purge(record_id):
         seq.finish()
         db.session.commit()
         erase_freed(purge=True)
+        vacuum_chunks(purge=True)
     else:
         db.session.commit()
     return PurgeResultSchema().dump({"record": record_id, "purged": True})

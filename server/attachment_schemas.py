@@ -1,0 +1,36 @@
+"""marshmallow schemas of the attachment calls (server/api/attachments.py)."""
+
+from marshmallow import Schema, fields, validate
+
+from .attachments import MAX_CHUNKS
+from .schemas import DEVICE_RE, FullMatch, RecordId, _DEVICE
+
+
+class ChunkPathSchema(Schema):
+    """The ids in a chunk address, checked like every identifier (whole-string patterns)."""
+
+    record = RecordId(required=True)
+    attachment = fields.String(required=True, validate=FullMatch(_DEVICE, "Not an attachment id."),
+                               metadata={"pattern": DEVICE_RE})
+
+
+class ChunkQuerySchema(Schema):
+    count = fields.Integer(required=True, strict=False, validate=validate.Range(1, MAX_CHUNKS),
+                           metadata={"description": "the attachment's number of chunks (its list entry's `chunks`)"})
+    size = fields.Integer(required=True, strict=False, validate=validate.Range(0, 2 ** 40),
+                          metadata={"description": "the attachment's size in bytes (its list entry's `size`)"})
+
+
+class ChunkStoredSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["accepted", "duplicate"]))
+
+
+class ChunkListSchema(Schema):
+    count = fields.Integer(required=True, allow_none=True,
+                           metadata={"description": "the count the stored chunks were sent with; null if none"})
+    have = fields.List(fields.Integer(), required=True,
+                       metadata={"description": "indices the server holds, ascending (-1: the thumbnail)"})
+
+
+class AttachmentDeletedSchema(Schema):
+    deleted = fields.Integer(required=True, metadata={"description": "chunks erased"})

@@ -1,0 +1,206 @@
+"""Attachment chunks on the server: idempotent resumable upload, access as for the record,
+sizes and quota answered 4xx while records beside them still sync, purge, no-store downloads."""
+
+import hashlib
+import os
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from support import Workspace
+from sync import attach_client as ac
+from sync.attachments import THUMB, seal
+from sync.client import APIError
+
+
+def rows(app, **where):
+    from server.attachments import AttachmentChunk
+    from server.extensions import db
+
+    with app.app_context():
+        q = select(func.count()).select_from(AttachmentChunk)
+        for k, v in where.items():
+            q = q.where(getattr(AttachmentChunk, k) == v)
+        return db.session.execute(q).scalar()
+
+
+def put(ws, device, record, att, index, count, blob, token=None, size=None):
+    return ws.transport.request_bytes("PUT", "/api/records/%s/attachments/%s/chunks/%d" % (record, att, index), blob,
+                                      token=token or device.token, params={"count": count, "size": size if size is not None else count * 400})
+
+
+def error_code(body):
+    import json
+
+    return json.loads(body)["error"]["code"]
+
+
+def test_an_attachment_travels_to_a_coordinator_who_decrypts_it(workspace, app):
+    v = workspace.enroll("volunteer")
+    record = v.save({"status": "new"})
+    data = os.urandom(700_000)
+    entry = ac.attach(v, record, data, "letter.pdf", "application/pdf", thumb=("image/jpeg", b"tiny jpeg"),
+                      chunk_size=256 * 1024)
+    assert entry["chunks"] == 3
+    assert rows(app, record_id=record) == 4
+    root = workspace.root
+    root.sync()
+    assert ac.listing(root, record) == [{"id": entry["id"], "name": "letter.pdf", "type": "application/pdf",
+                                         "size": 700_000}]
+    got, _ = ac.fetch(root, record, entry["id"])
+    assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+    assert ac.thumbnail(root, record, ac.listed(root, record)[0]) == b"tiny jpeg"
+    response = workspace.transport.client.get("/api/records/%s/attachments/%s/chunks/0" % (record, entry["id"]),
+                                              headers={"Authorization": "Bearer " + root.token})
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.mimetype == "application/octet-stream"
+    assert data[:1000] not in response.get_data()
+
+
+def test_a_chunk_sent_again_is_a_duplicate_and_stored_once(workspace, app):
+    v = workspace.enroll("volunteer")
+    record = v.save({"status": "new"})
+    v.push()
+    entry, blobs = seal(workspace.id, record, "a.bin", "application/octet-stream", os.urandom(1000), chunk_size=400)
+    assert put(workspace, v, record, entry["id"], 1, 3, blobs[1])[0] == 200
+    status, body = put(workspace, v, record, entry["id"], 1, 3, blobs[1])
+    assert status == 200 and b"duplicate" in body
+    assert rows(app, attachment_id=entry["id"]) == 1
+    listed = workspace.call(v, "GET", "/api/records/%s/attachments/%s/chunks" % (record, entry["id"]))
+    assert listed == {"count": 3, "have": [1]}
+    # The upload resumes: only what is missing is sent.
+    sent = []
+    ac.upload(v, record, entry["id"], {"count": 3, "size": 1200, "blobs": blobs}, on_chunk=sent.append)
+    assert sent == [0, 2]
+    assert rows(app, attachment_id=entry["id"]) == 3
+    # Other bytes for a held chunk, or another count, are refused.
+    status, body = put(workspace, v, record, entry["id"], 1, 3, blobs[0])
+    assert (status, error_code(body)) == (409, "chunk_conflict")
+    other, other_blobs = seal(workspace.id, record, "b", "text/plain", b"x" * 10, chunk_size=4)
+    assert put(workspace, v, record, other["id"], 0, 3, other_blobs[0])[0] == 200
+    status, body = put(workspace, v, record, other["id"], 1, 3, other_blobs[1], size=7)
+    assert (status, error_code(body)) == (409, "chunk_conflict")
+    status, body = put(workspace, v, record, other["id"], 1, 4, other_blobs[1])
+    assert (status, error_code(body)) == (409, "chunk_conflict")
+
+
+def test_access_is_the_records(workspace, app):
+    v = workspace.enroll("volunteer")
+    stranger = workspace.enroll("volunteer")
+    record = v.save({"status": "new"})
+    entry = ac.attach(v, record, b"secret evidence", "e.txt", "text/plain")
+    path = "/api/records/%s/attachments/%s/chunks" % (record, entry["id"])
+    for method, suffix in [("GET", ""), ("GET", "/0")]:
+        status, body = workspace.transport.request_bytes(method, path + suffix, None, token=stranger.token)
+        assert (status, error_code(body)) == (403, "no_access")
+    status, body = put(workspace, stranger, record, entry["id"], 1, 1, b"x" * 40)
+    assert status == 400
+    status, body = put(workspace, stranger, record, "A" * 22, 0, 1, b"x" * 40)
+    assert (status, error_code(body)) == (403, "no_access")
+    status, body = put(workspace, v, str(uuid.uuid4()), "A" * 22, 0, 1, b"x" * 40)
+    assert (status, error_code(body)) == (404, "record_unknown")
+    v.sync()
+    v.grant(record, stranger.replica.device)
+    v.push()
+    stranger.sync()
+    assert ac.fetch(stranger, record, entry["id"])[0] == b"secret evidence"
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/api/records/not-a-uuid/attachments/%s/chunks/0?size=5&count=1" % ("A" * 22), 400),
+    ("/api/records/%s/attachments/short/chunks/0?count=1" % uuid.uuid4(), 400),
+    ("/api/records/%s/attachments/%s/chunks/0?size=5&count=0" % (uuid.uuid4(), "A" * 22), 400),
+    ("/api/records/%s/attachments/%s/chunks/0" % (uuid.uuid4(), "A" * 22), 400),
+    ("/api/records/%s/attachments/%s/chunks/x?size=5&count=1" % (uuid.uuid4(), "A" * 22), 404),
+])
+def test_bad_addresses_are_refused_with_a_message(workspace, path, status):
+    response = workspace.transport.client.put(path, data=b"x" * 40, content_type="application/octet-stream",
+                                              headers={"Authorization": "Bearer " + workspace.root.token})
+    assert response.status_code == status
+    assert response.get_json()["error"]["message"]
+
+
+def test_a_chunk_must_be_raw_bytes_of_a_sane_size(workspace):
+    record = workspace.root.save({"status": "x"})
+    workspace.root.push()
+    c = workspace.transport.client
+    auth = {"Authorization": "Bearer " + workspace.root.token}
+    url = "/api/records/%s/attachments/%s/chunks/0?count=1&size=9" % (record, "A" * 22)
+    assert c.put(url, json={"a": 1}, headers=auth).status_code == 415
+    assert c.put(url, data=b"x" * 10, content_type="application/octet-stream", headers=auth).status_code == 400
+    big = c.put(url, data=b"x" * (1024 * 1024 + 29), content_type="application/octet-stream", headers=auth)
+    assert (big.status_code, big.get_json()["error"]["code"]) == (413, "chunk_too_large")
+    thumb = c.put(url.replace("/0?", "/-1?"), data=b"x" * (64 * 1024 + 29), content_type="application/octet-stream",
+                  headers=auth)
+    assert (thumb.status_code, thumb.get_json()["error"]["code"]) == (413, "chunk_too_large")
+    huge = c.put(url.replace("size=9", "size=%d" % (26 * 1024 * 1024)), data=b"x" * 40,
+                 content_type="application/octet-stream", headers=auth)
+    assert (huge.status_code, huge.get_json()["error"]["code"]) == (413, "attachment_too_large")
+
+
+def test_size_and_quota_are_answered_4xx_and_records_beside_them_still_sync(make_app):
+    app = make_app(ZAPIS_ATTACHMENT_MAX_MB=1, ZAPIS_ATTACHMENT_QUOTA_MB=2)
+    ws = Workspace(app)
+    v = ws.enroll("volunteer")
+    record = v.save({"status": "new"})
+    with pytest.raises(APIError) as err:
+        ac.attach(v, record, os.urandom(1_200_000), "big.bin", "application/octet-stream")
+    assert err.value.status == 413 and err.value.code == "attachment_too_large" and err.value.message
+    ac.attach(v, record, os.urandom(900_000), "one.bin", "application/octet-stream")
+    ac.attach(v, record, os.urandom(900_000), "two.bin", "application/octet-stream")
+    with pytest.raises(APIError) as err:
+        ac.attach(v, record, os.urandom(900_000), "three.bin", "application/octet-stream")
+    assert err.value.status == 413 and err.value.code == "attachment_quota" and "full" in err.value.message
+    other = v.save({"status": "written after the quota was full"})
+    v.sync()
+    ws.root.sync()
+    assert ws.root.read(other)["status"]["value"] == "written after the quota was full"
+    assert [e["name"] for e in ac.listing(ws.root, record)] == ["big.bin", "one.bin", "two.bin", "three.bin"]
+
+
+def test_purge_erases_the_chunks_and_closes_the_record(workspace, app):
+    v = workspace.enroll("volunteer")
+    record = v.save({"status": "new"})
+    entry = ac.attach(v, record, b"evidence" * 100, "e.txt", "text/plain", thumb=("image/jpeg", b"t"))
+    workspace.root.sync()
+    workspace.root.purge(record)
+    assert rows(app, record_id=record) == 0
+    status, body = put(workspace, v, record, entry["id"], 0, 1, b"x" * 40)
+    assert (status, error_code(body)) == (410, "record_purged")
+
+
+def test_remove_erases_one_attachment_and_keeps_the_other(workspace, app):
+    v = workspace.enroll("volunteer")
+    record = v.save({"status": "new"})
+    keep = ac.attach(v, record, b"keep me", "k.txt", "text/plain")
+    drop = ac.attach(v, record, b"drop me", "d.txt", "text/plain")
+    ac.remove(v, record, drop["id"])
+    assert rows(app, attachment_id=drop["id"]) == 0 and rows(app, attachment_id=keep["id"]) == 1
+    workspace.root.sync()
+    assert [e["id"] for e in ac.listed(workspace.root, record)] == [keep["id"]]
+
+
+def test_the_push_only_token_may_upload_and_list_but_not_read(workspace):
+    from test_api_push_token import enroll_raw
+
+    replica, session = enroll_raw(workspace)
+    c = workspace.transport.client
+    replica.trusted = {}
+    record = replica.save({"status": "saved while locked"})
+    body, _ = replica.push_batch()
+    assert c.post("/api/sync/push", json=body, headers={"Authorization": "Bearer " + session["push_token"]}).status_code == 200
+    entry, blobs = seal(workspace.id, record, "p.jpg", "image/jpeg", b"\xff\xd8 photo", thumb=None)
+    status, _ = put(workspace, None, record, entry["id"], 0, 1, blobs[0], token=session["push_token"])
+    assert status == 200
+    status, body = workspace.transport.request_bytes("GET", "/api/records/%s/attachments/%s/chunks/0"
+                                                     % (record, entry["id"]), None, token=session["push_token"])
+    assert (status, error_code(body)) == (403, "push_only_token")
+    assert THUMB == -1
+
+
+def test_the_openapi_document_lists_the_attachment_calls(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    chunk = paths["/api/records/{record_id}/attachments/{attachment_id}/chunks/{index}"]
+    assert {"put", "get"} <= set(chunk)
+    assert "413" in chunk["put"]["responses"] and "application/octet-stream" in chunk["put"]["requestBody"]["content"]
