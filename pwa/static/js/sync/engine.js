@@ -6,9 +6,11 @@
  * with the push-only token, from the page or the service worker.
  */
 
+import { ChunkStore } from '../store/chunks.js';
 import { pushOutbox } from './outbox.js';
 import { PAGE_LIMIT, pullAll } from './pull.js';
 import { makeBinding } from '../core/binding.js';
+import { uploadChunks } from './uploads.js';
 import { assess } from './verify.js';
 
 /** A fresh result object. */
@@ -17,7 +19,7 @@ export function newResult() {
     ok: false, at: 0,
     pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
     pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
-    refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
+    refused: [], uploads: { uploaded: 0, duplicate: 0, deleted: 0, refused: [] }, changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
     errors: [], revoked: false, retry: false, retryAfter: null, afresh: false, unconfirmed: [], alarm: [],
   };
 }
@@ -55,6 +57,7 @@ export class SyncEngine {
     this.now = deps.now ?? (() => Date.now());
     this.limit = deps.limit ?? PAGE_LIMIT;
     this.batch = deps.batch ?? {}; // {maxItems, maxBytes} of a push batch
+    this.uploadProgress = deps.uploadProgress ?? (() => {});
     this.directory = null;
     this.trusted = {};
     this.kept = [];
@@ -91,6 +94,9 @@ export class SyncEngine {
       const pushed = await pushOutbox(this.adapter, { token: this.token, fetch: this.fetch, now: this.now, ...this.batch });
       result.pushed = pushed.counts;
       result.refused = pushed.refused;
+      // Attachments' chunks after the changes that announce them (docs/pwa.md, Attachments).
+      result.uploads = await uploadChunks(new ChunkStore(this.adapter), { token: this.token, fetch: this.fetch,
+        progress: this.uploadProgress });
       if (pull) {
         await this.#loadDirectory();
         const ctx = { replica: this.replica, fetch: this.fetch, token: this.token, me: this.me, limit: this.limit,
