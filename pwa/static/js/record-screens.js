@@ -3,7 +3,9 @@
  * the person types, one signed change per save, a soft delete.
  */
 
+import { Attachments, prepareFile } from './attachments.js';
 import { blank, normalize, toForm } from './forms.js';
+import { attachmentsSection, release as releaseViews } from './ui/attachments.js';
 import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
@@ -27,6 +29,9 @@ export class RecordScreens {
    */
   async render(view, { quiet = false } = {}) {
     const { name } = view;
+    // An open attachment stays open through a background sync; any other drawing closes it.
+    if (quiet && this.viewing) return undefined;
+    this.#closeViews();
     if (name === 'list' && quiet && this.listView) return this.listView.update(this.session.records.list());
     if (name === 'list') return this.#list();
     if (name === 'detail') return this.#detail(view.id, quiet);
@@ -36,6 +41,7 @@ export class RecordScreens {
 
   /** At lock (after `leave`): drop what the screens remember of the records, the search included. */
   forget() {
+    this.#closeViews();
     clearTimeout(this.pending?.timer);
     this.pending = null;
     this.listView = null;
@@ -56,6 +62,44 @@ export class RecordScreens {
     clearTimeout(this.pending?.timer);
     this.pending = null;
     if (this.formContext) await this.session.drafts?.drop(this.formContext);
+  }
+
+  // Decrypted attachments live only in object URLs: revoked whenever the view they belong to goes.
+  #closeViews() {
+    this.viewing = false;
+    releaseViews();
+  }
+
+  #attachments(id, record) {
+    const { session } = this;
+    const store = new Attachments(session);
+    const entries = Attachments.listOf(record);
+    const section = document.createElement('div');
+    const draw = async () => {
+      const states = await store.states(id).catch(() => ({}));
+      section.replaceChildren(attachmentsSection(this.t, this.lang(), entries, states, {
+        add: async (files) => {
+          const prepared = [];
+          for (const f of files) prepared.push(await prepareFile(f));
+          await store.add(id, prepared);
+          this.saved();
+          await this.#detail(id, true);
+        },
+        remove: async (attachment) => {
+          await store.remove(id, attachment);
+          this.saved();
+          await this.#detail(id);
+        },
+        open: (entry, progress) => {
+          this.viewing = true;
+          return store.open(id, entry, progress);
+        },
+        thumb: (entry) => store.thumbnail(id, entry),
+        closed: () => { this.viewing = false; },
+      }, { canSave: session.device.role === 'coordinator', deleted: record.values._deleted === true }));
+    };
+    draw();
+    return section;
   }
 
   #lookup = (id) => {
@@ -91,12 +135,13 @@ export class RecordScreens {
   }
 
   async #detail(id, quiet = false) {
+    this.#closeViews();
     this.listView = null;
     const record = await this.session.records.read(id);
     if (!record) return this.go({ name: 'list' }, { replace: true });
     const before = record.values;
     const share = this.#shareable();
-    this.shell.show(detailScreen(this.t, this.lang(), record, {
+    const screen = detailScreen(this.t, this.lang(), record, {
       back: () => history.back(),
       edit: () => this.go({ name: `form-${before.kind}`, id }),
       open: (other) => this.go({ name: 'detail', id: other }),
@@ -116,7 +161,9 @@ export class RecordScreens {
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share, (device) => this.#deviceLabel(device)), { focus: !quiet, keep: quiet });
+    }, this.#lookup, share, (device) => this.#deviceLabel(device));
+    screen.append(this.#attachments(id, record));
+    this.shell.show(screen, { focus: !quiet, keep: quiet });
   }
 
   async #form(kind, id) {
