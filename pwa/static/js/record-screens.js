@@ -73,22 +73,23 @@ export class RecordScreens {
   #attachments(id, record) {
     const { session } = this;
     const store = new Attachments(session);
-    const entries = Attachments.listOf(record);
     const section = document.createElement('div');
-    const draw = async () => {
+    // Redraws the section alone (a new attachment, one removed), with a message for its status line.
+    const draw = async (message = '') => {
+      const now = message ? await session.records.read(id) ?? record : record;
       const states = await store.states(id).catch(() => ({}));
-      section.replaceChildren(attachmentsSection(this.t, this.lang(), entries, states, {
+      const el = attachmentsSection(this.t, this.lang(), Attachments.listOf(now), states, {
         add: async (files) => {
           const prepared = [];
           for (const f of files) prepared.push(await prepareFile(f));
           await store.add(id, prepared);
           this.saved();
-          await this.#detail(id, true);
+          await draw(this.t('attach.added'));
         },
         remove: async (attachment) => {
           await store.remove(id, attachment);
           this.saved();
-          await this.#detail(id);
+          await draw(this.t('attach.removed'));
         },
         open: (entry, progress) => {
           this.viewing = true;
@@ -96,7 +97,8 @@ export class RecordScreens {
         },
         thumb: (entry) => store.thumbnail(id, entry),
         closed: () => { this.viewing = false; },
-      }, { canSave: session.device.role === 'coordinator', deleted: record.values._deleted === true }));
+      }, { canSave: session.device.role === 'coordinator', deleted: now.values._deleted === true, message });
+      section.replaceChildren(el);
     };
     draw();
     return section;

@@ -38,10 +38,10 @@ export function formatSize(lang, bytes) {
 /**
  * `entries`: the record's attachment list; `states`: {id: {waiting, refused?}}; `on`: {add(files),
  * remove(id), open(entry, progress) → bytes, thumb(entry) → bytes|null, closed()}; `opts`: {canSave,
- * deleted}.
+ * deleted, message (for the status line)}.
  */
-export function attachmentsSection(t, lang, entries, states, on, { canSave = false, deleted = false } = {}) {
-  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+export function attachmentsSection(t, lang, entries, states, on, { canSave = false, deleted = false, message = '' } = {}) {
+  const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' }, message);
   const viewer = h('div', { class: 'attachment-viewer', hidden: true });
   const camera = uid('camera');
   const files = uid('files');
@@ -51,8 +51,7 @@ export function attachmentsSection(t, lang, entries, states, on, { canSave = fal
     if (!chosen.length) return;
     status.textContent = t('attach.preparing');
     try {
-      await on.add(chosen);
-      status.textContent = t('attach.added');
+      await on.add(chosen); // redraws the section, with its own message
     } catch (err) {
       status.textContent = err?.key ? t(err.key) : t('attach.failed');
     }
