@@ -12,6 +12,8 @@ class ChunkPathSchema(Schema):
     record = RecordId(required=True)
     attachment = fields.String(required=True, validate=FullMatch(_DEVICE, "Not an attachment id."),
                                metadata={"pattern": DEVICE_RE})
+    index = fields.Integer(strict=False, validate=validate.Range(-1, MAX_CHUNKS - 1),
+                           metadata={"description": "the chunk's index; -1 is the thumbnail"})
 
 
 class ChunkQuerySchema(Schema):

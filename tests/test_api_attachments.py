@@ -112,7 +112,9 @@ def test_access_is_the_records(workspace, app):
     ("/api/records/%s/attachments/short/chunks/0?count=1" % uuid.uuid4(), 400),
     ("/api/records/%s/attachments/%s/chunks/0?size=5&count=0" % (uuid.uuid4(), "A" * 22), 400),
     ("/api/records/%s/attachments/%s/chunks/0" % (uuid.uuid4(), "A" * 22), 400),
-    ("/api/records/%s/attachments/%s/chunks/x?size=5&count=1" % (uuid.uuid4(), "A" * 22), 404),
+    ("/api/records/%s/attachments/%s/chunks/x?size=5&count=1" % (uuid.uuid4(), "A" * 22), 400),
+    ("/api/records/%s/attachments/%s/chunks/-2?size=5&count=1" % (uuid.uuid4(), "A" * 22), 400),
+    ("/api/records/%s/attachments/%s/chunks/1.5?size=5&count=1" % (uuid.uuid4(), "A" * 22), 400),
 ])
 def test_bad_addresses_are_refused_with_a_message(workspace, path, status):
     response = workspace.transport.client.put(path, data=b"x" * 40, content_type="application/octet-stream",

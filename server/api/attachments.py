@@ -20,8 +20,12 @@ QUERY = ChunkQuerySchema()
 BASE = "/<record_id>/attachments/<attachment_id>"
 
 
-def _ids(record_id, attachment_id):
-    PATH.load({"record": record_id, "attachment": attachment_id})
+def _ids(record_id, attachment_id, index=None):
+    """The path's ids checked whole; the chunk index as an integer (-1 is the thumbnail)."""
+    data = {"record": record_id, "attachment": attachment_id}
+    if index is not None:
+        data["index"] = index
+    return PATH.load(data).get("index")
 
 
 def _no_store(response):
@@ -29,7 +33,7 @@ def _no_store(response):
     return response
 
 
-@bp.put(BASE + "/chunks/<int(signed=True):index>")
+@bp.put(BASE + "/chunks/<index>")
 @authenticated(push_only_ok=True)
 def put_chunk(record_id, attachment_id, index):
     """Store one encrypted chunk; the same chunk again changes nothing.
@@ -60,7 +64,7 @@ def put_chunk(record_id, attachment_id, index):
         409: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
-    _ids(record_id, attachment_id)
+    index = _ids(record_id, attachment_id, index)
     query = QUERY.load(request.args)
     if request.mimetype != "application/octet-stream":
         raise APIError(415, "unsupported_media_type", "Send a chunk as application/octet-stream.")
@@ -93,7 +97,7 @@ def list_chunks(record_id, attachment_id):
                               mimetype="application/json"))
 
 
-@bp.get(BASE + "/chunks/<int(signed=True):index>")
+@bp.get(BASE + "/chunks/<index>")
 @authenticated()
 def get_chunk(record_id, attachment_id, index):
     """One encrypted chunk, as it was uploaded.
@@ -112,7 +116,7 @@ def get_chunk(record_id, attachment_id, index):
         404: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
-    _ids(record_id, attachment_id)
+    index = _ids(record_id, attachment_id, index)
     data = store.read_chunk(g.device, record_id, attachment_id, index)
     return _no_store(Response(data, mimetype="application/octet-stream"))
 
