@@ -51,6 +51,9 @@ def test_an_attachment_travels_to_a_coordinator_who_decrypts_it(workspace, app):
     got, _ = ac.fetch(root, record, entry["id"])
     assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
     assert ac.thumbnail(root, record, ac.listed(root, record)[0]) == b"tiny jpeg"
+    exported = root.export()[record]["attachments"]
+    assert exported == [{"id": entry["id"], "name": "letter.pdf", "type": "application/pdf", "size": 700_000}]
+    assert entry["key"] not in repr(root.export())
     response = workspace.transport.client.get("/api/records/%s/attachments/%s/chunks/0" % (record, entry["id"]),
                                               headers={"Authorization": "Bearer " + root.token})
     assert response.headers["Cache-Control"] == "no-store"
@@ -206,3 +209,27 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
     chunk = paths["/api/records/{record_id}/attachments/{attachment_id}/chunks/{index}"]
     assert {"put", "get"} <= set(chunk)
     assert "413" in chunk["put"]["responses"] and "application/octet-stream" in chunk["put"]["requestBody"]["content"]
+
+
+def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
+    from support import new_workspace_on
+    from sync import client as cli
+
+    if db_url.startswith("postgresql"):
+        pytest.skip("the command line is the same on both backends")
+    monkeypatch.setattr(cli, "_passphrase", lambda confirm=False: "correct horse battery staple")
+    ws, token = new_workspace_on(db_url)
+    state = str(tmp_path / "state")
+    assert cli.main(["--state", state, "setup", "%s/setup#t=%s&w=%s" % (live_server.url, token, ws)]) == 0
+    assert cli.main(["--state", state, "save", '{"kind": "incident", "description": "x"}']) == 0
+    record = capsys.readouterr().out.strip().splitlines()[-1]
+    evidence = tmp_path / "letter.pdf"
+    evidence.write_bytes(b"%PDF-1.4 " + os.urandom(5000))
+    assert cli.main(["--state", state, "attach", record, str(evidence)]) == 0
+    att = capsys.readouterr().out.strip().splitlines()[-1]
+    assert cli.main(["--state", state, "attachments", record]) == 0
+    listed = capsys.readouterr().out
+    assert '"name": "letter.pdf"' in listed and '"type": "application/pdf"' in listed and '"key"' not in listed
+    out = tmp_path / "out.pdf"
+    assert cli.main(["--state", state, "fetch-attachment", record, att, "--out", str(out)]) == 0
+    assert out.read_bytes() == evidence.read_bytes()
