@@ -89,6 +89,7 @@ def list_chunks(record_id, attachment_id):
       - {name: attachment_id, in: path, required: true, schema: {type: string}}
       responses:
         200: {content: {application/json: {schema: ChunkListSchema}}}
+        400: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
@@ -113,6 +114,7 @@ def get_chunk(record_id, attachment_id, index):
       - {name: index, in: path, required: true, schema: {type: integer, minimum: -1}}
       responses:
         200: {content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+        400: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
@@ -135,6 +137,7 @@ def delete_attachment(record_id, attachment_id):
       - {name: attachment_id, in: path, required: true, schema: {type: string}}
       responses:
         200: {content: {application/json: {schema: AttachmentDeletedSchema}}}
+        400: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
