@@ -233,3 +233,25 @@ def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_pa
     out = tmp_path / "out.pdf"
     assert cli.main(["--state", state, "fetch-attachment", record, att, "--out", str(out)]) == 0
     assert out.read_bytes() == evidence.read_bytes()
+
+
+def test_a_purge_erases_the_chunk_bytes_from_every_sqlite_file(workspace, db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: the purge VACUUMs attachment_chunks (docs/server.md, Erased bytes)")
+    v = workspace.enroll("volunteer")
+    gone = v.save({"status": "to be purged"})
+    kept = v.save({"status": "kept"})
+    purged_entry = ac.attach(v, gone, os.urandom(3000), "a.bin", "application/octet-stream")
+    kept_entry = ac.attach(v, kept, os.urandom(3000), "b.bin", "application/octet-stream")
+    blobs = {name: ac.chunk(v, record, entry["id"], 0)
+             for name, record, entry in [("purged", gone, purged_entry), ("kept", kept, kept_entry)]}
+    workspace.root.sync()
+    workspace.root.purge(gone)
+    path = db_url[len("sqlite:///"):]
+    files = b""
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name):
+            with open(name, "rb") as f:
+                files += f.read()
+    assert blobs["kept"][12:200] in files      # the scan's control: a live chunk is found
+    assert blobs["purged"][12:200] not in files
