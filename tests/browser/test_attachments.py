@@ -11,11 +11,28 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from drive import APP_DATABASES, db_rows, join, read_store, wait_all_sent
+from drive import AXE, APP_DATABASES, axe, db_rows, horizontal_overflow, join, read_store, wait_all_sent
+from servers import GunicornServer
 from sync import attach_client as ac
 from sync.attachments import assemble, open_chunk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# The server of this module takes files up to 11 MB: the 10 MB test fits, a 12 MB file does not.
+MAX_MB = 11
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sqlite_template):
+    """gunicorn on a SQLite database of its own, with a per-attachment limit of MAX_MB."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("attachments")
+    path = str(folder / "zapis.sqlite3")
+    shutil.copy(sqlite_template, path)
+    with GunicornServer("sqlite:///" + path, folder, env={"ZAPIS_ATTACHMENT_MAX_MB": str(MAX_MB)}) as srv:
+        srv.db_url = "sqlite:///" + path
+        yield srv
 
 CAMERA = "QzCanaryCameraModel5150"
 CANARY_TEXT = "QzCanaryAttachmentText7261"
@@ -131,6 +148,7 @@ def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_meta
     raw = b"".join(blobs.values())
     assert CAMERA.encode() not in raw and b"Exif" not in raw and photo.read_bytes()[:64] not in raw
     expect(page.locator(".attachment")).to_contain_text("Waiting to be sent")
+    assert horizontal_overflow(page) <= 0 and axe(page, AXE) == []
     ctx.set_offline(False)
     wait_all_sent(page)
     wait_uploaded(page)
@@ -195,6 +213,30 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
     assert sorted(i for i, _ in rows) == list(range(40))
     assert sum(s for _, s in rows) == len(data) + 40 * 28
     assert len(puts) == 42 and len(set(puts)) == 40
+
+
+def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(make_context, coordinator,
+                                                                                       server):
+    ctx, page = enroll_volunteer(make_context, coordinator, server)
+    new_incident(page, "too large")
+    big_record = record_of(page)
+    attach(page, [{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": os.urandom(12 * 1024 * 1024)}])
+    # The server says no at the first chunk; the person reads why, in the attachment's row.
+    expect(page.locator(".attachment .error")).to_have_text(
+        "This file is larger than the server accepts for one attachment. It stays on this device only; "
+        "attach a smaller file or a lower-quality photo.", timeout=60000)
+    assert db_rows(server.db_url, "SELECT count(*) FROM attachment_chunks WHERE record_id = :r", r=big_record)[0][0] == 0
+    kept = page.evaluate(READ_CHUNKS)
+    assert len(kept) == 48 and all(r["refused"]["code"] == "attachment_too_large" for r in kept)
+    # A record saved after it syncs as ever, and the refused one's list reaches the coordinator.
+    page.get_by_role("button", name="Records", exact=True).click()
+    new_incident(page, "written after the refusal")
+    wait_all_sent(page)
+    coordinator.sync()
+    texts = [coordinator.read(r)["description"]["value"] for r in coordinator.replica.readable()]
+    assert "written after the refusal" in texts
+    assert [e["name"] for e in ac.listed(coordinator, big_record)] == ["scan.pdf"]
+    assert len(page.evaluate(READ_CHUNKS)) == 48  # still kept here, not sent again
 
 
 def test_an_attachment_is_nowhere_in_plaintext_on_the_server_or_in_the_profile_on_disk(playwright_api, server,

@@ -31,6 +31,7 @@ export class RecordScreens {
     const { name } = view;
     // An open attachment stays open through a background sync; any other drawing closes it.
     if (quiet && this.viewing) return undefined;
+    if (!quiet) this.attachNote = null; // what the attachments section last said, kept across redraws
     this.#closeViews();
     if (name === 'list' && quiet && this.listView) return this.listView.update(this.session.records.list());
     if (name === 'list') return this.#list();
@@ -75,7 +76,8 @@ export class RecordScreens {
     const store = new Attachments(session);
     const section = document.createElement('div');
     // Redraws the section alone (a new attachment, one removed), with a message for its status line.
-    const draw = async (message = '') => {
+    const draw = async (message = this.attachNote?.id === id ? this.attachNote.text : '') => {
+      if (message) this.attachNote = { id, text: message };
       const now = message ? await session.records.read(id) ?? record : record;
       const states = await store.states(id).catch(() => ({}));
       const el = attachmentsSection(this.t, this.lang(), Attachments.listOf(now), states, {

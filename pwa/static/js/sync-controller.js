@@ -156,7 +156,9 @@ export class SyncController {
     const stored = await this.replica.status();
     await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs: this.status.runs + 1 });
     if (!result.ok && result.retry) this.#registerBackground();
-    if (result.changed.size || purged.length || result.pulled.devices) {
+    // Attachments sent or refused change what a record's screen shows (waiting, or why not).
+    const uploads = result.uploads ?? {};
+    if (result.changed.size || purged.length || result.pulled.devices || uploads.uploaded || uploads.refused?.length) {
       this.onChanged({ changed: [...result.changed], purged });
       this.leadership?.post({ type: 'synced' });
     }
