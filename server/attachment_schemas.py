@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .attachments import MAX_CHUNKS
+from .store.attachments import MAX_CHUNKS
 from .schemas import DEVICE_RE, FullMatch, RecordId, _DEVICE
 
 

@@ -5,7 +5,8 @@ payloads are AES-GCM ciphertext made on the devices. Timestamps exist only where
 them (invites, tombstones).
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text)
 
 from .extensions import db
 
@@ -104,6 +105,7 @@ class Change(db.Model):
     device_id = Column(DEVICE, nullable=False)
     sig = Column(String(86), nullable=False)
     kc = Column(String(43))        # the signed key commitment; NULL on changes stored before it
+    e = Column(Integer)            # the signed key epoch of kc; NULL on changes stored before epochs
     writes = Column(Text, nullable=False)
     __table_args__ = (Index("ix_changes_workspace_record", "workspace_id", "record_id"),)
 
@@ -120,9 +122,24 @@ class Wrap(db.Model):
     record_id = Column(ID, primary_key=True)
     recipient = Column(DEVICE, primary_key=True)
     sender = Column(DEVICE, primary_key=True)
+    epoch = Column(Integer)        # a zapis/wrap/2's epoch; NULL for a zapis/wrap/1 (epoch 0)
     epk = Column(String(87), nullable=False)
     nonce = Column(String(16), nullable=False)
-    ct = Column(String(64), nullable=False)
+    ct = Column(Text, nullable=False)  # 32 bytes a key of the list, and the tag
     sig = Column(String(86), nullable=False)
     seq = Column(BigInteger, nullable=False)
     __table_args__ = (Index("ix_wraps_recipient_seq", "workspace_id", "recipient", "seq"),)
+
+
+class AttachmentChunk(db.Model):
+    """One encrypted chunk of an attachment (nonce ‖ ciphertext ‖ tag), as its uploader sent it."""
+
+    __tablename__ = "attachment_chunks"
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
+    record_id = Column(ID, primary_key=True)
+    attachment_id = Column(DEVICE, primary_key=True)
+    idx = Column(Integer, primary_key=True, autoincrement=False)   # -1 is the thumbnail
+    count = Column(Integer, nullable=False)                        # the attachment's number of chunks
+    total = Column(BigInteger, nullable=False)                     # its plaintext size, as its uploader says
+    size = Column(Integer, nullable=False)                         # len(data), summed for the quota
+    data = Column(LargeBinary, nullable=False)

@@ -15,7 +15,7 @@ from sync.client import APIError
 
 
 def rows(app, **where):
-    from server.attachments import AttachmentChunk
+    from server.models import AttachmentChunk
     from server.extensions import db
 
     with app.app_context():

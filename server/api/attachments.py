@@ -7,7 +7,7 @@ devices holding a wrap of it.
 
 from flask import Blueprint, Response, g, request
 
-from .. import attachments as store
+from ..store import attachments as store
 from ..attachment_schemas import (AttachmentDeletedSchema, ChunkListSchema, ChunkPathSchema, ChunkQuerySchema,
                                   ChunkStoredSchema)
 from ..auth import authenticated

@@ -5,7 +5,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { FORMS, OPTIONS } from '../../pwa/static/js/forms.js';
+import { FORMS, OPTIONS, kindSpec } from '../../pwa/static/js/forms.js';
+import { CONTACT_FIELDS, FLOW } from '../../pwa/static/js/self-report.js';
 import { LANGUAGES, pickLanguage, translator } from '../../pwa/static/js/i18n.js';
 import { ERRORS, PROBLEMS, REFUSALS } from '../../pwa/static/js/sync/status.js';
 
@@ -26,15 +27,28 @@ function usedKeys() {
   const keys = new Set();
   for (const text of sources(join(ROOT, 'js'))) {
     for (const m of text.matchAll(/\bt\(\s*'([a-z_]+\.[a-z0-9_.]+)'/g)) keys.add(m[1]);
-    for (const m of text.matchAll(/'((?:error|strength|join|lock|settings|welcome|list|detail|form|sw|install|sync|conflict|devices|invites|travel|share)\.[a-z0-9_.]+)'/g)) keys.add(m[1]);
+    for (const m of text.matchAll(/'((?:error|strength|join|lock|settings|welcome|list|detail|form|sw|install|sync|conflict|devices|invites|travel|share|self|ack)\.[a-z0-9_.]+)'/g)) keys.add(m[1]);
   }
   for (const [group, values] of Object.entries(OPTIONS)) for (const v of values) keys.add(`opt.${group}.${v}`);
   for (const [kind, fields] of Object.entries(FORMS)) {
+    const spec = kindSpec(kind);
     keys.add(`kind.${kind}`);
-    keys.add(`${kind}.new_title`);
-    keys.add(`${kind}.edit_title`);
+    if (spec.listed) keys.add(`kind.${kind}s`); // the list's filter
+    if (spec.nav) {
+      keys.add(`${kind}.new_title`);
+      keys.add(`${kind}.edit_title`);
+      keys.add(spec.nav.label);
+    }
     for (const f of fields) keys.add(`${kind}.${f.name}`);
   }
+  // The first-person report: its questions (self.<kind>.<field>), parts and answers.
+  for (const kind of ['incident', 'need']) {
+    for (const name of [...FLOW[kind].shown, ...FLOW[kind].folded]) keys.add(`self.${kind}.${name}`);
+  }
+  for (const name of CONTACT_FIELDS) keys.add(`self.need.${name}`);
+  for (const part of ['what', 'when_where', 'help', 'reach', 'consent']) keys.add(`self.${part}_title`);
+  for (const key of ['help', 'reach']) for (const answer of ['', '_yes', '_no']) keys.add(`self.${key}${answer}`);
+  for (const key of ['keep', 'stats', 'more_incident', 'more_need']) keys.add(`self.${key}`);
   for (const n of [0, 1, 2, 3, 4]) keys.add(`strength.${n}`);
   for (const step of ['keys', 'enroll', 'seal']) keys.add(`join.step_${step}`);
   for (const role of ['coordinator', 'volunteer', 'reporter']) keys.add(`role.${role}`);

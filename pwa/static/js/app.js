@@ -5,6 +5,7 @@
 
 import { safetyNumber } from './core/binding.js';
 import { applyLook, camouflaged, disguise, undisguise } from './door.js';
+import { navTabs } from './forms.js';
 import { Installer, persistStorage } from './install.js';
 import { load, pickLanguage } from './i18n.js';
 import { watchIdle } from './idle.js';
@@ -110,7 +111,7 @@ function chrome() {
   const current = UNDER_SETTINGS.includes(view.name) ? 'settings'
     : view.name === 'conflict' ? 'list' : view.name.replace(/^form-/, 'new-');
   shell.render(i18n.t, { unlocked: session.state === 'open', view: current, online: navigator.onLine,
-    brand: camouflaged() ? '' : APP_NAME });
+    brand: camouflaged() ? '' : APP_NAME, tabs: session.device ? navTabs(session.device.role) : null });
   if (sync) showStatus(sync.status);
   // Until the sync controller has loaded, the line holds its place, so nothing shifts under a thumb.
   else if (i18n && session.state !== 'empty') shell.syncStatus(PLACEHOLDER_LINE, { unlocked: false });

@@ -1,6 +1,7 @@
 /**
  * Unsaved form state, kept sealed by the local key so a half-typed record survives a closed tab
- * or a lock, and a seized phone shows none of it. Contexts: 'new:incident', 'new:need', 'edit:<id>'.
+ * or a lock, and a seized phone shows none of it. Contexts: 'new:<kind>', 'new:report' (a
+ * reporter's report), 'edit:<id>'.
  */
 
 import { openLocal, sealLocal } from './crypto/local-box.js';

@@ -1,80 +1,58 @@
 /**
- * The incident and need forms as data, and their validation. Pure: no DOM, no storage, no crypto.
+ * The record forms, as the registry of kinds (sync/kinds.json, through kinds.js) describes them,
+ * and their validation. Pure: no DOM, no storage, no crypto.
  *
  * Each form field is one field of the record, so two people editing different fields of the same
  * record while apart both keep their edit (design §4). Form state holds what the inputs
  * hold (text, arrays of ticked options); `normalize` turns it into stored values.
  */
 
-export const KINDS = ['incident', 'need'];
+import { REGISTRY } from './kinds.js';
 
-export const OPTIONS = {
-  incident_category: ['bank', 'telecom', 'housing', 'employment', 'school', 'service', 'border', 'documents',
-    'police', 'healthcare', 'online', 'violence', 'other'],
-  need_category: ['accommodation', 'legal', 'medical', 'psychological', 'money', 'humanitarian', 'evacuation',
-    'employment', 'translation', 'documents', 'banking', 'schooling', 'other'],
-  urgency: ['critical', 'high', 'normal', 'low'],
-  status: ['new', 'triaged', 'assigned', 'in_progress', 'met', 'closed_unmet'],
-  country: ['PL', 'LT', 'LV', 'EE', 'UA', 'GE', 'DE', 'CZ', 'SK', 'FI', 'SE', 'NO', 'DK', 'NL', 'BE', 'FR', 'IT',
-    'ES', 'PT', 'AT', 'CH', 'GB', 'IE', 'US', 'CA', 'IL', 'TR', 'AM', 'KZ', 'AE', 'RS', 'ME', 'MD', 'RO', 'BG',
-    'HU', 'BY', 'RU', 'other'],
-  place: ['street', 'shop', 'bank', 'authority', 'police', 'border', 'school', 'workplace', 'housing',
-    'healthcare', 'transport', 'online', 'other'],
-  perpetrator: ['private_person', 'business', 'bank', 'landlord', 'employer', 'school', 'police', 'border_guard',
-    'migration', 'official', 'online', 'unknown', 'other'],
-  age_group: ['under_18', '18_29', '30_44', '45_64', '65_plus'],
-  gender: ['woman', 'man', 'other'],
-  consent: ['store', 'stats', 'contact'],
-  reported_to: ['police', 'ombudsman', 'authority', 'employer', 'bank', 'lawyer', 'ngo', 'media', 'no_one', 'other'],
-  outcome: ['none_yet', 'pending', 'resolved', 'unresolved', 'unknown'],
-  languages: ['be', 'ru', 'uk', 'pl', 'lt', 'en', 'lv', 'de', 'other'],
-  channel: ['phone', 'signal', 'telegram', 'whatsapp', 'viber', 'email', 'in_person', 'via_volunteer', 'other'],
-};
+/** Every kind the registry knows, in its order. */
+export const KINDS = Object.keys(REGISTRY.kinds);
 
-export const LIMITS = { text: 200, textarea: 5000, tag: 40, tags: 20, link: 500, links: 10 };
+export const OPTIONS = REGISTRY.options;
+
+/** The kind that marks a record received (an acknowledgement). */
+export const ACK = REGISTRY.acknowledgement;
+
+export const LIMITS = REGISTRY.limits;
 
 // type: select (one of options), radio (same, shown as large buttons), checks (several options),
 // text, textarea, number, when (a date or, if only that is known, a month), date, tags, links,
-// record (another local record of `of` kind).
-const F = (name, type, extra = {}) => ({ name, type, ...extra });
+// record (another local record, of kind `of` when it names one).
+export const FORMS = Object.fromEntries(KINDS.map((kind) => [kind, REGISTRY.kinds[kind].fields]));
 
-export const FORMS = {
-  incident: [
-    F('category', 'select', { options: 'incident_category', required: true }),
-    F('date', 'when', { required: true }),
-    F('country', 'select', { options: 'country', required: true }),
-    F('city', 'text'),
-    F('place', 'select', { options: 'place' }),
-    F('description', 'textarea', { required: true }),
-    F('perpetrator', 'select', { options: 'perpetrator' }),
-    F('affected', 'number', { min: 1, max: 10000 }),
-    F('age_group', 'select', { options: 'age_group' }),
-    F('gender', 'select', { options: 'gender' }),
-    F('consent', 'checks', { options: 'consent' }),
-    F('contact', 'text'),
-    F('evidence', 'textarea'),
-    F('evidence_links', 'links'),
-    F('reported_to', 'checks', { options: 'reported_to' }),
-    F('outcome', 'select', { options: 'outcome' }),
-    F('tags', 'tags'),
-  ],
-  need: [
-    F('category', 'select', { options: 'need_category', required: true }),
-    F('urgency', 'radio', { options: 'urgency', required: true }),
-    F('country', 'select', { options: 'country', required: true }),
-    F('city', 'text'),
-    F('adults', 'number', { min: 0, max: 1000 }),
-    F('children', 'number', { min: 0, max: 1000 }),
-    F('description', 'textarea', { required: true }),
-    F('languages', 'checks', { options: 'languages' }),
-    F('contact', 'text'),
-    F('channel', 'select', { options: 'channel' }),
-    F('safe_times', 'text'),
-    F('status', 'select', { options: 'status', required: true }),
-    F('follow_up', 'date'),
-    F('incident', 'record', { of: 'incident' }),
-  ],
-};
+/** A kind's registry entry, or undefined. */
+export function kindSpec(kind) {
+  return Object.prototype.hasOwnProperty.call(REGISTRY.kinds, kind) ? REGISTRY.kinds[kind] : undefined;
+}
+
+/** The kind a record is shown as: its own when the registry knows it, else the registry's fallback. */
+export function kindOf(values) {
+  return kindSpec(values?.kind) ? values.kind : REGISTRY.fallback;
+}
+
+/** The kinds a role may create from the navigation, in the registry's order. */
+export function creatable(role) {
+  return KINDS.filter((kind) => REGISTRY.kinds[kind].create.includes(role) && REGISTRY.kinds[kind].nav);
+}
+
+/**
+ * The navigation of a role: [[view, label key, icon]]: the records, one button per kind it may
+ * create (or, reporting for itself, the one first-person report), and the settings.
+ */
+export function navTabs(role) {
+  const create = reportsForSelf(role) ? [['new-report', 'nav.report', 'incident']]
+    : creatable(role).map((kind) => [`new-${kind}`, REGISTRY.kinds[kind].nav.label, REGISTRY.kinds[kind].nav.icon]);
+  return [['list', 'nav.list', 'list'], ...create, ['settings', 'nav.settings', 'settings']];
+}
+
+/** True when the role reports for itself through the first-person flow (self-report.js). */
+export function reportsForSelf(role) {
+  return REGISTRY.self_report.roles.includes(role);
+}
 
 const LISTS = ['checks', 'tags', 'links']; // field types whose form state is an array
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -83,24 +61,20 @@ const isEmpty = (v) => v === undefined || v === null || v === '' || (Array.isArr
 
 /** The fields of a form, by kind. */
 export function fieldsOf(kind) {
-  const form = FORMS[kind];
+  const form = kindSpec(kind)?.fields;
   if (!form) throw new TypeError(`unknown record kind: ${kind}`);
   return form;
 }
 
-/** Empty form state for a new record: today's date for incidents, status "new" and normal urgency for needs. */
+/**
+ * Empty form state for a new record, with the kind's defaults ('$today' is the person's date):
+ * today's date for incidents, status "new" and normal urgency for needs.
+ */
 export function blank(kind, today) {
   const values = {};
   for (const f of fieldsOf(kind)) values[f.name] = LISTS.includes(f.type) ? [] : '';
-  if (kind === 'incident') {
-    values.date = today;
-    values.affected = '1';
-    values.consent = ['store'];
-  } else {
-    values.urgency = 'normal';
-    values.status = 'new';
-    values.adults = '1';
-    values.children = '0';
+  for (const [name, value] of Object.entries(kindSpec(kind).defaults ?? {})) {
+    values[name] = value === '$today' ? today : structuredClone(value);
   }
   return values;
 }
@@ -185,6 +159,23 @@ function checkField(f, raw, today) {
   }
 }
 
+// The rules a kind may name in the registry, besides each field's own checks. Each sees the form
+// state and the errors found so far, and returns an error for `rule.field` or null.
+const RULES = {
+  // The ticked options of `field` must include `value` ("agrees that this record is kept").
+  includes: (rule, values, errors) => (!errors[rule.field] && !(values[rule.field] || []).includes(rule.value)
+    ? rule.error : null),
+  // `field` must be filled when `if` has `value` ticked (a contact, when contact is allowed).
+  required_if_includes: (rule, values, errors) => (!errors[rule.field]
+    && (values[rule.if] || []).includes(rule.value) && isEmpty(values[rule.field]) ? rule.error : null),
+  // The numbers in `fields` must add up to at least `min` (at least one adult or child).
+  sum_at_least: (rule, values, errors) => {
+    if (rule.fields.some((name) => errors[name])) return null;
+    const sum = rule.fields.reduce((total, name) => total + Number(values[name] || 0), 0);
+    return sum < rule.min ? rule.error : null;
+  },
+};
+
 /** Check form state; return {field: message key} for every field in error (empty when valid). */
 export function validate(kind, values, today) {
   const errors = {};
@@ -192,15 +183,9 @@ export function validate(kind, values, today) {
     const error = checkField(f, values[f.name], today);
     if (error) errors[f.name] = error;
   }
-  if (kind === 'incident') {
-    const consent = values.consent || [];
-    if (!errors.consent && !consent.includes('store')) errors.consent = 'error.consent_store';
-    if (!errors.contact && consent.includes('contact') && isEmpty(values.contact)) {
-      errors.contact = 'error.contact_needed';
-    }
-  } else if (!errors.adults && !errors.children) {
-    const people = Number(values.adults || 0) + Number(values.children || 0);
-    if (people < 1) errors.adults = 'error.people';
+  for (const rule of kindSpec(kind).rules ?? []) {
+    const error = RULES[rule.rule](rule, values, errors);
+    if (error) errors[rule.field] = error;
   }
   return errors;
 }

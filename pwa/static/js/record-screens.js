@@ -4,12 +4,17 @@
  */
 
 import { Attachments, prepareFile } from './attachments.js';
-import { blank, normalize, toForm } from './forms.js';
+import {
+  ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
+} from './forms.js';
+import { LINK, blankReport, toRecords } from './self-report.js';
+import { receivedOn } from './summary.js';
 import { attachmentsSection, release as releaseViews } from './ui/attachments.js';
 import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
 import { listScreen } from './ui/list.js';
+import { reportScreen } from './ui/report.js';
 
 const DRAFT_DELAY = 400;
 // The person's own calendar day, not UTC's: near midnight the two differ.
@@ -36,6 +41,7 @@ export class RecordScreens {
     if (name === 'list' && quiet && this.listView) return this.listView.update(this.session.records.list());
     if (name === 'list') return this.#list();
     if (name === 'detail') return this.#detail(view.id, quiet);
+    if (name === 'new-report') return this.#report();
     if (name.startsWith('new-') || name.startsWith('form-')) return this.#form(name.split('-')[1], view.id ?? null);
     return this.#list();
   }
@@ -115,7 +121,7 @@ export class RecordScreens {
     const screen = listScreen(this.t, this.lang(), this.session.records.list(), this.filters, {
       open: (id) => this.go({ name: 'detail', id }),
       filters: (f) => { this.filters = f; },
-    });
+    }, { reporter: reportsForSelf(this.session.device.role) });
     this.listView = screen;
     this.shell.show(screen.el, { focus: false });
   }
@@ -145,9 +151,21 @@ export class RecordScreens {
     if (!record) return this.go({ name: 'list' }, { replace: true });
     const before = record.values;
     const share = this.#shareable();
+    const ack = this.#ackState(id, record);
     const screen = detailScreen(this.t, this.lang(), record, {
       back: () => history.back(),
-      edit: () => this.go({ name: `form-${before.kind}`, id }),
+      edit: () => this.go({ name: `form-${kindOf(before)}`, id }),
+      acknowledge: async () => {
+        try {
+          await this.#acknowledge(id, ack.to);
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.saved();
+        this.shell.toast(this.t('ack.marked'));
+        await this.#detail(id, true);
+      },
       open: (other) => this.go({ name: 'detail', id: other }),
       resolve: () => this.go({ name: 'conflict', id }),
       grant: async (device) => {
@@ -165,9 +183,89 @@ export class RecordScreens {
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share, (device) => this.#deviceLabel(device));
-    screen.append(this.#attachments(id, record));
+    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack);
+    if (kindSpec(kindOf(record.values)).attachments) screen.append(this.#attachments(id, record));
     this.shell.show(screen, { focus: !quiet, keep: quiet });
+  }
+
+  /**
+   * What the detail screen shows of acknowledgements (design, "Acknowledgements"): the date of the
+   * first one that names this record or one linked to it, whether this device wrote the record,
+   * and whether it may mark it received (a role the acknowledgement kind lets create, on a record
+   * another device wrote).
+   */
+  #ackState(id, record) {
+    const kind = kindOf(record.values);
+    if (!kindSpec(kind).acknowledged) return null;
+    const { device, role } = this.session.device;
+    const author = record.siblings.kind?.[0]?.device ?? null;
+    return { received: receivedOn(this.session.records.list(), id), author: author === device, to: author,
+      mark: Boolean(author) && author !== device && kindSpec(ACK).create.includes(role) };
+  }
+
+  // A new acknowledgement record naming the report, wrapped like any new record (this device and
+  // the coordinators) and granted to the report's author, whose app finds it by its `report`.
+  async #acknowledge(id, author) {
+    const values = { ...blank(ACK, today()), [kindSpec(ACK).refers]: id };
+    const errors = validate(ACK, values, today());
+    if (Object.keys(errors).length) throw new Error(`acknowledgement not valid: ${Object.keys(errors)}`);
+    const { records } = this.session;
+    const ack = await records.save({ values: normalize(ACK, values) });
+    const to = author && this.session.ackRecipient(author);
+    if (to) await records.grant(ack, to);
+  }
+
+  // The first-person report of a person reporting for themselves: an incident, and a need linked
+  // to it when they ask for help (self-report.js). Drafts are kept as for any form.
+  async #report() {
+    this.listView = null;
+    const { records, drafts } = this.session;
+    const context = 'new:report';
+    this.formContext = context;
+    const draft = drafts.get(context);
+    const values = draft ? { ...blankReport(today()), ...draft.values } : blankReport(today());
+    let incident = null; // saved already, when only the need's save failed: a retry does not repeat it
+    const screen = reportScreen(this.t, { values, restored: Boolean(draft) }, {
+      change: (next) => {
+        clearTimeout(this.pending?.timer);
+        this.pending = { context, values: next, timer: setTimeout(() => this.leave(), DRAFT_DELAY) };
+      },
+      cancel: async () => {
+        clearTimeout(this.pending?.timer);
+        this.pending = null;
+        await drafts.drop(context);
+        await this.go({ name: 'list' }, { replace: true });
+      },
+      submit: async (state) => {
+        screen.busy(true);
+        clearTimeout(this.pending?.timer);
+        this.pending = null;
+        await drafts.flush();
+        try {
+          const made = toRecords(state, this.t);
+          const last = () => drafts.sealWithout(context);
+          incident ??= await records.save({ values: made.incident, drafts: made.need ? null : await last() });
+          if (made.need) await records.save({ values: { ...made.need, [LINK]: incident }, drafts: await last() });
+          drafts.forget(context);
+          this.shell.toast(this.t('self.sent'));
+          await this.go({ name: 'detail', id: incident }, { replace: true });
+          this.saved();
+        } catch (err) {
+          screen.busy(false);
+          this.shell.notice(this.t('form.save_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+      },
+    });
+    this.shell.show(screen.el);
+  }
+
+  // For each field that links another record: the live records of the kind it names, newest first.
+  #choices(kind, id) {
+    const summaries = this.session.records.list();
+    return Object.fromEntries(fieldsOf(kind).filter((f) => f.type === 'record' && f.of).map((f) => [f.name,
+      summaries.filter((s) => s.kind === f.of && !s.deleted && s.id !== id).sort((a, b) => b.t - a.t)
+        .map((s) => ({ id: s.id, label: recordLabel(this.t, this.lang(), s) }))]));
   }
 
   async #form(kind, id) {
@@ -187,9 +285,10 @@ export class RecordScreens {
     }
     const draft = drafts.get(context);
     if (draft) values = { ...values, ...draft.values };
-    const incidents = records.list().filter((s) => s.kind === 'incident' && !s.deleted && s.id !== id)
-      .sort((a, b) => b.t - a.t).map((s) => ({ id: s.id, label: recordLabel(this.t, this.lang(), s) }));
-    const screen = formScreen(this.t, { kind, values, editing: Boolean(id), restored: Boolean(draft), incidents }, {
+    const choices = this.#choices(kind, id);
+    const firstPerson = reportsForSelf(this.session.device.role);
+    const screen = formScreen(this.t, { kind, values, editing: Boolean(id), restored: Boolean(draft), choices,
+      firstPerson }, {
       change: (next) => {
         clearTimeout(this.pending?.timer);
         this.pending = { context, values: next, timer: setTimeout(() => this.leave(), DRAFT_DELAY) };

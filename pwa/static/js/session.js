@@ -173,6 +173,7 @@ export class Session {
     this.onAlarm?.(alarm);
     if (!this.identity) return;
     this.identity.trusted = trusted; // records.js takes wraps only from the creator or a trusted coordinator
+    this.identity.removed = removed; // nor a new key epoch from a revoked coordinator
     this.identity.recipients = wrapRecipients(this.directory, trusted, this.device.device, { removed, alarm });
   }
 
@@ -180,6 +181,12 @@ export class Session {
   canWrapTo(id) {
     return !this.alarm.length && !this.removed.includes(id) && Object.prototype.hasOwnProperty.call(this.trusted, id)
       && this.directory?.find((d) => d.id === id)?.status !== 'revoked';
+  }
+
+  /** The device an acknowledgement goes to (a record's author), as every grant: {id, ecdh_key} or null. */
+  ackRecipient(id) {
+    const entry = id !== this.device.device && this.canWrapTo(id) && this.directory.find((d) => d.id === id);
+    return entry ? { id, ecdh_key: entry.ecdh_key } : null;
   }
 
   /** The push-only token, for pushing the outbox while locked; null if this device has none. */

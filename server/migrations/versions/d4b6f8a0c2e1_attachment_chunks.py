@@ -1,7 +1,7 @@
 """attachment chunks: encrypted bytes per workspace, record, attachment and index
 
 Revision ID: d4b6f8a0c2e1
-Revises: 9b5a1c3e4d6f
+Revises: c4e8a2f6b1d3
 Create Date: 2026-12-03 09:00:00
 
 One new table; nothing else changes. `data` is the chunk as its device made it (nonce ‖
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4b6f8a0c2e1'
-down_revision = '9b5a1c3e4d6f'
+down_revision = 'c4e8a2f6b1d3'
 branch_labels = None
 depends_on = None
 

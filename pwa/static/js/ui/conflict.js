@@ -5,7 +5,7 @@
  * Nothing here resolves anything by itself (design §4).
  */
 
-import { FORMS, normalize, toForm, validate } from '../forms.js';
+import { fieldsOf, kindOf, normalize, toForm, validate } from '../forms.js';
 import { formatMoment } from '../sync/status.js';
 import { h, uid } from './dom.js';
 import { FIELD as ATTACHMENTS, attachmentEntries } from '../core/attachments.js';
@@ -43,8 +43,8 @@ function valueText(t, lang, kind, field, value) {
  * `on`: {keep(field, value), merge(field, value), back()}.
  */
 export function conflictScreen(t, lang, record, data, on) {
-  const kind = record.values.kind === 'need' ? 'need' : 'incident';
-  const form = FORMS[kind];
+  const kind = kindOf(record.values);
+  const form = fieldsOf(kind);
   const sections = record.conflicts.map((field) => {
     const f = form.find((x) => x.name === field)
       ?? { name: field, type: field === '_deleted' ? 'deleted' : field === ATTACHMENTS ? 'attachments' : 'text' };

@@ -3,18 +3,21 @@
  * them), edit and (soft) delete, and for coordinators, sharing it with another device.
  */
 
-import { fieldsOf } from '../forms.js';
+import { fieldsOf, kindOf } from '../forms.js';
 import { h, uid } from './dom.js';
-import { formatValue, recordLabel } from './format.js';
+import { formatValue, formatWhen, recordLabel } from './format.js';
 
 /**
  * `record`: {id, values, conflicts, siblings, unreadable?, wrongKeys?}; `on`: {edit(), remove(),
  * restore(), back(), open(id), resolve(), grant(deviceId)}; `share`: [{id, label}] devices a
- * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person.
+ * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person;
+ * `ack`: {received (the date of the first acknowledgement, or null), author (this device wrote it),
+ * mark (this device may mark it received)}, or null for a kind nobody acknowledges.
  */
-export function detailScreen(t, lang, record, on, lookup = () => null, share = null, deviceLabel = (id) => id.slice(0, 8)) {
+export function detailScreen(t, lang, record, on, lookup = () => null, share = null,
+  deviceLabel = (id) => id.slice(0, 8), ack = null) {
   const { values } = record;
-  const kind = values.kind === 'need' ? 'need' : 'incident';
+  const kind = kindOf(values);
   const deleted = values._deleted === true;
   const rows = [];
   for (const f of fieldsOf(kind)) {
@@ -52,6 +55,7 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
     record.conflicts.length ? h('div', { class: 'notice-inline conflicts' }, h('p', {}, t('detail.has_conflicts')),
       h('button', { type: 'button', class: 'primary', onclick: () => on.resolve() }, t('detail.resolve'))) : null,
     problemsNotice(t, kind, record, deviceLabel),
+    ack ? ackSection(t, lang, ack, on) : null,
     h('dl', { class: 'fields' }, rows), actions, confirmRow,
     share ? shareSection(t, share, on) : null);
 }
@@ -67,6 +71,29 @@ function problemsNotice(t, kind, record, deviceLabel) {
   if (!items.length) return null;
   return h('div', { class: 'notice-inline problems', role: 'note' },
     h('p', {}, t('detail.unreadable_title')), h('ul', {}, items.map((text) => h('li', {}, text))));
+}
+
+// "Someone saw your report": the author sees when a coordinator marked it received (or that
+// nobody has yet); a coordinator sees the same, or the button that marks it.
+function ackSection(t, lang, ack, on) {
+  if (ack.received) {
+    return h('p', { class: 'notice-inline received', role: 'status' },
+      t('ack.received', { date: formatWhen(lang, ack.received) }));
+  }
+  const parts = [];
+  if (ack.author) parts.push(h('p', { class: 'help waiting' }, t('ack.waiting')));
+  if (ack.mark) {
+    const button = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+      button.disabled = true;
+      try {
+        await on.acknowledge();
+      } finally {
+        button.disabled = false;
+      }
+    } }, t('ack.mark'));
+    parts.push(h('div', { class: 'stack ack' }, h('p', { class: 'help' }, t('ack.mark_help')), button));
+  }
+  return parts.length ? h('div', { class: 'ack-section' }, parts) : null;
 }
 
 function shareSection(t, devices, on) {

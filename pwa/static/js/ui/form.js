@@ -1,5 +1,5 @@
 /**
- * The incident and need forms, drawn from forms.js. Fields validate as the person types (once a
+ * A record's form, drawn from the registry of kinds through forms.js. Fields validate as the person types (once a
  * field was left, or after a first try to save); every change is reported so it can be kept as
  * a sealed draft. A failed save puts an error summary at the top (as GOV.UK's does): it takes the
  * focus, names every problem, and each entry moves the focus to its field.
@@ -12,7 +12,8 @@ import { h, uid } from './dom.js';
 const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 
 /**
- * `data`: {kind, values (form state), editing, restored, incidents: [{id, label}]}.
+ * `data`: {kind, values (form state), editing, restored, choices: {field: [{id, label}]} (the records
+ * a field of type "record" may name), firstPerson (the questions as a reporter reads them)}.
  * `on`: {change(values), submit(values), cancel()}. Returns {el, busy(on)}.
  */
 export function formScreen(t, data, on) {
@@ -34,7 +35,9 @@ export function formScreen(t, data, on) {
       const shown = (tried || touched.has(f.name)) && errors[f.name];
       errorsEl[f.name].textContent = shown ? t(errors[f.name]) : '';
       for (const c of controls[f.name]) c.setAttribute('aria-invalid', shown ? 'true' : 'false');
-      if (tried && errors[f.name]) listed.push(summaryItem(t(`${kind}.${f.name}`), t(errors[f.name]), controls[f.name][0]));
+      if (tried && errors[f.name]) {
+        listed.push(summaryItem(t(`${prefix(f)}.${f.name}`), t(errors[f.name]), controls[f.name][0]));
+      }
     }
     // Once shown, the summary follows the fixes (it goes when nothing is left); it never takes the
     // focus again until the next try to save.
@@ -48,7 +51,10 @@ export function formScreen(t, data, on) {
     on.change(structuredClone(values));
   };
 
-  const fields = fieldsOf(kind).map((f) => field(t, kind, f, values, data, changed, errorsEl, controls));
+  // A person reporting for themselves reads the first-person question where there is one.
+  const firstPerson = (f) => data.firstPerson && t(`self.${kind}.${f.name}`) !== `self.${kind}.${f.name}`;
+  const prefix = (f) => (firstPerson(f) ? `self.${kind}` : kind);
+  const fields = fieldsOf(kind).map((f) => fieldView(t, kind, f, values, data, changed, errorsEl, controls, prefix(f)));
   const submit = h('button', { type: 'submit', class: 'primary' }, t('form.save'));
   const form = h('form', { class: 'stack record-form', novalidate: true, onsubmit: (e) => {
     e.preventDefault();
@@ -73,7 +79,7 @@ export function formScreen(t, data, on) {
 }
 
 /** One entry of the error summary: the field's name and its problem; following it focuses the field. */
-function summaryItem(label, message, control) {
+export function summaryItem(label, message, control) {
   // A real link (keyboard, screen readers' link lists), but the address never changes: nothing of
   // a form belongs in the URL or the history.
   return h('li', {}, h('a', { href: `#${control.id}`, onclick: (e) => {
@@ -87,13 +93,18 @@ function optionLabel(t, options, value) {
   return t(`opt.${options}.${value}`);
 }
 
-function field(t, kind, f, values, data, changed, errorsEl, controls) {
+/**
+ * One field of a kind's form: its label (`<prefix>.<name>`, the kind by default), help if the
+ * translations have one, control and error line. `changed(name)` follows every edit of
+ * `values`; `errorsEl` and `controls` receive the field's error line and controls by name.
+ */
+export function fieldView(t, kind, f, values, data, changed, errorsEl, controls, prefix = kind) {
   const id = uid(f.name);
-  const label = t(`${kind}.${f.name}`) + (f.required ? ' *' : '');
+  const label = t(`${prefix}.${f.name}`) + (f.required ? ' *' : '');
   const error = h('p', { class: 'error', id: `${id}-error` });
   errorsEl[f.name] = error;
-  const help = t(`${kind}.${f.name}_help`);
-  const helpEl = help !== `${kind}.${f.name}_help` ? h('p', { class: 'help', id: `${id}-help` }, help) : null;
+  const help = t(`${prefix}.${f.name}_help`);
+  const helpEl = help !== `${prefix}.${f.name}_help` ? h('p', { class: 'help', id: `${id}-help` }, help) : null;
   const described = [helpEl ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(' ');
   const common = { id, 'aria-describedby': described, 'aria-required': f.required ? 'true' : false };
   const set = (v) => { values[f.name] = v; changed(f.name); };
@@ -117,7 +128,7 @@ function field(t, kind, f, values, data, changed, errorsEl, controls) {
   let control;
   if (f.type === 'select' || f.type === 'record') {
     const options = f.type === 'record'
-      ? (data.incidents || []).map((r) => [r.id, r.label])
+      ? (data.choices?.[f.name] || []).map((r) => [r.id, r.label])
       : OPTIONS[f.options].map((v) => [v, optionLabel(t, f.options, v)]);
     control = h('select', { ...common, onchange: (e) => set(e.target.value) },
       h('option', { value: '' }, t(f.type === 'record' ? 'form.no_link' : 'form.choose')),
@@ -128,16 +139,16 @@ function field(t, kind, f, values, data, changed, errorsEl, controls) {
     control = h('textarea', { ...common, rows: f.type === 'links' ? '2' : '4', value: text,
       oninput: (e) => set(f.type === 'links' ? e.target.value.split(/\s+/).filter(Boolean) : e.target.value) });
   } else if (f.type === 'when') {
-    const monthOnly = /^\d{4}-\d{2}$/.test(values.date);
-    control = h('input', { ...common, type: monthOnly ? 'month' : 'date', value: values.date, max: today(),
+    const monthOnly = /^\d{4}-\d{2}$/.test(values[f.name]);
+    control = h('input', { ...common, type: monthOnly ? 'month' : 'date', value: values[f.name], max: today(),
       oninput: (e) => set(e.target.value) });
     const cid = uid('month');
     const toggle = h('input', { type: 'checkbox', id: cid, checked: monthOnly, onchange: (e) => {
       control.type = e.target.checked ? 'month' : 'date';
       control.max = e.target.checked ? today().slice(0, 7) : today();
-      const v = values.date;
+      const v = values[f.name];
       set(e.target.checked ? (v || today()).slice(0, 7) : (v.length === 7 ? `${v}-01` : v));
-      control.value = values.date;
+      control.value = values[f.name];
     } });
     controls[f.name] = [control];
     return h('div', { class: 'field' }, h('label', { for: id }, label), control,

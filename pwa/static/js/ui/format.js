@@ -1,6 +1,6 @@
 /** How stored values read on screen, in the person's language. */
 
-import { OPTIONS, fieldsOf } from '../forms.js';
+import { OPTIONS, fieldsOf, kindOf, kindSpec } from '../forms.js';
 
 const formats = new Map();
 // Making an Intl.DateTimeFormat costs far more than using one: a list of a thousand records
@@ -40,11 +40,17 @@ export function formatValue(t, lang, kind, name, value, lookup = () => null) {
   return Array.isArray(value) ? value.join(f.type === 'links' ? '\n' : ', ') : String(value);
 }
 
-/** A one-line label of a record for lists and links: category, place and date. */
+/**
+ * A one-line label of a record for lists and links: the fields the registry names for it
+ * (category, place and date), the kind's name when the first of them is empty.
+ */
 export function recordLabel(t, lang, s) {
-  const options = s.kind === 'incident' ? 'incident_category' : 'need_category';
-  const parts = [s.category ? t(`opt.${options}.${s.category}`) : t(`kind.${s.kind}`)];
-  if (s.city) parts.push(s.city);
-  if (s.date) parts.push(formatWhen(lang, s.date));
+  const kind = kindOf(s);
+  const [first, ...rest] = kindSpec(kind).label;
+  const parts = [formatValue(t, lang, kind, first, s[first]) || t(`kind.${kind}`)];
+  for (const name of rest) {
+    const text = formatValue(t, lang, kind, name, s[name]);
+    if (text) parts.push(text);
+  }
   return parts.join(' · ');
 }

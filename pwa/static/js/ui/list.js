@@ -1,20 +1,25 @@
 /** The list of records: search, filters, and one large button per record. */
 
-import { OPTIONS } from '../forms.js';
-import { select } from '../summary.js';
+import { KINDS, OPTIONS, fieldsOf, kindSpec } from '../forms.js';
+import { listed, select } from '../summary.js';
 import { h, uid } from './dom.js';
 import { recordLabel } from './format.js';
 
 const FIRST = 40;
 const SLICE = 250;
 
-/** `on`: {open(id), filters(filters), create(kind)}. Returns {el, update(summaries)}. */
-export function listScreen(t, lang, summaries, filters, on) {
+/**
+ * `on`: {open(id), filters(filters), create(kind)}; `reporter`: the list of a person reporting for
+ * themselves (its empty state points at the report). Returns {el, update(summaries)}.
+ */
+export function listScreen(t, lang, summaries, filters, on, { reporter = false } = {}) {
   const sid = uid('search');
   const search = h('input', { id: sid, type: 'search', value: filters.query || '', autocomplete: 'off',
     oninput: (e) => apply({ query: e.target.value }) });
-  const kind = selectFilter(t, 'list.kind', filters.kind, [['', t('list.all')], ['incident', t('kind.incidents')],
-    ['need', t('kind.needs')]], (v) => apply({ kind: v, category: '', status: '', urgency: '' }));
+  const shownKinds = KINDS.filter((k) => kindSpec(k).listed);
+  const cleared = Object.fromEntries(shownKinds.flatMap((k) => kindSpec(k).filters.map((f) => [f.field, ''])));
+  const kind = selectFilter(t, 'list.kind', filters.kind, [['', t('list.all')],
+    ...shownKinds.map((k) => [k, t(`kind.${k}s`)])], (v) => apply({ kind: v, ...cleared }));
   const extra = h('div', { class: 'filter-row' });
   const deletedId = uid('deleted');
   const deleted = h('input', { type: 'checkbox', id: deletedId, checked: Boolean(filters.deleted),
@@ -23,32 +28,31 @@ export function listScreen(t, lang, summaries, filters, on) {
   const list = h('ul', { class: 'records', 'aria-labelledby': 'list-title' });
   let all = summaries;
 
-  // Category, urgency and status words in the person's language are searchable too.
-  const labels = (s) => [s.category && t(`opt.${s.kind}_category.${s.category}`), s.urgency && t(`opt.urgency.${s.urgency}`),
-    s.status && t(`opt.status.${s.status}`), s.country && t(`opt.country.${s.country}`)].filter(Boolean).join(' ');
+  // The words of the options a record's list entry keeps (category, urgency, status, country),
+  // in the person's language, are searchable too.
+  const labels = (s) => {
+    const spec = kindSpec(s.kind);
+    if (!spec) return '';
+    return fieldsOf(s.kind).filter((f) => f.options && spec.summary.includes(f.name) && s[f.name])
+      .map((f) => t(`opt.${f.options}.${s[f.name]}`)).join(' ');
+  };
 
   function renderExtra() {
-    const rows = [];
-    if (filters.kind) {
-      const options = filters.kind === 'incident' ? 'incident_category' : 'need_category';
-      rows.push(selectFilter(t, 'list.category', filters.category, [['', t('list.all')],
-        ...OPTIONS[options].map((v) => [v, t(`opt.${options}.${v}`)])], (v) => apply({ category: v })));
-    }
-    if (filters.kind === 'need') {
-      rows.push(selectFilter(t, 'need.urgency', filters.urgency, [['', t('list.all')],
-        ...OPTIONS.urgency.map((v) => [v, t(`opt.urgency.${v}`)])], (v) => apply({ urgency: v })));
-      rows.push(selectFilter(t, 'need.status', filters.status, [['', t('list.all')],
-        ...OPTIONS.status.map((v) => [v, t(`opt.status.${v}`)])], (v) => apply({ status: v })));
-    }
+    const spec = filters.kind ? kindSpec(filters.kind) : null;
+    const rows = (spec?.filters ?? []).map(({ field, label }) => {
+      const { options } = fieldsOf(filters.kind).find((f) => f.name === field);
+      return selectFilter(t, label, filters[field], [['', t('list.all')],
+        ...OPTIONS[options].map((v) => [v, t(`opt.${options}.${v}`)])], (v) => apply({ [field]: v }));
+    });
     extra.replaceChildren(...rows);
   }
 
   function item(s) {
     const meta = [];
-    if (s.kind === 'need' && s.urgency) {
-      meta.push(h('span', { class: `badge urgency-${s.urgency}` }, t(`opt.urgency.${s.urgency}`)));
+    for (const name of kindSpec(s.kind)?.badges ?? []) {
+      const f = s[name] && fieldsOf(s.kind).find((x) => x.name === name);
+      if (f) meta.push(h('span', { class: `badge ${name}-${s[name]}` }, t(`opt.${f.options}.${s[name]}`)));
     }
-    if (s.kind === 'need' && s.status) meta.push(h('span', { class: 'badge' }, t(`opt.status.${s.status}`)));
     if (s.conflicts?.length) meta.push(h('span', { class: 'badge conflict' }, t('list.conflict')));
     if (s.deleted) meta.push(h('span', { class: 'badge' }, t('list.deleted')));
     return h('li', {}, h('button', { type: 'button', class: `record-item kind-${s.kind}`, onclick: () => on.open(s.id) },
@@ -63,7 +67,8 @@ export function listScreen(t, lang, summaries, filters, on) {
     const shown = select(all, filters, labels);
     count.textContent = t('list.count', { count: shown.length });
     if (!shown.length) {
-      list.replaceChildren(h('li', { class: 'empty' }, t(all.length ? 'list.no_match' : 'list.empty')));
+      const empty = reporter ? 'list.empty_report' : 'list.empty';
+      list.replaceChildren(h('li', { class: 'empty' }, t(all.some(listed) ? 'list.no_match' : empty)));
       return;
     }
     // The first screenful at once, the rest in slices between frames: a cheap phone answers a tap

@@ -15,8 +15,8 @@ const BAR_LEVELS = 4;
 // its place and the navigation takes at most this share of the screen's height.
 const NAV_LEVELS = ['row', 'grid', 'menu'];
 const NAV_MAX_SHARE = 0.2;
-const TABS = [['list', 'nav.list', 'list'], ['new-incident', 'nav.new_incident', 'incident'],
-  ['new-need', 'nav.new_need', 'need'], ['settings', 'nav.settings', 'settings']];
+// The navigation when the app names no other (before unlocking, it is hidden anyway).
+const TABS = [['list', 'nav.list', 'list'], ['settings', 'nav.settings', 'settings']];
 
 const label = (text = '') => h('span', { class: 'label' }, text);
 
@@ -39,9 +39,8 @@ export class Shell {
     this.syncLine = h('div', { class: 'sync-line', hidden: true }, this.syncButton);
     this.notices = h('div', { class: 'notices', 'aria-live': 'polite' });
     this.main = h('main', { class: 'main', id: 'main', tabindex: '-1' });
-    this.tabs = TABS.map(([name, , glyph]) => h('button', { type: 'button', class: 'tab', dataset: { view: name },
-      onclick: () => { this.menu(false); on.go(name); } }, icon(glyph), label()));
-    this.tabList = h('div', { class: 'tab-list', id: 'tab-list' }, this.tabs);
+    this.tabList = h('div', { class: 'tab-list', id: 'tab-list' });
+    this.setTabs(TABS);
     this.menuLabel = label();
     this.menuButton = h('button', { type: 'button', class: 'menu-toggle', 'aria-expanded': 'false',
       'aria-controls': 'tab-list', onclick: () => this.menu(!this.nav.classList.contains('open')) },
@@ -76,8 +75,25 @@ export class Shell {
     });
   }
 
+  /**
+   * The navigation's destinations: [[view, label key, icon]] (the app draws them from the
+   * registry of kinds and the device's role). Rebuilt only when they change.
+   */
+  setTabs(tabs) {
+    const key = JSON.stringify(tabs);
+    if (key === this.tabsKey) return;
+    this.tabsKey = key;
+    this.tabSpecs = tabs;
+    this.tabs = tabs.map(([name, , glyph]) => h('button', { type: 'button', class: 'tab', dataset: { view: name },
+      onclick: () => { this.menu(false); this.on.go(name); } }, icon(glyph), label()));
+    this.tabList.replaceChildren(...this.tabs);
+    // As many columns as destinations (CSSOM: the CSP allows no style attribute).
+    this.tabList.style.setProperty('--tabs', String(tabs.length));
+  }
+
   /** Render the fixed labels in the current language; `unlocked` shows lock and navigation. */
-  render(t, { unlocked, view, online, brand = '' }) {
+  render(t, { unlocked, view, online, brand = '', tabs = null }) {
+    if (tabs) this.setTabs(tabs);
     this.title.textContent = brand;
     this.title.hidden = !brand; // camouflaged, the app names itself nowhere
     this.panicButton.textContent = t('panic.button');
@@ -91,7 +107,7 @@ export class Shell {
     this.nav.hidden = !unlocked;
     if (!unlocked) this.menu(false);
     this.nav.setAttribute('aria-label', t('nav.label'));
-    TABS.forEach(([name, key], i) => {
+    this.tabSpecs.forEach(([name, key], i) => {
       const tab = this.tabs[i];
       // '+ Need' stays one unit: its sign never sits alone on a line.
       tab.lastChild.textContent = t(key).replace(/^\+ /, '+\u00a0');

@@ -1,5 +1,5 @@
-"""Attachment chunks: opaque encrypted bytes kept in the database, per workspace, record,
-attachment and index (docs/server.md, Attachments).
+"""Attachment chunks (the `attachment_chunks` table): opaque encrypted bytes kept in the database,
+per workspace, record, attachment and index (docs/server.md, Attachments).
 
 Why database rows and not files: the embedded default (SQLite) then keeps everything in one file
 that a backup copies at once and that `secure_delete` and the WAL checkpoint already scrub after a
@@ -16,33 +16,21 @@ what is already stored (the same chunk again is a no-op).
 """
 
 from flask import current_app
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, String, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from sync.attachments import MAX_CHUNK_SIZE, MAX_THUMB, OVERHEAD, THUMB
 
-from .authority import has_authority
-from .errors import APIError
-from .extensions import db
-from .models import DEVICE, ID, Record, Wrap
+from ..authority import has_authority
+from ..errors import APIError
+from ..extensions import db
+from ..models import AttachmentChunk, Record, Wrap
+from .erase import erase_freed
+from .sequencer import Sequencer
 
 MAX_CHUNK_BLOB = MAX_CHUNK_SIZE + OVERHEAD
 MAX_THUMB_BLOB = MAX_THUMB + OVERHEAD
 MAX_CHUNKS = 65536
-
-
-class AttachmentChunk(db.Model):
-    """One encrypted chunk of an attachment (nonce ‖ ciphertext ‖ tag), as its uploader sent it."""
-
-    __tablename__ = "attachment_chunks"
-    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
-    record_id = Column(ID, primary_key=True)
-    attachment_id = Column(DEVICE, primary_key=True)
-    idx = Column(Integer, primary_key=True, autoincrement=False)   # -1 is the thumbnail
-    count = Column(Integer, nullable=False)                        # the attachment's number of chunks
-    total = Column(BigInteger, nullable=False)                     # its plaintext size, as its uploader says
-    size = Column(Integer, nullable=False)                         # len(data), summed for the quota
-    data = Column(LargeBinary, nullable=False)
 
 
 def limits():
@@ -51,8 +39,8 @@ def limits():
     return current_app.config["ZAPIS_ATTACHMENT_MAX_MB"] * mb, current_app.config["ZAPIS_ATTACHMENT_QUOTA_MB"] * mb
 
 
-def record_for(device, record_id, write):
-    """The record row if `device` may read (or, with `write`, upload to) it; else an APIError.
+def record_for(device, record_id):
+    """The record row if `device` may read and upload to it; else an APIError.
 
     As for the record's values: certified coordinators, its creator, devices holding a wrap of it.
     """
@@ -84,8 +72,6 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
     two uploads cannot both pass the quota, and a purge cannot slip between the check and the
     insert.
     """
-    from .store import Sequencer   # the workspace lock; store may become a package
-
     ws = device.workspace_id
     if not (index == THUMB or 0 <= index < count):
         raise APIError(400, "invalid_request", "The chunk index must be -1 (thumbnail) or below the count.")
@@ -97,7 +83,7 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
     if len(blob) < OVERHEAD:
         raise APIError(400, "invalid_request", "A chunk holds at least its nonce and tag (28 bytes).")
     Sequencer(ws)                               # lock, numbering nothing
-    record_for(device, record_id, write=True)
+    record_for(device, record_id)
     old = db.session.execute(select(AttachmentChunk.count, AttachmentChunk.total, AttachmentChunk.data)
                              .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx == index)).first()
     if old is not None:
@@ -129,7 +115,7 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
 def held_chunks(device, record_id, attachment_id):
     """{count, have}: which chunks of the attachment the server holds (count None if none)."""
     ws = device.workspace_id
-    record_for(device, record_id, write=False)
+    record_for(device, record_id)
     rows = db.session.execute(select(AttachmentChunk.idx, AttachmentChunk.count)
                               .where(*_where(ws, record_id, attachment_id))
                               .order_by(AttachmentChunk.idx)).all()
@@ -139,7 +125,7 @@ def held_chunks(device, record_id, attachment_id):
 def read_chunk(device, record_id, attachment_id, index):
     """The stored bytes of one chunk, or an APIError."""
     ws = device.workspace_id
-    record_for(device, record_id, write=False)
+    record_for(device, record_id)
     data = db.session.execute(select(AttachmentChunk.data)
                               .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx == index)).scalar()
     if data is None:
@@ -149,11 +135,9 @@ def read_chunk(device, record_id, attachment_id, index):
 
 def delete_attachment(device, record_id, attachment_id):
     """Erase an attachment's chunks (its uploader's record was edited to drop it). Returns the count."""
-    from .store import Sequencer, erase_freed
-
     ws = device.workspace_id
     Sequencer(ws)
-    record_for(device, record_id, write=True)
+    record_for(device, record_id)
     n = db.session.execute(delete(AttachmentChunk).where(*_where(ws, record_id, attachment_id))).rowcount
     db.session.commit()
     if n:
