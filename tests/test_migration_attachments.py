@@ -16,7 +16,7 @@ BLOB = bytes(range(256)) * 5
 def test_the_chunks_table_comes_and_goes_and_keeps_bytes_exactly(tmp_path):
     app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
     with app.app_context():
-        upgrade(revision="c4e8a2f6b1d3")
+        upgrade(revision="d2f4a6b8c0e1")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 3, 0)"))
         assert "attachment_chunks" not in inspect(db.engine).get_table_names()
@@ -32,7 +32,7 @@ def test_the_chunks_table_comes_and_goes_and_keeps_bytes_exactly(tmp_path):
         with pytest.raises(IntegrityError):
             with db.engine.begin() as conn:
                 conn.execute(insert, {"a": "A" * 22, "i": 0, "n": 1, "d": b"x"})
-        downgrade(revision="c4e8a2f6b1d3")
+        downgrade(revision="d2f4a6b8c0e1")
         assert "attachment_chunks" not in inspect(db.engine).get_table_names()
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT seq FROM workspaces")).scalar_one() == 3

@@ -31,6 +31,8 @@ from .sequencer import Sequencer
 MAX_CHUNK_BLOB = MAX_CHUNK_SIZE + OVERHEAD
 MAX_THUMB_BLOB = MAX_THUMB + OVERHEAD
 MAX_CHUNKS = 65536
+# What a chunk upload answers (not refusal codes: a refusal is an APIError).
+STORED, ALREADY_HELD = "accepted", "duplicate"
 
 
 def limits():
@@ -66,7 +68,7 @@ def _where(ws, record_id, attachment_id):
 
 
 def store_chunk(device, record_id, attachment_id, index, count, total, blob):
-    """Keep one chunk. Returns "accepted" or "duplicate"; raises an APIError on a refusal.
+    """Keep one chunk. Returns STORED or ALREADY_HELD; raises an APIError on a refusal.
 
     Runs under the workspace's row lock (taken first, as every numbering transaction does), so
     two uploads cannot both pass the quota, and a purge cannot slip between the check and the
@@ -89,7 +91,7 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
     if old is not None:
         db.session.rollback()
         if old.count == count and old.total == total and bytes(old.data) == blob:
-            return "duplicate"
+            return ALREADY_HELD
         raise APIError(409, "chunk_conflict")
     other = db.session.execute(select(AttachmentChunk.count, AttachmentChunk.total)
                                .where(*_where(ws, record_id, attachment_id)).limit(1)).first()
@@ -109,7 +111,7 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
     db.session.add(AttachmentChunk(workspace_id=ws, record_id=record_id, attachment_id=attachment_id, idx=index,
                                    count=count, total=total, size=len(blob), data=blob))
     db.session.commit()
-    return "accepted"
+    return STORED
 
 
 def held_chunks(device, record_id, attachment_id):

@@ -1,7 +1,7 @@
 """attachment chunks: encrypted bytes per workspace, record, attachment and index
 
 Revision ID: d4b6f8a0c2e1
-Revises: c4e8a2f6b1d3
+Revises: d2f4a6b8c0e1
 Create Date: 2026-12-03 09:00:00
 
 One new table; nothing else changes. `data` is the chunk as its device made it (nonce ‖
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4b6f8a0c2e1'
-down_revision = 'c4e8a2f6b1d3'
+down_revision = 'd2f4a6b8c0e1'
 branch_labels = None
 depends_on = None
 
