@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from .schemas import _DEVICE, DEVICE_RE, FullMatch, RecordId
 from .store.attachments import MAX_CHUNKS
-from .schemas import DEVICE_RE, FullMatch, RecordId, _DEVICE
 
 
 class ChunkPathSchema(Schema):
@@ -18,9 +18,9 @@ class ChunkPathSchema(Schema):
 
 class ChunkQuerySchema(Schema):
     count = fields.Integer(required=True, strict=False, validate=validate.Range(1, MAX_CHUNKS),
-                           metadata={"description": "the attachment's number of chunks (its list entry's `chunks`)"})
+                           metadata={"description": "the number of chunks (the entry's `chunks`)"})
     size = fields.Integer(required=True, strict=False, validate=validate.Range(0, 2 ** 40),
-                          metadata={"description": "the attachment's size in bytes (its list entry's `size`)"})
+                          metadata={"description": "the attachment's size in bytes (its entry's `size`)"})
 
 
 class ChunkStoredSchema(Schema):
@@ -29,7 +29,7 @@ class ChunkStoredSchema(Schema):
 
 class ChunkListSchema(Schema):
     count = fields.Integer(required=True, allow_none=True,
-                           metadata={"description": "the count the stored chunks were sent with; null if none"})
+                           metadata={"description": "the count its stored chunks came with; null if none"})
     have = fields.List(fields.Integer(), required=True,
                        metadata={"description": "indices the server holds, ascending (-1: the thumbnail)"})
 

@@ -47,8 +47,8 @@ def remove(client, record, attachment_id):
     """Drop one attachment from the record's list, then erase its chunks on the server."""
     client.save({FIELD: [e for e in listed(client, record) if e["id"] != attachment_id]}, record=record)
     client.push()
-    status, body = client.transport.request("DELETE", "/api/records/%s/attachments/%s" % (record, attachment_id),
-                                            token=client.token)
+    path = "/api/records/%s/attachments/%s" % (record, attachment_id)
+    status, body = client.transport.request("DELETE", path, token=client.token)
     _check(status, body)
 
 
@@ -60,8 +60,9 @@ def upload(client, record, attachment_id, todo, on_chunk=None):
     for index in sorted(todo["blobs"], key=lambda i: (i == THUMB, i)):
         if index in have:
             continue
+        params = {"count": todo["count"], "size": todo["size"]}
         status, body = client.transport.request_bytes("PUT", "%s/%d" % (path, index), todo["blobs"][index],
-                                                      token=client.token, params={"count": todo["count"], "size": todo["size"]})
+                                                      token=client.token, params=params)
         _check(status, json.loads(body))
         if on_chunk:
             on_chunk(index)

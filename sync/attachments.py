@@ -90,8 +90,8 @@ def seal(workspace, record, name, mime, data, chunk_size=CHUNK_SIZE, thumb=None,
     count = chunk_count(len(data), chunk_size)
     entry = {"id": att_id, "name": name, "type": mime, "size": len(data), "chunk_size": chunk_size,
              "chunks": count, "sha256": sha256_text(data), "key": b64encode(key)}
-    blobs = {i: encrypt_chunk(key, workspace, record, att_id, i, count, data[i * chunk_size:(i + 1) * chunk_size])
-             for i in range(count)}
+    blobs = {i: encrypt_chunk(key, workspace, record, att_id, i, count,
+                              data[i * chunk_size:(i + 1) * chunk_size]) for i in range(count)}
     if thumb is not None:
         entry["thumb"] = {"type": thumb[0], "size": len(thumb[1])}
         blobs[THUMB] = encrypt_chunk(key, workspace, record, att_id, THUMB, count, thumb[1])
@@ -127,9 +127,9 @@ def check_entry(entry):
         bad("sha256 or key")
     if "thumb" in entry:
         thumb = entry["thumb"]
-        if (not isinstance(thumb, dict) or set(thumb) != {"type", "size"} or not isinstance(thumb["type"], str)
-                or not _TYPE.fullmatch(thumb["type"]) or type(thumb["size"]) is not int
-                or not 0 < thumb["size"] <= MAX_THUMB):
+        if (not isinstance(thumb, dict) or set(thumb) != {"type", "size"}
+                or not isinstance(thumb["type"], str) or not _TYPE.fullmatch(thumb["type"])
+                or type(thumb["size"]) is not int or not 0 < thumb["size"] <= MAX_THUMB):
             bad("thumb")
     return entry
 

@@ -7,16 +7,16 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-
 from support import Workspace
+
 from sync import attach_client as ac
 from sync.attachments import THUMB, seal
 from sync.client import APIError
 
 
 def rows(app, **where):
-    from server.models import AttachmentChunk
     from server.extensions import db
+    from server.models import AttachmentChunk
 
     with app.app_context():
         q = select(func.count()).select_from(AttachmentChunk)
@@ -213,6 +213,7 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
 
 def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
     from support import new_workspace_on
+
     from sync import client as cli
 
     if db_url.startswith("postgresql"):

@@ -5,10 +5,10 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
+from support import _config
 
 from server import create_app
 from server.extensions import db
-from support import _config
 
 BLOB = bytes(range(256)) * 5
 
@@ -21,17 +21,16 @@ def test_the_chunks_table_comes_and_goes_and_keeps_bytes_exactly(tmp_path):
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 3, 0)"))
         assert "attachment_chunks" not in inspect(db.engine).get_table_names()
         upgrade(revision="d4b6f8a0c2e1")
-        insert = text("INSERT INTO attachment_chunks (workspace_id, record_id, attachment_id, idx, count, total, size, "
-                      "data) VALUES ('w', 'r', :a, :i, 2, 1000, :n, :d)")
+        insert = text("INSERT INTO attachment_chunks (workspace_id, record_id, attachment_id, idx, count, "
+                      "total, size, data) VALUES ('w', 'r', :a, :i, 2, 1000, :n, :d)")
         with db.engine.begin() as conn:
             for i in (0, 1, -1):
                 conn.execute(insert, {"a": "A" * 22, "i": i, "n": len(BLOB), "d": BLOB})
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT idx, data FROM attachment_chunks ORDER BY idx")).all()
         assert [(i, bytes(d)) for i, d in rows] == [(-1, BLOB), (0, BLOB), (1, BLOB)]
-        with pytest.raises(IntegrityError):
-            with db.engine.begin() as conn:
-                conn.execute(insert, {"a": "A" * 22, "i": 0, "n": 1, "d": b"x"})
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(insert, {"a": "A" * 22, "i": 0, "n": 1, "d": b"x"})
         downgrade(revision="d2f4a6b8c0e1")
         assert "attachment_chunks" not in inspect(db.engine).get_table_names()
         with db.engine.connect() as conn:

@@ -7,11 +7,16 @@ devices holding a wrap of it.
 
 from flask import Blueprint, Response, g, request
 
-from ..store import attachments as store
-from ..attachment_schemas import (AttachmentDeletedSchema, ChunkListSchema, ChunkPathSchema, ChunkQuerySchema,
-                                  ChunkStoredSchema)
+from ..attachment_schemas import (
+    AttachmentDeletedSchema,
+    ChunkListSchema,
+    ChunkPathSchema,
+    ChunkQuerySchema,
+    ChunkStoredSchema,
+)
 from ..auth import authenticated
 from ..errors import APIError
+from ..store import attachments as store
 
 bp = Blueprint("attachments", __name__, url_prefix="/api/records")
 
@@ -69,7 +74,8 @@ def put_chunk(record_id, attachment_id, index):
     if request.mimetype != "application/octet-stream":
         raise APIError(415, "unsupported_media_type", "Send a chunk as application/octet-stream.")
     if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity"):
-        raise APIError(415, "unsupported_encoding", "Send a chunk uncompressed: ciphertext does not compress.")
+        raise APIError(415, "unsupported_encoding", "Send a chunk uncompressed: ciphertext does not "
+                       "compress.")
     blob = request.get_data(cache=False)
     status = store.store_chunk(g.device, record_id, attachment_id, index, query["count"], query["size"], blob)
     return ChunkStoredSchema().dump({"status": status})
@@ -142,4 +148,5 @@ def delete_attachment(record_id, attachment_id):
         410: {$ref: '#/components/responses/Error'}
     """
     _ids(record_id, attachment_id)
-    return AttachmentDeletedSchema().dump({"deleted": store.delete_attachment(g.device, record_id, attachment_id)})
+    deleted = store.delete_attachment(g.device, record_id, attachment_id)
+    return AttachmentDeletedSchema().dump({"deleted": deleted})

@@ -38,7 +38,8 @@ STORED, ALREADY_HELD = "accepted", "duplicate"
 def limits():
     """(bytes per attachment, bytes per workspace) from the configuration."""
     mb = 1024 * 1024
-    return current_app.config["ZAPIS_ATTACHMENT_MAX_MB"] * mb, current_app.config["ZAPIS_ATTACHMENT_QUOTA_MB"] * mb
+    config = current_app.config
+    return config["ZAPIS_ATTACHMENT_MAX_MB"] * mb, config["ZAPIS_ATTACHMENT_QUOTA_MB"] * mb
 
 
 def record_for(device, record_id):
@@ -87,7 +88,8 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
     Sequencer(ws)                               # lock, numbering nothing
     record_for(device, record_id)
     old = db.session.execute(select(AttachmentChunk.count, AttachmentChunk.total, AttachmentChunk.data)
-                             .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx == index)).first()
+                             .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx == index)
+                             ).first()
     if old is not None:
         db.session.rollback()
         if old.count == count and old.total == total and bytes(old.data) == blob:
@@ -99,7 +101,8 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
         db.session.rollback()
         raise APIError(409, "chunk_conflict")
     held = db.session.execute(select(func.coalesce(func.sum(AttachmentChunk.size), 0))
-                              .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx != THUMB)).scalar()
+                              .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx != THUMB)
+                              ).scalar()
     if index != THUMB and held + len(blob) > total + count * OVERHEAD:
         db.session.rollback()
         raise APIError(409, "chunk_conflict", "The chunks sent add up to more than the attachment's size.")
@@ -108,8 +111,8 @@ def store_chunk(device, record_id, attachment_id, index, count, total, blob):
     if used + len(blob) > quota:
         db.session.rollback()
         raise APIError(413, "attachment_quota")
-    db.session.add(AttachmentChunk(workspace_id=ws, record_id=record_id, attachment_id=attachment_id, idx=index,
-                                   count=count, total=total, size=len(blob), data=blob))
+    db.session.add(AttachmentChunk(workspace_id=ws, record_id=record_id, attachment_id=attachment_id,
+                                   idx=index, count=count, total=total, size=len(blob), data=blob))
     db.session.commit()
     return STORED
 
@@ -129,7 +132,8 @@ def read_chunk(device, record_id, attachment_id, index):
     ws = device.workspace_id
     record_for(device, record_id)
     data = db.session.execute(select(AttachmentChunk.data)
-                              .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx == index)).scalar()
+                              .where(*_where(ws, record_id, attachment_id), AttachmentChunk.idx == index)
+                              ).scalar()
     if data is None:
         raise APIError(404, "chunk_missing")
     return bytes(data)
@@ -164,7 +168,8 @@ def vacuum_chunks(purge=True):
         if not purge or mode == "off":
             return True
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (FULL) attachment_chunks" if mode == "full" else "VACUUM attachment_chunks")
+            conn.exec_driver_sql("VACUUM (FULL) attachment_chunks" if mode == "full"
+                                 else "VACUUM attachment_chunks")
         return True
     except SQLAlchemyError as exc:
         current_app.logger.warning("erasing freed chunk bytes left for later: %s", type(exc).__name__)

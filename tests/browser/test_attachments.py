@@ -9,10 +9,10 @@ import io
 import os
 
 import pytest
+from drive import APP_DATABASES, AXE, axe, db_rows, horizontal_overflow, join, read_store, wait_all_sent
 from playwright.sync_api import expect
-
-from drive import AXE, APP_DATABASES, axe, db_rows, horizontal_overflow, join, read_store, wait_all_sent
 from servers import GunicornServer
+
 from sync import attach_client as ac
 from sync.attachments import assemble, open_chunk
 
@@ -217,7 +217,7 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
 
 def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(make_context, coordinator,
                                                                                        server):
-    ctx, page = enroll_volunteer(make_context, coordinator, server)
+    _ctx, page = enroll_volunteer(make_context, coordinator, server)
     new_incident(page, "too large")
     big_record = record_of(page)
     attach(page, [{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": os.urandom(12 * 1024 * 1024)}])

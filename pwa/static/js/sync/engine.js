@@ -1,7 +1,7 @@
 /**
  * One sync run: push the outbox, then pull, and say what happened in a result object (kinto.js's
  * SyncResultObject; style §9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
- * retry, afresh, erased, unconfirmed}. It runs only while the app is unlocked (pulling needs the full token and,
+ * retry, afresh, erased, unconfirmed, uploads (attachment chunks: sync/uploads.js)}. It runs only while the app is unlocked (pulling needs the full token and,
  * to open new record keys, the device's private key); locked, the outbox is pushed by outbox.js
  * with the push-only token, from the page or the service worker.
  */
@@ -19,7 +19,8 @@ export function newResult() {
     ok: false, at: 0,
     pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
     pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
-    refused: [], uploads: { uploaded: 0, duplicate: 0, deleted: 0, refused: [] }, changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
+    refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
+    uploads: { uploaded: 0, duplicate: 0, deleted: 0, refused: [] },
     errors: [], revoked: false, retry: false, retryAfter: null, afresh: false, unconfirmed: [], alarm: [],
   };
 }
