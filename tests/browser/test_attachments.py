@@ -215,6 +215,31 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
     assert len(puts) == 42 and len(set(puts)) == 40
 
 
+def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_context, coordinator, server):
+    ctx, page = enroll_volunteer(make_context, coordinator, server)
+    # The page pushes while locked (the service worker's Background Sync is not there to do it first).
+    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', {get: () => undefined})")
+    page.reload()
+    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock").click()
+    page.get_by_role("heading", name="Records").wait_for()
+    ctx.set_offline(True)
+    new_incident(page, "attached offline, sent while locked")
+    record = record_of(page)
+    body = b"%PDF-1.4\n" + os.urandom(600_000)
+    attach(page, [{"name": "notice.pdf", "mimeType": "application/pdf", "buffer": body}])
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for()
+    tokens = []
+    page.on("request", lambda r: tokens.append(r.headers.get("authorization")) if "/chunks/" in r.url else None)
+    ctx.set_offline(False)
+    wait_uploaded(page)
+    assert len(tokens) == 3 and len(set(tokens)) == 1   # three chunks, all with the one (push-only) token
+    coordinator.sync()
+    [entry] = ac.listed(coordinator, record)
+    assert ac.fetch(coordinator, record, entry["id"])[0] == body
+
+
 def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(make_context, coordinator,
                                                                                        server):
     _ctx, page = enroll_volunteer(make_context, coordinator, server)
