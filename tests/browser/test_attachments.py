@@ -9,7 +9,7 @@ import io
 import os
 
 import pytest
-from drive import APP_DATABASES, AXE, axe, db_rows, horizontal_overflow, join, read_store, wait_all_sent
+from drive import APP_DATABASES, AXE, PASSPHRASE, axe, db_rows, horizontal_overflow, join, read_store, wait_all_sent
 from playwright.sync_api import expect
 from servers import GunicornServer
 
