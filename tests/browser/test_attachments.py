@@ -9,7 +9,8 @@ import io
 import os
 
 import pytest
-from drive import APP_DATABASES, AXE, PASSPHRASE, axe, db_rows, horizontal_overflow, join, read_store, wait_all_sent
+from drive import (APP_DATABASES, AXE, PASSPHRASE, axe, db_rows, horizontal_overflow, join, read_store,
+                   wait_all_sent)
 from playwright.sync_api import expect
 from servers import GunicornServer
 
@@ -58,7 +59,9 @@ READ_CHUNKS = """async () => {
 
 
 # Whether an object URL still gives an image (the page's CSP lets images, not fetch, read blob: URLs).
-LOADS = "(u) => new Promise((ok) => { const i = new Image(); i.onload = () => ok(true); i.onerror = () => ok(false); i.src = u; })"
+LOADS = """(u) => new Promise((ok) => {
+  const i = new Image(); i.onload = () => ok(true); i.onerror = () => ok(false); i.src = u;
+})"""
 
 
 def gps_jpeg():
@@ -114,8 +117,8 @@ def new_incident(page, description):
 
 def attach(page, files):
     page.get_by_label("Choose photos or files").set_input_files(files)
-    expect(page.locator(".attachments .status")).to_have_text("Attached and encrypted. It is sent with the next sync.",
-                                                               timeout=60000)
+    expect(page.locator(".attachments .status")).to_have_text(
+        "Attached and encrypted. It is sent with the next sync.", timeout=60000)
 
 
 def wait_uploaded(page, timeout=120000):
@@ -132,8 +135,8 @@ def record_of(page):
     return record
 
 
-def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_metadata(make_context, coordinator,
-                                                                                       server, tmp_path):
+def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_metadata(
+        make_context, coordinator, server, tmp_path):
     ctx, page = enroll_volunteer(make_context, coordinator, server)
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(gps_jpeg())
@@ -165,7 +168,8 @@ def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_meta
     assert_no_metadata(open_chunk(entry, ws, record, -1, blobs[-1]))
     assert_no_metadata(ac.thumbnail(coordinator, record, entry))
     # The server's rows are the chunks as the browser made them.
-    stored = dict(db_rows(server.db_url, "SELECT idx, data FROM attachment_chunks WHERE record_id = :r", r=record))
+    stored = dict(db_rows(server.db_url, "SELECT idx, data FROM attachment_chunks WHERE record_id = :r",
+                          r=record))
     assert {i: bytes(d) for i, d in stored.items()} == blobs
     # The person opens it: shown from an object URL that is revoked when the view closes.
     page.get_by_role("button", name="Open").click()
@@ -178,8 +182,8 @@ def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_meta
     assert not page.evaluate(LOADS, url)
 
 
-def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_twice(make_context, coordinator,
-                                                                                     server):
+def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_twice(
+        make_context, coordinator, server):
     ctx, page = enroll_volunteer(make_context, coordinator, server)
     data = b"%PDF-1.4\n" + os.urandom(10 * 1024 * 1024 - 9)
     puts = []
@@ -209,7 +213,8 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
     assert hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
     # Every chunk once: 40 rows; 42 PUTs (two cut before the server, one answered duplicate-free:
     # the resumed upload asked which chunks the server held and did not send the stored one again).
-    rows = db_rows(server.db_url, "SELECT idx, size FROM attachment_chunks WHERE attachment_id = :a", a=entry["id"])
+    rows = db_rows(server.db_url, "SELECT idx, size FROM attachment_chunks WHERE attachment_id = :a",
+                   a=entry["id"])
     assert sorted(i for i, _ in rows) == list(range(40))
     assert sum(s for _, s in rows) == len(data) + 40 * 28
     assert len(puts) == 42 and len(set(puts)) == 40
@@ -218,7 +223,8 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
 def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_context, coordinator, server):
     ctx, page = enroll_volunteer(make_context, coordinator, server)
     # The page pushes while locked (the service worker's Background Sync is not there to do it first).
-    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', {get: () => undefined})")
+    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', "
+                        "{get: () => undefined})")
     page.reload()
     page.get_by_label("Passphrase").fill(PASSPHRASE)
     page.get_by_role("button", name="Unlock").click()
@@ -231,7 +237,8 @@ def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_cont
     page.get_by_role("button", name="Lock").click()
     page.get_by_role("heading", name="Locked").wait_for()
     tokens = []
-    page.on("request", lambda r: tokens.append(r.headers.get("authorization")) if "/chunks/" in r.url else None)
+    page.on("request",
+            lambda r: tokens.append(r.headers.get("authorization")) if "/chunks/" in r.url else None)
     ctx.set_offline(False)
     wait_uploaded(page)
     assert len(tokens) == 3 and len(set(tokens)) == 1   # three chunks, all with the one (push-only) token
@@ -240,17 +247,19 @@ def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_cont
     assert ac.fetch(coordinator, record, entry["id"])[0] == body
 
 
-def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(make_context, coordinator,
-                                                                                       server):
+def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(
+        make_context, coordinator, server):
     _ctx, page = enroll_volunteer(make_context, coordinator, server)
     new_incident(page, "too large")
     big_record = record_of(page)
-    attach(page, [{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": os.urandom(12 * 1024 * 1024)}])
+    big = os.urandom(12 * 1024 * 1024)
+    attach(page, [{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": big}])
     # The server says no at the first chunk; the person reads why, in the attachment's row.
     expect(page.locator(".attachment .error")).to_have_text(
         "This file is larger than the server accepts for one attachment. It stays on this device only; "
         "attach a smaller file or a lower-quality photo.", timeout=60000)
-    assert db_rows(server.db_url, "SELECT count(*) FROM attachment_chunks WHERE record_id = :r", r=big_record)[0][0] == 0
+    held = db_rows(server.db_url, "SELECT count(*) FROM attachment_chunks WHERE record_id = :r", r=big_record)
+    assert held[0][0] == 0
     kept = page.evaluate(READ_CHUNKS)
     assert len(kept) == 48 and all(r["refused"]["code"] == "attachment_too_large" for r in kept)
     # A record saved after it syncs as ever, and the refused one's list reaches the coordinator.
