@@ -101,3 +101,22 @@ test('a purged record drops its chunks; a removal is sent once', async () => {
   assert.deepEqual(await chunks.keys(), []);
   assert.ok(a.entry.id);
 });
+
+test('the status line says attachments are not all sent, and never "all sent" meanwhile', async () => {
+  const { statusLine } = await import('../../pwa/static/js/sync/status.js');
+  const t = (key, p = {}) => ({ 'sync.all_sent': 'all sent', 'sync.uploads': `attachments not sent yet: ${p.count}`,
+    'sync.last': `last sync ${p.time}`, 'sync.never': 'never' }[key] ?? key);
+  const base = { online: true, waiting: 0, refused: 0, problems: 0, held: 0, lastOk: 1000 };
+  const sent = statusLine(t, 'en', { ...base, uploads: 0 }, 2000);
+  assert.match(sent.text, /^All sent/);
+  assert.equal(sent.level, 'ok');
+  const waiting = statusLine(t, 'en', { ...base, uploads: 2 }, 2000);
+  assert.doesNotMatch(waiting.text, /all sent/i);
+  assert.match(waiting.text, /^Attachments not sent yet: 2/);
+  assert.equal(waiting.level, 'warn');
+  const chunks = new ChunkStore(memoryAdapter());
+  await attachment(chunks, 250);
+  await attachment(chunks, 10);
+  const { SyncStore } = await import('../../pwa/static/js/store/sync-store.js');
+  assert.equal((await new SyncStore(chunks.adapter).counts()).uploads, 2);
+});

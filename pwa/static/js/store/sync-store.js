@@ -212,14 +212,15 @@ export class SyncStore {
   }
 
   /**
-   * {waiting (records with something in the outbox), refused, problems, held, uploads (attachment
-   * chunks not yet on the server)}: what the status shows.
+   * {waiting (records with something in the outbox), refused, problems, held, uploads (attachments
+   * with chunks not yet on the server)}: what the status shows.
    */
   counts() {
     return this.#read(['outbox', 'refused', 'problems', 'quarantine', 'chunks'], async (tx) => ({
       waiting: new Set((await tx.getAll('outbox')).map((i) => i.record)).size, refused: await tx.count('refused'),
       problems: await tx.count('problems'), held: await tx.count('quarantine'),
-      uploads: (await tx.getAllKeys('chunks')).filter((k) => !k.endsWith('/del')).length,
+      uploads: new Set((await tx.getAllKeys('chunks')).filter((k) => !k.endsWith('/del'))
+        .map((k) => k.split('/').slice(0, 2).join('/'))).size,
     }));
   }
 
