@@ -120,3 +120,32 @@ test('the status line says attachments are not all sent, and never "all sent" me
   const { SyncStore } = await import('../../pwa/static/js/store/sync-store.js');
   assert.equal((await new SyncStore(chunks.adapter).counts()).uploads, 2);
 });
+
+test('erase, a removed device, travel mode and purge orders include waiting chunks', async () => {
+  const { LocalStore } = await import('../../pwa/static/js/store/local.js');
+  const { SyncStore } = await import('../../pwa/static/js/store/sync-store.js');
+  const adapter = memoryAdapter();
+  const chunks = new ChunkStore(adapter);
+  const other = '1b9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
+  await adapter.transaction(['records'], 'readwrite', async (tx) => {
+    await tx.put('records', { id: REC, wrap: null, fields: {} });
+    await tx.put('records', { id: other, wrap: null, fields: {} });
+  });
+  await attachment(chunks, 150);
+  // Travel mode erases the records the server holds all of: not one whose attachment waits here.
+  const gone = await new SyncStore(adapter).eraseSynced();
+  assert.deepEqual(gone, [other]);
+  assert.equal((await chunks.keys()).length, 3);
+  // A removed device keeps what it has not sent: records in the outbox, and their chunks only.
+  await adapter.transaction(['outbox'], 'readwrite', (tx) => tx.add('outbox', { record: REC, change: {} }));
+  const local = new LocalStore(adapter);
+  await local.keepUnsent();
+  assert.equal((await chunks.keys()).length, 3);
+  await adapter.transaction(['outbox'], 'readwrite', (tx) => tx.clear('outbox'));
+  await local.keepUnsent();
+  assert.deepEqual(await chunks.keys(), []);
+  // Erase takes everything.
+  await attachment(chunks, 150);
+  await local.destroyData();
+  assert.deepEqual(await chunks.keys(), []);
+});
