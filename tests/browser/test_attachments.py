@@ -301,6 +301,8 @@ def test_an_attachment_is_nowhere_in_plaintext_on_the_server_or_in_the_profile_o
         coordinator.sync()
         [entry] = ac.listed(coordinator, record)
         assert ac.fetch(coordinator, record, entry["id"])[0] == body  # the control: it is there, encrypted
+        raw = [ac.chunk(coordinator, record, entry["id"], i) for i in range(entry["chunks"])]
+        assert all(CANARY_TEXT.encode() not in r for r in raw)  # what the server answers is ciphertext
         assert ctx.errors == []
     finally:
         ctx.close()
