@@ -19,12 +19,13 @@ from sync.envelopes import (ProtocolError, decrypt_field, key_commitment, new_re
 
 
 def stored_changes(app, record):
-    """(device, e, [(field, dot, nonce, ct)]) of every stored change of a record, as the server keeps it."""
-    import json
+    """(device, e, [(field, dot, nonce, ct)]) of every stored change of a record, as the server keeps it
+    (its writes stored in the dense form, read back as objects)."""
+    from server.store import logical_writes
     with app.app_context():
         rows = db.session.execute(text("SELECT device_id, e, writes FROM changes WHERE record_id = :r "
                                        "ORDER BY id"), {"r": record}).all()
-    return [(d, e, [(w["field"], w["dot"], w["nonce"], w["ct"]) for w in json.loads("[%s]" % ws)
+    return [(d, e, [(w["field"], w["dot"], w["nonce"], w["ct"]) for w in logical_writes(ws, d)
                     if "ct" in w]) for d, e, ws in rows]
 
 
