@@ -50,6 +50,9 @@ def from_env(env, instance_path):
         # "Erased bytes"). `full` rewrites them, leaving no byte of it in their files, under a lock
         # that stops pushes and pulls for as long as the rewrite takes.
         "ZAPIS_PURGE_VACUUM": _choice(env, "ZAPIS_PURGE_VACUUM", "lazy", ("lazy", "full", "off")),
+        # Attachments (docs/server.md, Attachments): encrypted bytes per workspace and per file.
+        "ZAPIS_ATTACHMENT_QUOTA_MB": _int(env, "ZAPIS_ATTACHMENT_QUOTA_MB", 2048),
+        "ZAPIS_ATTACHMENT_MAX_MB": _int(env, "ZAPIS_ATTACHMENT_MAX_MB", 25),
         "ZAPIS_INVITE_DAYS": _int(env, "ZAPIS_INVITE_DAYS", 7),
         "ZAPIS_TRUSTED_PROXIES": _int(env, "ZAPIS_TRUSTED_PROXIES", 0),
         # The peers whose X-Forwarded-* headers are believed (gunicorn reads the same variable).

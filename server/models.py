@@ -5,7 +5,8 @@ payloads are AES-GCM ciphertext made on the devices. Timestamps exist only where
 them (invites, tombstones).
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text)
 
 from .extensions import db
 
@@ -128,3 +129,17 @@ class Wrap(db.Model):
     sig = Column(String(86), nullable=False)
     seq = Column(BigInteger, nullable=False)
     __table_args__ = (Index("ix_wraps_recipient_seq", "workspace_id", "recipient", "seq"),)
+
+
+class AttachmentChunk(db.Model):
+    """One encrypted chunk of an attachment (nonce ‖ ciphertext ‖ tag), as its uploader sent it."""
+
+    __tablename__ = "attachment_chunks"
+    workspace_id = Column(ID, ForeignKey("workspaces.id"), primary_key=True)
+    record_id = Column(ID, primary_key=True)
+    attachment_id = Column(DEVICE, primary_key=True)
+    idx = Column(Integer, primary_key=True, autoincrement=False)   # -1 is the thumbnail
+    count = Column(Integer, nullable=False)                        # the attachment's number of chunks
+    total = Column(BigInteger, nullable=False)                     # its plaintext size, as its uploader says
+    size = Column(Integer, nullable=False)                         # len(data), summed for the quota
+    data = Column(LargeBinary, nullable=False)

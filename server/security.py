@@ -9,6 +9,9 @@ CSP = "; ".join([
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
+    # Attachments are shown from object URLs of bytes decrypted in memory (docs/pwa.md, Attachments).
+    "media-src 'self' blob:",
+    "frame-src blob:",
     "font-src 'self'",
     "connect-src 'self'",
     "worker-src 'self'",

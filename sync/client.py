@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from isal import igzip
 
 from . import dense, keys, kinds
+from .attachments import FIELD as ATTACHMENTS, describe, entries
 from .b64 import b64decode, b64encode
 from .envelopes import (ProtocolError, binding_matches, key_commitment, make_certificate, safety_number,
                         unwrap_keys)
@@ -129,6 +130,20 @@ class HTTPTransport:
             except ValueError as exc:
                 self.session.close()
                 raise TransportError(not_json(response.status_code, self.base_url)) from exc
+
+
+    def request_bytes(self, method, path, data, token=None, params=None):
+        """Send raw bytes (an attachment chunk) or none; return (status, body bytes)."""
+        headers = {"Authorization": "Bearer " + token} if token else {}
+        if data is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        try:
+            response = self.session.request(method, self.base_url + path, data=data, headers=headers,
+                                            params=params, timeout=self.timeout, verify=self.verify)
+        except self._requests.RequestException as exc:
+            self.session.close()
+            raise TransportError(_unreachable(exc, self.base_url)) from exc
+        return response.status_code, response.content
 
 
 def retry_after(response):
@@ -360,6 +375,9 @@ class Client:
     def export(self):
         """Every readable record as {id: {field: value}}, conflicts shown as their first value.
 
+        Attachments are listed as {id, name, type, size}, without their keys (`fetch-attachment`
+        decrypts one on purpose).
+
         A deleted record is left out unless its deletion is itself in conflict: "deleted here,
         edited there" keeps the record until a person decides. A value this device cannot read
         is left out of its record (`Replica.unreadable()` lists them); the rest is exported.
@@ -371,6 +389,9 @@ class Client:
             if view and not (deleted and deleted["value"] and not deleted["conflict"]):
                 out[record] = kinds.ordered({f: v["value"] for f, v in view.items()
                                              if f != DELETED and v["siblings"]})
+                if ATTACHMENTS in out[record]:
+                    # Listed, never opened: name, type and size; an entry's key never leaves the device.
+                    out[record][ATTACHMENTS] = [describe(e) for e in entries(out[record][ATTACHMENTS])]
         return out
 
     # -- coordination -------------------------------------------------------------------------
@@ -599,6 +620,16 @@ def _main(argv=None):
                        "doing so (coordinators)")
     p.add_argument("device")
     sub.add_parser("safety", help="print this device's safety number")
+    p = sub.add_parser("attach", help="attach a file to a record (sent as it is: strip photos first)")
+    p.add_argument("record")
+    p.add_argument("file")
+    p.add_argument("--type", help="its media type (default: guessed from the name)")
+    p = sub.add_parser("attachments", help="list a record's attachments: id, name, type, size")
+    p.add_argument("record")
+    p = sub.add_parser("fetch-attachment", help="download and decrypt one attachment into a file")
+    p.add_argument("record")
+    p.add_argument("attachment")
+    p.add_argument("--out", required=True, help="where to write the decrypted file (it leaves the encryption)")
     args = parser.parse_args(argv)
 
     if args.command in ("setup", "enroll"):
@@ -652,6 +683,8 @@ def _main(argv=None):
         print("%d records have a new key." % client.rotate_keys(args.device))
     elif args.command == "safety":
         print(client.safety_number())
+    elif args.command in ("attach", "attachments", "fetch-attachment"):
+        _attachments(client, args)
     client.save_state(args.state, phrase)
     if client.replica.alarm:
         print("ALARM: the server shows this device with other keys or another role (%s). No record "
@@ -659,6 +692,27 @@ def _main(argv=None):
               % ", ".join(client.replica.alarm), file=sys.stderr)
         return 3
     return status
+
+
+def _attachments(client, args):
+    import mimetypes
+
+    from . import attach_client
+
+    client.sync()
+    if args.command == "attach":
+        with open(args.file, "rb") as f:
+            data = f.read()
+        mime = args.type or mimetypes.guess_type(args.file)[0] or "application/octet-stream"
+        entry = attach_client.attach(client, args.record, data, os.path.basename(args.file)[:200], mime)
+        print(entry["id"])
+    elif args.command == "attachments":
+        print(json.dumps(attach_client.listing(client, args.record), indent=2, ensure_ascii=False))
+    else:
+        data, entry = attach_client.fetch(client, args.record, args.attachment)
+        with open(args.out, "wb") as f:
+            f.write(data)
+        print("%s: %d bytes, hash checked" % (entry["name"], len(data)))
 
 
 def _cell(value):

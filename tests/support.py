@@ -15,7 +15,7 @@ from sync.client import Client, _check
 
 PG_ADMIN = os.environ.get("ZAPIS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
-TABLES = ["changes", "wraps", "records", "devices", "invites", "workspaces"]
+TABLES = ["attachment_chunks", "changes", "wraps", "records", "devices", "invites", "workspaces"]
 
 
 def _config(url, **extra):
@@ -58,6 +58,12 @@ class FlaskTransport:
         headers[dense.HEADER] = dense.PROTOCOL
         response = self.client.open(path, method=method, json=body, headers=headers, query_string=params)
         return response.status_code, response.get_json()
+
+    def request_bytes(self, method, path, data, token=None, params=None):
+        headers = {"Authorization": "Bearer " + token} if token else {}
+        response = self.client.open(path, method=method, data=data, headers=headers, query_string=params,
+                                    content_type="application/octet-stream" if data is not None else None)
+        return response.status_code, response.get_data()
 
 
 class Workspace:

@@ -1,8 +1,8 @@
 """The JSON API, one blueprint per resource, all under /api."""
 
-from . import devices, docs, enrollment, invites, records, sync
+from . import attachments, devices, docs, enrollment, invites, records, sync
 
-BLUEPRINTS = (enrollment.bp, invites.bp, devices.bp, sync.bp, records.bp, docs.bp)
+BLUEPRINTS = (enrollment.bp, invites.bp, devices.bp, sync.bp, records.bp, attachments.bp, docs.bp)
 
 
 def register(app):

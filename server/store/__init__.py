@@ -27,9 +27,10 @@ Every view and command reads and writes through this package. Modules: `sequence
 and counter), `push`, `pull`, `text` (the hand-written JSON the server stores and serves),
 `directory` (enrollment, certificates, revocations, bindings), `records` (purge, tombstones),
 `workspaces` (workspaces, invites), `bulk` (chunked and bulk statements), `erase` (erased bytes
-leaving the files).
+leaving the files), `attachments` (attachment chunks: upload, list, download, delete, purge).
 """
 
+from . import attachments
 from .bulk import CHUNK, insert_tuples
 from .directory import (add_root, bind, certify, devices_of, enroll, get_device, get_workspace,
                         invite_by_code, revoke, workspace_by_setup_token)
@@ -42,7 +43,7 @@ from .text import (_state_dump, _state_load, change_text, hash_text, logical_wri
                    split_writes, wrap_text, write_text)
 from .workspaces import create_invite, invites_of, new_workspace, withdraw_invite, workspace_count
 
-__all__ = ["active_devices", "add_root", "apply_push", "bind", "certify", "CHANGE_COLUMNS",
+__all__ = ["active_devices", "attachments", "add_root", "apply_push", "bind", "certify", "CHANGE_COLUMNS",
            "change_text", "CHUNK", "create_invite", "device_entry", "devices_of", "enroll",
            "erase_freed", "get_device", "get_workspace", "hash_text", "insert_tuples", "invite_by_code",
            "invites_of", "logical_writes", "new_workspace", "page_json", "prune_tombstones", "pull_page",

@@ -10,6 +10,7 @@ from sync.canonical import canonical_json
 from ..errors import APIError
 from ..extensions import db
 from ..models import Change, Device, Record, Workspace, Wrap
+from .attachments import purge_record_chunks, vacuum_chunks
 from .erase import erase_freed
 from .sequencer import sequenced
 
@@ -34,12 +35,14 @@ def purge(device, record_id, order):
             for model in (Change, Wrap):
                 column = model.record_id
                 db.session.execute(delete(model).where(model.workspace_id == ws, column == record_id))
+            purge_record_chunks(ws, record_id)
             record.state = None
             record.purge = canonical_json(order)
             record.purged_seq = seq.next()
             record.purged_at = _utcnow()
     if purged:
         erase_freed(purge=True)
+        vacuum_chunks(purge=True)
 
 
 def prune_tombstones(cutoff):

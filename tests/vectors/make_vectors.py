@@ -623,6 +623,63 @@ def field_id_vectors():
                        "neither": ["Status", "", "a" * 41, "a" * 21 + "=", "status\n", "A" * 23, "9lives"]}}
 
 
+def chunk_vectors():
+    """The chunk envelope of attachments (sync/attachments.py): fixed key and nonces."""
+    from sync import attachments as A
+
+    key = hashlib.sha256(b"attachment key").digest()
+    att = "attAttAttAttAttAttAtt0"
+    data = bytes(range(256)) * 2 + b"tail"          # 516 bytes in chunks of 200: 3 chunks
+    thumb = b"\xff\xd8thumbnail bytes\xff\xd9"
+    nonces = {i: hashlib.sha256(b"chunk nonce %d" % i).digest()[:12] for i in (-1, 0, 1, 2)}
+    count = A.chunk_count(len(data), 200)
+    chunks = []
+    for i in range(count):
+        plain = data[i * 200:(i + 1) * 200]
+        blob = A.encrypt_chunk(key, WS, REC, att, i, count, plain, nonces[i])
+        chunks.append({"index": i, "aad": A.chunk_aad(WS, REC, att, i, count).decode(), "nonce": b64encode(nonces[i]),
+                       "plaintext": b64encode(plain), "blob": b64encode(blob)})
+    tblob = A.encrypt_chunk(key, WS, REC, att, A.THUMB, count, thumb, nonces[-1])
+    chunks.append({"index": A.THUMB, "aad": A.chunk_aad(WS, REC, att, A.THUMB, count).decode(),
+                   "nonce": b64encode(nonces[-1]), "plaintext": b64encode(thumb), "blob": b64encode(tblob)})
+    entry = {"id": att, "name": "letter.pdf", "type": "application/pdf", "size": len(data), "chunk_size": 200,
+             "chunks": count, "sha256": A.sha256_text(data), "key": b64encode(key),
+             "thumb": {"type": "image/jpeg", "size": len(thumb)}}
+    A.check_entry(entry)
+    b = [c["blob"] for c in chunks]
+    # Each refused case is (chunk index claimed, count claimed, attachment claimed, record claimed, blob).
+    refused = [
+        {"name": "chunk 1 presented as chunk 0", "index": 0, "count": count, "attachment": att, "record": REC,
+         "blob": b[1]},
+        {"name": "count lowered (truncation)", "index": 0, "count": 2, "attachment": att, "record": REC, "blob": b[0]},
+        {"name": "another attachment", "index": 0, "count": count, "attachment": "attAttAttAttAttAttAtt1",
+         "record": REC, "blob": b[0]},
+        {"name": "another record", "index": 0, "count": count, "attachment": att,
+         "record": "1b9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "blob": b[0]},
+        {"name": "the thumbnail as chunk 0", "index": 0, "count": count, "attachment": att, "record": REC,
+         "blob": b[3]},
+        {"name": "a flipped bit", "index": 0, "count": count, "attachment": att, "record": REC,
+         "blob": b64encode(bytes([b64decode_(b[0])[0] ^ 1]) + b64decode_(b[0])[1:])},
+        {"name": "too short", "index": 0, "count": count, "attachment": att, "record": REC,
+         "blob": b64encode(b"\x00" * 27)},
+    ]
+    bad_entries = [
+        {"name": "missing key", "entry": {k: v for k, v in entry.items() if k != "key"}},
+        {"name": "wrong chunk count", "entry": {**entry, "chunks": 2}},
+        {"name": "short id", "entry": {**entry, "id": "abc"}},
+        {"name": "type with spaces", "entry": {**entry, "type": "image/jpeg; x"}},
+        {"name": "empty name", "entry": {**entry, "name": ""}},
+        {"name": "key of 31 bytes", "entry": {**entry, "key": b64encode(key[:31])}},
+        {"name": "float size", "entry": {**entry, "size": 516.5}},
+        {"name": "unknown member", "entry": {**entry, "gps": "53.9,27.5"}},
+        {"name": "thumb without size", "entry": {**entry, "thumb": {"type": "image/jpeg"}}},
+    ]
+    return {"workspace": WS, "record": REC, "key": b64encode(key), "attachment": att, "count": count,
+            "data": b64encode(data), "entry": entry, "chunks": chunks, "refused": refused,
+            "bad_entries": bad_entries,
+            "counts": [[0, 200, 1], [1, 200, 1], [200, 200, 1], [201, 200, 2], [10485760, 262144, 40]]}
+
+
 def dense_vectors():
     """Dense pull pages (protocol version 3) and the logical pages they stand for."""
     key = hashlib.sha256(b"zapis dense record key").digest()
@@ -695,6 +752,7 @@ def dense_vectors():
 
 
 if __name__ == "__main__":
+    write("chunks.json", chunk_vectors())
     write("canonical.json", canonical_vectors())
     write("merge.json", merge_vectors())
     write("fields.json", field_vectors())

@@ -206,6 +206,7 @@ export const REGISTRY = {
       },
       "listed": true,
       "acknowledged": true,
+      "attachments": true,
       "label": [
         "category",
         "city",
@@ -354,6 +355,7 @@ export const REGISTRY = {
       },
       "listed": true,
       "acknowledged": true,
+      "attachments": true,
       "label": [
         "category",
         "city"
@@ -493,6 +495,7 @@ export const REGISTRY = {
       "nav": null,
       "listed": false,
       "acknowledged": false,
+      "attachments": false,
       "refers": "report",
       "to_author": true,
       "label": [

@@ -3,11 +3,13 @@
  * the person types, one signed change per save, a soft delete.
  */
 
+import { Attachments, prepareFile } from './attachments.js';
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
 import { receivedOn } from './summary.js';
+import { attachmentsSection, release as releaseViews } from './ui/attachments.js';
 import { detailScreen } from './ui/detail.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
@@ -32,6 +34,10 @@ export class RecordScreens {
    */
   async render(view, { quiet = false } = {}) {
     const { name } = view;
+    // An open attachment stays open through a background sync; any other drawing closes it.
+    if (quiet && this.viewing) return undefined;
+    if (!quiet) this.attachNote = null; // what the attachments section last said, kept across redraws
+    this.#closeViews();
     if (name === 'list' && quiet && this.listView) return this.listView.update(this.session.records.list());
     if (name === 'list') return this.#list();
     if (name === 'detail') return this.#detail(view.id, quiet);
@@ -42,6 +48,7 @@ export class RecordScreens {
 
   /** At lock (after `leave`): drop what the screens remember of the records, the search included. */
   forget() {
+    this.#closeViews();
     clearTimeout(this.pending?.timer);
     this.pending = null;
     this.listView = null;
@@ -62,6 +69,47 @@ export class RecordScreens {
     clearTimeout(this.pending?.timer);
     this.pending = null;
     if (this.formContext) await this.session.drafts?.drop(this.formContext);
+  }
+
+  // Decrypted attachments live only in object URLs: revoked whenever the view they belong to goes.
+  #closeViews() {
+    this.viewing = false;
+    releaseViews();
+  }
+
+  #attachments(id, record) {
+    const { session } = this;
+    const store = new Attachments(session);
+    const section = document.createElement('div');
+    // Redraws the section alone (a new attachment, one removed), with a message for its status line.
+    const draw = async (message = this.attachNote?.id === id ? this.attachNote.text : '') => {
+      if (message) this.attachNote = { id, text: message };
+      const now = message ? await session.records.read(id) ?? record : record;
+      const states = await store.states(id).catch(() => ({}));
+      const el = attachmentsSection(this.t, this.lang(), Attachments.listOf(now), states, {
+        add: async (files) => {
+          const prepared = [];
+          for (const f of files) prepared.push(await prepareFile(f));
+          await store.add(id, prepared);
+          this.saved();
+          await draw(this.t('attach.added'));
+        },
+        remove: async (attachment) => {
+          await store.remove(id, attachment);
+          this.saved();
+          await draw(this.t('attach.removed'));
+        },
+        open: (entry, progress) => {
+          this.viewing = true;
+          return store.open(id, entry, progress);
+        },
+        thumb: (entry) => store.thumbnail(id, entry),
+        closed: () => { this.viewing = false; },
+      }, { canSave: session.device.role === 'coordinator', deleted: now.values._deleted === true, message });
+      section.replaceChildren(el);
+    };
+    draw();
+    return section;
   }
 
   #lookup = (id) => {
@@ -97,13 +145,14 @@ export class RecordScreens {
   }
 
   async #detail(id, quiet = false) {
+    this.#closeViews();
     this.listView = null;
     const record = await this.session.records.read(id);
     if (!record) return this.go({ name: 'list' }, { replace: true });
     const before = record.values;
     const share = this.#shareable();
     const ack = this.#ackState(id, record);
-    this.shell.show(detailScreen(this.t, this.lang(), record, {
+    const screen = detailScreen(this.t, this.lang(), record, {
       back: () => history.back(),
       edit: () => this.go({ name: `form-${kindOf(before)}`, id }),
       acknowledge: async () => {
@@ -134,7 +183,9 @@ export class RecordScreens {
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack), { focus: !quiet, keep: quiet });
+    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack);
+    if (kindSpec(kindOf(record.values)).attachments) screen.append(this.#attachments(id, record));
+    this.shell.show(screen, { focus: !quiet, keep: quiet });
   }
 
   /**

@@ -5,18 +5,21 @@
  * device through callbacks.
  *
  * Unlocked, the leading tab syncs (push and pull). Locked, nothing can be pulled or read, but the
- * outbox can still go out with the push-only token: from this page when it comes online, and from
- * the service worker through Background Sync where the browser has it (sw/sw.js).
+ * outbox can still go out with the push-only token: from this page when it comes online (with the
+ * attachments' waiting chunks), and from the service worker through Background Sync where the
+ * browser has it (sw/sw.js; chunks wait there for the page).
  */
 
 import { SyncEngine } from './sync/engine.js';
 import { Leadership } from './sync/leader.js';
 import { pushOutbox } from './sync/outbox.js';
+import { uploadChunks } from './sync/uploads.js';
 import { rewrapOnce } from './sync/rewrap.js';
 import { rotateOnce, rotationProgress, serverHint, startRotation } from './sync/rotate.js';
 import { call } from './api.js';
 import { Scheduler } from './sync/schedule.js';
 import { initialStatus } from './sync/status.js';
+import { ChunkStore } from './store/chunks.js';
 import { SyncStore } from './store/sync-store.js';
 
 const RUN_LOCK = 'zapis-sync-run';
@@ -169,7 +172,9 @@ export class SyncController {
     const stored = await this.replica.status();
     await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs: this.status.runs + 1 });
     if (!result.ok && result.retry) this.#registerBackground();
-    if (result.changed.size || purged.length || result.pulled.devices) {
+    // Attachments sent or refused change what a record's screen shows (waiting, or why not).
+    const uploads = result.uploads ?? {};
+    if (result.changed.size || purged.length || result.pulled.devices || uploads.uploaded || uploads.refused?.length) {
       this.onChanged({ changed: [...result.changed], purged });
       this.leadership?.post({ type: 'synced' });
     }
@@ -265,10 +270,14 @@ export class SyncController {
     if (this.session.state !== 'locked' || !navigator.onLine || this.pushing) return;
     this.pushing = true;
     try {
-      if (!(await this.store.outboxCount())) return;
+      const chunks = new ChunkStore(this.store.adapter);
+      const outbox = await this.store.outboxCount();
+      if (!outbox && !(await chunks.keys()).length) return;
       const token = await this.session.pushToken();
       if (!token) return;
-      await pushOutbox(this.store.adapter, { token });
+      if (outbox) await pushOutbox(this.store.adapter, { token });
+      // Attachments' chunks too: the push-only token may upload them (not read anything back).
+      await uploadChunks(chunks, { token });
       await this.refresh({ error: null });
     } catch (err) {
       if (err?.code === 'device_revoked') return this.#revoked();

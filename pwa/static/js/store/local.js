@@ -17,7 +17,8 @@ export class StaleStateError extends Error {
   }
 }
 
-const DATA = ['records', 'outbox', 'directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
+const DATA = ['records', 'outbox', 'directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker',
+  'chunks'];
 
 /**
  * A change's write as a live set keeps it: with the change's key commitment `kc` and key epoch
@@ -272,6 +273,7 @@ export class LocalStore {
       const outbox = await tx.getAll('outbox');
       const touched = new Set(outbox.map((i) => i.record ?? (i.change ?? i.wrap)?.record));
       for (const id of await tx.getAllKeys('records')) if (!touched.has(id)) await tx.delete('records', id);
+      for (const id of await tx.getAllKeys('chunks')) if (!touched.has(id.split('/')[0])) await tx.delete('chunks', id);
       const derived = ['directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
       for (const s of derived) await tx.clear(s);
       for (const key of ['cursor', 'away']) await tx.delete('meta', key);

@@ -22,10 +22,17 @@
  *            refused, kept to show the person why.
  * worker     'push' → {key (a non-extractable AES-GCM CryptoKey), nonce, ct}: the push-only token,
  *            sealed, for the service worker to push the outbox while the app is locked or closed.
+ *
+ * Version 3 (attachments, store/chunks.js):
+ * chunks     {id: 'record/attachment/index', record, attachment, index, count, size, blob}: encrypted
+ *            chunks of attachments made here, waiting to be uploaded (blob is nonce ‖ ciphertext
+ *            under the attachment's key, which lives only inside the record's encrypted value);
+ *            {id: 'record/attachment/del', record, attachment, del: true}: a removal to send; a
+ *            row may carry `refused: {code, message}` when the server refused it.
  */
 
 export const DB_NAME = 'zapis';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export const STORES = {
   meta: {},
@@ -39,10 +46,11 @@ export const STORES = {
   problems: { keyPath: 'id' },
   refused: { keyPath: 'seq' },
   worker: {},
+  chunks: { keyPath: 'id' },
 };
 
 const ADDED = { 1: ['meta', 'vault', 'records', 'outbox', 'directory', 'cache', 'drafts'],
-  2: ['quarantine', 'problems', 'refused', 'worker'] };
+  2: ['quarantine', 'problems', 'refused', 'worker'], 3: ['chunks'] };
 
 /** Create what each version adds; `oldVersion` says where this database starts from. */
 export function upgrade(db, oldVersion) {

@@ -8,7 +8,7 @@
 import { ACCEPTED, EQUIVOCATION, applyWrites, namesUnissued } from '../core/merge.js';
 import { noteKc, writeOf } from './local.js';
 
-const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused'];
+const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused', 'chunks'];
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 
@@ -153,6 +153,8 @@ export class SyncStore {
     const doomed = new Set(records);
     for (const item of await tx.getAll('outbox')) if (doomed.has(item.record)) await tx.delete('outbox', item.seq);
     for (const r of await tx.getAll('refused')) if (doomed.has(r.record)) await tx.delete('refused', r.seq);
+    // Its attachments' chunks waiting here go too (ids begin with the record's).
+    for (const key of await tx.getAllKeys('chunks')) if (doomed.has(key.split('/')[0])) await tx.delete('chunks', key);
     for (const id of doomed) {
       await tx.delete('records', id);
       await tx.delete('cache', id);
@@ -176,8 +178,10 @@ export class SyncStore {
    * server until `bringBack()`. Resolves to their ids.
    */
   async eraseSynced() {
-    const gone = await this.#write(['meta', 'records', 'cache', 'outbox', 'refused'], async (tx) => {
+    const gone = await this.#write(['meta', 'records', 'cache', 'outbox', 'refused', 'chunks'], async (tx) => {
       const pending = new Set([...(await tx.getAll('outbox')), ...(await tx.getAll('refused'))].map((i) => i.record));
+      // A record whose attachment has chunks not yet on the server is not all there: it stays.
+      for (const key of await tx.getAllKeys('chunks')) pending.add(key.split('/')[0]);
       const away = new Set((await tx.get('meta', 'away')) ?? []);
       const gone = (await tx.getAllKeys('records')).filter((id) => !pending.has(id));
       for (const id of gone) {
@@ -207,11 +211,16 @@ export class SyncStore {
     });
   }
 
-  /** {waiting (records with something in the outbox), refused, problems, held}: what the status shows. */
+  /**
+   * {waiting (records with something in the outbox), refused, problems, held, uploads (attachments
+   * with chunks not yet on the server)}: what the status shows.
+   */
   counts() {
-    return this.#read(['outbox', 'refused', 'problems', 'quarantine'], async (tx) => ({
+    return this.#read(['outbox', 'refused', 'problems', 'quarantine', 'chunks'], async (tx) => ({
       waiting: new Set((await tx.getAll('outbox')).map((i) => i.record)).size, refused: await tx.count('refused'),
       problems: await tx.count('problems'), held: await tx.count('quarantine'),
+      uploads: new Set((await tx.getAllKeys('chunks')).filter((k) => !k.endsWith('/del'))
+        .map((k) => k.split('/').slice(0, 2).join('/'))).size,
     }));
   }
 

@@ -1,14 +1,16 @@
 /**
  * One sync run: push the outbox, then pull, and say what happened in a result object (kinto.js's
  * SyncResultObject; style §9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
- * retry, afresh, erased, unconfirmed}. It runs only while the app is unlocked (pulling needs the full token and,
+ * retry, afresh, erased, unconfirmed, uploads (attachment chunks: sync/uploads.js)}. It runs only while the app is unlocked (pulling needs the full token and,
  * to open new record keys, the device's private key); locked, the outbox is pushed by outbox.js
  * with the push-only token, from the page or the service worker.
  */
 
+import { ChunkStore } from '../store/chunks.js';
 import { pushOutbox } from './outbox.js';
 import { PAGE_LIMIT, pullAll } from './pull.js';
 import { makeBinding } from '../core/binding.js';
+import { uploadChunks } from './uploads.js';
 import { assess } from './verify.js';
 
 /** A fresh result object. */
@@ -18,6 +20,7 @@ export function newResult() {
     pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
     pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
     refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
+    uploads: { uploaded: 0, duplicate: 0, deleted: 0, refused: [] },
     errors: [], revoked: false, retry: false, retryAfter: null, afresh: false, unconfirmed: [], alarm: [],
   };
 }
@@ -55,6 +58,7 @@ export class SyncEngine {
     this.now = deps.now ?? (() => Date.now());
     this.limit = deps.limit ?? PAGE_LIMIT;
     this.batch = deps.batch ?? {}; // {maxItems, maxBytes} of a push batch
+    this.uploadProgress = deps.uploadProgress ?? (() => {});
     this.directory = null;
     this.trusted = {};
     this.kept = [];
@@ -91,6 +95,9 @@ export class SyncEngine {
       const pushed = await pushOutbox(this.adapter, { token: this.token, fetch: this.fetch, now: this.now, ...this.batch });
       result.pushed = pushed.counts;
       result.refused = pushed.refused;
+      // Attachments' chunks after the changes that announce them (docs/pwa.md, Attachments).
+      result.uploads = await uploadChunks(new ChunkStore(this.adapter), { token: this.token, fetch: this.fetch,
+        progress: this.uploadProgress });
       if (pull) {
         await this.#loadDirectory();
         const ctx = { replica: this.replica, fetch: this.fetch, token: this.token, me: this.me, limit: this.limit,

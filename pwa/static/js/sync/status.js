@@ -1,7 +1,7 @@
 /**
  * The sync status in plain words, in the person's language. Pure: it turns the numbers the
- * controller keeps ({online, locked, syncing, waiting, refused, problems, held, unreadable, lastOk,
- * error}) into a short line for every screen and the sentences of the sync screen.
+ * controller keeps ({online, locked, syncing, waiting, uploads, refused, problems, held, unreadable,
+ * lastOk, error}) into a short line for every screen and the sentences of the sync screen.
  */
 
 export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', 'body_too_large', 'push_only_token'];
@@ -24,8 +24,8 @@ export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge',
 
 /** A fresh status (`runs` counts the sync runs this page saw finish). */
 export function initialStatus() {
-  return { online: true, locked: false, syncing: false, waiting: 0, refused: 0, problems: 0, held: 0, unreadable: 0,
-    lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null, rotation: null };
+  return { online: true, locked: false, syncing: false, waiting: 0, uploads: 0, refused: 0, problems: 0, held: 0,
+    unreadable: 0, lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null, rotation: null };
 }
 
 /** A time in the person's style: just the time today, else the date and time. */
@@ -79,8 +79,13 @@ export function statusLine(t, lang, s, now = Date.now()) {
     if (!s.online) parts.push(t('sync.sent_later'));
     else if (s.locked && !s.canPushLocked) parts.push(t('sync.sent_unlocked'));
     if (level === 'ok') level = 'warn';
-  } else if (s.lastOk) {
+  } else if (s.lastOk && !s.uploads) {
     parts.push(t('sync.all_sent'));
+  }
+  // Attachments whose chunks have not all reached the server (or were refused): "all sent" waits.
+  if (s.uploads) {
+    parts.push(t('sync.uploads', { count: s.uploads }));
+    if (level === 'ok') level = 'warn';
   }
   parts.push(s.lastOk ? t('sync.last', { time: formatMoment(lang, s.lastOk, now) }) : t('sync.never'));
   const issues = s.refused + s.problems;

@@ -8,6 +8,7 @@
 import { fieldsOf, kindOf, normalize, toForm, validate } from '../forms.js';
 import { formatMoment } from '../sync/status.js';
 import { h, uid } from './dom.js';
+import { FIELD as ATTACHMENTS, attachmentEntries } from '../core/attachments.js';
 import { formatValue, recordLabel } from './format.js';
 
 const MERGEABLE = ['text', 'textarea', 'tags', 'links', 'checks', 'number'];
@@ -32,6 +33,8 @@ function mergedDraft(f, siblings) {
 
 function valueText(t, lang, kind, field, value) {
   if (field === '_deleted') return t(value === true ? 'conflict.deleted_yes' : 'conflict.deleted_no');
+  // Attachments: their names only (an entry also holds the file's key, never shown).
+  if (field === ATTACHMENTS) return attachmentEntries(value).map((e) => e.name).join(', ') || t('conflict.empty');
   return formatValue(t, lang, kind, field, value) || t('conflict.empty');
 }
 
@@ -43,7 +46,8 @@ export function conflictScreen(t, lang, record, data, on) {
   const kind = kindOf(record.values);
   const form = fieldsOf(kind);
   const sections = record.conflicts.map((field) => {
-    const f = form.find((x) => x.name === field) ?? { name: field, type: field === '_deleted' ? 'deleted' : 'text' };
+    const f = form.find((x) => x.name === field)
+      ?? { name: field, type: field === '_deleted' ? 'deleted' : field === ATTACHMENTS ? 'attachments' : 'text' };
     const label = field === '_deleted' ? t('conflict.deleted_field') : t(`${kind}.${field}`);
     const siblings = record.siblings[field];
     const values = siblings.map((s, i) => {
@@ -59,8 +63,9 @@ export function conflictScreen(t, lang, record, data, on) {
     });
     return h('fieldset', { class: 'field conflict-field' }, h('legend', {}, label),
       h('ol', { class: 'siblings' }, values),
-      MERGEABLE.includes(f.type) ? mergeEditor(t, kind, f, record, siblings, on) : h('p', { class: 'help' },
-        t('conflict.choose_one')));
+      f.type === 'attachments' ? keepAllAttachments(t, siblings, on)
+        : MERGEABLE.includes(f.type) ? mergeEditor(t, kind, f, record, siblings, on) : h('p', { class: 'help' },
+          t('conflict.choose_one')));
   });
   return h('section', { class: 'screen conflict-screen', 'aria-labelledby': 'conflict-title' },
     h('button', { type: 'button', class: 'back', onclick: () => on.back() }, t('detail.back')),
@@ -68,6 +73,14 @@ export function conflictScreen(t, lang, record, data, on) {
     h('p', {}, recordLabel(t, lang, { ...record.values, kind })),
     h('p', { class: 'help' }, t('conflict.help')),
     sections.length ? sections : h('p', { class: 'ok', role: 'status' }, t('conflict.none')));
+}
+
+// Two devices attached files at once: keeping all of them is the usual answer (each once, by id).
+function keepAllAttachments(t, siblings, on) {
+  const all = new Map();
+  for (const s of siblings) for (const e of attachmentEntries(s.value)) if (!all.has(e.id)) all.set(e.id, e);
+  return h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary',
+    onclick: () => on.merge(ATTACHMENTS, [...all.values()]) }, t('conflict.keep_all')));
 }
 
 function mergeEditor(t, kind, f, record, siblings, on) {

@@ -7,7 +7,8 @@
 import { h } from './dom.js';
 
 const SECTIONS = [
-  ['keeps.erase_title', ['keeps.erase_lock', 'keeps.erase_exit', 'keeps.erase_buckets', 'keeps.erase_fallback']],
+  ['keeps.erase_title', ['keeps.erase_lock', 'keeps.erase_exit', 'keeps.erase_buckets', 'keeps.erase_fallback',
+    'keeps.erase_attachments']],
   ['keeps.browser_title', ['keeps.browser_history', 'keeps.browser_cache', 'keeps.browser_links']],
   ['keeps.todo_title', ['keeps.todo_travel', 'keeps.todo_camouflage', 'keeps.todo_browser', 'keeps.todo_history',
     'keeps.todo_seized']],

@@ -1,0 +1,92 @@
+"""Attachments for the reference client: attach a file to a record, list, fetch one decrypted.
+
+Attaching seals the file (sync/attachments.py), adds its entry to the record's `attachments`
+field with an ordinary signed save, pushes that change (the server must know the record before
+it takes chunks), then uploads the chunks the server does not hold yet, so running `upload`
+again after a dropped connection resumes where it stopped. Images are not re-encoded here:
+stripping metadata is the PWA's work (docs/pwa.md, Attachments); the CLI sends files as they are.
+"""
+
+import json
+
+from .attachments import FIELD, THUMB, assemble, describe, entries, open_chunk, seal
+from .client import APIError, _check
+
+CHUNKS = "/api/records/%s/attachments/%s/chunks"
+
+
+def listed(client, record):
+    """The well-formed entries of the record's `attachments` field (its first value on conflict)."""
+    view = client.read(record) or {}
+    field = view.get(FIELD)
+    return entries(field["value"]) if field else []
+
+
+def listing(client, record):
+    """Name, type and size of each attachment: what an export shows without opening them."""
+    return [describe(e) for e in listed(client, record)]
+
+
+def attach(client, record, data, name, mime, thumb=None, chunk_size=None, pending=None):
+    """Attach `data` to `record`; return the entry. Chunks not yet uploaded stay in `pending`
+    ({attachment id: {"record", "count", "blobs": {index: bytes}}}) until `upload` sends them."""
+    kwargs = {"chunk_size": chunk_size} if chunk_size else {}
+    entry, blobs = seal(client.replica.workspace, record, name, mime, data, thumb=thumb, **kwargs)
+    client.save({FIELD: listed(client, record) + [entry]}, record=record)
+    client.push()
+    todo = {"record": record, "count": entry["chunks"], "size": entry["size"], "blobs": blobs}
+    if pending is not None:
+        pending[entry["id"]] = todo
+    upload(client, record, entry["id"], todo)
+    if pending is not None:
+        pending.pop(entry["id"], None)
+    return entry
+
+
+def remove(client, record, attachment_id):
+    """Drop one attachment from the record's list, then erase its chunks on the server."""
+    client.save({FIELD: [e for e in listed(client, record) if e["id"] != attachment_id]}, record=record)
+    client.push()
+    path = "/api/records/%s/attachments/%s" % (record, attachment_id)
+    status, body = client.transport.request("DELETE", path, token=client.token)
+    _check(status, body)
+
+
+def upload(client, record, attachment_id, todo, on_chunk=None):
+    """Send the chunks the server does not hold yet; a repeated one answers `duplicate`."""
+    path = CHUNKS % (record, attachment_id)
+    status, body = client.transport.request("GET", path, token=client.token)
+    have = set(_check(status, body)["have"])
+    for index in sorted(todo["blobs"], key=lambda i: (i == THUMB, i)):
+        if index in have:
+            continue
+        params = {"count": todo["count"], "size": todo["size"]}
+        status, body = client.transport.request_bytes("PUT", "%s/%d" % (path, index), todo["blobs"][index],
+                                                      token=client.token, params=params)
+        _check(status, json.loads(body))
+        if on_chunk:
+            on_chunk(index)
+
+
+def chunk(client, record, attachment_id, index):
+    """One stored chunk's bytes."""
+    status, body = client.transport.request_bytes("GET", "%s/%d" % (CHUNKS % (record, attachment_id), index),
+                                                  None, token=client.token)
+    if status != 200:
+        _check(status, json.loads(body))
+    return body
+
+
+def fetch(client, record, attachment_id):
+    """The decrypted attachment (its hash checked against the entry), and its entry."""
+    entry = next((e for e in listed(client, record) if e["id"] == attachment_id), None)
+    if entry is None:
+        raise APIError(404, "not_found", "this record lists no such attachment")
+    blobs = [chunk(client, record, attachment_id, i) for i in range(entry["chunks"])]
+    return assemble(entry, client.replica.workspace, record, blobs), entry
+
+
+def thumbnail(client, record, entry):
+    """The decrypted thumbnail of an entry that has one."""
+    blob = chunk(client, record, entry["id"], THUMB)
+    return open_chunk(entry, client.replica.workspace, record, THUMB, blob)
