@@ -91,7 +91,8 @@ function loadScreens() {
     loadSync()])
     .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, controller]) => ({
       records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-        go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); } }),
+        go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); },
+        held: () => controller.replica.quarantined() }),
       sync: new SyncScreens({ session, shell, sync: controller, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts) }),
       settings: settingsScreen,

@@ -154,6 +154,8 @@ function checkField(f, raw, today) {
     }
     case 'record':
       return typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value) ? null : 'error.choice';
+    case 'device': // a device of the workspace (a need's assignee)
+      return typeof value === 'string' && /^[A-Za-z0-9_-]{22}$/.test(value) ? null : 'error.choice';
     default:
       return null;
   }

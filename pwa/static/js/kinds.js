@@ -384,6 +384,7 @@ export const REGISTRY = {
         "urgency",
         "status",
         "follow_up",
+        "assignee",
         "incident"
       ],
       "search": [
@@ -456,6 +457,10 @@ export const REGISTRY = {
           "type": "select",
           "options": "status",
           "required": true
+        },
+        {
+          "name": "assignee",
+          "type": "device"
         },
         {
           "name": "follow_up",

@@ -6,23 +6,30 @@
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
+import { blankFilters, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
 import { receivedOn } from './summary.js';
 import { detailScreen } from './ui/detail.js';
+import { h } from './ui/dom.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
 import { listScreen } from './ui/list.js';
 import { reportScreen } from './ui/report.js';
 
 const DRAFT_DELAY = 400;
+// From this width (1024 px at the default text size) the list and the open record sit side by side.
+const WIDE = '(min-width: 64rem)';
 // The person's own calendar day, not UTC's: near midnight the two differ.
 const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 
 export class RecordScreens {
-  /** `deps`: {session, shell, t, lang(), go(view, opts), saved()}. */
+  /**
+   * `deps`: {session, shell, t, lang(), go(view, opts), saved(), held() (the sync store's
+   * held-back items, [{kind, item}])}.
+   */
   constructor(deps) {
     Object.assign(this, deps);
-    this.filters = { query: '', kind: '', category: '', urgency: '', status: '', deleted: false };
+    this.filters = blankFilters();
     this.pending = null; // {context, values, timer}: a draft not yet written
   }
 
@@ -32,7 +39,10 @@ export class RecordScreens {
    */
   async render(view, { quiet = false } = {}) {
     const { name } = view;
-    if (name === 'list' && quiet && this.listView) return this.listView.update(this.session.records.list());
+    if (name === 'list' && quiet && this.listView) {
+      this.#waiting();
+      return this.listView.update(this.session.records.list());
+    }
     if (name === 'list') return this.#list();
     if (name === 'detail') return this.#detail(view.id, quiet);
     if (name === 'new-report') return this.#report();
@@ -45,7 +55,8 @@ export class RecordScreens {
     clearTimeout(this.pending?.timer);
     this.pending = null;
     this.listView = null;
-    this.filters = { query: '', kind: '', category: '', urgency: '', status: '', deleted: false };
+    this.split = null;
+    this.filters = blankFilters();
   }
 
   /** Write a pending draft now (before leaving a form, locking or reloading). */
@@ -69,13 +80,51 @@ export class RecordScreens {
     return s ? { label: recordLabel(this.t, this.lang(), s) } : null;
   };
 
-  #list() {
+  #wide() {
+    return typeof matchMedia === 'function' && matchMedia(WIDE).matches;
+  }
+
+  // The list screen; on a wide screen inside the split, its right pane holding the open record
+  // (or a line saying to choose one). The split stays while records open in it, so the list keeps
+  // its filters, scroll and focus.
+  #list(pane = null) {
+    const coordinator = this.session.device.role === 'coordinator';
     const screen = listScreen(this.t, this.lang(), this.session.records.list(), this.filters, {
       open: (id) => this.go({ name: 'detail', id }),
       filters: (f) => { this.filters = f; },
-    }, { reporter: reportsForSelf(this.session.device.role) });
+      verify: coordinator ? () => this.go({ name: 'devices' }) : null,
+    }, { reporter: reportsForSelf(this.session.device.role), devices: this.#devices() });
     this.listView = screen;
-    this.shell.show(screen.el, { focus: false });
+    this.#waiting();
+    if (this.#wide()) {
+      this.pane = h('div', { class: 'split-pane' },
+        pane ?? h('p', { class: 'help choose' }, this.t('list.choose')));
+      this.split = h('div', { class: 'split' }, screen.el, this.pane);
+      this.shell.show(this.split, { focus: false });
+    } else {
+      this.split = null;
+      this.shell.show(screen.el, { focus: false });
+    }
+  }
+
+  // Records held back because their author's device is not verified yet, by device.
+  async #waiting() {
+    const view = this.listView;
+    const held = await this.held?.().catch(() => []) ?? [];
+    if (view !== this.listView) return;
+    view.waiting(waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]));
+  }
+
+  // A device that can still take work: not revoked (by the server's flag or a signed order kept).
+  #active(device) {
+    const entry = (this.session.directory ?? []).find((d) => d.id === device);
+    return Boolean(entry) && entry.status !== 'revoked' && !(this.session.removed ?? []).includes(device);
+  }
+
+  // Every device of the workspace this one knows, as a person is told of it (author and assignee).
+  #devices() {
+    return (this.session.directory ?? []).map((d) => ({ id: d.id, label: this.#deviceLabel(d.id) }))
+      .sort((a, b) => (a.label < b.label ? -1 : 1));
   }
 
   // Devices a coordinator may share a record with: verified, active, not this one.
@@ -97,13 +146,12 @@ export class RecordScreens {
   }
 
   async #detail(id, quiet = false) {
-    this.listView = null;
     const record = await this.session.records.read(id);
     if (!record) return this.go({ name: 'list' }, { replace: true });
     const before = record.values;
     const share = this.#shareable();
     const ack = this.#ackState(id, record);
-    this.shell.show(detailScreen(this.t, this.lang(), record, {
+    const screen = detailScreen(this.t, this.lang(), record, {
       back: () => history.back(),
       edit: () => this.go({ name: `form-${kindOf(before)}`, id }),
       acknowledge: async () => {
@@ -119,6 +167,17 @@ export class RecordScreens {
       },
       open: (other) => this.go({ name: 'detail', id: other }),
       resolve: () => this.go({ name: 'conflict', id }),
+      status: async (value) => {
+        try {
+          await this.session.records.save({ id, values: { ...before, status: value }, before, seen: record.contexts });
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.saved();
+        this.shell.toast(this.t('detail.status_saved', { status: this.t(`opt.status.${value}`) }));
+        await this.#detail(id, true);
+      },
       grant: async (device) => {
         await this.session.records.grant(id, share.find((d) => d.id === device));
         this.saved();
@@ -134,7 +193,25 @@ export class RecordScreens {
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack), { focus: !quiet, keep: quiet });
+    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack);
+    if (!this.#wide()) {
+      this.listView = null;
+      this.split = null;
+      this.shell.show(screen, { focus: !quiet, keep: quiet });
+      return;
+    }
+    // Side by side: the list stays (updated after a sync), the record's pane changes.
+    if (this.split?.isConnected && this.listView) {
+      if (quiet) this.listView.update(this.session.records.list());
+      this.pane.replaceChildren(screen);
+    } else {
+      this.#list(screen);
+    }
+    const title = screen.querySelector('h1');
+    if (!quiet && title) {
+      title.tabIndex = -1;
+      title.focus();
+    }
   }
 
   /**
@@ -212,9 +289,11 @@ export class RecordScreens {
   // For each field that links another record: the live records of the kind it names, newest first.
   #choices(kind, id) {
     const summaries = this.session.records.list();
-    return Object.fromEntries(fieldsOf(kind).filter((f) => f.type === 'record' && f.of).map((f) => [f.name,
+    const devices = this.#devices().filter((d) => this.#active(d.id));
+    return Object.fromEntries([...fieldsOf(kind).filter((f) => f.type === 'record' && f.of).map((f) => [f.name,
       summaries.filter((s) => s.kind === f.of && !s.deleted && s.id !== id).sort((a, b) => b.t - a.t)
-        .map((s) => ({ id: s.id, label: recordLabel(this.t, this.lang(), s) }))]));
+        .map((s) => ({ id: s.id, label: recordLabel(this.t, this.lang(), s) }))]),
+    ...fieldsOf(kind).filter((f) => f.type === 'device').map((f) => [f.name, devices])]);
   }
 
   async #form(kind, id) {

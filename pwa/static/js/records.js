@@ -15,7 +15,7 @@ import { displayOrder, known, nextWrite } from './core/merge.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { changed } from './forms.js';
 import { StaleStateError, applyChange } from './store/local.js';
-import { summarize } from './summary.js';
+import { SUMMARY_FORMAT, summarize } from './summary.js';
 
 export const DELETED = '_deleted';
 const RETRIES = 5;
@@ -106,6 +106,7 @@ export class Records {
   async #openEntry(id, entry) {
     try {
       const { k, s } = await openLocal(this.id.localKey, 'cache/' + id, entry);
+      if (s?.v !== SUMMARY_FORMAT) return false; // an older shape: made again from the record
       this.keys.set(id, b64decode(k, 32));
       this.summaries.set(id, s);
       this.versions.set(id, entry.version);
@@ -262,7 +263,8 @@ export class Records {
     await this.#report(state.id, judged.wrong);
     const view = await this.#decrypt(state, judged);
     if (this.closed) return;
-    const summary = summarize(state.id, view.values, view);
+    const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
+    const summary = summarize(state.id, view.values, { ...view, author: first?.device ?? null, created: first?.t ?? null });
     this.summaries.set(state.id, summary);
     const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { k: b64encode(judged.key), s: summary });
     const version = versionOf(state);
@@ -415,7 +417,8 @@ export class Records {
     // A write covering every sibling resolves its field; one made over an older view may not.
     const conflicts = [...new Set([...(previous?.conflicts ?? []).filter((f) => !fields.includes(f)),
       ...fields.filter((f) => after.fields[f].length > 1)])];
-    const summary = summarize(id, merged, { t, conflicts });
+    const summary = summarize(id, merged, { t, conflicts, author: isNew ? device : previous?.author ?? null,
+      created: isNew ? t : previous?.created ?? null });
     const box = await sealLocal(this.id.localKey, 'cache/' + id, { k: b64encode(key), s: summary });
     await this.store.commitChange({ change, wrap: own, wraps, drafts,
       cache: { id, version: versionOf(after), ...box } });

@@ -3,13 +3,13 @@
  * them), edit and (soft) delete, and for coordinators, sharing it with another device.
  */
 
-import { fieldsOf, kindOf } from '../forms.js';
+import { OPTIONS, fieldsOf, kindOf } from '../forms.js';
 import { h, uid } from './dom.js';
 import { formatValue, formatWhen, recordLabel } from './format.js';
 
 /**
  * `record`: {id, values, conflicts, siblings, unreadable?, wrongKeys?}; `on`: {edit(), remove(),
- * restore(), back(), open(id), resolve(), grant(deviceId)}; `share`: [{id, label}] devices a
+ * restore(), back(), open(id), resolve(), grant(deviceId), status(value) (a kind with a status)}; `share`: [{id, label}] devices a
  * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person;
  * `ack`: {received (the date of the first acknowledgement, or null), author (this device wrote it),
  * mark (this device may mark it received)}, or null for a kind nobody acknowledges.
@@ -21,7 +21,7 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
   const deleted = values._deleted === true;
   const rows = [];
   for (const f of fieldsOf(kind)) {
-    const text = formatValue(t, lang, kind, f.name, values[f.name], (id) => lookup(id)?.label);
+    const text = formatValue(t, lang, kind, f.name, values[f.name], (id) => lookup(id)?.label, deviceLabel);
     if (!text) continue;
     const conflict = record.conflicts.includes(f.name);
     const value = f.type === 'record' && lookup(values[f.name])
@@ -56,6 +56,7 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
       h('button', { type: 'button', class: 'primary', onclick: () => on.resolve() }, t('detail.resolve'))) : null,
     problemsNotice(t, kind, record, deviceLabel),
     ack ? ackSection(t, lang, ack, on) : null,
+    !deleted && on.status ? statusSection(t, kind, values, on) : null,
     h('dl', { class: 'fields' }, rows), actions, confirmRow,
     share ? shareSection(t, share, on) : null);
 }
@@ -94,6 +95,27 @@ function ackSection(t, lang, ack, on) {
     parts.push(h('div', { class: 'stack ack' }, h('p', { class: 'help' }, t('ack.mark_help')), button));
   }
   return parts.length ? h('div', { class: 'ack-section' }, parts) : null;
+}
+
+// A need's status in one tap: one button per status, the current one pressed. The save is one
+// signed change of that field alone, like an edit.
+function statusSection(t, kind, values, on) {
+  const f = fieldsOf(kind).find((x) => x.name === 'status' && x.options);
+  if (!f) return null;
+  const id = uid('status');
+  const status = h('p', { class: 'status', role: 'status' });
+  const buttons = OPTIONS[f.options].map((v) => h('button', { type: 'button', class: 'secondary',
+    'aria-pressed': String(values.status === v), onclick: async () => {
+      if (values.status === v) return;
+      buttons.forEach((b) => { b.disabled = true; });
+      try {
+        await on.status(v);
+      } finally {
+        buttons.forEach((b) => { b.disabled = false; });
+      }
+    } }, t(`opt.${f.options}.${v}`)));
+  return h('div', { class: 'stack status-set', role: 'group', 'aria-labelledby': id },
+    h('h2', { id }, t(`${kind}.status`)), h('div', { class: 'status-buttons' }, buttons), status);
 }
 
 function shareSection(t, devices, on) {

@@ -1,0 +1,140 @@
+"""The coordinator's workspace (issue 12), a volunteer and a coordinator in separate contexts: the
+volunteer's records wait until its device is verified, and the list says so with the action at
+hand; on a wide screen the list and the open record sit side by side; the status changes in one
+tap and the volunteer sees it after a sync; the filters, orders and search narrow the list; the
+overview counts what the list holds; the export leaves contact out unless chosen.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from drive import (AXE, axe, create_invite, horizontal_overflow, join, open_settings_item, safety_number,
+                   setup_link, sync_now, wait_all_sent, wait_offline_ready)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CANARY_NEED = "Canary-Coord-Need-Hrodna-5120"
+CANARY_URGENT = "Canary-Coord-Urgent-Brest-7781"
+CANARY_CONTACT = "@canary_coord_4410"
+WIDE = {"width": 1280, "height": 800}
+
+
+def check_screen(page, problems, name):
+    overflow = horizontal_overflow(page)
+    violations = axe(page, AXE)
+    if overflow > 0 or violations:
+        problems[name] = {"overflow": overflow, "violations": violations}
+
+
+def new_need(page, description, category="accommodation", urgency="Normal", contact=""):
+    page.get_by_role("button", name="+ Need").click()
+    page.get_by_label("What is needed *").select_option(category)
+    page.locator(".option").get_by_text(urgency, exact=True).click()
+    page.get_by_label("Country *").select_option("LT")
+    page.get_by_label("Details of the need *").fill(description)
+    page.get_by_label("Contact", exact=True).fill(contact)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Edit").wait_for()
+
+
+def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_context, server):
+    problems = {}
+    coord_ctx = make_context(viewport=WIDE)
+    coord = coord_ctx.new_page()
+    link, _workspace = setup_link(server)
+    join(coord, link)
+    invite = create_invite(coord, "Volunteer")
+    vol_ctx = make_context()
+    vol = vol_ctx.new_page()
+    join(vol, invite)
+    wait_offline_ready(vol)
+
+    # The volunteer records two needs and sends them before anyone verified its device.
+    new_need(vol, CANARY_NEED, contact=CANARY_CONTACT)
+    new_need(vol, CANARY_URGENT, category="medical", urgency="Critical")
+    wait_all_sent(vol)
+
+    # The coordinator's list says what waits, from which device, with the way to verify it.
+    sync_now(coord)
+    coord.get_by_role("button", name="Records", exact=True).click()
+    number = safety_number(vol)
+    waiting = coord.locator(".waiting-devices .waiting")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text(re.compile(r"^2 records from Volunteer · \S{8} are waiting: verify the device"))
+    expect(coord.locator(".record-item")).to_have_count(0)
+    check_screen(coord, problems, "list with a waiting device (1280 px)")
+    waiting.get_by_role("button", name="Verify the device").click()
+    coord.get_by_role("heading", name="Devices", exact=True).wait_for()
+    card = coord.locator(".device").filter(has_text="Volunteer")
+    card.get_by_text(number, exact=True).wait_for()
+    card.get_by_role("button", name="Certify").click()
+    card.get_by_role("button", name="They match: certify").click()
+    expect(card.get_by_text("Verified", exact=True)).to_be_visible()
+
+    # Released, the records show; the notice is gone.
+    coord.get_by_role("button", name="Records", exact=True).click()
+    expect(coord.locator(".record-item")).to_have_count(2, timeout=60000)
+    expect(coord.locator(".waiting-devices .waiting")).to_have_count(0)
+    # Needs list the most urgent first; the panel says how many filters are set.
+    items = coord.locator(".record-item")
+    expect(items.first).to_contain_text("Medical")
+
+    # Wide: the list and the open record side by side; opening another keeps the list.
+    items.filter(has_text="Accommodation").click()
+    detail = coord.locator(".split-pane .detail-screen")
+    expect(detail.get_by_text(CANARY_NEED)).to_be_visible()
+    expect(coord.locator(".split .list-screen")).to_be_visible()
+    check_screen(coord, problems, "list beside a record (1280 px)")
+
+    # One tap: triaged. The list beside it follows.
+    status = detail.get_by_role("group", name="Status")
+    status.get_by_role("button", name="Triaged").click()
+    expect(coord.locator(".split-pane .detail-screen").get_by_role("group", name="Status")
+           .get_by_role("button", name="Triaged")).to_have_attribute("aria-pressed", "true")
+    expect(coord.locator(".split-pane .row").filter(has_text="Status")).to_contain_text("Triaged")
+    expect(items.filter(has_text="Accommodation")).to_contain_text("Triaged")
+    wait_all_sent(coord)
+
+    # Filters: by status, by author device, conflicts only, and search over decrypted text.
+    filters = coord.locator(".list-screen .filters")
+    coord.locator(".more-filters > summary").click()
+    filters.get_by_label("Status", exact=True).select_option(label="Triaged")
+    expect(items).to_have_count(1)
+    expect(coord.locator(".more-filters > summary")).to_have_text("More filters (1 set)")
+    filters.get_by_label("Status", exact=True).select_option(label="Met")
+    expect(coord.get_by_text("Nothing matches the search or filters.")).to_be_visible()
+    filters.get_by_role("button", name="Clear filters").click()
+    expect(items).to_have_count(2)
+    author = filters.get_by_label("Written on device")
+    author.select_option(author.locator("option", has_text="Volunteer").get_attribute("value"))
+    expect(items).to_have_count(2)
+    filters.get_by_label("Only records with a conflict").check()
+    expect(items).to_have_count(0)
+    filters.get_by_label("Only records with a conflict").uncheck()
+    coord.get_by_label("Search").fill("brest")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Medical")
+    coord.get_by_label("Search").fill("")
+    filters.get_by_label("Order").select_option(label="Oldest first")
+    expect(items.first).to_contain_text("Accommodation")
+    check_screen(coord, problems, "filters open (1280 px)")
+
+    # At 360 px the same screens stack, and nothing is wider than the screen.
+    coord.set_viewport_size({"width": 360, "height": 740})
+    coord.get_by_role("button", name="Records", exact=True).click()
+    check_screen(coord, problems, "list with filters (360 px)")
+    items.filter(has_text="Medical").click()
+    coord.get_by_role("group", name="Status").get_by_role("button", name="In progress").click()
+    expect(coord.get_by_role("group", name="Status").get_by_role("button", name="In progress")) \
+        .to_have_attribute("aria-pressed", "true")
+    check_screen(coord, problems, "record with its status (360 px)")
+    wait_all_sent(coord)
+
+    # The volunteer sees the new statuses after a sync.
+    sync_now(vol)
+    vol.get_by_role("button", name="Records", exact=True).click()
+    expect(vol.locator(".record-item").filter(has_text="Accommodation")).to_contain_text("Triaged")
+    expect(vol.locator(".record-item").filter(has_text="Medical")).to_contain_text("In progress")
+    assert problems == {}
