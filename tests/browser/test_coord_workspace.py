@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from test_chrome import open_tab
 from drive import (AXE, axe, create_invite, horizontal_overflow, join, open_settings_item, safety_number,
                    setup_link, sync_now, wait_all_sent, wait_offline_ready)
 
@@ -121,9 +122,39 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     expect(items.first).to_contain_text("Accommodation")
     check_screen(coord, problems, "filters open (1280 px)")
 
+    # The overview counts what the list holds; its figures come with their tables.
+    coord.locator("nav.tabs .tab[data-view='overview']").click()
+    coord.get_by_role("heading", name="Overview", exact=True).wait_for()
+    tiles = coord.get_by_role("list", name="At a glance")
+
+    def tile(name):
+        return tiles.locator(".tile").filter(has=coord.locator(".what").get_by_text(name, exact=True)).locator(".n")
+
+    expect(tile("Records")).to_have_text("2")
+    expect(tile("Open needs")).to_have_text("2")
+    by_status = coord.locator(".chart").filter(has=coord.get_by_role("heading", name="Needs by status"))
+    expect(by_status.locator("tbody tr")).to_have_count(2)
+    expect(by_status.locator("tbody tr").filter(has_text="Triaged").locator("td")).to_have_text("1")
+    expect(by_status.locator("tbody tr").filter(has_text="New").locator("td")).to_have_text("1")
+    by_urgency = coord.locator(".chart").filter(has=coord.get_by_role("heading", name="Open needs by urgency"))
+    expect(by_urgency.locator("tbody tr").filter(has_text="Critical").locator("td")).to_have_text("1")
+    expect(coord.locator(".chart svg.bars")).not_to_have_count(0)
+    check_screen(coord, problems, "overview (1280 px)")
+    # A date range before any record: nothing counted.
+    coord.get_by_label("To", exact=True).fill("2020-01-31")
+    expect(tile("Records")).to_have_text("0")
+    coord.get_by_role("button", name="All time").click()
+    expect(tile("Records")).to_have_text("2")
+    # The printed report holds counts only: neither the needs' text nor their contact.
+    coord.emulate_media(media="print")
+    printed = coord.locator("body").inner_text()
+    coord.emulate_media(media="screen")
+    assert CANARY_NEED not in printed and CANARY_CONTACT not in printed and "Print the report" not in printed
+
     # At 360 px the same screens stack, and nothing is wider than the screen.
     coord.set_viewport_size({"width": 360, "height": 740})
-    coord.get_by_role("button", name="Records", exact=True).click()
+    check_screen(coord, problems, "overview (360 px)")
+    open_tab(coord, "list")
     check_screen(coord, problems, "list with filters (360 px)")
     items.filter(has_text="Medical").click()
     coord.get_by_role("group", name="Status").get_by_role("button", name="In progress").click()

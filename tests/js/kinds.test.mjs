@@ -96,7 +96,7 @@ test('an acknowledgement names its report and a date, nothing else, and only coo
 test('the navigation offers each role what it may create; a reporter gets the one first-person report', () => {
   const views = (role) => navTabs(role).map(([view]) => view);
   assert.deepEqual(views('volunteer'), ['list', 'new-incident', 'new-need', 'settings']);
-  assert.deepEqual(views('coordinator'), ['list', 'new-incident', 'new-need', 'settings']);
+  assert.deepEqual(views('coordinator'), ['list', 'overview', 'new-incident', 'new-need', 'settings']);
   assert.deepEqual(views('reporter'), ['list', 'new-report', 'settings']);
 });
 

@@ -128,7 +128,7 @@ function showStatus(status) {
 // A pull changed records: redraw what shows them, never a form someone is typing in.
 function changed() {
   if (session.state !== 'open') return;
-  if (['list', 'detail', 'conflict', 'sync', 'devices'].includes(view.name)) render(view, { quiet: true });
+  if (['list', 'detail', 'conflict', 'sync', 'devices', 'overview'].includes(view.name)) render(view, { quiet: true });
 }
 
 // A coordinator removed this device: say so plainly, and erase what it held, except what it has

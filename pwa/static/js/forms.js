@@ -46,7 +46,9 @@ export function creatable(role) {
 export function navTabs(role) {
   const create = reportsForSelf(role) ? [['new-report', 'nav.report', 'incident']]
     : creatable(role).map((kind) => [`new-${kind}`, REGISTRY.kinds[kind].nav.label, REGISTRY.kinds[kind].nav.icon]);
-  return [['list', 'nav.list', 'list'], ...create, ['settings', 'nav.settings', 'settings']];
+  // Coordinators have the overview (figures, what is due) beside the list.
+  const overview = role === 'coordinator' ? [['overview', 'nav.overview', 'chart']] : [];
+  return [['list', 'nav.list', 'list'], ...overview, ...create, ['settings', 'nav.settings', 'settings']];
 }
 
 /** True when the role reports for itself through the first-person flow (self-report.js). */

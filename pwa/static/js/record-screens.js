@@ -6,7 +6,8 @@
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
-import { blankFilters, waitingByDevice } from './query.js';
+import { figures } from './overview.js';
+import { blankFilters, localDay, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
 import { receivedOn } from './summary.js';
 import { detailScreen } from './ui/detail.js';
@@ -14,6 +15,7 @@ import { h } from './ui/dom.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
 import { listScreen } from './ui/list.js';
+import { overviewScreen } from './ui/overview.js';
 import { reportScreen } from './ui/report.js';
 
 const DRAFT_DELAY = 400;
@@ -30,6 +32,7 @@ export class RecordScreens {
   constructor(deps) {
     Object.assign(this, deps);
     this.filters = blankFilters();
+    this.range = { from: '', to: '' }; // the overview's date range
     this.pending = null; // {context, values, timer}: a draft not yet written
   }
 
@@ -44,6 +47,8 @@ export class RecordScreens {
       return this.listView.update(this.session.records.list());
     }
     if (name === 'list') return this.#list();
+    if (name === 'overview' && quiet && this.overviewView) return this.#figures();
+    if (name === 'overview') return this.#overview();
     if (name === 'detail') return this.#detail(view.id, quiet);
     if (name === 'new-report') return this.#report();
     if (name.startsWith('new-') || name.startsWith('form-')) return this.#form(name.split('-')[1], view.id ?? null);
@@ -56,6 +61,8 @@ export class RecordScreens {
     this.pending = null;
     this.listView = null;
     this.split = null;
+    this.overviewView = null;
+    this.range = { from: '', to: '' };
     this.filters = blankFilters();
   }
 
@@ -110,9 +117,42 @@ export class RecordScreens {
   // Records held back because their author's device is not verified yet, by device.
   async #waiting() {
     const view = this.listView;
+    const waiting = await this.#held();
+    if (view === this.listView) view.waiting(waiting);
+  }
+
+  async #held() {
     const held = await this.held?.().catch(() => []) ?? [];
-    if (view !== this.listView) return;
-    view.waiting(waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]));
+    return waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
+  }
+
+  // The overview (ui/overview.js): figures of the records in the date range, redrawn quietly
+  // after a sync; its ways to the list set the list's filters.
+  #overview() {
+    this.listView = null;
+    this.split = null;
+    this.overviewView = overviewScreen(this.t, this.lang(), this.range, {
+      range: (range) => {
+        this.range = range;
+        this.#figures();
+      },
+      show: (filters) => {
+        this.filters = { ...blankFilters(), ...filters };
+        this.go({ name: 'list' });
+      },
+      devices: () => this.go({ name: 'devices' }),
+      print: () => window.print(),
+    });
+    this.shell.show(this.overviewView.el);
+    return this.#figures();
+  }
+
+  async #figures() {
+    const view = this.overviewView;
+    const offset = new Date().getTimezoneOffset();
+    const f = figures(this.session.records.list(), { ...this.range, today: localDay(Date.now(), offset), offset });
+    const waiting = await this.#held();
+    if (view === this.overviewView && view.el.isConnected) view.update({ figures: f, waiting });
   }
 
   // A device that can still take work: not revoked (by the server's flag or a signed order kept).
