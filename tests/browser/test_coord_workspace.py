@@ -5,6 +5,7 @@ tap and the volunteer sees it after a sync; the filters, orders and search narro
 overview counts what the list holds; the export leaves contact out unless chosen.
 """
 
+import json
 import re
 
 import pytest
@@ -27,6 +28,11 @@ def check_screen(page, problems, name):
     violations = axe(page, AXE)
     if overflow > 0 or violations:
         problems[name] = {"overflow": overflow, "violations": violations}
+
+
+def read_text(path, encoding="utf-8"):
+    with open(path, encoding=encoding) as f:
+        return f.read()
 
 
 def new_need(page, description, category="accommodation", urgency="Normal", contact=""):
@@ -150,6 +156,28 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     printed = coord.locator("body").inner_text()
     coord.emulate_media(media="screen")
     assert CANARY_NEED not in printed and CANARY_CONTACT not in printed and "Print the report" not in printed
+
+    # The export: a plain warning; contact and free text out by default, in when chosen.
+    coord.get_by_role("button", name="Export records").click()
+    coord.get_by_role("heading", name="Export records").wait_for()
+    expect(coord.get_by_role("note")).to_contain_text("plain text")
+    check_screen(coord, problems, "export (1280 px)")
+    coord.get_by_label("All records (2)").check()
+    with coord.expect_download() as made:
+        coord.get_by_role("button", name="Make the file").click()
+    plain = read_text(made.value.path(), "utf-8-sig")
+    assert made.value.suggested_filename.endswith(".csv")
+    assert plain.startswith("id,kind,category,") and len(plain.strip().splitlines()) == 3
+    assert CANARY_CONTACT not in plain and CANARY_NEED not in plain and "triaged" in plain
+    coord.get_by_label("Contact (optional) / Contact").check()
+    coord.get_by_label("JSON (for programs)").check()
+    with coord.expect_download() as made:
+        coord.get_by_role("button", name="Make the file").click()
+    rows = json.loads(read_text(made.value.path()))
+    assert sorted(r.get("contact") or "" for r in rows) == ["", CANARY_CONTACT]
+    assert all("description" not in r for r in rows)
+    coord.get_by_role("button", name="Back").click()
+    coord.get_by_role("heading", name="Overview", exact=True).wait_for()
 
     # At 360 px the same screens stack, and nothing is wider than the screen.
     coord.set_viewport_size({"width": 360, "height": 740})

@@ -6,12 +6,14 @@
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
+import { columns, toCSV, toJSON } from './export.js';
 import { figures } from './overview.js';
-import { blankFilters, localDay, waitingByDevice } from './query.js';
+import { blankFilters, localDay, query, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
-import { receivedOn } from './summary.js';
+import { listed, receivedOn } from './summary.js';
 import { detailScreen } from './ui/detail.js';
 import { h } from './ui/dom.js';
+import { exportScreen } from './ui/export.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
 import { listScreen } from './ui/list.js';
@@ -21,6 +23,8 @@ import { reportScreen } from './ui/report.js';
 const DRAFT_DELAY = 400;
 // From this width (1024 px at the default text size) the list and the open record sit side by side.
 const WIDE = '(min-width: 64rem)';
+const EXPORT_BATCH = 50;
+const EXPORT_URL_MS = 60000; // how long the download's in-memory address lives
 // The person's own calendar day, not UTC's: near midnight the two differ.
 const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 
@@ -49,6 +53,7 @@ export class RecordScreens {
     if (name === 'list') return this.#list();
     if (name === 'overview' && quiet && this.overviewView) return this.#figures();
     if (name === 'overview') return this.#overview();
+    if (name === 'export') return this.#export();
     if (name === 'detail') return this.#detail(view.id, quiet);
     if (name === 'new-report') return this.#report();
     if (name.startsWith('new-') || name.startsWith('form-')) return this.#form(name.split('-')[1], view.id ?? null);
@@ -142,9 +147,50 @@ export class RecordScreens {
       },
       devices: () => this.go({ name: 'devices' }),
       print: () => window.print(),
+      export: () => this.go({ name: 'export' }),
     });
     this.shell.show(this.overviewView.el);
     return this.#figures();
+  }
+
+  // An export of the records the list shows (its filters) or of all, read and decrypted one by one
+  // (in small batches), made into a file in memory and handed to the browser's download.
+  #export() {
+    this.listView = null;
+    this.split = null;
+    this.overviewView = null;
+    const { records } = this.session;
+    const offset = new Date().getTimezoneOffset();
+    const today = localDay(Date.now(), offset);
+    const all = records.list().filter((s) => listed(s) && !s.deleted);
+    const shown = query(records.list(), this.filters, { today, offset });
+    const screen = exportScreen(this.t, { shown: shown.length, all: all.length }, {
+      back: () => history.back(),
+      download: async ({ which, format, chosen }) => {
+        const pick = which === 'all' ? all : shown;
+        const rows = [];
+        for (let i = 0; i < pick.length; i += EXPORT_BATCH) {
+          screen.progress(i, pick.length);
+          const batch = pick.slice(i, i + EXPORT_BATCH);
+          const read = await Promise.all(batch.map((s) => records.read(s.id)));
+          read.forEach((r, j) => {
+            const s = batch[j];
+            if (r) rows.push({ id: s.id, values: r.values, created: s.created, updated: s.t, author: s.author });
+          });
+        }
+        const cols = columns(chosen);
+        // A byte-order mark, so that spreadsheets read the CSV's Cyrillic and Polish letters as UTF-8.
+        const text = format === 'json' ? toJSON(rows, cols) : '\ufeff' + toCSV(rows, cols);
+        const blob = new Blob([text], { type: format === 'json' ? 'application/json' : 'text/csv' });
+        const url = URL.createObjectURL(blob);
+        const link = h('a', { href: url, download: `zapis-${today}.${format}`, hidden: true });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), EXPORT_URL_MS);
+      },
+    });
+    this.shell.show(screen.el);
   }
 
   async #figures() {

@@ -16,7 +16,7 @@ const optionsOf = (kind, field) => kindSpec(kind)?.fields.find((f) => f.name ===
 
 /**
  * `range`: {from, to}; `on`: {range({from, to}), show(filters) (the list, so filtered), devices(),
- * print()}. Returns {el, update({figures, waiting})} (`waiting`: records held back, by device).
+ * print(), export()}. Returns {el, update({figures, waiting})} (`waiting`: records held back, by device).
  */
 export function overviewScreen(t, lang, range, on) {
   const fromId = uid('from');
@@ -41,7 +41,8 @@ export function overviewScreen(t, lang, range, on) {
       h('div', { class: 'field' }, all)),
     body,
     h('div', { class: 'actions no-print' },
-      h('button', { type: 'button', class: 'secondary', onclick: () => on.print() }, t('overview.print'))),
+      h('button', { type: 'button', class: 'secondary', onclick: () => on.print() }, t('overview.print')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => on.export() }, t('export.title'))),
     h('p', { class: 'help no-print' }, t('overview.print_help')));
 
   const label = (group, v) => (v === '' ? t('overview.not_given') : t(`opt.${group}.${v}`));
