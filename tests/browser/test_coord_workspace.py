@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from test_chrome import open_tab
 from drive import (AXE, axe, create_invite, horizontal_overflow, join, open_settings_item, safety_number,
-                   setup_link, sync_now, wait_all_sent, wait_offline_ready)
+                   setup_link, sync_now, sync_runs, wait_all_sent, wait_offline_ready, wait_sync_run)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,12 +77,33 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     card = coord.locator(".device").filter(has_text="Volunteer")
     card.get_by_text(number, exact=True).wait_for()
     card.get_by_role("button", name="Certify").click()
+    runs = sync_runs(coord)
+    # The sync that follows the certificate is held up (its pulls wait), as a long one would be.
+    held = []
+    coord_ctx.route("**/api/sync/pull*", lambda route: held.append(route), times=1)
     card.get_by_role("button", name="They match: certify").click()
-    expect(card.get_by_text("Verified", exact=True)).to_be_visible()
+    for _ in range(300):
+        if held:
+            break
+        coord.wait_for_timeout(100)
+    assert held, "no pull followed the certificate"
 
-    # Released, the records show; the notice is gone.
+    # The coordinator goes on to the records meanwhile; when the sync ends, the screen stays where
+    # the person went. Released, the records show.
     coord.get_by_role("button", name="Records", exact=True).click()
+    coord.get_by_role("heading", name="Records", exact=True).wait_for()
+    coord_ctx.route("**/api/sync/pull*", lambda route: route.continue_())
+    for route in held:
+        route.continue_()
+    wait_sync_run(coord, runs)
     expect(coord.locator(".record-item")).to_have_count(2, timeout=60000)
+    # (Before the fix, the Devices screen came back as soon as the run had ended.)
+    coord.wait_for_timeout(1000)
+    expect(coord.get_by_role("heading", name="Records", exact=True)).to_be_visible()
+    expect(coord.get_by_role("heading", name="Devices", exact=True)).to_have_count(0)
+    open_settings_item(coord, "Devices")
+    expect(coord.locator(".device").filter(has_text="Volunteer").get_by_text("Verified", exact=True)).to_be_visible()
+    coord.get_by_role("button", name="Records", exact=True).click()
     expect(coord.locator(".waiting-devices .waiting")).to_have_count(0)
     # Needs list the most urgent first; the panel says how many filters are set.
     items = coord.locator(".record-item")

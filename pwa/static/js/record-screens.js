@@ -262,7 +262,7 @@ export class RecordScreens {
         }
         this.saved();
         this.shell.toast(this.t('detail.status_saved', { status: this.t(`opt.status.${value}`) }));
-        await this.#detail(id, true);
+        if (screen.isConnected) await this.#detail(id, true);
       },
       grant: async (device) => {
         await this.session.records.grant(id, share.find((d) => d.id === device));
