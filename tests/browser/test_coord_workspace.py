@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CANARY_NEED = "Canary-Coord-Need-Hrodna-5120"
 CANARY_URGENT = "Canary-Coord-Urgent-Brest-7781"
 CANARY_CONTACT = "@canary_coord_4410"
+NOTE_VOLUNTEER = "Canary-Note-Volunteer-3391: called back, no answer"
+NOTE_COORDINATOR = "Canary-Note-Coordinator-8812: lawyer found"
 WIDE = {"width": 1280, "height": 800}
 
 
@@ -124,6 +126,34 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     expect(coord.locator(".split-pane .row").filter(has_text="Status")).to_contain_text("Triaged")
     expect(items.filter(has_text="Accommodation")).to_contain_text("Triaged")
     wait_all_sent(coord)
+
+    # Case notes: the volunteer (offline) and the coordinator each add one to the same need; both
+    # survive, in order of writing, each with its device and time, and the need has no conflict.
+    vol_ctx.set_offline(True)
+    vol.get_by_role("button", name="Records", exact=True).click()
+    vol.locator(".record-item").filter(has_text="Accommodation").click()
+    vol.get_by_label("New note").fill(NOTE_VOLUNTEER)
+    vol.get_by_role("button", name="Add the note").click()
+    expect(vol.locator(".note")).to_have_count(1)
+    expect(vol.locator(".note")).to_contain_text(NOTE_VOLUNTEER)
+    detail = coord.locator(".split-pane .detail-screen")
+    detail.get_by_label("New note").fill(NOTE_COORDINATOR)
+    detail.get_by_role("button", name="Add the note").click()
+    expect(coord.locator(".split-pane .note")).to_have_count(1)
+    expect(coord.locator(".split-pane .note .meta")).to_contain_text(re.compile(r"^Written on Coordinator · \S{8}, "))
+    check_screen(coord, problems, "a record with its notes (1280 px)")
+    wait_all_sent(coord)
+    vol_ctx.set_offline(False)
+    wait_all_sent(vol)
+    sync_now(coord)
+    coord.get_by_role("button", name="Records", exact=True).click()
+    items.filter(has_text="Accommodation").click()
+    notes = coord.locator(".split-pane .note")
+    expect(notes).to_have_count(2)
+    expect(notes.nth(0)).to_contain_text(NOTE_VOLUNTEER)
+    expect(notes.nth(0).locator(".meta")).to_contain_text("Volunteer · ")
+    expect(notes.nth(1)).to_contain_text(NOTE_COORDINATOR)
+    expect(coord.locator(".split-pane .conflicts")).to_have_count(0)
 
     # Filters: by status, by author device, conflicts only, and search over decrypted text.
     filters = coord.locator(".list-screen .filters")

@@ -528,6 +528,43 @@ export const REGISTRY = {
         "date": "$today"
       },
       "rules": []
+    },
+    "note": {
+      "create": [
+        "coordinator",
+        "volunteer"
+      ],
+      "nav": null,
+      "listed": false,
+      "acknowledged": false,
+      "note_of": "about",
+      "label": [
+        "about"
+      ],
+      "order": "newest",
+      "filters": [],
+      "badges": [],
+      "summary": [
+        "about"
+      ],
+      "search": [
+        "text"
+      ],
+      "title": "text",
+      "fields": [
+        {
+          "name": "about",
+          "type": "record",
+          "required": true
+        },
+        {
+          "name": "text",
+          "type": "textarea",
+          "required": true
+        }
+      ],
+      "defaults": {},
+      "rules": []
     }
   },
   "self_report": {

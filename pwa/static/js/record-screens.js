@@ -7,6 +7,7 @@ import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
 import { columns, toCSV, toJSON } from './export.js';
+import { REGISTRY } from './kinds.js';
 import { figures } from './overview.js';
 import { blankFilters, localDay, query, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
@@ -21,6 +22,9 @@ import { overviewScreen } from './ui/overview.js';
 import { reportScreen } from './ui/report.js';
 
 const DRAFT_DELAY = 400;
+// The registry's kind of case notes (the kind that names the record it is about in `note_of`).
+const NOTE = Object.keys(REGISTRY.kinds).find((k) => REGISTRY.kinds[k].note_of) ?? null;
+const NOTE_OF = NOTE ? REGISTRY.kinds[NOTE].note_of : null;
 // From this width (1024 px at the default text size) the list and the open record sit side by side.
 const WIDE = '(min-width: 64rem)';
 const EXPORT_BATCH = 50;
@@ -237,6 +241,7 @@ export class RecordScreens {
     const before = record.values;
     const share = this.#shareable();
     const ack = this.#ackState(id, record);
+    const notes = await this.#notes(id, record);
     const screen = detailScreen(this.t, this.lang(), record, {
       back: () => history.back(),
       edit: () => this.go({ name: `form-${kindOf(before)}`, id }),
@@ -279,7 +284,12 @@ export class RecordScreens {
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack);
+      note: async (text) => {
+        await this.#addNote(id, text);
+        this.saved();
+        if (screen.isConnected) await this.#detail(id, true);
+      },
+    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack, notes);
     if (!this.#wide()) {
       this.listView = null;
       this.split = null;
@@ -298,6 +308,33 @@ export class RecordScreens {
       title.tabIndex = -1;
       title.focus();
     }
+  }
+
+  /**
+   * A listed record's case notes, oldest first, each read in full ({id, text, author, when}); null
+   * for a kind notes are not written about, or a role that may not write them.
+   */
+  async #notes(id, record) {
+    if (!NOTE || !kindSpec(kindOf(record.values))?.listed || !kindSpec(NOTE).create.includes(this.session.device.role)) {
+      return null;
+    }
+    const { records } = this.session;
+    const mine = records.list().filter((s) => s.kind === NOTE && s[NOTE_OF] === id && !s.deleted)
+      .sort((a, b) => (a.created || a.t) - (b.created || b.t) || (a.id < b.id ? -1 : 1));
+    const read = await Promise.all(mine.map((s) => records.read(s.id)));
+    const when = new Intl.DateTimeFormat(this.lang(), { dateStyle: 'medium', timeStyle: 'short' });
+    return mine.map((s, i) => ({ id: s.id, text: String(read[i]?.values.text ?? s.title ?? ''),
+      author: s.author ? this.#deviceLabel(s.author) : this.t('detail.device'),
+      when: when.format(new Date(s.created || s.t)) }));
+  }
+
+  // A case note: a new record of the note kind, wrapped like any new record (this device and the
+  // coordinators); it names the record and is never an edit of it, so it cannot conflict.
+  async #addNote(id, text) {
+    const values = { ...blank(NOTE, today()), [NOTE_OF]: id, text };
+    const errors = validate(NOTE, values, today());
+    if (Object.keys(errors).length) throw new Error(`note not valid: ${Object.keys(errors)}`);
+    await this.session.records.save({ values: normalize(NOTE, values) });
   }
 
   /**

@@ -6,16 +6,18 @@
 import { OPTIONS, fieldsOf, kindOf } from '../forms.js';
 import { h, uid } from './dom.js';
 import { formatValue, formatWhen, recordLabel } from './format.js';
+import { notesSection } from './notes.js';
 
 /**
  * `record`: {id, values, conflicts, siblings, unreadable?, wrongKeys?}; `on`: {edit(), remove(),
  * restore(), back(), open(id), resolve(), grant(deviceId), status(value) (a kind with a status)}; `share`: [{id, label}] devices a
  * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person;
  * `ack`: {received (the date of the first acknowledgement, or null), author (this device wrote it),
- * mark (this device may mark it received)}, or null for a kind nobody acknowledges.
+ * mark (this device may mark it received)}, or null for a kind nobody acknowledges; `notes`: the
+ * record's case notes (ui/notes.js; `on.note(text)` adds one), or null where notes do not apply.
  */
 export function detailScreen(t, lang, record, on, lookup = () => null, share = null,
-  deviceLabel = (id) => id.slice(0, 8), ack = null) {
+  deviceLabel = (id) => id.slice(0, 8), ack = null, notes = null) {
   const { values } = record;
   const kind = kindOf(values);
   const deleted = values._deleted === true;
@@ -58,6 +60,7 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
     ack ? ackSection(t, lang, ack, on) : null,
     !deleted && on.status ? statusSection(t, kind, values, on) : null,
     h('dl', { class: 'fields' }, rows), actions, confirmRow,
+    notes && !deleted ? notesSection(t, notes, on.note) : null,
     share ? shareSection(t, share, on) : null);
 }
 
