@@ -73,11 +73,13 @@ function dueMatches(want, state) {
   return true;
 }
 
+const NO_LABELS = () => '';
+
 /**
  * True when a summary passes the filters. `labels(summary)` adds translated words (category
  * names...) to what is searched; `today` (YYYY-MM-DD) decides what is due; `offset` the local day.
  */
-export function passes(summary, filters, { labels = () => '', today = '', offset = 0 } = {}) {
+export function passes(summary, filters, { labels = NO_LABELS, today = '', offset = 0 } = {}) {
   if (summary.deleted !== Boolean(filters.deleted) || !listed(summary)) return false;
   for (const key of SELECTS) {
     if (filters[key] && summary[key] !== filters[key]) return false;
@@ -87,9 +89,28 @@ export function passes(summary, filters, { labels = () => '', today = '', offset
   if ((filters.from || filters.to) && !inRange(dayOf(summary, offset), filters.from, filters.to)) return false;
   const words = terms(filters.query);
   if (!words.length) return true;
-  const haystack = (summary.search || '') + ' ' + (summary.title || '').toLowerCase() + ' '
-    + String(labels(summary)).toLowerCase();
+  const haystack = haystackOf(summary, labels);
   return words.every((w) => haystack.includes(w));
+}
+
+// What a summary is searched by (its search text, its title, its option names in the person's
+// language), put together once per summary and labelling: a keystroke in a list of ten thousand
+// must not build ten thousand long strings again. Summaries are replaced, never changed, when a
+// record changes, so an entry never goes stale; both maps forget what is no longer referenced.
+const HAYSTACKS = new WeakMap();
+
+function haystackOf(summary, labels) {
+  let cache = HAYSTACKS.get(labels);
+  if (!cache) {
+    cache = new WeakMap();
+    HAYSTACKS.set(labels, cache);
+  }
+  let text = cache.get(summary);
+  if (text === undefined) {
+    text = (summary.search || '') + ' ' + (summary.title || '').toLowerCase() + ' ' + String(labels(summary)).toLowerCase();
+    cache.set(summary, text);
+  }
+  return text;
 }
 
 const newest = (a, b) => b.t - a.t || (a.id < b.id ? -1 : 1);

@@ -9,6 +9,7 @@ import { recordLabel } from './format.js';
 
 const FIRST = 40;
 const SLICE = 250;
+const EAGER = 540; // entries drawn without waiting for a scroll
 
 /**
  * `on`: {open(id), filters(filters), create(kind), verify(device)}; `reporter`: the list of a person
@@ -60,6 +61,7 @@ export function listScreen(t, lang, summaries, filters, on, { reporter = false, 
 
   let today = '';
   let drawing = 0;
+  let watcher = null;
   function render() {
     const offset = new Date().getTimezoneOffset();
     today = localDay(Date.now(), offset);
@@ -70,18 +72,35 @@ export function listScreen(t, lang, summaries, filters, on, { reporter = false, 
       list.replaceChildren(h('li', { class: 'empty' }, t(all.some(listed) ? 'list.no_match' : empty)));
       return;
     }
-    // The first screenful at once, the rest in slices between frames: a cheap phone answers a tap
-    // or a keystroke in the search field while a long list is still being drawn.
+    // The first screenful at once, then slices between frames up to a few hundred entries; beyond
+    // that, more only as the person scrolls to the end (or presses "Show more"): ten thousand
+    // entries in the page would make every later keystroke pay for taking them down again.
     const run = ++drawing;
     list.replaceChildren(...shown.slice(0, FIRST).map(item));
     let next = FIRST;
-    const more = () => {
+    const moreButton = h('button', { type: 'button', class: 'secondary show-more', onclick: () => append(true) });
+    const moreItem = h('li', { class: 'more' }, moreButton);
+    const append = (asked = false) => {
       if (run !== drawing || next >= shown.length) return;
+      moreItem.remove();
+      const from = next;
       list.append(...shown.slice(next, next + SLICE).map(item));
       next += SLICE;
-      setTimeout(more, 0);
+      if (next < shown.length) {
+        moreButton.textContent = t('list.show_more', { count: Math.min(SLICE, shown.length - next),
+          left: shown.length - next });
+        list.append(moreItem);
+        if (next < EAGER) setTimeout(append, 0);
+      }
+      // The first entry drawn by a press takes the focus, so a keyboard goes on where it was.
+      if (asked) list.children[from]?.querySelector('button')?.focus();
     };
-    setTimeout(more, 0);
+    setTimeout(append, 0);
+    watcher?.disconnect();
+    watcher = typeof IntersectionObserver === 'function' ? new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) append();
+    }, { rootMargin: '600px' }) : null;
+    watcher?.observe(moreItem);
   }
 
   function apply(change, rebuild = false) {
