@@ -239,7 +239,12 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     coord.get_by_role("group", name="Status").get_by_role("button", name="In progress").click()
     expect(coord.get_by_role("group", name="Status").get_by_role("button", name="In progress")) \
         .to_have_attribute("aria-pressed", "true")
-    check_screen(coord, problems, "record with its status (360 px)")
+    # Who wrote what, and when: the status by this coordinator's device, the description by the volunteer's.
+    coord.locator(".history > summary").click()
+    history = coord.locator(".history tbody tr")
+    expect(history.filter(has_text="Status")).to_contain_text(re.compile(r"In progress\s*Coordinator · \S{8}"))
+    expect(history.filter(has_text="Details of the need")).to_contain_text(re.compile(CANARY_URGENT + r"\s*Volunteer · "))
+    check_screen(coord, problems, "record with its status and history (360 px)")
     wait_all_sent(coord)
 
     # The volunteer sees the new statuses after a sync.

@@ -6,6 +6,7 @@
 import { OPTIONS, fieldsOf, kindOf } from '../forms.js';
 import { h, uid } from './dom.js';
 import { formatValue, formatWhen, recordLabel } from './format.js';
+import { historySection } from './history.js';
 import { notesSection } from './notes.js';
 
 /**
@@ -61,6 +62,7 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
     !deleted && on.status ? statusSection(t, kind, values, on) : null,
     h('dl', { class: 'fields' }, rows), actions, confirmRow,
     notes && !deleted ? notesSection(t, notes, on.note) : null,
+    historySection(t, lang, kind, record, deviceLabel, lookup),
     share ? shareSection(t, share, on) : null);
 }
 
