@@ -252,4 +252,22 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     vol.get_by_role("button", name="Records", exact=True).click()
     expect(vol.locator(".record-item").filter(has_text="Accommodation")).to_contain_text("Triaged")
     expect(vol.locator(".record-item").filter(has_text="Medical")).to_contain_text("In progress")
+
+    # Purge: the deleted record is erased everywhere, after a confirmation that names it.
+    open_tab(coord, "list")
+    coord.locator(".record-item").filter(has_text="Medical").click()
+    coord.get_by_role("button", name="Delete").click()
+    coord.get_by_role("button", name="Yes, delete").click()
+    coord.get_by_label("Show deleted records").check()
+    coord.locator(".record-item").filter(has_text="Medical").click()
+    coord.get_by_role("button", name="Erase everywhere").click()
+    expect(coord.get_by_text(re.compile(r"^Erase “Medical"))).to_be_visible()
+    check_screen(coord, problems, "purge confirmation (360 px)")
+    coord.get_by_role("button", name="Erase it everywhere").click()
+    coord.get_by_role("heading", name="Records", exact=True).wait_for()
+    expect(coord.locator(".record-item").filter(has_text="Medical")).to_have_count(0, timeout=30000)
+    sync_now(vol)
+    vol.get_by_role("button", name="Records", exact=True).click()
+    expect(vol.locator(".record-item")).to_have_count(1)
+    expect(vol.locator(".record-item").filter(has_text="Medical")).to_have_count(0)
     assert problems == {}

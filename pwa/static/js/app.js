@@ -92,7 +92,7 @@ function loadScreens() {
     .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, controller]) => ({
       records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); },
-        held: () => controller.replica.quarantined() }),
+        held: () => controller.replica.quarantined(), syncNow: () => controller.syncNow() }),
       sync: new SyncScreens({ session, shell, sync: controller, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts) }),
       settings: settingsScreen,

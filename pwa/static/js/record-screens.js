@@ -6,6 +6,8 @@
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
+import { call } from './api.js';
+import { makePurge } from './core/envelopes.js';
 import { columns, toCSV, toJSON } from './export.js';
 import { REGISTRY } from './kinds.js';
 import { figures } from './overview.js';
@@ -35,7 +37,7 @@ const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000
 export class RecordScreens {
   /**
    * `deps`: {session, shell, t, lang(), go(view, opts), saved(), held() (the sync store's
-   * held-back items, [{kind, item}])}.
+   * held-back items, [{kind, item}]), syncNow()}.
    */
   constructor(deps) {
     Object.assign(this, deps);
@@ -205,6 +207,13 @@ export class RecordScreens {
     if (view === this.overviewView && view.el.isConnected) view.update({ figures: f, waiting });
   }
 
+  // Only a certified coordinator may purge (the server checks the same); never while the alarm is up.
+  #canPurge() {
+    const { session } = this;
+    return session.device.role === 'coordinator' && session.trusted?.[session.device.device] === 'coordinator'
+      && !session.alarm?.length;
+  }
+
   // A device that can still take work: not revoked (by the server's flag or a signed order kept).
   #active(device) {
     const entry = (this.session.directory ?? []).find((d) => d.id === device);
@@ -279,6 +288,20 @@ export class RecordScreens {
         this.shell.toast(this.t('detail.deleted'));
         await this.go({ name: 'list' }, { replace: true });
       },
+      purge: this.#canPurge() ? async () => {
+        try {
+          const { identity, device } = this.session;
+          const order = await makePurge(identity.signKey, device.workspace, id, device.device);
+          await call('POST', `/api/records/${encodeURIComponent(id)}/purge`, { body: order, token: this.session.token });
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.shell.toast(this.t('detail.purged'));
+        await this.go({ name: 'list' }, { replace: true });
+        // The next pull brings the signed tombstone back, which erases the record here as everywhere.
+        this.syncNow?.()?.catch?.(() => {});
+      } : null,
       restore: async () => {
         await this.session.records.restore(id, before, record.contexts);
         this.saved();

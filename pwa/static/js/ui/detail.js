@@ -44,9 +44,24 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
     h('p', {}, t('detail.confirm_delete')),
     h('button', { type: 'button', class: 'danger', onclick: () => on.remove() }, t('detail.delete_yes')),
     h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = true; } }, t('form.cancel')));
+  // Erasing for good (a signed purge order: coordinators only), once the record is deleted; the
+  // confirmation names the record.
+  const purgeRow = h('div', { class: 'actions', hidden: true },
+    h('p', {}, t('detail.purge_confirm', { label: recordLabel(t, lang, { ...values, kind }) })),
+    h('button', { type: 'button', class: 'danger', onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        await on.purge();
+      } finally {
+        e.target.disabled = false;
+      }
+    } }, t('detail.purge_yes')),
+    h('button', { type: 'button', class: 'secondary', onclick: () => { purgeRow.hidden = true; } }, t('form.cancel')));
   const actions = deleted
     ? h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'primary', onclick: () => on.restore() }, t('detail.restore')))
+      h('button', { type: 'button', class: 'primary', onclick: () => on.restore() }, t('detail.restore')),
+      on.purge ? h('button', { type: 'button', class: 'danger', onclick: () => { purgeRow.hidden = false; } },
+        t('detail.purge')) : null)
     : h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'primary', onclick: () => on.edit() }, t('detail.edit')),
       h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = false; } }, t('detail.delete')));
@@ -60,7 +75,7 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
     problemsNotice(t, kind, record, deviceLabel),
     ack ? ackSection(t, lang, ack, on) : null,
     !deleted && on.status ? statusSection(t, kind, values, on) : null,
-    h('dl', { class: 'fields' }, rows), actions, confirmRow,
+    h('dl', { class: 'fields' }, rows), actions, confirmRow, deleted ? purgeRow : null,
     notes && !deleted ? notesSection(t, notes, on.note) : null,
     historySection(t, lang, kind, record, deviceLabel, lookup),
     share ? shareSection(t, share, on) : null);
