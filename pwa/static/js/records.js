@@ -106,10 +106,11 @@ export class Records {
   async #openEntry(id, entry) {
     try {
       const { k, s } = await openLocal(this.id.localKey, 'cache/' + id, entry);
-      if (s?.v !== SUMMARY_FORMAT) return false; // an older shape: made again from the record
       this.keys.set(id, b64decode(k, 32));
       this.summaries.set(id, s);
-      this.versions.set(id, entry.version);
+      // An entry of an older shape (no author, no creation time) is shown as it is and made again
+      // by `verify()` after the list is up, so the first opening after an update is not slower.
+      this.versions.set(id, s?.v === SUMMARY_FORMAT ? entry.version : null);
       return true;
     } catch {
       return false; // damaged, or sealed by another local key: made again from the record
