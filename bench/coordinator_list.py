@@ -29,8 +29,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
-from pwa_budget import ARGS, CHROMIUM, PASSPHRASE, migrated_sqlite  # noqa: E402
-from servers import GunicornServer  # noqa: E402
+from pwa_budget import ARGS, CHROMIUM, PASSPHRASE, migrated_sqlite
+from servers import GunicornServer
 
 SEED = """async ([count, passphrase]) => {
   const { Session } = await import('/static/js/session.js');
@@ -44,7 +44,8 @@ SEED = """async ([count, passphrase]) => {
   const pick = (list, i) => list[i % list.length];
   const words = 'bank account closed refused passport residence permit landlord flat school child ' +
     'border queue card payment office police complaint employer contract visa help';
-  const day = (i) => '2025-' + String(1 + (i % 12)).padStart(2, '0') + '-' + String(1 + (i % 28)).padStart(2, '0');
+  const two = (n) => String(n).padStart(2, '0');
+  const day = (i) => '2025-' + two(1 + (i % 12)) + '-' + two(1 + (i % 28));
   const batch = [];
   for (let i = 0; i < count; i++) {
     const kind = i % 3 ? 'incident' : 'need';
@@ -52,8 +53,10 @@ SEED = """async ([count, passphrase]) => {
     const text = Array.from({ length: 40 }, (_, k) => pick(words.split(' '), i * 7 + k * 3)).join(' ');
     Object.assign(form, kind === 'incident'
       ? { category: pick(OPTIONS.incident_category, i), country: pick(OPTIONS.country, i), date: day(i),
-          city: 'City ' + (i % 50), description: text + ' r' + i, place: pick(OPTIONS.place, i), tags: 'bench, n' + (i % 10) }
-      : { category: pick(OPTIONS.need_category, i), country: pick(OPTIONS.country, i), status: pick(OPTIONS.status, i),
+          city: 'City ' + (i % 50), description: text + ' r' + i, place: pick(OPTIONS.place, i),
+          tags: 'bench, n' + (i % 10) }
+      : { category: pick(OPTIONS.need_category, i), country: pick(OPTIONS.country, i),
+          status: pick(OPTIONS.status, i),
           city: 'City ' + (i % 50), description: text + ' r' + i, urgency: pick(OPTIONS.urgency, i),
           follow_up: day(i), contact: '+48 600 000 ' + String(i).padStart(3, '0') });
     batch.push(session.records.save({ values: normalize(kind, form) }));
@@ -94,15 +97,16 @@ def measured(page, type_, ready, act):
         page.wait_for_function("() => window.__zapisBench && window.__zapisBench.ready > 0", timeout=120000)
     except Exception:
         page.screenshot(path="/tmp/coord_bench_fail.png")
-        print("waiting for %s after %s; the page says: %r" % (ready, type_, page.locator("main").inner_text()[:300]),
-              file=sys.stderr)
+        said = page.locator("main").inner_text()[:300]
+        print("waiting for %s after %s; the page says: %r" % (ready, type_, said), file=sys.stderr)
         raise
     b = page.evaluate("window.__zapisBench")
     return b["ready"] - b["start"], b["frame"] - b["start"]
 
 
 def count_is(n):
-    return "() => (document.querySelector('.list-screen .count')?.textContent ?? '').replace(/[^0-9]/g, '') === '%d'" % n
+    return ("() => (document.querySelector('.list-screen .count')?.textContent ?? '')"
+            ".replace(/[^0-9]/g, '') === '%d'" % n)
 
 
 def run(browser, base, link, records, runs, keys):
@@ -119,7 +123,7 @@ def run(browser, base, link, records, runs, keys):
     print("seeding %d records..." % records, file=sys.stderr)
     page.evaluate(SEED, [records, PASSPHRASE])
     ctx.set_offline(True)  # nothing but the device: no sync run competes with the figures
-    out = {"unlock_list": [], "overview": [], "search": [], "filter": [], "search_frame": [], "filter_frame": []}
+    out = {k: [] for k in ("unlock_list", "overview", "search", "filter", "search_frame", "filter_frame")}
     for r in range(runs):
         print("run %d..." % (r + 1), file=sys.stderr)
         page.reload()
@@ -128,21 +132,21 @@ def run(browser, base, link, records, runs, keys):
         field.fill(PASSPHRASE)
         out["unlock_list"].append(measured(page, "click", count_is(records),
                                            lambda: page.get_by_role("button", name="Unlock").click())[0])
-        out["overview"].append(measured(page, "click", OVERVIEW_READY,
-                                        lambda: page.locator("nav.tabs .tab[data-view='overview']").click())[0])
+        tab = page.locator("nav.tabs .tab[data-view='overview']")
+        out["overview"].append(measured(page, "click", OVERVIEW_READY, tab.click)[0])
         page.locator("nav.tabs .tab[data-view='list']").click()
         page.locator(".list-screen .count").wait_for()
         search = page.get_by_label("Search")
         for ch in "passport r1"[:keys]:
-            free, frame = measured(page, "input", DRAWN, lambda c=ch: search.press(c))
+            free, frame = measured(page, "input", DRAWN, lambda c=ch, s=search: s.press(c))
             out["search"].append(free)
             out["search_frame"].append(frame)
         search.fill("")
         page.locator(".more-filters > summary").click()
         filters = page.locator(".list-screen .filters")
         for label, value in (("Status", "triaged"), ("Status", ""), ("Country", "PL"), ("Country", "")):
-            free, frame = measured(page, "change", DRAWN,
-                                   lambda a=label, v=value: filters.get_by_label(a, exact=True).select_option(v))
+            control = filters.get_by_label(label, exact=True)
+            free, frame = measured(page, "change", DRAWN, lambda c=control, v=value: c.select_option(v))
             out["filter"].append(free)
             out["filter_frame"].append(frame)
     ctx.close()
@@ -184,7 +188,8 @@ def main(argv=None):
         ("overview tab -> drawn dashboard", med["overview"], ""),
         ("unlock -> drawn dashboard (sum)", med["unlock_list"] + med["overview"],
          "ok" if med["unlock_list"] + med["overview"] < 2000 else "OVER 2 s"),
-        ("keystroke in search -> list updated on screen (median of %d)" % len(out["search"]), med["search_frame"],
+        ("keystroke in search -> list updated on screen (median of %d)" % len(out["search"]),
+         med["search_frame"],
          "ok" if med["search_frame"] < 50 else "OVER 50 ms"),
         ("keystroke in search -> main thread free again", med["search"], ""),
         ("filter change -> list updated on screen (median of %d)" % len(out["filter"]), med["filter_frame"],

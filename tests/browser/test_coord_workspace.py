@@ -9,11 +9,23 @@ import json
 import re
 
 import pytest
+from drive import (
+    AXE,
+    axe,
+    create_invite,
+    horizontal_overflow,
+    join,
+    open_settings_item,
+    safety_number,
+    setup_link,
+    sync_now,
+    sync_runs,
+    wait_all_sent,
+    wait_offline_ready,
+    wait_sync_run,
+)
 from playwright.sync_api import expect
-
 from test_chrome import open_tab
-from drive import (AXE, axe, create_invite, horizontal_overflow, join, open_settings_item, safety_number,
-                   setup_link, sync_now, sync_runs, wait_all_sent, wait_offline_ready, wait_sync_run)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -71,7 +83,8 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     number = safety_number(vol)
     waiting = coord.locator(".waiting-devices .waiting")
     expect(waiting).to_have_count(1)
-    expect(waiting).to_contain_text(re.compile(r"^2 records from Volunteer · \S{8} are waiting: verify the device"))
+    expect(waiting).to_contain_text(
+        re.compile(r"^2 records from Volunteer · \S{8} are waiting: verify the device"))
     expect(coord.locator(".record-item")).to_have_count(0)
     check_screen(coord, problems, "list with a waiting device (1280 px)")
     waiting.get_by_role("button", name="Verify the device").click()
@@ -104,7 +117,8 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     expect(coord.get_by_role("heading", name="Records", exact=True)).to_be_visible()
     expect(coord.get_by_role("heading", name="Devices", exact=True)).to_have_count(0)
     open_settings_item(coord, "Devices")
-    expect(coord.locator(".device").filter(has_text="Volunteer").get_by_text("Verified", exact=True)).to_be_visible()
+    volunteer = coord.locator(".device").filter(has_text="Volunteer")
+    expect(volunteer.get_by_text("Verified", exact=True)).to_be_visible()
     coord.get_by_role("button", name="Records", exact=True).click()
     expect(coord.locator(".waiting-devices .waiting")).to_have_count(0)
     # Needs list the most urgent first; the panel says how many filters are set.
@@ -140,7 +154,8 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     detail.get_by_label("New note").fill(NOTE_COORDINATOR)
     detail.get_by_role("button", name="Add the note").click()
     expect(coord.locator(".split-pane .note")).to_have_count(1)
-    expect(coord.locator(".split-pane .note .meta")).to_contain_text(re.compile(r"^Written on Coordinator · \S{8}, "))
+    expect(coord.locator(".split-pane .note .meta")).to_contain_text(
+        re.compile(r"^Written on Coordinator · \S{8}, "))
     check_screen(coord, problems, "a record with its notes (1280 px)")
     wait_all_sent(coord)
     vol_ctx.set_offline(False)
@@ -185,7 +200,8 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     tiles = coord.get_by_role("list", name="At a glance")
 
     def tile(name):
-        return tiles.locator(".tile").filter(has=coord.locator(".what").get_by_text(name, exact=True)).locator(".n")
+        what = coord.locator(".what").get_by_text(name, exact=True)
+        return tiles.locator(".tile").filter(has=what).locator(".n")
 
     expect(tile("Records")).to_have_text("2")
     expect(tile("Open needs")).to_have_text("2")
@@ -193,7 +209,8 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     expect(by_status.locator("tbody tr")).to_have_count(2)
     expect(by_status.locator("tbody tr").filter(has_text="Triaged").locator("td")).to_have_text("1")
     expect(by_status.locator("tbody tr").filter(has_text="New").locator("td")).to_have_text("1")
-    by_urgency = coord.locator(".chart").filter(has=coord.get_by_role("heading", name="Open needs by urgency"))
+    urgency_heading = coord.get_by_role("heading", name="Open needs by urgency")
+    by_urgency = coord.locator(".chart").filter(has=urgency_heading)
     expect(by_urgency.locator("tbody tr").filter(has_text="Critical").locator("td")).to_have_text("1")
     expect(coord.locator(".chart svg.bars")).not_to_have_count(0)
     check_screen(coord, problems, "overview (1280 px)")
@@ -242,8 +259,10 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     # Who wrote what, and when: the status by this coordinator's device, the description by the volunteer's.
     coord.locator(".history > summary").click()
     history = coord.locator(".history tbody tr")
-    expect(history.filter(has_text="Status")).to_contain_text(re.compile(r"In progress\s*Coordinator · \S{8}"))
-    expect(history.filter(has_text="Details of the need")).to_contain_text(re.compile(CANARY_URGENT + r"\s*Volunteer · "))
+    expect(history.filter(has_text="Status")).to_contain_text(
+        re.compile(r"In progress\s*Coordinator · \S{8}"))
+    expect(history.filter(has_text="Details of the need")).to_contain_text(
+        re.compile(CANARY_URGENT + r"\s*Volunteer · "))
     check_screen(coord, problems, "record with its status and history (360 px)")
     wait_all_sent(coord)
 
