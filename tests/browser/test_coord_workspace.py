@@ -139,6 +139,10 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
            .get_by_role("button", name="Triaged")).to_have_attribute("aria-pressed", "true")
     expect(coord.locator(".split-pane .row").filter(has_text="Status")).to_contain_text("Triaged")
     expect(items.filter(has_text="Accommodation")).to_contain_text("Triaged")
+    # Assigned to the volunteer's device, beside the status.
+    assignee = coord.locator(".split-pane .status-set").get_by_label("Assigned to")
+    assignee.select_option(assignee.locator("option", has_text="Volunteer").get_attribute("value"))
+    expect(coord.locator(".split-pane .row").filter(has_text="Assigned to")).to_contain_text("Volunteer · ")
     wait_all_sent(coord)
 
     # Case notes: the volunteer (offline) and the coordinator each add one to the same need; both
@@ -178,6 +182,12 @@ def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_cont
     expect(coord.locator(".more-filters > summary")).to_have_text("More filters (1 set)")
     filters.get_by_label("Status", exact=True).select_option(label="Met")
     expect(coord.get_by_text("Nothing matches the search or filters.")).to_be_visible()
+    filters.get_by_role("button", name="Clear filters").click()
+    expect(items).to_have_count(2)
+    by_assignee = filters.get_by_label("Assigned to")
+    by_assignee.select_option(by_assignee.locator("option", has_text="Volunteer").get_attribute("value"))
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Accommodation")
     filters.get_by_role("button", name="Clear filters").click()
     expect(items).to_have_count(2)
     author = filters.get_by_label("Written on device")

@@ -267,6 +267,20 @@ export class RecordScreens {
       },
       open: (other) => this.go({ name: 'detail', id: other }),
       resolve: () => this.go({ name: 'conflict', id }),
+      assignees: this.#devices().filter((d) => this.#active(d.id)),
+      deviceLabel: (device) => this.#deviceLabel(device),
+      assign: async (field, device) => {
+        const values = { ...before, [field]: device || null };
+        try {
+          await this.session.records.save({ id, values, before, seen: record.contexts });
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.saved();
+        this.shell.toast(this.t('detail.assigned'));
+        if (screen.isConnected) await this.#detail(id, true);
+      },
       status: async (value) => {
         try {
           await this.session.records.save({ id, values: { ...before, status: value }, before, seen: record.contexts });

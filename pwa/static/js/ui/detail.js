@@ -134,8 +134,27 @@ function statusSection(t, kind, values, on) {
         buttons.forEach((b) => { b.disabled = false; });
       }
     } }, t(`opt.${f.options}.${v}`)));
+  // Its assignee beside it, when the kind has one: chosen from the workspace's active devices.
+  const field = fieldsOf(kind).find((x) => x.type === 'device');
+  let assign = null;
+  if (field && on.assignees) {
+    const sid = uid('assignee');
+    const current = values[field.name] ?? '';
+    const known = on.assignees.some((d) => d.id === current);
+    assign = h('div', { class: 'field' }, h('label', { for: sid }, t(`${kind}.${field.name}`)),
+      h('select', { id: sid, onchange: async (e) => {
+        e.target.disabled = true;
+        try {
+          await on.assign(field.name, e.target.value);
+        } finally {
+          e.target.disabled = false;
+        }
+      } }, h('option', { value: '', selected: !current }, t('form.nobody')),
+      current && !known ? h('option', { value: current, selected: true }, on.deviceLabel(current)) : null,
+      on.assignees.map((d) => h('option', { value: d.id, selected: d.id === current }, d.label))));
+  }
   return h('div', { class: 'stack status-set', role: 'group', 'aria-labelledby': id },
-    h('h2', { id }, t(`${kind}.status`)), h('div', { class: 'status-buttons' }, buttons), status);
+    h('h2', { id }, t(`${kind}.status`)), h('div', { class: 'status-buttons' }, buttons), assign, status);
 }
 
 function shareSection(t, devices, on) {
