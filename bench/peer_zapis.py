@@ -14,6 +14,7 @@ from benchlib import backend_url, drop_backend, new_workspace, record_fields
 from peerlib import Autoanalyze, Wire
 from servers import GunicornServer
 from sync.client import Client, HTTPTransport
+from sync.dense import decode_page
 
 
 def raw_pull(client, cursor, wire=None):
@@ -23,7 +24,7 @@ def raw_pull(client, cursor, wire=None):
         status, page = client.transport.request("GET", "/api/sync/pull", None, client.token, {"cursor": cursor})
         if status != 200:
             return records, cursor, errors + 1
-        records.update(c["record"] for c in page["changes"])
+        records.update(c["record"] for c in decode_page(page)["changes"])
         cursor = page["cursor"]
         if not page["more"]:
             return records, cursor, errors

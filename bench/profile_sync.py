@@ -22,6 +22,7 @@ sys.path[:0] = [os.path.dirname(HERE)]
 sys.path.insert(1, HERE)
 
 from benchlib import backend_url, drop_backend, record_fields  # noqa: E402
+from sync import dense  # noqa: E402
 
 
 class FlaskTransport:
@@ -31,7 +32,7 @@ class FlaskTransport:
         self.client = app.test_client()
 
     def request(self, method, path, body=None, token=None, params=None):
-        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip", dense.HEADER: dense.PROTOCOL}
         data = None
         if token:
             headers["Authorization"] = "Bearer " + token

@@ -48,7 +48,7 @@ def make_app(url, secure_delete):
 
 
 def run(backend, records, rounds, tmp):
-    import server.store as store
+    import server.store.push as store
     from server.cli import new_workspace
     from support import FlaskTransport
     from sync.client import Client

@@ -1,24 +1,14 @@
 """Server commands: `flask create-workspace`, `flask prune-tombstones`."""
 
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import click
 from flask import current_app
-from sqlalchemy import delete, func, select
 
-from .auth import new_secret, secret_hash
-from .extensions import db
-from .models import Record, Workspace
+from . import store
+from .store import new_workspace
 
-
-def new_workspace():
-    """Create a workspace; return it and its one-time setup token (stored only as a hash)."""
-    token = new_secret()
-    ws = Workspace(id=str(uuid.uuid4()), setup_token_hash=secret_hash(token), seq=0, horizon=0)
-    db.session.add(ws)
-    db.session.commit()
-    return ws, token
+__all__ = ["new_workspace", "register"]   # new_workspace: tests and benchmarks import it from here
 
 
 def register(app):
@@ -40,7 +30,7 @@ def register(app):
     @app.cli.command("workspace-count")
     def workspace_count():
         """Print how many workspaces exist (the run script makes one on first start)."""
-        click.echo(db.session.execute(select(func.count()).select_from(Workspace)).scalar_one())
+        click.echo(store.workspace_count())
 
     @app.cli.command("prune-tombstones")
     @click.option("--days", type=int, default=None, help="Keep tombstones younger than this.")
@@ -48,11 +38,4 @@ def register(app):
         """Drop tombstones older than the horizon; devices behind it will pull afresh."""
         days = current_app.config["ZAPIS_TOMBSTONE_DAYS"] if days is None else days
         cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=days)
-        rows = db.session.execute(select(Record.workspace_id, func.max(Record.purged_seq))
-                                  .where(Record.purged_at < cutoff).group_by(Record.workspace_id)).all()
-        for workspace_id, horizon in rows:
-            ws = db.session.get(Workspace, workspace_id)
-            ws.horizon = max(ws.horizon, horizon)
-        result = db.session.execute(delete(Record).where(Record.purged_at < cutoff))
-        db.session.commit()
-        click.echo("Dropped %d tombstones." % result.rowcount)
+        click.echo("Dropped %d tombstones." % store.prune_tombstones(cutoff))

@@ -104,6 +104,7 @@ class Change(db.Model):
     device_id = Column(DEVICE, nullable=False)
     sig = Column(String(86), nullable=False)
     kc = Column(String(43))        # the signed key commitment; NULL on changes stored before it
+    e = Column(Integer)            # the signed key epoch of kc; NULL on changes stored before epochs
     writes = Column(Text, nullable=False)
     __table_args__ = (Index("ix_changes_workspace_record", "workspace_id", "record_id"),)
 
@@ -120,9 +121,10 @@ class Wrap(db.Model):
     record_id = Column(ID, primary_key=True)
     recipient = Column(DEVICE, primary_key=True)
     sender = Column(DEVICE, primary_key=True)
+    epoch = Column(Integer)        # a zapis/wrap/2's epoch; NULL for a zapis/wrap/1 (epoch 0)
     epk = Column(String(87), nullable=False)
     nonce = Column(String(16), nullable=False)
-    ct = Column(String(64), nullable=False)
+    ct = Column(Text, nullable=False)  # 32 bytes a key of the list, and the tag
     sig = Column(String(86), nullable=False)
     seq = Column(BigInteger, nullable=False)
     __table_args__ = (Index("ix_wraps_recipient_seq", "workspace_id", "recipient", "seq"),)

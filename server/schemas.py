@@ -11,7 +11,7 @@ from datetime import timezone
 
 from sync.b64 import decoded_length
 from sync.canonical import MAX_SAFE_INTEGER
-from sync.envelopes import BINDING, CERT, PURGE, REVOKE, ROLES, WRAP
+from sync.envelopes import BINDING, CERT, MAX_EPOCH, PURGE, REVOKE, ROLES, WRAP, WRAP2, WRAP_TYPES
 
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 DEVICE_RE = r"^[A-Za-z0-9_-]{22}$"
@@ -342,23 +342,43 @@ class ChangeSchema(Schema):
                                              "items": {"$ref": "#/components/schemas/Write"}})
     kc = B64(nbytes=32, required=True, metadata={
         "description": "Key commitment: base64url(HMAC-SHA256(record key, 'zapis/key-commit/1')), signed."})
+    e = fields.Integer(strict=True, validate=validate.Range(0, MAX_EPOCH), metadata={
+        "description": "The key epoch of kc (signed). Absent on changes made before key epochs: epoch 0."})
     sig = Sig(required=True)
 
 
+def wrap_ct_chars(epoch):
+    """The length of a wrap's base64url `ct`: epoch + 1 keys of 32 bytes and the 16-byte tag."""
+    return -(-(32 * (epoch + 1) + 16) * 4 // 3)
+
+
 class WrapSchema(Schema):
-    type = Type(WRAP)
+    type = fields.String(required=True, validate=validate.OneOf(WRAP_TYPES))
     workspace = WorkspaceId(required=True)
     record = RecordId(required=True)
     recipient = DeviceId(required=True)
     sender = DeviceId(required=True)
+    epoch = fields.Integer(strict=True, validate=validate.Range(1, MAX_EPOCH), metadata={
+        "description": "zapis/wrap/2 only: the epoch n of the newest key; ct holds k0..kn."})
     epk = PublicKey(required=True)
     nonce = B64(nbytes=12, required=True)
-    ct = B64(nbytes=48, required=True)
+    ct = B64(max_chars=wrap_ct_chars(MAX_EPOCH), required=True, metadata={
+        "description": "32 bytes a key (1 for zapis/wrap/1, epoch + 1 for zapis/wrap/2) and a 16-byte tag."})
     sig = Sig(required=True)
+
+    @validates_schema
+    def _epoch_matches(self, data, **kwargs):
+        epoch = data.get("epoch")
+        if (data.get("type") == WRAP2) != (epoch is not None):
+            raise ValidationError("A zapis/wrap/2 has an epoch; a zapis/wrap/1 has none.", "epoch")
+        if decoded_length(data.get("ct", "")) != 32 * ((epoch or 0) + 1) + 16:
+            raise ValidationError("The ciphertext must hold %d keys and the tag." % ((epoch or 0) + 1), "ct")
 
 
 _CHANGE_KEYS = frozenset(("workspace", "record", "device", "kc", "writes", "sig"))
+_CHANGE_KEYS_E = _CHANGE_KEYS | {"e"}
 _WRAP_KEYS = frozenset(("type", "workspace", "record", "recipient", "sender", "epk", "nonce", "ct", "sig"))
+_WRAP2_KEYS = _WRAP_KEYS | {"epoch"}
 
 
 def _id(value, pattern):
@@ -366,7 +386,9 @@ def _id(value, pattern):
 
 
 def _fast_change_ok(c):
-    return (type(c) is dict and c.keys() == _CHANGE_KEYS and _id(c["workspace"], _UUID)
+    return (type(c) is dict and (c.keys() == _CHANGE_KEYS or (
+                c.keys() == _CHANGE_KEYS_E and type(c["e"]) is int and 0 <= c["e"] <= MAX_EPOCH))
+            and _id(c["workspace"], _UUID)
             and _id(c["record"], _UUID) and _id(c["device"], _DEVICE) and decoded_length(c["sig"]) == 64
             and decoded_length(c["kc"]) == 32
             and type(c["writes"]) is list and 1 <= len(c["writes"]) <= MAX_WRITES
@@ -374,10 +396,19 @@ def _fast_change_ok(c):
 
 
 def _fast_wrap_ok(w):
-    return (type(w) is dict and w.keys() == _WRAP_KEYS and w["type"] == WRAP and _id(w["workspace"], _UUID)
-            and _id(w["record"], _UUID) and _id(w["recipient"], _DEVICE) and _id(w["sender"], _DEVICE)
-            and decoded_length(w["epk"]) == 65 and decoded_length(w["nonce"]) == 12
-            and decoded_length(w["ct"]) == 48 and decoded_length(w["sig"]) == 64)
+    if type(w) is not dict:
+        return False
+    if w.keys() == _WRAP_KEYS and w["type"] == WRAP:
+        keys = 1
+    elif (w.keys() == _WRAP2_KEYS and w["type"] == WRAP2 and type(w["epoch"]) is int
+          and 1 <= w["epoch"] <= MAX_EPOCH):
+        keys = w["epoch"] + 1
+    else:
+        return False
+    return (_id(w["workspace"], _UUID) and _id(w["record"], _UUID) and _id(w["recipient"], _DEVICE)
+            and _id(w["sender"], _DEVICE) and decoded_length(w["epk"]) == 65
+            and decoded_length(w["nonce"]) == 12 and decoded_length(w["ct"]) == 32 * keys + 16
+            and decoded_length(w["sig"]) == 64)
 
 
 CHANGE_SCHEMA, WRAP_SCHEMA = ChangeSchema(), WrapSchema()
@@ -452,33 +483,47 @@ class PullQuerySchema(Schema):
     limit = fields.Integer(load_default=None, validate=validate.Range(1, 10_000))
 
 
-class PulledWriteSchema(Schema):
-    field = fields.String(required=True)
-    dot = fields.Tuple((fields.String(), fields.Integer()), required=True, metadata=DOT_DOC)
-    ctx = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    nonce = fields.String(metadata={"description": "With ct: a live value delivered now."})
-    ct = fields.String()
-    h = fields.String(metadata={"description": "Instead of nonce and ct: a write that is not "
-                                               "delivered, kept so the signature can be checked."})
-
-
-class PulledChangeSchema(Schema):
-    workspace = fields.String(required=True)
-    record = fields.String(required=True)
-    device = fields.String(required=True)
-    kc = fields.String(metadata={"description": "The signed key commitment; absent on changes stored "
-                                                "before commitments existed."})
-    sig = fields.String(required=True)
-    writes = fields.List(fields.Nested(PulledWriteSchema), required=True)
+DENSE_CHANGE = ("A change: [record, device, kc or null, sig, [write, ...]], then its key epoch e when "
+                "it has one; a write: [field, n, ctx, nonce, ct] when live, [field, n, ctx, h] when "
+                "covered. The dot is [device, n]; ctx leaves out the change's own device, whose entry "
+                "is n - 1 (docs/protocol.md, Pull).")
+DENSE_WRAP = ("A key wrap addressed to the recipient: [record, sender, epk, nonce, ct, sig], then its "
+              "epoch for a zapis/wrap/2.")
 
 
 class PullSchema(Schema):
+    """A dense pull page (protocol version 3): sync/dense.py rebuilds the logical changes and wraps."""
+
     cursor = fields.Integer(required=True)
     more = fields.Boolean(required=True)
-    changes = fields.List(fields.Nested(PulledChangeSchema), required=True)
-    wraps = fields.List(fields.Nested(WrapSchema), required=True)
+    workspace = fields.String(required=True, metadata={"description": "Of every change and wrap."})
+    recipient = fields.String(required=True, metadata={"description": "The pulling device, every wrap's."})
+    changes = fields.List(fields.List(fields.Raw()), required=True, metadata={"description": DENSE_CHANGE})
+    wraps = fields.List(fields.List(fields.Raw()), required=True, metadata={"description": DENSE_WRAP})
     tombstones = fields.List(fields.Nested(PurgeSchema), required=True)
     devices = fields.List(fields.Nested(DeviceSchema), required=True)
+
+
+class DeviceRecordsQuerySchema(Schema):
+    """Query strings are text, so the limit is parsed rather than strict."""
+
+    after = RecordId(load_default=None, metadata={"description": "The last record id of the previous page."})
+    limit = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
+
+
+class DeviceRecordsSchema(Schema):
+    records = fields.List(RecordId(), required=True, metadata={
+        "description": "Records with a stored wrap addressed to the device, in id order: a hint (unsigned)."})
+    more = fields.Boolean(required=True)
+
+
+class RecordWrapsQuerySchema(Schema):
+    records = fields.List(RecordId(), required=True, validate=validate.Length(1, 200))
+
+
+class RecordWrapsSchema(Schema):
+    wraps = fields.List(fields.Nested(WrapSchema), required=True, metadata={
+        "description": "Every stored wrap of these records, whoever it is for (signed by its sender)."})
 
 
 class PurgeResultSchema(Schema):

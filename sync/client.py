@@ -25,9 +25,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from isal import igzip
 
-from . import keys, kinds
+from . import dense, keys, kinds
 from .b64 import b64decode, b64encode
-from .envelopes import ProtocolError, binding_matches, key_commitment, make_certificate, safety_number, unwrap_key
+from .envelopes import (ProtocolError, binding_matches, key_commitment, make_certificate, safety_number,
+                        unwrap_keys)
 from .replica import DELETED, Replica
 
 PBKDF2_ITERATIONS = 600_000
@@ -96,7 +97,8 @@ class HTTPTransport:
 
     def request(self, method, path, body=None, token=None, params=None):
         """Send one request; return (status, parsed JSON) or raise TransportError."""
-        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        # The protocol this client speaks: a pull without it is answered 400 update_required.
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip", dense.HEADER: dense.PROTOCOL}
         data = None
         if token:
             headers["Authorization"] = "Bearer " + token
@@ -273,7 +275,7 @@ class Client:
             if status == 410 and afresh is None:
                 self.replica.cursor, afresh = 0, set()
                 continue
-            page = _check(status, body)
+            page = dense.decode_page(_check(status, body))
             if afresh is not None:
                 afresh.update(c["record"] for c in page["changes"])
                 afresh.update(w["record"] for w in page["wraps"])
@@ -314,6 +316,8 @@ class Client:
             result["pulled"] = self.pull()
             if self.replica.rewrap_progress():
                 result["rewrapped"] = self.rewrap()
+            if self.replica.rotating:
+                result["rotated"] = self.rotate()
             result["conflicts"], result["unreadable"] = self.replica.review()
             result["alarm"] = list(self.replica.alarm)
             result["ok"] = not self.replica.refused and not self.replica.alarm
@@ -411,11 +415,53 @@ class Client:
         self._call("PUT", "/api/devices/%s/certificate" % device_id, {"cert": cert})
         self.pull()
 
-    def revoke(self, device_id):
-        """Remove a device from the workspace with a signed revocation order (kept here too)."""
+    def revoke(self, device_id, rotate=True):
+        """Remove a device from the workspace with a signed revocation order (kept here too), then
+        start a new key epoch for every record it could read (`rotate_keys`)."""
         order = self.replica.revocation_order(device_id)
         self._call("POST", "/api/devices/%s/revoke" % device_id, order)
         self.replica.keep_revocation(order)
+        if rotate:
+            self.rotate_keys(device_id)
+
+    def rotate_keys(self, device_id):
+        """Close later edits to a revoked device's keys: every record it could read gets a new key
+        epoch (Replica.start_rotation; the server is asked which records it holds a wrap for, a
+        hint), in batches. Returns how many records were rotated. Also for a device another
+        coordinator revoked, or a rotation to finish by hand. Pulls first, so that every record
+        the device could read is known here."""
+        if self.checkpoint is not None:
+            self.checkpoint()
+        self.pull()
+        hint, after = [], None
+        while True:
+            params = {"limit": 1000, **({"after": after} if after else {})}
+            page = self._call("GET", "/api/devices/%s/records" % device_id, params=params)
+            hint += page["records"]
+            if not page["more"] or not page["records"]:
+                break
+            after = page["records"][-1]
+        self.replica.start_rotation(device_id, hint)
+        return self.rotate()
+
+    def rotate(self, batch=200):
+        """Run the rotation under way (Replica.rotating) to its end: per batch, ask the server for
+        the records' stored wraps (who else holds them: checked against their signatures), queue
+        the new key lists, push. Resumable: what is left is in the state file."""
+        done = 0
+        while self.replica.rotating:
+            records = self.replica.rotation_next(batch)
+            wraps = self._call("POST", "/api/records/wraps", {"records": records})["wraps"]
+            by_record = {}
+            for w in wraps:
+                by_record.setdefault(w.get("record"), []).append(w)
+            for record in records:
+                self.replica.rotate(record, by_record.get(record, ()))
+            self.push(batch=500)
+            done += len(records)
+            if self.checkpoint is not None:
+                self.checkpoint()
+        return done
 
     def purge(self, record):
         """Erase a record on the server and, at their next pull, on every device."""
@@ -438,6 +484,7 @@ class Client:
                  "cursor": r.cursor, "outbox": r.outbox, "directory": r.directory, "quarantine": r.quarantine,
                  "refused": r.refused, "problems": r.problems, "revoked": r.revoked,
                  "revocations": r.revocations, "rewrap": {c: sorted(d) for c, d in r.rewrap.items()},
+                 "rotating": sorted(r.rotating), "rotated": r.rotated,
                  "records": {rid: {"wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
                                    "wraps": s.get("wraps", []), "kcs": s.get("kcs", {})}
                              for rid, s in r.records.items()}}
@@ -468,13 +515,16 @@ class Client:
         r.refused, r.problems, r.revoked = state["refused"], state["problems"], state["revoked"]
         r.revocations = state.get("revocations", [])
         r.rewrap = {c: set(d) for c, d in state.get("rewrap", {}).items()}
+        r.rotating, r.rotated = set(state.get("rotating", [])), state.get("rotated", 0)
         r.update_trust()
         for rid, s in state["records"].items():
-            key = unwrap_key(s["wrap"], r.ecdh_key) if s["wrap"] else None
-            r.records[rid] = {"key": key, "wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
-                              "wraps": s.get("wraps", []), "kcs": s.get("kcs", {})}
-            if key is not None:
-                r.records[rid]["keys"] = {key_commitment(key): key}
+            chain = unwrap_keys(s["wrap"], r.ecdh_key) if s["wrap"] else None
+            r.records[rid] = {"key": chain[0] if chain else None, "wrap": s["wrap"], "fields": s["fields"],
+                              "issued": s.get("issued", {}), "wraps": s.get("wraps", []),
+                              "kcs": s.get("kcs", {})}
+            if chain is not None:
+                r.records[rid]["keys"] = {key_commitment(k): k for k in chain}
+                r.records[rid]["chain"] = chain
             if r.records[rid]["wraps"]:
                 r._settle(rid)
         transport = transport or HTTPTransport(state["base_url"], ca=ca, on_wait=_say_wait)
@@ -542,7 +592,11 @@ def _main(argv=None):
     p = sub.add_parser("certify", help="certify a device (coordinators)")
     p.add_argument("device")
     p.add_argument("--safety", help="the safety number the device shows (checked before certifying)")
-    p = sub.add_parser("revoke", help="remove a device (coordinators)")
+    p = sub.add_parser("revoke", help="remove a device, and give the records it could read a new key "
+                       "(coordinators)")
+    p.add_argument("device")
+    p = sub.add_parser("rotate", help="give the records a revoked device could read a new key, or finish "
+                       "doing so (coordinators)")
     p.add_argument("device")
     sub.add_parser("safety", help="print this device's safety number")
     args = parser.parse_args(argv)
@@ -593,7 +647,9 @@ def _main(argv=None):
         print("Certified %s." % args.device)
     elif args.command == "revoke":
         client.revoke(args.device)
-        print("Removed %s." % args.device)
+        print("Removed %s; %d records have a new key." % (args.device, client.replica.rotated))
+    elif args.command == "rotate":
+        print("%d records have a new key." % client.rotate_keys(args.device))
     elif args.command == "safety":
         print(client.safety_number())
     client.save_state(args.state, phrase)

@@ -22,6 +22,9 @@ from .canonical import canonical_bytes
 CHANGE = "zapis/change/1"
 CERT = "zapis/cert/1"
 WRAP = "zapis/wrap/1"
+WRAP2 = "zapis/wrap/2"   # a record's key list k0..kn (key epochs); `epoch` = n
+WRAP_TYPES = (WRAP, WRAP2)
+MAX_EPOCH = 255          # a wrap/2 holds at most 256 keys (8 KiB): one rotation per revocation
 PURGE = "zapis/purge/1"
 BINDING = "zapis/device/1"
 REVOKE = "zapis/revoke/1"
@@ -87,22 +90,26 @@ def unpad(data):
     return data[: end - 1]
 
 
-def field_aad(workspace, record, field, dot):
-    """Additional data binding a ciphertext to its workspace, record, field and dot."""
+def field_aad(workspace, record, field, dot, epoch=0):
+    """Additional data binding a ciphertext to its workspace, record, field and dot.
+
+    `epoch` is the change's key epoch (`e`): the v3 field AAD (`zapis/field/2`) carries it; the
+    v1 AAD of legacy records does not (their values are bound to their epoch by the key alone,
+    which is fresh and random at each epoch, and by the signed `kc` and `e`)."""
     return canonical_bytes([FIELD, workspace, record, field, dot[0], dot[1]])
 
 
-def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None):
+def encrypt_field(record_key, workspace, record, field, dot, value, t, nonce=None, epoch=0):
     """Encrypt one field value with its writer's time; return (nonce, ct) as base64url."""
     plaintext = canonical_bytes({"t": t, "v": value})
     if len(plaintext) > MAX_PLAINTEXT:
         raise ProtocolError("value_too_large", "a field value may hold at most 64 KiB")
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
-    ct = AESGCM(record_key).encrypt(nonce, pad(plaintext), field_aad(workspace, record, field, dot))
+    ct = AESGCM(record_key).encrypt(nonce, pad(plaintext), field_aad(workspace, record, field, dot, epoch))
     return b64encode(nonce), b64encode(ct)
 
 
-def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
+def decrypt_field(record_key, workspace, record, field, dot, nonce, ct, epoch=0):
     """Decrypt a field value; return (value, t).
 
     Raise ProtocolError("unreadable_value") for anything that is not a value as the contract
@@ -111,7 +118,7 @@ def decrypt_field(record_key, workspace, record, field, dot, nonce, ct):
     """
     try:
         padded = AESGCM(record_key).decrypt(b64decode(nonce, NONCE_BYTES), b64decode(ct),
-                                            field_aad(workspace, record, field, dot))
+                                            field_aad(workspace, record, field, dot, epoch))
     except (InvalidTag, ValueError) as exc:
         raise ProtocolError("unreadable_value", "a value could not be decrypted: it was altered, "
                             "moved from another field or record, or made with another key") from exc
@@ -181,6 +188,8 @@ def change_header(change):
               "device": change["device"], "writes": writes}
     if "kc" in change:  # the key commitment: every new change has it; old stored ones may not
         header["kc"] = change["kc"]
+    if "e" in change:  # the key epoch of `kc` (protocol 3): absent on changes stored before it
+        header["e"] = change["e"]
     return header
 
 
@@ -220,9 +229,10 @@ def validated_header_bytes(change):
     writes = ",".join('{"ctx":{%s},"dot":["%s",%d],"field":"%s","h":"%s"}' % (
         ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1], w["field"], h)
         for w, h in zip(change["writes"], hashes))
+    epoch = ',"e":%d' % change["e"] if "e" in change else ""
     kc = ',"kc":"%s"' % change["kc"] if "kc" in change else ""
-    text = '{"device":"%s"%s,"record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
-        change["device"], kc, change["record"], CHANGE, change["workspace"], writes)
+    text = '{"device":"%s"%s%s,"record":"%s","type":"%s","workspace":"%s","writes":[%s]}' % (
+        change["device"], epoch, kc, change["record"], CHANGE, change["workspace"], writes)
     return text.encode("ascii"), hashes
 
 
@@ -249,41 +259,81 @@ def check_change(change):
 
 # -- key wraps ----------------------------------------------------------------------------------
 
-def _wrap_kdf(workspace, record, recipient, epk):
-    salt = canonical_bytes([WRAP, workspace, record])
-    info = canonical_bytes([WRAP, recipient, epk])
-    return salt, info
+def _wrap_kdf(workspace, record, recipient, epk, epoch=None):
+    """(salt, info) of a wrap's key derivation; `info` is also its AAD. A wrap/1 (epoch None)
+    has no epoch; a wrap/2 names its type and epoch in both."""
+    if epoch is None:
+        return canonical_bytes([WRAP, workspace, record]), canonical_bytes([WRAP, recipient, epk])
+    return canonical_bytes([WRAP2, workspace, record]), canonical_bytes([WRAP2, recipient, epk, epoch])
 
 
 def _kek(shared, salt, info):
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=info).derive(shared)
 
 
-def wrap_key(record_key, workspace, record, sender, sender_key, recipient, recipient_ecdh,
-             ephemeral=None, nonce=None):
-    """Wrap a record key for one recipient device and sign the wrap as the sender."""
+def wrap_keys(record_keys, workspace, record, sender, sender_key, recipient, recipient_ecdh,
+              ephemeral=None, nonce=None):
+    """Wrap a record's key list k0..kn for one recipient device and sign the wrap as the sender.
+
+    One key (epoch 0, a record never rotated) makes a `zapis/wrap/1` of that key, as before key
+    epochs; more make a `zapis/wrap/2` with `epoch` n whose ciphertext is k0 || k1 || ... || kn.
+    """
+    record_keys = [record_keys] if isinstance(record_keys, bytes) else list(record_keys)
+    if not 1 <= len(record_keys) <= MAX_EPOCH + 1 or any(len(k) != KEY_BYTES for k in record_keys):
+        raise ProtocolError("bad_wrap", "a key list holds 1 to %d keys of 32 bytes" % (MAX_EPOCH + 1))
+    epoch = len(record_keys) - 1 if len(record_keys) > 1 else None
     ephemeral = ephemeral or keys.generate_key()
     epk = keys.public_b64(ephemeral)
-    salt, info = _wrap_kdf(workspace, record, recipient, epk)
+    salt, info = _wrap_kdf(workspace, record, recipient, epk, epoch)
     kek = _kek(keys.ecdh(ephemeral, recipient_ecdh), salt, info)
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
-    ct = AESGCM(kek).encrypt(nonce, record_key, info)
-    wrap = {"type": WRAP, "workspace": workspace, "record": record, "recipient": recipient,
-            "sender": sender, "epk": epk, "nonce": b64encode(nonce), "ct": b64encode(ct)}
+    ct = AESGCM(kek).encrypt(nonce, b"".join(record_keys), info)
+    wrap = {"type": WRAP if epoch is None else WRAP2, "workspace": workspace, "record": record,
+            "recipient": recipient, "sender": sender, "epk": epk, "nonce": b64encode(nonce),
+            "ct": b64encode(ct)}
+    if epoch is not None:
+        wrap["epoch"] = epoch
     return sign_object(sender_key, wrap)
 
 
-def unwrap_key(wrap, ecdh_private):
-    """Recover the record key from a wrap addressed to this device's ECDH key."""
-    salt, info = _wrap_kdf(wrap["workspace"], wrap["record"], wrap["recipient"], wrap["epk"])
+def wrap_key(record_key, workspace, record, sender, sender_key, recipient, recipient_ecdh,
+             ephemeral=None, nonce=None):
+    """Wrap one record key (epoch 0) for one recipient device: a `zapis/wrap/1`."""
+    return wrap_keys([record_key], workspace, record, sender, sender_key, recipient, recipient_ecdh,
+                     ephemeral=ephemeral, nonce=nonce)
+
+
+def wrap_epoch(wrap):
+    """The epoch of a wrap's newest key: its `epoch` for a wrap/2, 0 for a wrap/1. Raises
+    ProtocolError for another type or an epoch that is not an integer in 1..MAX_EPOCH."""
+    if wrap.get("type") == WRAP:
+        return 0
+    epoch = wrap.get("epoch")
+    if wrap.get("type") != WRAP2 or type(epoch) is not int or not 1 <= epoch <= MAX_EPOCH:
+        raise ProtocolError("bad_wrap", "a wrap must be zapis/wrap/1, or zapis/wrap/2 with an epoch "
+                            "of 1 to %d" % MAX_EPOCH)
+    return epoch
+
+
+def unwrap_keys(wrap, ecdh_private):
+    """Recover a record's key list [k0, ..., kn] from a wrap addressed to this device's ECDH key
+    (one key from a wrap/1)."""
+    epoch = wrap_epoch(wrap)
+    salt, info = _wrap_kdf(wrap["workspace"], wrap["record"], wrap["recipient"], wrap["epk"],
+                           epoch if wrap["type"] == WRAP2 else None)
     try:
         kek = _kek(keys.ecdh(ecdh_private, wrap["epk"]), salt, info)
-        key = AESGCM(kek).decrypt(b64decode(wrap["nonce"], NONCE_BYTES), b64decode(wrap["ct"]), info)
+        data = AESGCM(kek).decrypt(b64decode(wrap["nonce"], NONCE_BYTES), b64decode(wrap["ct"]), info)
     except (InvalidTag, ValueError) as exc:
         raise ProtocolError("bad_wrap", "a record key could not be unwrapped") from exc
-    if len(key) != KEY_BYTES:
+    if len(data) != KEY_BYTES * (epoch + 1):
         raise ProtocolError("bad_wrap", "a wrapped record key has the wrong length")
-    return key
+    return [data[i:i + KEY_BYTES] for i in range(0, len(data), KEY_BYTES)]
+
+
+def unwrap_key(wrap, ecdh_private):
+    """The first key (k0) of a wrap addressed to this device's ECDH key."""
+    return unwrap_keys(wrap, ecdh_private)[0]
 
 
 # -- certificates and purges ----------------------------------------------------------------------

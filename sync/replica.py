@@ -9,9 +9,9 @@ import uuid
 
 from . import keys
 from .canonical import canonical_json
-from .envelopes import (PURGE, WRAP, ProtocolError, check_change, decrypt_field, encrypt_field,
-                        key_commitment, make_binding, make_purge, make_revocation, new_record_key,
-                        sign_change, unwrap_key, verify_change, verify_object, wrap_key)
+from .envelopes import (MAX_EPOCH, PURGE, WRAP_TYPES, ProtocolError, check_change, decrypt_field,
+                        encrypt_field, key_commitment, make_binding, make_purge, make_revocation,
+                        new_record_key, sign_change, unwrap_keys, verify_change, verify_object, wrap_keys)
 from .merge import (ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge,
                     names_unissued, next_write)
 from .trust import evaluate, self_check
@@ -30,10 +30,12 @@ class Replica:
         self.fingerprint = fingerprint
         self.sign_key = sign_key
         self.ecdh_key = ecdh_key
-        # record id -> {"key": bytes | None, "wrap": dict | None, "fields": {}, and, for the key
-        # commitments: "kcs" {kc: [devices that signed a change with it]}, "wraps" [every wrap
-        # still waiting for a verdict or accepted], "keys" {kc: key} of the accepted ones}
-        # and "issued": {field: the highest dot this device wrote there}
+        # record id -> {"key": bytes | None (k0, the epoch-0 key), "wrap": dict | None, "fields": {},
+        # and, for the key commitments: "kcs" {kc: [devices that signed a change with it]},
+        # "wraps" [every wrap still waiting for a verdict or accepted], "keys" {kc: key} of the
+        # accepted keys (every epoch), "chain" [k0, ..., kn] the believed key list (kn is the one
+        # this device writes with, at epoch n), and "issued": {field: the highest dot this device
+        # wrote there}}
         self.records = {}
         self.outbox = []       # {"change": ...} or {"wrap": ...}, in the order they were made
         self.cursor = 0
@@ -47,6 +49,8 @@ class Replica:
         self.revoked_devices = set()  # devices revoked by those orders (or flagged by the server)
         self.alarm = []        # what is wrong with this device's own directory entry (trust.self_check)
         self.rewrap = {}       # coordinator id -> set of records wrapped for it (see rewrap_batch)
+        self.rotating = set()  # records owed a new key epoch after a revocation (see rotate_batch)
+        self.rotated = 0       # records rotated since `rotating` was last empty (progress)
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -84,11 +88,18 @@ class Replica:
     def update_trust(self):
         """Evaluate the directory again: trust, revocations (kept for ever) and the self-check."""
         result = evaluate(list(self.directory.values()), self.workspace, self.fingerprint, self.revocations)
+        before_trusted = self.trusted
         self.trusted = result["trusted"]
         known = {o["sig"] for o in self.revocations}
         self.revocations += [o for o in result["orders"] if o["sig"] not in known]
+        before = (self.revoked_devices, before_trusted)
         self.revoked_devices = set(result["revoked"]) | {
             d for d, e in self.directory.items() if e.get("status") == "revoked"}
+        if (self.revoked_devices, self.trusted) != before:
+            # Who may start a key epoch changed (a coordinator revoked or trusted): judge again.
+            for record, state in self.records.items():
+                if state.get("wraps"):
+                    self._settle(record)
         mine = self.directory.get(self.device)
         pub = self.public_entry()
         self.alarm = self_check(mine, self.workspace, self.device, self.role, pub["sign_key"],
@@ -109,7 +120,12 @@ class Replica:
         readable = self.readable()
         if self.role == "coordinator":
             return readable
-        return [r for r in readable if (self.records[r]["wrap"] or {}).get("sender") == self.device]
+        return [r for r in readable if self._created(r)]
+
+    def _created(self, record):
+        # Its own wrap to itself, made when it saved the record first (a field device may send
+        # wraps only of records it created).
+        return any(w["sender"] == self.device for w in self.records[record].get("wraps", ()))
 
     def _rewrap_owed(self):
         """{coordinator: [records it may lack]}: records not yet wrapped for it by this device."""
@@ -138,7 +154,7 @@ class Replica:
         queued = 0
         for target, missing in sorted(self._rewrap_owed().items()):
             for record in missing[:limit - queued]:
-                self._queue_wrap(record, self.records[record]["key"], target)
+                self._queue_wrap(record, self.chain(record), target)
                 self.rewrap[target].add(record)
                 queued += 1
             if queued >= limit:
@@ -150,6 +166,89 @@ class Replica:
         owed = self._rewrap_owed()
         total = len(self._rewrappable()) if owed else 0
         return {c: (total - len(missing), total) for c, missing in owed.items()}
+
+    # -- key epochs: rotation after a revocation ---------------------------------------------
+
+    def could_read(self, device):
+        """Records this device can read that `device` could read too, as far as signed data shows:
+        every one for a coordinator; for a field device, those it signed a change or a wrap of
+        (the records it created among them). The server's word (`Client.start_rotation`) adds
+        the records it holds a wrap for."""
+        readable = self.readable()
+        if "coordinator" in (self.trusted.get(device), self.directory.get(device, {}).get("role")):
+            return readable
+        return [r for r in readable if self._touched_by(r, device)]
+
+    def _touched_by(self, record, device):
+        state = self.records[record]
+        return (any(device in signers for signers in state.get("kcs", {}).values())
+                or any(w["dot"][0] == device for live in state["fields"].values() for w in live)
+                or any(w["sender"] == device for w in state.get("wraps", ())))
+
+    def start_rotation(self, device, hint=()):
+        """After revoking `device`: every record it could read (could_read, plus the records of
+        `hint` this device reads: the server's list of those it holds a wrap for) is owed a new key
+        epoch. Only a coordinator rotates. Returns how many records are owed now."""
+        if self.role != "coordinator":
+            raise ProtocolError("coordinator_only", "only a coordinator starts a new key epoch")
+        readable = set(self.readable())
+        if not self.rotating:
+            self.rotated = 0
+        self.rotating |= set(self.could_read(device)) | (set(hint) & readable)
+        return len(self.rotating)
+
+    def rotation_next(self, limit=200):
+        """The next records to rotate (sorted), at most `limit`."""
+        return sorted(self.rotating)[:limit]
+
+    def holders(self, record, wraps=()):
+        """The devices that get a record's new key list: this device, every trusted coordinator
+        not revoked, every device that signed a change of the record (its creator among them),
+        and every recipient of one of `wraps` (the server's list of the record's stored wraps)
+        whose signature verifies under a sender of those kinds. Each only if it may receive keys
+        (`wraps_allowed`: trusted, not revoked by a kept order or the server's flag)."""
+        state = self.records[record]
+        writers = {d for signers in state.get("kcs", {}).values() for d in signers}
+        writers |= {w["dot"][0] for live in state["fields"].values() for w in live}
+        vouching = writers | {d for d, role in self.trusted.items() if role == "coordinator"}
+        out = {self.device} | set(self._coordinators()) | writers
+        for wrap in wraps:
+            sender = wrap.get("sender")
+            if (isinstance(wrap, dict) and wrap.get("record") == record
+                    and wrap.get("workspace") == self.workspace and wrap.get("type") in WRAP_TYPES
+                    and sender in vouching and self.wraps_allowed(sender)
+                    and verify_object(self._signer_key(sender), wrap)):
+                out.add(wrap["recipient"])
+        return sorted(d for d in out if self.wraps_allowed(d) and (d == self.device or d in self.directory))
+
+    def _signer_key(self, device):
+        return keys.public_b64(self.sign_key) if device == self.device else self.directory[device]["sign_key"]
+
+    def rotate(self, record, wraps=()):
+        """Start a new key epoch for a record: a fresh random key after the chain this device
+        believes, wrapped with every earlier key to the record's holders (see `holders`); the
+        revoked devices are never among them. Returns the number of wraps queued (0 if it cannot:
+        it no longer reads the record, or the list is full)."""
+        self.rotating.discard(record)
+        state = self.records.get(record)
+        if self.alarm or self.revoked or state is None or state["key"] is None:
+            return 0
+        chain = self.chain(record)
+        if len(chain) > MAX_EPOCH:
+            return 0
+        chain = chain + [new_record_key()]
+        recipients = self.holders(record, wraps)
+        for recipient in recipients:
+            self._queue_wrap(record, chain, recipient)
+        self._settle(record)
+        self.rotated += 1
+        return len(recipients)
+
+    def rotation_progress(self):
+        """(records rotated, records in this run) while a rotation is under way, else None."""
+        if not self.rotating:
+            return None
+        return self.rotated, self.rotated + len(self.rotating)
 
     # -- local edits --------------------------------------------------------------------------
 
@@ -173,40 +272,51 @@ class Replica:
             record = str(uuid.uuid4())
             state = self._record(record)
             state["key"] = new_record_key()
+            state["chain"] = [state["key"]]
             for recipient in [self.device] + [c for c in self._coordinators() if c != self.device]:
-                self._queue_wrap(record, state["key"], recipient)
+                self._queue_wrap(record, state["chain"], recipient)
                 if recipient != self.device:
                     self.rewrap.setdefault(recipient, set()).add(record)
         state = self.records.get(record)
         if state is None or state["key"] is None:
             raise ProtocolError("no_key", "this device cannot write a record it cannot read")
+        # Writers write with the newest key they believe (docs/protocol.md, "Key epochs").
+        chain = self.chain(record)
+        key, epoch = chain[-1], len(chain) - 1
         writes = []
         for field, value in sorted(values.items()):
             dot, ctx = next_write(state["fields"].get(field, []), self.device)
-            nonce, ct = encrypt_field(state["key"], self.workspace, record, field, dot, value, now)
+            nonce, ct = encrypt_field(key, self.workspace, record, field, dot, value, now, epoch=epoch)
             writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct})
-        kc = key_commitment(state["key"])
+        kc = key_commitment(key)
         change = sign_change(self.sign_key, {"workspace": self.workspace, "record": record,
-                                             "device": self.device, "kc": kc, "writes": writes})
+                                             "device": self.device, "kc": kc, "e": epoch, "writes": writes})
         self._note_kc(record, kc, self.device)
-        state.setdefault("keys", {})[kc] = state["key"]
+        state.setdefault("keys", {})[kc] = key
         for w in writes:
-            state["fields"][w["field"]] = merge(state["fields"].get(w["field"], []), {**w, "kc": kc}).live
+            state["fields"][w["field"]] = merge(state["fields"].get(w["field"], []),
+                                                {**w, "kc": kc, "e": epoch}).live
         issued = state.setdefault("issued", {})
         for w in writes:
             issued[w["field"]] = max(issued.get(w["field"], 0), w["dot"][1])
         self.outbox.append({"change": change})
         return record
 
-    def _queue_wrap(self, record, key, recipient):
+    def chain(self, record):
+        """The record's believed key list [k0, ..., kn]: the last is the key this device writes
+        with (epoch n) and every list it wraps is this one."""
+        state = self.records[record]
+        return state.get("chain") or [state["key"]]
+
+    def _queue_wrap(self, record, chain, recipient):
         entry = self.directory.get(recipient) if recipient != self.device else self.public_entry()
-        wrap = wrap_key(key, self.workspace, record, self.device, self.sign_key, recipient,
-                        entry["ecdh_key"])
+        wrap = wrap_keys(chain, self.workspace, record, self.device, self.sign_key, recipient,
+                         entry["ecdh_key"])
         if recipient == self.device:
             state = self.records[record]
             state["wrap"] = wrap
             state.setdefault("wraps", []).append(wrap)
-            state.setdefault("_open", {})[wrap["sig"]] = key
+            state.setdefault("_open", {})[wrap["sig"]] = list(chain)
         self.outbox.append({"wrap": wrap})
 
     def grant(self, record, recipient):
@@ -219,7 +329,7 @@ class Replica:
         if not self.wraps_allowed(recipient):
             raise ProtocolError("wraps_stopped", "no record key goes to a removed device, or to anyone "
                                 "while this device's own directory entry is wrong")
-        self._queue_wrap(record, state["key"], recipient)
+        self._queue_wrap(record, self.chain(record), recipient)
 
     def author(self, record):
         """The device that created a record: the writer of its `kind` (written once, at creation)."""
@@ -255,7 +365,7 @@ class Replica:
                 try:
                     key = self._key_for(state, w)
                     value, t = decrypt_field(key, self.workspace, record, field, w["dot"],
-                                             w["nonce"], w["ct"])
+                                             w["nonce"], w["ct"], epoch=w.get("e", 0))
                     entries.append({"value": canonical_json(value), "t": t, "device": w["dot"][0]})
                 except ProtocolError:
                     unreadable.append({"device": w["dot"][0], "label": self.device_label(w["dot"][0]),
@@ -387,16 +497,17 @@ class Replica:
         return self.directory[device]["sign_key"]
 
     def _pulled_wrap(self, wrap):
-        if wrap["type"] != WRAP or wrap["workspace"] != self.workspace or wrap["recipient"] != self.device:
+        if (wrap.get("type") not in WRAP_TYPES or wrap["workspace"] != self.workspace
+                or wrap["recipient"] != self.device):
             raise ProtocolError("bad_wrap", "a wrap for another device or workspace")
         if not verify_object(self._signer(wrap["sender"]), wrap):
             raise ProtocolError("bad_signature", "a key wrap's signature does not verify")
-        key = unwrap_key(wrap, self.ecdh_key)
+        opened = unwrap_keys(wrap, self.ecdh_key)
         state = self._record(wrap["record"])
         waiting = state.setdefault("wraps", [])
         if all(w["sig"] != wrap["sig"] for w in waiting):
             waiting.append(wrap)
-            state.setdefault("_open", {})[wrap["sig"]] = key
+            state.setdefault("_open", {})[wrap["sig"]] = opened
         self._settle(wrap["record"])
         return 1
 
@@ -404,14 +515,20 @@ class Replica:
         """Judge the record's wraps against its key commitments (docs/protocol.md, "Key
         commitments"), from scratch each time, so a later change can overturn a provisional key.
 
-        A wrap's key is accepted when some change of the record commits to it (`kc`) and the
-        wrap comes from this device, a trusted coordinator, or a device that itself signed a
-        change committing to that key (the record's creator always has); or when it opens a
-        value of an old change that carries no commitment; or, provisionally, while the record
-        holds no value at all. It is refused as `wrong_key` when the record holds values and the
-        key matches no commitment and opens no old value. Else it waits (its sender has not
-        vouched for it yet). The key this device writes with is an accepted key the record's
-        changes commit to, if there is one.
+        A wrap holds a key list k0..kn (one key, k0, for a wrap/1). From this device or a trusted
+        coordinator that is not revoked (`starts_epochs`: only they start epochs), the whole list
+        is accepted when some change of the record commits (`kc`) to one of its keys, or its k0
+        opens a value of an old change without a commitment, or, provisionally, while the record
+        holds no value at all; such a list is a candidate for the record's chain. From any other
+        sender, each key is judged alone as a wrap's one key always was: accepted when a change
+        commits to it and the sender is a trusted coordinator or itself signed a change committing
+        to it (the record's creator always has); a k0 also when it opens an old value, or
+        provisionally; only an accepted k0 makes a candidate chain, of that one key: a field
+        device's wrap never introduces an epoch. A wrap none of whose keys is committed to and
+        whose k0 opens nothing is refused as `wrong_key` when the record holds values; one whose
+        keys are committed but not vouched for waits. The chain this device writes with (and
+        wraps) is the best candidate: the lowest rank (commitment, old value, provisional), then
+        the longest list, then the smallest commitment of its newest key.
         """
         state = self.records[record]
         wraps = state.get("wraps", [])
@@ -420,42 +537,60 @@ class Replica:
         kcs = state.get("kcs", {})
         opened = state.setdefault("_open", {})
         legacy = [(f, w) for f, live in state["fields"].items() for w in live if "kc" not in w]
-        accepted, ranked, kept = {}, [], []
+        accepted, candidates, kept = {}, [], []
         for wrap in wraps:
-            key = opened.get(wrap["sig"])
-            if key is None:
+            chain = opened.get(wrap["sig"])
+            if chain is None:
                 try:
-                    key = opened[wrap["sig"]] = unwrap_key(wrap, self.ecdh_key)
+                    chain = opened[wrap["sig"]] = unwrap_keys(wrap, self.ecdh_key)
                 except ProtocolError as exc:
                     self.problems.append({"kind": "wrap", "item": wrap, "code": exc.code, "reason": str(exc)})
                     continue
-            kc = key_commitment(key)
             sender = wrap["sender"]
-            vouched = (sender == self.device or self.trusted.get(sender) == "coordinator"
-                       or sender in kcs.get(kc, ()))
-            if kc in kcs and vouched:
+            commits = [key_commitment(k) for k in chain]
+            if self.starts_epochs(sender):
+                good = list(zip(commits, chain))
+                candidate = chain
+                committed = any(kc in kcs for kc in commits)
+            else:
+                good = [(kc, k) for kc, k in zip(commits, chain) if kc in kcs and (
+                    self.trusted.get(sender) == "coordinator" or sender in kcs[kc])]
+                candidate = chain[:1]
+                committed = commits[0] in dict(good)
+            if committed:
                 rank = 0
-            elif legacy and self._opens_any(key, record, legacy):
+            elif legacy and self._opens_any(chain[0], record, legacy):
                 rank = 1
             elif not kcs and not legacy:
                 rank = 2  # provisional: nothing of the record has arrived to check it against
-            elif kc not in kcs:
+            elif not any(kc in kcs for kc in commits):
                 self.problems.append({"kind": "wrap", "item": wrap, "code": "wrong_key",
                                       "reason": "a wrapped key that opens nothing of the record"})
                 opened.pop(wrap["sig"], None)
                 continue
             else:
-                kept.append(wrap)  # the right key, from a sender that has not vouched for it yet
-                continue
+                rank = None  # keys the record's changes commit to, from a sender not vouching (yet)
             kept.append(wrap)
-            accepted[kc] = key
-            ranked.append((rank, len(ranked), key, wrap))
+            accepted.update(good)
+            if rank is not None:
+                accepted[commits[0]] = chain[0]
+                candidates.append(((rank, -len(candidate), key_commitment(candidate[-1]) if len(candidate) > 1
+                                    else "", len(candidates)), candidate, wrap))
         state["wraps"] = kept
         state["keys"] = accepted
-        if ranked:
-            _, _, state["key"], state["wrap"] = min(ranked, key=lambda r: r[:2])
+        if candidates:
+            _, chain, wrap = min(candidates, key=lambda c: c[0])
+            state["key"], state["wrap"], state["chain"] = chain[0], wrap, list(chain)
         else:
-            state["key"], state["wrap"] = None, None
+            state["key"], state["wrap"], state["chain"] = None, None, []
+
+    def starts_epochs(self, device):
+        """May `device` introduce a record's new key epoch, for this device? Only itself, or a
+        trusted coordinator that no kept order (nor the server's flag) revoked."""
+        if device == self.device:
+            return True
+        return (self.trusted.get(device) == "coordinator" and device not in self.revoked_devices
+                and self.directory.get(device, {}).get("status") != "revoked")
 
     def _opens_any(self, key, record, legacy):
         for field, w in legacy:
@@ -469,6 +604,8 @@ class Replica:
     def _pulled_change(self, change):
         if change["workspace"] != self.workspace:
             raise ProtocolError("bad_change", "a change from another workspace")
+        if "e" in change and (type(change["e"]) is not int or not 0 <= change["e"] <= MAX_EPOCH):
+            raise ProtocolError("bad_change", "a change's key epoch is not an integer of 0 to %d" % MAX_EPOCH)
         check_change(change)
         if not verify_change(self._signer(change["device"]), change):
             raise ProtocolError("bad_signature", "a change's signature does not verify")
@@ -497,6 +634,8 @@ class Replica:
             write = {k: w[k] for k in ("field", "dot", "ctx", "nonce", "ct")}
             if kc is not None:
                 write["kc"] = kc
+            if "e" in change:
+                write["e"] = change["e"]
             writes.append(write)
         # An equivocating write is skipped alone; the change's other writes are applied (both
         # languages alike: merge.apply_writes, tests/vectors/robust.json).

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 from server import create_app
 from server.cli import new_workspace
 from server.extensions import db
+from sync import dense
 from sync.client import Client, _check
 
 PG_ADMIN = os.environ.get("ZAPIS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -54,6 +55,7 @@ class FlaskTransport:
 
     def request(self, method, path, body=None, token=None, params=None):
         headers = {"Authorization": "Bearer " + token} if token else {}
+        headers[dense.HEADER] = dense.PROTOCOL
         response = self.client.open(path, method=method, json=body, headers=headers, query_string=params)
         return response.status_code, response.get_json()
 
@@ -80,7 +82,9 @@ class Workspace:
         return device
 
     def call(self, device, method, path, body=None, expected=(200, 201)):
-        return _check(*self.transport.request(method, path, body, device.token), expected)
+        """The answer's body; a pull page as the logical page the client reads (sync/dense.py)."""
+        body = _check(*self.transport.request(method, path, body, device.token), expected)
+        return dense.decode_page(body) if path.startswith("/api/sync/pull") else body
 
 
 def new_workspace_on(db_url):
@@ -109,9 +113,10 @@ def coordinator_and_volunteer(base_url, db_url):
 def live_writes(conn_or_session):
     """The live writes the server keeps, as (record, field, device, n) tuples, read from the
     stored changes (a write is live while its change keeps its ciphertext)."""
-    import json
+    from server.store import logical_writes
 
     out = []
-    for record, writes in conn_or_session.execute(text("SELECT record_id, writes FROM changes")).all():
-        out += [(record, w["field"], w["dot"][0], w["dot"][1]) for w in json.loads("[%s]" % writes) if "ct" in w]
+    for record, device, writes in conn_or_session.execute(
+            text("SELECT record_id, device_id, writes FROM changes")).all():
+        out += [(record, w["field"], w["dot"][0], w["dot"][1]) for w in logical_writes(writes, device) if "ct" in w]
     return out

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from sync import dense
 from sync.client import APIError
 from sync.envelopes import make_certificate, make_purge
 
@@ -127,8 +128,10 @@ def test_a_revoked_coordinator_anchors_no_chain(workspace):
 
 def raw_pull(workspace, device, cursor):
     response = workspace.transport.client.get("/api/sync/pull", query_string={"cursor": cursor},
-                                              headers={"Authorization": "Bearer " + device.token})
-    return response.status_code, json.loads(response.get_data(as_text=True))
+                                              headers={"Authorization": "Bearer " + device.token,
+                                                       dense.HEADER: dense.PROTOCOL})
+    body = json.loads(response.get_data(as_text=True))
+    return response.status_code, dense.decode_page(body) if response.status_code == 200 else body
 
 
 def test_an_uncertified_coordinator_gets_the_directory_and_its_own_records_only(workspace):
@@ -192,8 +195,10 @@ def test_the_fresh_pull_after_certification_pages_through_and_survives_a_lost_pa
 
     def page(cursor):
         response = workspace.transport.client.get("/api/sync/pull", query_string={"cursor": cursor, "limit": 1},
-                                                  headers={"Authorization": "Bearer " + late.token})
-        return response.status_code, response.get_json()
+                                                  headers={"Authorization": "Bearer " + late.token,
+                                                           dense.HEADER: dense.PROTOCOL})
+        body = response.get_json()
+        return response.status_code, dense.decode_page(body) if response.status_code == 200 else body
 
     assert page(old)[0] == 410
     status, first = page(0)          # its answer is lost on the way: the device still has `old`

@@ -5,9 +5,11 @@ import json
 
 import pytest
 
+from sync import dense
+
 
 def auth(ws):
-    return {"Authorization": "Bearer " + ws.root.token}
+    return {"Authorization": "Bearer " + ws.root.token, dense.HEADER: dense.PROTOCOL}
 
 
 def error_of(response, status):

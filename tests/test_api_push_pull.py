@@ -237,9 +237,9 @@ def test_a_page_after_410_that_leaves_records_out_erases_nothing(workspace):
             state["410"] = False
             return 410, {"error": {"code": "cursor_expired", "message": "start over"}}
         status, page = real(method, path, body, token, params)
-        if path == "/api/sync/pull" and status == 200:
-            page = {**page, "changes": [c for c in page["changes"] if c["record"] != b],
-                    "wraps": [w for w in page["wraps"] if w["record"] != b]}
+        if path == "/api/sync/pull" and status == 200:   # dense items: the record comes first
+            page = {**page, "changes": [c for c in page["changes"] if c[0] != b],
+                    "wraps": [w for w in page["wraps"] if w[0] != b]}
         return status, page
 
     v.transport.request = hostile

@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from server.store import change_text, hash_text, write_text, _state_dump, _state_load
+from server.store import change_text, hash_text, wrap_text, write_text, _state_dump, _state_load
+from sync import dense
 from sync.envelopes import make_certificate, make_purge, sign_change, sign_object
 
 BAD_ENDINGS = ["\n", "\r", "\t", "\x00", "\x1f", "\x7f", " ", "\u2028", "\"", "\\"]
@@ -24,9 +25,10 @@ def strictly(text):
 
 def pull_is_valid_json(workspace, device):
     response = workspace.transport.client.get("/api/sync/pull", query_string={"cursor": 0},
-                                              headers={"Authorization": "Bearer " + device.token})
+                                              headers={"Authorization": "Bearer " + device.token,
+                                                       dense.HEADER: dense.PROTOCOL})
     assert response.status_code == 200
-    return strictly(response.get_data(as_text=True))
+    return dense.decode_page(strictly(response.get_data(as_text=True)))
 
 
 def signed_change(device, record, field):
@@ -120,14 +122,17 @@ def test_hand_written_json_escapes_whatever_slips_through():
     """The store formats JSON by hand for speed; text that is not an identifier or base64url is
     escaped there too, so a missed check upstream still cannot make a page invalid JSON."""
     odd = "a\n\"\\\x00\u2028b"
-    write = strictly(write_text(odd, [odd, 3], {odd: 2}, odd, odd))
-    assert write == {"field": odd, "dot": [odd, 3], "ctx": {odd: 2}, "nonce": odd, "ct": odd}
-    assert strictly(hash_text(odd, [odd, 1], {}, odd))["h"] == odd
-    change = strictly(change_text(odd, odd, odd, odd, write_text("f", ["d", 1], {}, "n", "c")))
-    assert change["record"] == odd and change["writes"][0]["field"] == "f"
+    write = strictly(write_text(odd, [odd, 3], {odd: 2, "x": 1}, odd, odd))
+    assert write == [odd, 3, {"x": 1}, odd, odd]   # dense: the dot's device and its own entry implied
+    assert strictly(hash_text(odd, [odd, 1], {}, odd)) == [odd, 1, {}, odd]
+    change = strictly(change_text(odd, odd, odd, write_text(odd, [odd, 3], {odd: 2}, "n", "c"), kc=odd))
+    assert dense.decode_change(change, odd) == {
+        "workspace": odd, "record": odd, "device": odd, "kc": odd, "sig": odd,
+        "writes": [{"field": odd, "dot": [odd, 3], "ctx": {odd: 2}, "nonce": "n", "ct": "c"}]}
+    wrap = strictly(wrap_text(odd, odd, odd, odd, odd, odd))
+    assert dense.decode_wrap(wrap, odd, odd)["sender"] == odd
     state = {odd: [{"dot": [odd, 1], "ctx": {odd: 1}, "change": 5, "idx": 0, "h": odd}]}
     seen = {odd: {odd: 4}}
     assert _state_load(_state_dump(state, seen)) == (state, seen)
     # Plain identifiers are written as they are (the fast path).
-    assert write_text("status", ["A" * 22, 1], {}, "n", "c") == \
-        '{"field":"status","dot":["AAAAAAAAAAAAAAAAAAAAAA",1],"ctx":{},"nonce":"n","ct":"c"}'
+    assert write_text("status", ["A" * 22, 2], {"A" * 22: 1}, "n", "c") == '["status",2,{},"n","c"]'

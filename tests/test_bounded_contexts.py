@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support import Workspace, coordinator_and_volunteer
+from sync import dense
 from sync.envelopes import encrypt_field, key_commitment, sign_change
 from sync.merge import covers, next_write
 
@@ -220,7 +221,8 @@ def test_no_malicious_writes_make_an_acknowledged_write_disappear_without_a_conf
             evil.pull()
     for d in honest:
         assert d.push()["refused"] == 0
-    page = _check(*ws.transport.request("GET", "/api/sync/pull", None, ws.root.token, {"cursor": 0}))
+    page = dense.decode_page(_check(*ws.transport.request("GET", "/api/sync/pull", None, ws.root.token,
+                                                          {"cursor": 0})))
     live = {}
     for c in page["changes"]:
         for w in c["writes"]:

@@ -10,12 +10,14 @@ import json
 
 import pytest
 
+from sync import dense
 from sync.client import _new_replica
 from sync.envelopes import make_certificate, sign_change
 
 
 class HostileTransport:
-    """Passes requests through and lets the test rewrite each pull page on its way back."""
+    """Passes requests through and lets the test rewrite each pull page on its way back (as the
+    logical page: decoded, edited, encoded again in the dense form the server sends)."""
 
     def __init__(self, inner, edit):
         self.inner = inner
@@ -25,7 +27,8 @@ class HostileTransport:
     def request(self, method, path, body=None, token=None, params=None):
         status, data = self.inner.request(method, path, body, token, params)
         if path == "/api/sync/pull" and status == 200:
-            data = self.edit(copy.deepcopy(data))
+            edited = self.edit(dense.decode_page(copy.deepcopy(data)))
+            data = dense.encode_page(edited, data["workspace"], data["recipient"])
         return status, data
 
 
@@ -111,15 +114,16 @@ def test_a_ciphertext_moved_and_re_signed_by_a_trusted_device_still_fails_to_dec
 def test_a_write_inserted_straight_into_the_database_is_refused_by_readers(workspace, app):
     from server.extensions import db
     from server.models import Change
+    from server.store import logical_writes, write_text
 
     volunteer = workspace.enroll("volunteer")
     record = volunteer.save({"status": "new"})
     volunteer.push()
     with app.app_context():
         change = db.session.query(Change).one()
-        writes = json.loads("[%s]" % change.writes)
+        writes = logical_writes(change.writes, change.device_id)
         writes[0]["ctx"] = {workspace.root.replica.device: 1}
-        change.writes = ",".join(json.dumps(w, separators=(",", ":")) for w in writes)
+        change.writes = ",".join(write_text(w["field"], w["dot"], w["ctx"], w["nonce"], w["ct"]) for w in writes)
         db.session.commit()
     fresh = workspace.enroll("coordinator")
     assert record not in fresh.replica.records or not fresh.replica.records[record]["fields"]

@@ -236,3 +236,62 @@ def test_high_s_signatures_become_their_low_s_twins_and_wraps_gain_their_sender_
         assert wrap_sig == "s"  # not a signature at all: left as it is
         downgrade(revision="e5a7c3d9b1f2")
         db.engine.dispose()
+
+
+def test_key_epochs_keep_stored_wraps_and_changes_as_epoch_0_and_back(tmp_path):
+    """c4e8a2f6b1d3: stored wraps are wrap/1 (epoch NULL), stored changes have no `e`; a wrap/2's
+    key list fits `ct`; going back drops the wrap/2 rows, which a wrap/1 column cannot hold."""
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    long_ct = "A" * 1000
+    with app.app_context():
+        upgrade(revision="9b5a1c3e4d6f")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 5, 0)"))
+            conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, kc, writes) "
+                              "VALUES ('w', 2, 'r', 'D', 's', 'k', 'x')"))
+            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epk, nonce, "
+                              "ct, sig, seq) VALUES ('w', 'r', 'A', 'B', 'e', 'n', 'c', 's', 3)"))
+        upgrade(revision="c4e8a2f6b1d3")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT e FROM changes")).scalar_one() is None
+            assert conn.execute(text("SELECT epoch, ct FROM wraps")).one() == (None, "c")
+            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epoch, epk, "
+                              "nonce, ct, sig, seq) VALUES ('w', 'r', 'C', 'B', 2, 'e', 'n', :ct, 's', 4)"),
+                         {"ct": long_ct})
+            assert conn.execute(text("SELECT ct FROM wraps WHERE epoch = 2")).scalar_one() == long_ct
+        downgrade(revision="9b5a1c3e4d6f")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT recipient, ct FROM wraps")).all() == [("A", "c")]
+            assert conn.execute(text("SELECT sig FROM changes")).scalar_one() == "s"
+
+
+def test_stored_writes_become_dense_arrays_and_back(tmp_path):
+    """Protocol version 3: stored writes take the dense form a pull page serves (the dot's device
+    and the context's own entry implied by the change's device), and come back as objects."""
+    from server.store import change_text, logical_writes
+    from sync.dense import decode_change
+
+    dev, other = "A" * 22, "B" * 22
+    objects = [{"field": "status", "dot": [dev, 1], "ctx": {}, "nonce": "n" * 16, "ct": "c" * 40},
+               {"field": "notes", "dot": [dev, 3], "ctx": {dev: 2, other: 4}, "h": "h" * 43}]
+    stored = ",".join(json.dumps(w, separators=(",", ":")) for w in objects)
+    app = create_app(_config("sqlite:///" + str(tmp_path / "m.sqlite3")))
+    with app.app_context():
+        upgrade(revision="9b5a1c3e4d6f")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 2, 0)"))
+            conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
+                              "VALUES ('w', 1, 'r', :d, 's', :t), ('w', 2, 'r', :d, 's', 'not json')"),
+                         {"d": dev, "t": stored})
+        upgrade()
+        with db.engine.connect() as conn:
+            dense, odd = conn.execute(text("SELECT writes FROM changes ORDER BY id")).scalars().all()
+        assert dense == '["status",1,{},"%s","%s"],["notes",3,{"%s":4},"%s"]' % ("n" * 16, "c" * 40, other, "h" * 43)
+        assert odd == "not json"   # nothing the server wrote: left as it is
+        assert logical_writes(dense, dev) == objects
+        assert decode_change(json.loads(change_text("r", dev, "s", dense)), "w")["writes"] == objects
+        downgrade(revision="9b5a1c3e4d6f")
+        with db.engine.connect() as conn:
+            back, odd = conn.execute(text("SELECT writes FROM changes ORDER BY id")).scalars().all()
+        assert json.loads("[%s]" % back) == objects and odd == "not json"   # a context's order is not kept
+        db.engine.dispose()

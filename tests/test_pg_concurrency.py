@@ -78,7 +78,7 @@ def test_a_push_that_commits_late_holds_back_every_later_number(pg_server):
     from server import create_app
     from server.extensions import db
     from server.models import Device
-    from server.store import PushBatch
+    from server.store import PushBatch, sequenced
 
     server, url = pg_server
     root, (slow, fast) = setup(server, url, pushers=2)
@@ -94,16 +94,17 @@ def test_a_push_that_commits_late_holds_back_every_later_number(pg_server):
     def slow_push():
         with app.app_context():
             device = db.session.get(Device, slow.replica.device)
-            batch = PushBatch(device)
-            batch.load({slow_record})
-            batch.wraps(body["wraps"], {slow.replica.device, root.replica.device})
-            from sync.envelopes import change_header
+            with sequenced(device.workspace_id) as seq:
+                batch = PushBatch(device, seq)
+                batch.load({slow_record})
+                batch.wraps(body["wraps"], {slow.replica.device, root.replica.device})
+                from sync.envelopes import change_header
 
-            batch.changes(body["changes"], [[w["h"] for w in change_header(c)["writes"]] for c in body["changes"]])
-            holding.set()
-            release.wait(30)
-            batch.finish()
-            db.session.commit()
+                batch.changes(body["changes"],
+                              [[w["h"] for w in change_header(c)["writes"]] for c in body["changes"]])
+                holding.set()
+                release.wait(30)
+                batch.finish()
             committed.set()
             db.session.remove()
             db.engine.dispose()

@@ -26,7 +26,7 @@ def _emitted():
             found.add((int(status), code))
         for status, code in re.findall(r'\((\d{3}), "([a-z_]+)"\)', text):
             found.add((int(status), code))
-        if path.name in ("store.py", "sync.py"):
+        if path.name == "sync.py" or path.parent.name == "store":   # the push: server/store/push.py
             for code in re.findall(r'(?:return|code =|_refused\(|\("refused",|ProtocolError\() ?"([a-z_]+)"', text):
                 found.add(("item", code))
     envelopes = (ROOT / "sync" / "envelopes.py").read_text(encoding="utf-8")

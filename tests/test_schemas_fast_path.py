@@ -15,6 +15,8 @@ REPLICA = _new_replica("6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b", "coordinator", No
 REPLICA.save({"status": "new", "notes": "n", "city": "Vilnius"})
 WRAP = REPLICA.outbox[0]["wrap"]
 CHANGE = REPLICA.outbox[-1]["change"]
+REPLICA.rotate(CHANGE["record"])        # a new key epoch: a zapis/wrap/2 of two keys
+WRAP2 = REPLICA.outbox[-1]["wrap"]
 
 junk = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 60, 2 ** 60), st.floats(allow_nan=False),
                  st.text(max_size=30), st.just(""), st.just("A" * 22), st.just("0" * 86),
@@ -47,6 +49,7 @@ def paths(obj, prefix=()):
 
 CHANGE_PATHS = list(paths(CHANGE)) + [("extra",), ("writes", 0, "extra")]
 WRAP_PATHS = list(paths(WRAP)) + [("extra",)]
+WRAP2_PATHS = list(paths(WRAP2)) + [("extra",)]
 
 
 def verdict(load, raw):
@@ -57,9 +60,11 @@ def verdict(load, raw):
 
 
 def test_real_items_take_the_fast_path_and_load_as_the_schema_loads_them():
-    assert _fast_change_ok(CHANGE) and _fast_wrap_ok(WRAP)
+    assert _fast_change_ok(CHANGE) and _fast_wrap_ok(WRAP) and _fast_wrap_ok(WRAP2)
+    assert WRAP2["type"] == "zapis/wrap/2" and WRAP2["epoch"] == 1 and CHANGE["e"] == 0
     assert load_change(CHANGE) == CHANGE_SCHEMA.load(CHANGE)
     assert load_wrap(WRAP) == WRAP_SCHEMA.load(WRAP)
+    assert load_wrap(WRAP2) == WRAP_SCHEMA.load(WRAP2)
 
 
 @settings(max_examples=400)
@@ -76,6 +81,16 @@ def test_a_mutated_change_gets_the_same_verdict_both_ways(path, value, delete):
 @given(st.sampled_from(WRAP_PATHS), junk, st.booleans())
 def test_a_mutated_wrap_gets_the_same_verdict_both_ways(path, value, delete):
     raw = mutate(WRAP, path, value, delete)
+    schema = verdict(WRAP_SCHEMA.load, raw)
+    assert verdict(load_wrap, raw) == schema
+    if _fast_wrap_ok(raw):
+        assert schema != "refused"
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(WRAP2_PATHS), st.one_of(junk, st.integers(-1, 300)), st.booleans())
+def test_a_mutated_key_list_wrap_gets_the_same_verdict_both_ways(path, value, delete):
+    raw = mutate(WRAP2, path, value, delete)
     schema = verdict(WRAP_SCHEMA.load, raw)
     assert verdict(load_wrap, raw) == schema
     if _fast_wrap_ok(raw):
@@ -104,7 +119,8 @@ def validated_changes(draw):
                "nonce": b64(12), "ct": b64(draw(st.integers(16, 200)))} for f in fields_]
     return {"workspace": str(uuid.UUID(int=draw(st.integers(0, 2 ** 128 - 1)), version=4)),
             "record": str(uuid.UUID(int=draw(st.integers(0, 2 ** 128 - 1)), version=4)),
-            "device": device, "kc": b64(32), "writes": writes, "sig": b64(64)}
+            "device": device, "kc": b64(32), "writes": writes, "sig": b64(64),
+            **({"e": draw(st.integers(0, 255))} if draw(st.booleans()) else {})}
 
 
 @settings(max_examples=300)

@@ -1,23 +1,17 @@
 """Joining a workspace: the root device with the setup token, others with an invite code."""
 
-import json
-from datetime import datetime, timezone
-
 from flask import Blueprint, current_app, g
-from sqlalchemy import select
 
 from sync import keys
 from sync.canonical import canonical_json
 from sync.envelopes import verify_object
 
-from .. import bodies
-from ..authority import recompute
-from ..auth import authenticated, new_secret, secret_hash
+from .. import bodies, store
+from ..auth import authenticated
 from ..errors import APIError
-from ..extensions import db, limiter
-from ..models import Device, Invite, Workspace
+from ..extensions import limiter
 from ..schemas import BindSchema, BootstrapSchema, DeviceSchema, EnrollSchema, MeSchema, SessionSchema
-from ..store import Sequencer, device_entry
+from ..store import device_entry
 
 bp = Blueprint("enrollment", __name__, url_prefix="/api")
 
@@ -32,12 +26,6 @@ def _check_keys(device):
             keys.load_public(device[name])
         except ValueError:
             raise APIError(400, "invalid_key", "The device's %s is not a P-256 public key." % name) from None
-
-
-def _check_new(device):
-    # Under the workspace lock: two enrollments racing with one id must not both pass.
-    if db.session.get(Device, device["id"]) is not None:
-        raise APIError(409, "device_exists")
 
 
 def _check_binding(binding, workspace_id, keys_, role):
@@ -58,17 +46,6 @@ def _check_binding(binding, workspace_id, keys_, role):
     return canonical_json(binding)
 
 
-def _new_device(workspace_id, keys_, role, seq, cert=None, invite_id=None, binding=None):
-    tokens = {"token": new_secret(), "push_token": new_secret()}
-    device = Device(id=keys_["id"], workspace_id=workspace_id, role=role, sign_key=keys_["sign_key"],
-                    ecdh_key=keys_["ecdh_key"], cert=cert, certs=json.dumps([cert]) if cert else None,
-                    chained=False, token_hash=secret_hash(tokens["token"]),
-                    push_token_hash=secret_hash(tokens["push_token"]), revoked=False, invite_id=invite_id,
-                    binding=binding, seq=seq.next())
-    db.session.add(device)
-    return device, tokens
-
-
 @bp.post("/bootstrap")
 @limiter.limit(_enroll_limit)
 def bootstrap():
@@ -87,8 +64,7 @@ def bootstrap():
         409: {$ref: '#/components/responses/Error'}
     """
     data = bodies.load(BootstrapSchema())
-    ws = db.session.execute(select(Workspace).where(
-        Workspace.setup_token_hash == secret_hash(data["setup_token"]))).scalar_one_or_none()
+    ws = store.workspace_by_setup_token(data["setup_token"])
     if ws is None:
         raise APIError(404, "setup_token_unknown")
     keys_, cert = data["device"], data["cert"]
@@ -99,14 +75,7 @@ def bootstrap():
         raise APIError(400, "bad_certificate", "The root certificate must be a coordinator "
                        "certificate for this device, signed by its own key.")
     binding = _check_binding(data.get("binding"), ws.id, keys_, "coordinator")
-    seq = Sequencer(ws.id)
-    _check_new(keys_)
-    device, tokens = _new_device(ws.id, keys_, "coordinator", seq, cert=canonical_json(cert), binding=binding)
-    device.chained, device.chained_seq = True, device.seq   # the root anchors every chain
-    ws.fingerprint = keys.fingerprint(keys_["sign_key"])
-    ws.setup_token_hash = None
-    seq.finish()
-    db.session.commit()
+    device, tokens = store.add_root(ws, keys_, cert, binding)
     return SessionSchema().dump({"workspace": ws.id, "device": device.id, "role": device.role,
                                  **tokens}), 201
 
@@ -130,26 +99,12 @@ def enroll():
         410: {$ref: '#/components/responses/Error'}
     """
     data = bodies.load(EnrollSchema())
-    code_hash = secret_hash(data["invite"])
-    invite = db.session.execute(select(Invite).where(Invite.code_hash == code_hash)).scalar_one_or_none()
+    invite = store.invite_by_code(data["invite"])
     if invite is None:
         raise APIError(404, "invite_unknown")
     _check_keys(data["device"])
     binding = _check_binding(data.get("binding"), invite.workspace_id, data["device"], invite.role)
-    seq = Sequencer(invite.workspace_id)
-    _check_new(data["device"])
-    db.session.refresh(invite)  # read again under the workspace lock: uses may have changed
-    if invite.revoked:
-        raise APIError(410, "invite_revoked")
-    if invite.expires_at <= datetime.now(timezone.utc).replace(tzinfo=None):
-        raise APIError(410, "invite_expired")
-    if invite.uses >= invite.max_uses:
-        raise APIError(410, "invite_used_up")
-    invite.uses += 1
-    device, tokens = _new_device(invite.workspace_id, data["device"], invite.role, seq,
-                                invite_id=invite.id, binding=binding)
-    seq.finish()
-    db.session.commit()
+    device, tokens = store.enroll(invite, data["device"], binding)
     return SessionSchema().dump({"workspace": device.workspace_id, "device": device.id,
                                  "role": device.role, **tokens}), 201
 
@@ -166,10 +121,10 @@ def me():
       responses:
         200: {content: {application/json: {schema: MeSchema}}}
     """
-    ws = db.session.get(Workspace, g.device.workspace_id)
+    ws = store.get_workspace(g.device.workspace_id)
     # The whole row: the authentication query leaves out what only this call shows (binding, orders).
     return MeSchema().dump({"workspace": ws.id, "fingerprint": ws.fingerprint,
-                            "device": device_entry(db.session.get(Device, g.device.id))})
+                            "device": device_entry(store.get_device(g.device.id))})
 
 
 
@@ -200,16 +155,4 @@ def bind(device_id):
     me = g.device
     text = _check_binding(binding, me.workspace_id, {"id": me.id, "sign_key": me.sign_key,
                                                      "ecdh_key": me.ecdh_key}, me.role)
-    seq = Sequencer(me.workspace_id)
-    device = db.session.get(Device, me.id, populate_existing=True)  # read under the workspace lock
-    if device.binding is not None:
-        db.session.rollback()
-        if device.binding == text:
-            return DeviceSchema().dump(device_entry(device))
-        raise APIError(409, "binding_exists", "This device already has a key-binding statement.")
-    device.binding = text
-    device.seq = seq.next()
-    recompute(me.workspace_id, seq)   # its statement may complete chains (its own and those it issued)
-    seq.finish()
-    db.session.commit()
-    return DeviceSchema().dump(device_entry(device))
+    return DeviceSchema().dump(device_entry(store.bind(me.id, me.workspace_id, text)))

@@ -3,13 +3,10 @@
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, g
-from sqlalchemy import select
 
-from .. import bodies
-from ..auth import authenticated, new_id, new_secret, secret_hash
+from .. import bodies, store
+from ..auth import authenticated
 from ..errors import APIError
-from ..extensions import db
-from ..models import Invite
 from ..schemas import InviteCreateSchema, InviteListSchema, InviteSchema
 
 bp = Blueprint("invites", __name__, url_prefix="/api/invites")
@@ -38,12 +35,8 @@ def create():
     """
     data = bodies.load(InviteCreateSchema())
     hours = data.get("expires_in_hours") or 24 * current_app.config["ZAPIS_INVITE_DAYS"]
-    code = new_secret()
-    invite = Invite(id=new_id(), workspace_id=g.device.workspace_id, code_hash=secret_hash(code),
-                    role=data["role"], max_uses=data["max_uses"], uses=0,
-                    expires_at=_utcnow() + timedelta(hours=hours), revoked=False, created_by=g.device.id)
-    db.session.add(invite)
-    db.session.commit()
+    invite, code = store.create_invite(g.device.workspace_id, g.device.id, data["role"], data["max_uses"],
+                                       _utcnow() + timedelta(hours=hours))
     body = InviteSchema().dump(invite)
     body["code"] = code
     return body, 201
@@ -62,9 +55,7 @@ def index():
         200: {content: {application/json: {schema: InviteListSchema}}}
         403: {$ref: '#/components/responses/Error'}
     """
-    invites = db.session.execute(select(Invite).where(Invite.workspace_id == g.device.workspace_id)
-                                 .order_by(Invite.expires_at.desc())).scalars()
-    return InviteListSchema().dump({"invites": list(invites)})
+    return InviteListSchema().dump({"invites": store.invites_of(g.device.workspace_id)})
 
 
 @bp.delete("/<invite_id>")
@@ -83,9 +74,7 @@ def revoke(invite_id):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
-    invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.workspace_id != g.device.workspace_id:
+    invite = store.withdraw_invite(g.device.workspace_id, invite_id)
+    if invite is None:
         raise APIError(404, "invite_unknown", "There is no such invite in this workspace.")
-    invite.revoked = True
-    db.session.commit()
     return InviteSchema().dump(invite)

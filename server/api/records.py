@@ -1,22 +1,42 @@
 """Record-level orders: purge (coordinators whose certificate chains to the root only)."""
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, g
-from sqlalchemy import delete, select
 
-from sync.canonical import canonical_json
 from sync.envelopes import verify_object
 
-from .. import bodies
+from .. import bodies, store
 from ..auth import authenticated
 from ..errors import APIError
-from ..extensions import db
-from ..models import Change, Device, Record, Wrap
-from ..schemas import PurgeResultSchema, PurgeSchema
-from ..store import Sequencer, erase_freed
+from ..schemas import PurgeResultSchema, PurgeSchema, RecordWrapsQuerySchema, RecordWrapsSchema
 
 bp = Blueprint("records", __name__, url_prefix="/api/records")
+
+
+@bp.post("/wraps")
+@authenticated("coordinator", certified=True)
+def wraps():
+    """Every stored wrap of some records: who holds their keys, each claim signed by its sender.
+    ---
+    post:
+      tags: [records]
+      summary: The stored wraps of records
+      description: >
+        For a key rotation after a revocation (docs/protocol.md, "Key epochs"): the coordinator
+        gives the records' new key list to the recipients of these wraps whose signatures verify
+        under a sender it trusts, and never to a revoked device. At most 200 records a request.
+      security: [{bearer: []}]
+      requestBody:
+        content:
+          application/json:
+            schema: RecordWrapsQuerySchema
+      responses:
+        200: {content: {application/json: {schema: RecordWrapsSchema}}}
+        400: {$ref: '#/components/responses/Error'}
+        403: {$ref: '#/components/responses/Error'}
+    """
+    ids = bodies.load(RecordWrapsQuerySchema())["records"]
+    # As signed: stored rows were validated when they were pushed.
+    return RecordWrapsSchema().dump({"wraps": store.wraps_of(g.device.workspace_id, ids)})
 
 
 @bp.post("/<record_id>/purge")
@@ -44,25 +64,5 @@ def purge(record_id):
         raise APIError(400, "bad_purge")
     if not verify_object(device.sign_key, order):
         raise APIError(400, "bad_signature", "The purge order's signature does not verify.")
-    ws = device.workspace_id
-    seq = Sequencer(ws)
-    if not db.session.execute(select(Device.chained).where(Device.id == device.id)).scalar_one():
-        raise APIError(403, "not_certified")   # read again under the lock: a revocation may have won
-    record = db.session.get(Record, (ws, record_id))
-    if record is None:
-        record = Record(workspace_id=ws, id=record_id, creator=device.id)
-        db.session.add(record)
-    if record.purged_seq is None:
-        for model in (Change, Wrap):
-            column = model.record_id
-            db.session.execute(delete(model).where(model.workspace_id == ws, column == record_id))
-        record.state = None
-        record.purge = canonical_json(order)
-        record.purged_seq = seq.next()
-        record.purged_at = datetime.now(timezone.utc).replace(tzinfo=None)
-        seq.finish()
-        db.session.commit()
-        erase_freed(purge=True)
-    else:
-        db.session.commit()
+    store.purge(device, record_id, order)
     return PurgeResultSchema().dump({"record": record_id, "purged": True})

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, request
 from marshmallow import ValidationError
 
 from sync import keys
+from sync.dense import HEADER, PROTOCOL
 from sync.envelopes import ProtocolError, check_change, validated_header_bytes, verify_object
 from sync.refusals import REGISTRY, statuses
 
@@ -14,9 +15,8 @@ from ..auth import authenticated
 from ..authority import note_resync, resync_due
 from ..compression import json_response
 from ..errors import APIError
-from ..extensions import db
 from ..schemas import PullQuerySchema, PushSchema, load_change, load_wrap
-from ..store import PushBatch, active_devices, page_json, pull as pull_page
+from ..store import apply_push, page_json, pull_page
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
 
@@ -29,6 +29,12 @@ def _refused(code, details=None):
     if details is not None:
         out["details"] = details
     return out
+
+
+def reads_dense(header):
+    """Whether a client's Zapis-Protocol request header says it reads dense pull pages (3 or later)."""
+    header = (header or "").strip()
+    return header.isdigit() and len(header) <= 4 and int(header) >= int(PROTOCOL)
 
 
 # Schemas are stateless once built; building one per request costs more than loading with it.
@@ -106,21 +112,16 @@ def push():
     wraps = _verified_wraps(data["wraps"], device, wrap_results)
     changes = _verified_changes(data["changes"], device, change_results)
     if wraps or changes:
-        recipients = active_devices(device.workspace_id, {w["recipient"] for _, w in wraps})
-        batch = PushBatch(device)
-        batch.load({w["record"] for _, w in wraps} | {c["record"] for _, c, _ in changes})
-        for (i, _), (status, code) in zip(wraps, batch.wraps([w for _, w in wraps], recipients)):
+        wrap_outcomes, outcomes = apply_push(device, [w for _, w in wraps], [c for _, c, _ in changes],
+                                             [h for _, _, h in changes])
+        for (i, _), (status, code) in zip(wraps, wrap_outcomes):
             wrap_results[i] = {"status": status} if code is None else _refused(code)
-        outcomes = batch.changes([c for _, c, _ in changes], [h for _, _, h in changes])
         for (i, _, _), outcome in zip(changes, outcomes):
             if isinstance(outcome, tuple):
                 change_results[i] = _refused(outcome[1])
             else:
                 change_results[i] = {"status": "ok", "writes": [
                     {"status": s} if c is None else _refused(c) for s, c in outcome]}
-        batch.finish()
-        db.session.commit()
-        batch.after_commit()
     # Built by the code above, so serialised as it is; PushResultSchema documents it and the
     # tests load real results through it.
     return json_response(json.dumps({"changes": change_results, "wraps": wrap_results}, separators=(",", ":")))
@@ -139,14 +140,21 @@ def pull():
         the tombstone horizon, or unknown to this server (cursor_expired), or that this
         coordinator was certified since the cursor (newly_certified): pull again from 0, keeping
         the outbox. A coordinator that is not certified is served like a field device.
+        The page is dense (protocol version 3, docs/protocol.md): a client says it reads it with
+        the request header `Zapis-Protocol: 3` (or later); a pull without it is answered
+        400 update_required, which tells an old app to update itself.
       security: [{bearer: []}]
       parameters:
+      - {name: Zapis-Protocol, in: header, required: true, schema: {type: string, pattern: '^[0-9]{1,4}$'}}
       - {name: cursor, in: query, schema: {type: integer, minimum: 0}}
       - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
       responses:
         200: {content: {application/json: {schema: PullSchema}}}
+        400: {$ref: '#/components/responses/Error'}
         410: {$ref: '#/components/responses/Error'}
     """
+    if not reads_dense(request.headers.get(HEADER)):
+        raise APIError(400, "update_required")
     args = PULL_QUERY.load(request.args)
     cursor = args["cursor"]
     limit = min(args["limit"] or current_app.config["ZAPIS_PULL_LIMIT"], 10_000)

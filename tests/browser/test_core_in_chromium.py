@@ -26,7 +26,7 @@ RUNNER = """<!doctype html>
 
 # The node test files that need nothing of Node beyond test, assert and reading a file.
 IN_CHROMIUM = ["vectors.test.mjs", "canonical.test.mjs", "merge.test.mjs", "envelopes.test.mjs", "keys.test.mjs",
-               "trust.test.mjs", "trust-vectors.test.mjs"]
+               "trust.test.mjs", "trust-vectors.test.mjs", "epoch-vectors.test.mjs", "dense.test.mjs"]
 
 
 def serve(route):

@@ -6,7 +6,8 @@ import { b64decode, b64encode } from '../../pwa/static/js/core/b64.js';
 import { canonicalJSON } from '../../pwa/static/js/core/canonical.js';
 import {
   CERT, PURGE, ProtocolError, changeHeader, checkChange, decryptField, encryptField, makeCertificate,
-  makePurge, newRecordKey, pad, signChange, signObject, unpad, unwrapKey, verifyChange, verifyObject, wrapKey,
+  makePurge, newRecordKey, pad, signChange, signObject, unpad, unwrapKey, unwrapKeys, verifyChange, verifyObject, wrapKey,
+  wrapKeys,
   writeHash,
 } from '../../pwa/static/js/core/envelopes.js';
 import { exportPublic, generateDeviceKeys } from '../../pwa/static/js/core/keys.js';
@@ -218,11 +219,19 @@ describe('key wraps', () => {
     }
   });
 
-  test('a wrapped key of the wrong length is refused', async () => {
+  test('a key of the wrong length is never wrapped, and a wrap claiming another epoch does not open', async () => {
     const [sender, recipient] = await Promise.all([device(), device()]);
-    const wrap = await wrapKey({ recordKey: new Uint8Array(16), workspace: WS, record: REC, sender: ME,
+    await assert.rejects(wrapKey({ recordKey: new Uint8Array(16), workspace: WS, record: REC, sender: ME,
+      senderKey: sender.sign.privateKey, recipient: 'r', recipientEcdh: recipient.ecdhKey }), code('bad_wrap'));
+    const wrap = await wrapKeys({ recordKeys: [newRecordKey(), newRecordKey()], workspace: WS, record: REC, sender: ME,
       senderKey: sender.sign.privateKey, recipient: 'r', recipientEcdh: recipient.ecdhKey });
-    await assert.rejects(unwrapKey(wrap, recipient.ecdh.privateKey), code('bad_wrap'));
+    assert.equal(wrap.type, 'zapis/wrap/2');
+    assert.equal(wrap.epoch, 1);
+    assert.equal((await unwrapKeys(wrap, recipient.ecdh.privateKey)).length, 2);
+    for (const forged of [{ ...wrap, epoch: 2 }, { ...wrap, type: 'zapis/wrap/1' }, { ...wrap, epoch: 0 },
+      { ...wrap, epoch: '1' }]) {
+      await assert.rejects(unwrapKeys(forged, recipient.ecdh.privateKey), code('bad_wrap'));
+    }
   });
 
   test('new record keys are 32 random bytes', () => {

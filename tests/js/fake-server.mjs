@@ -1,6 +1,7 @@
 // A fake Zapis server for the sync engine's node tests: push and pull as docs/protocol.md says
 // (the merge rule from core/merge.js, sequence numbers, pages, wraps, tombstones, the directory,
 // 410 and revocation), over a `fetch` function, with faults a test can ask for. Not a test file.
+import { HEADER, PROTOCOL, encodePage } from '../../pwa/static/js/core/dense.js';
 import { writeHash } from '../../pwa/static/js/core/envelopes.js';
 import { ACCEPTED, EQUIVOCATION, merge } from '../../pwa/static/js/core/merge.js';
 
@@ -92,10 +93,16 @@ export class FakeServer {
     if (this.checkRevoked && device.entry.status === 'revoked') return error(403, 'device_revoked');
     let response;
     if (u.pathname === '/api/sync/push') response = json(200, await this.#push(device.entry, JSON.parse(body)));
-    else if (u.pathname === '/api/sync/pull') response = await this.#pull(device.entry, u.searchParams);
+    else if (u.pathname === '/api/sync/pull' && !(Number(init.headers?.[HEADER]) >= Number(PROTOCOL))) {
+      response = error(400, 'update_required');
+    } else if (u.pathname === '/api/sync/pull') response = await this.#pull(device.entry, u.searchParams);
     else if (u.pathname === `/api/devices/${device.entry.id}/binding` && init.method === 'PUT' && !device.entry.binding) {
       this.updateDevice(device.entry.id, { binding: JSON.parse(body).binding });
       response = json(200, device.entry);
+    } else if (u.pathname.startsWith('/api/devices/') && u.pathname.endsWith('/records') && init.method !== 'POST') {
+      response = this.#holding(device.entry, decodeURIComponent(u.pathname.split('/')[3]), u.searchParams);
+    } else if (u.pathname === '/api/records/wraps' && init.method === 'POST') {
+      response = this.#recordWraps(device.entry, JSON.parse(body).records);
     } else response = error(404, 'not_found');
     if (fault === 'drop') throw new TypeError('network error: the connection dropped');
     if (fault === 'cut') return new Response('{"changes": [', { status: 200 });
@@ -123,6 +130,8 @@ export class FakeServer {
       if (code) return { status: 'refused', code, message: code };
       const same = (w) => w.wrap.record === wrap.record && w.wrap.recipient === wrap.recipient && w.wrap.sender === wrap.sender;
       if (this.wraps.some((w) => same(w) && w.wrap.sig === wrap.sig)) return { status: 'duplicate' };
+      // As the server: a sender's older key list never replaces its newer one (key epochs).
+      if (this.wraps.some((w) => same(w) && (w.wrap.epoch ?? 0) > (wrap.epoch ?? 0))) return { status: 'duplicate' };
       this.wraps = this.wraps.filter((w) => !same(w));
       this.wraps.push({ wrap, seq: ++this.seq });
       return { status: 'accepted' };
@@ -145,6 +154,21 @@ export class FakeServer {
       return { status: 'ok', writes };
     });
     return { wraps, changes };
+  }
+
+  // GET /api/devices/<id>/records: the records a device holds a wrap of (coordinators only).
+  #holding(caller, id, params) {
+    if (caller.role !== 'coordinator') return error(403, 'coordinator_only');
+    const after = params.get('after') ?? '';
+    const ids = [...new Set(this.wraps.filter((w) => w.wrap.recipient === id).map((w) => w.wrap.record))]
+      .filter((r) => r > after).sort();
+    return json(200, { records: ids, more: false });
+  }
+
+  // POST /api/records/wraps: every stored wrap of these records (coordinators only).
+  #recordWraps(caller, records) {
+    if (caller.role !== 'coordinator') return error(403, 'coordinator_only');
+    return json(200, { wraps: this.wraps.filter((w) => records.includes(w.wrap.record)).map((w) => w.wrap) });
   }
 
   async #pull(device, params) {
@@ -193,6 +217,6 @@ export class FakeServer {
         : { field: w.field, dot: w.dot, ctx: w.ctx, h: await writeHash(w.nonce, w.ct) })));
       page.changes.push({ ...change, writes });
     }
-    return json(200, page);
+    return json(200, encodePage(page, this.workspace, device.id)); // dense, as the server sends it
   }
 }

@@ -66,10 +66,12 @@ test('one save is one signed change whose writes enter the live sets and the out
   assert.equal(change.writes.length, 3);
   assert.ok(await verifyChange(identity.signPublic, change));
   const state = await store.getRecord(id);
-  // Each live value keeps its change's key commitment, which the change signs.
+  // Each live value keeps its change's key commitment and key epoch, which the change signs.
   assert.equal(change.kc, await keyCommitment(await unwrapKey(outbox[0].wrap, identity.ecdhKey)));
+  assert.equal(change.e, 0);
   for (const w of change.writes) {
-    assert.deepEqual(state.fields[w.field], [{ field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct, kc: change.kc }]);
+    assert.deepEqual(state.fields[w.field],
+      [{ field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct, kc: change.kc, e: 0 }]);
   }
   assert.deepEqual(state.kcs, { [change.kc]: [identity.device] });
 });

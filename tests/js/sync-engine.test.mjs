@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { makePurge, signChange } from '../../pwa/static/js/core/envelopes.js';
 import { translator } from '../../pwa/static/js/i18n.js';
 import { RETRY_AFTER_MAX_MS, nextBatch, pushOutbox, retryAfterMs, settle } from '../../pwa/static/js/sync/outbox.js';
-import { refusalText, statusLine } from '../../pwa/static/js/sync/status.js';
+import { errorText, refusalText, statusLine } from '../../pwa/static/js/sync/status.js';
 import { WORKSPACE, certify, world } from './sync-world.mjs';
 import { readFileSync } from 'node:fs';
 
@@ -295,9 +295,9 @@ test('a 410 followed by a page that leaves records out erases nothing', async ()
     }
     const response = await realFetch(url, init);
     if (!url.startsWith('/api/sync/pull')) return response;
-    const page = await response.json();
-    page.changes = page.changes.filter((c) => c.record !== b);
-    page.wraps = page.wraps.filter((x) => x.record !== b);
+    const page = await response.json(); // dense: an item's record comes first
+    page.changes = page.changes.filter((c) => c[0] !== b);
+    page.wraps = page.wraps.filter((x) => x[0] !== b);
     return new Response(JSON.stringify(page), { status: 200 });
   };
   const result = await phone.engine.sync({ pull: true });
@@ -493,4 +493,18 @@ test('a coordinator certified later reads the older records once another coordin
   await late.sync();
   assert.deepEqual(late.records.list().map((s) => s.title).sort(), ['older one', 'older two']);
   assert.equal(late.records.unreadable, 0);
+});
+
+test('a pull without the Zapis-Protocol header is answered update_required, which the person can read', async () => {
+  const { FakeServer } = await import('./fake-server.mjs');
+  const { fetchPage } = await import('../../pwa/static/js/sync/pull.js');
+  const server = new FakeServer(WORKSPACE);
+  const token = server.enroll({ id: 'rootDeviceAAAAAAAAAAAA', role: 'coordinator' });
+  const page = await fetchPage(server.fetch.bind(server), token, 0);
+  assert.deepEqual([page.cursor, page.more, page.changes, page.wraps], [server.seq, false, [], []]);
+  const old = (url, init) => server.fetch(url, { ...init, headers: { Authorization: init.headers.Authorization } });
+  const err = await fetchPage(old, token, 0).then(() => null, (e) => e);
+  assert.equal(err?.status, 400);
+  assert.equal(err.code, 'update_required');
+  assert.match(errorText(en, { code: 'update_required' }), /updating itself/);
 });

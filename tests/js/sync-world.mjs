@@ -33,6 +33,8 @@ export function certify(issuer, entry, workspace = WORKSPACE) {
 function recipientsOf(identity, directory, trusted, extra = {}) {
   identity.recipients = wrapRecipients(directory, trusted, identity.device, extra);
   identity.alarm = extra.alarm ?? [];
+  identity.trusted = trusted;
+  identity.removed = extra.removed ?? [];
 }
 
 /** A workspace: the fake server and its root coordinator's keys ({server, root, fingerprint, phone()}). */

@@ -15,9 +15,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sync import keys  # noqa: E402
 from sync.b64 import b64encode  # noqa: E402
 from sync.canonical import canonical_json  # noqa: E402
-from sync.envelopes import (change_header, encrypt_field, field_aad, make_binding, make_certificate,  # noqa: E402
-                            make_purge, make_revocation, pad, safety_number, sign_change, sign_object,
-                            wrap_key, write_hash)
+from sync.envelopes import (change_header, encrypt_field, field_aad, key_commitment, make_binding,  # noqa: E402
+                            make_certificate, make_purge, make_revocation, pad, safety_number, sign_change,
+                            sign_object, wrap_key, wrap_keys, write_hash)
+from sync.dense import encode_page  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
@@ -279,6 +280,63 @@ def envelope_vectors():
             "bad_signed": bad_signed, "changes": changes, "wraps": wraps, "trust": trust}
 
 
+def epoch_vectors():
+    """Key epochs (docs/protocol.md, "Key epochs"): wraps of key lists and changes carrying `e`."""
+    chain = [hashlib.sha256(b"zapis epoch key %d" % i).digest() for i in range(3)]
+    eph = keys.private_from_scalar(scalar("epoch ephemeral"))
+    wraps = []
+    for name, keys_ in (("epoch 2: a zapis/wrap/2 of k0, k1, k2", chain),
+                        ("epoch 0: one key is a zapis/wrap/1", chain[:1])):
+        wrap = wrap_keys(keys_, WS, REC, COORD["id"], COORD["_sign"], VOL["id"], VOL["ecdh_key"],
+                         ephemeral=eph, nonce=bytes(range(12, 24)))
+        epoch = len(keys_) - 1
+        kind = "zapis/wrap/2" if epoch else "zapis/wrap/1"
+        info = [kind, VOL["id"], wrap["epk"]] + ([epoch] if epoch else [])
+        wraps.append({"name": name, "keys": [b64encode(k) for k in keys_], "epoch": epoch,
+                      "kcs": [key_commitment(k) for k in keys_],
+                      "recipient_ecdh_pkcs8": VOL["ecdh_pkcs8"], "recipient_ecdh_d": VOL["ecdh_d"],
+                      "recipient_ecdh_key": VOL["ecdh_key"],
+                      "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)),
+                      "ephemeral_d": b64encode(scalar("epoch ephemeral")),
+                      "salt": canonical_json([kind, WS, REC]),
+                      "info": canonical_json(info), "sender_sign_key": COORD["sign_key"], "wrap": wrap})
+    w2 = wraps[0]["wrap"]
+    # Each of these fails to open as a key list (bad_wrap): the epoch is in the derivation and the
+    # additional data, and must be an integer of 1 to 255 in a zapis/wrap/2 (none in a wrap/1).
+    unopenable = [
+        {"name": "epoch lowered", "wrap": {**w2, "epoch": 1}},
+        {"name": "epoch raised", "wrap": {**w2, "epoch": 3}},
+        {"name": "called a zapis/wrap/1",
+         "wrap": {k: v for k, v in {**w2, "type": "zapis/wrap/1"}.items() if k != "epoch"}},
+        {"name": "a zapis/wrap/2 without epoch", "wrap": {k: v for k, v in w2.items() if k != "epoch"}},
+        {"name": "epoch 0 in a zapis/wrap/2", "wrap": {**w2, "epoch": 0}},
+        {"name": "epoch as text", "wrap": {**w2, "epoch": "2"}},
+        {"name": "epoch beyond 255", "wrap": {**w2, "epoch": 256}},
+    ]
+    changes = []
+    for epoch in (2, 0):
+        key = chain[epoch]
+        dot = [VOL["id"], 3]
+        nonce, ct = encrypt_field(key, WS, REC, "status", dot, "moved", 1767225600000,
+                                  nonce=bytes([epoch + 7]) * 12, epoch=epoch)
+        change = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": VOL["id"],
+                                            "kc": key_commitment(key), "e": epoch,
+                                            "writes": [{"field": "status", "dot": dot, "ctx": {VOL["id"]: 2},
+                                                        "nonce": nonce, "ct": ct}]})
+        changes.append({"name": "a change at epoch %d" % epoch, "signer": VOL["sign_key"], "change": change,
+                        "valid": True, "header": canonical_json(change_header(change)), "epoch": epoch,
+                        "key": b64encode(key), "value": "moved"})
+    signed = changes[0]["change"]
+    changes += [
+        {"name": "epoch removed after signing", "signer": VOL["sign_key"], "valid": False,
+         "change": {k: v for k, v in signed.items() if k != "e"}},
+        {"name": "epoch lowered after signing", "signer": VOL["sign_key"], "valid": False,
+         "change": {**signed, "e": 1}},
+    ]
+    return {"workspace": WS, "record": REC, "devices": [public(d) for d in (COORD, VOL, EVIL)],
+            "wraps": wraps, "unopenable": unopenable, "changes": changes}
+
+
 def robust_vectors():
     """Strict base64, low-s signatures, key commitments, unreadable values, equivocation."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -512,6 +570,77 @@ def trust_vectors():
             "trust": trust}
 
 
+def dense_vectors():
+    """Dense pull pages (protocol version 3) and the logical pages they stand for."""
+    key = hashlib.sha256(b"zapis dense record key").digest()
+    rec2 = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
+
+    def live(record, field, dot, ctx, value, i):
+        nonce, ct = encrypt_field(key, WS, record, field, dot, value, 1767225600000, nonce=bytes([i]) * 12)
+        return {"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}
+
+    v = VOL["id"]
+    edit = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": v, "kc": key_commitment(key),
+                                      "writes": [live(REC, "status", [v, 1], {}, "new", 1),
+                                                 live(REC, "city", [v, 3], {v: 2, COORD["id"]: 4}, "Brest", 2),
+                                                 live(REC, "notes", [v, 2], {v: 1}, "covered since", 3)]})
+    # As a pull delivers it once the notes value was covered: that write as its hash.
+    covered = {**edit, "writes": edit["writes"][:2] + [change_header(edit)["writes"][2]]}
+    old = sign_change(VOL["_sign"], {"workspace": WS, "record": rec2, "device": v,
+                                     "writes": [live(rec2, "status", [v, 1], {}, "old", 4)]})
+    wrap = wrap_key(key, WS, REC, v, VOL["_sign"], ROOT["id"], ROOT["ecdh_key"],
+                    ephemeral=keys.private_from_scalar(scalar("dense ephemeral")), nonce=bytes(range(12, 24)))
+    purge = make_purge(ROOT["_sign"], WS, rec2, ROOT["id"])
+    entry = {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"],
+             "cert": None, "certs": [], "binding": None, "revocations": [], "status": "active", "invite": None}
+    # Key epochs (helper `epoch`): the change-level `e` and a zapis/wrap/2 with its epoch, as stand-ins.
+    fid = "Zk9pZC0yMi1jaGFyYWN0ZQ"
+    epoch_change = {"workspace": WS, "record": REC, "device": v, "kc": "K" * 43, "sig": "S" * 86,
+                    "writes": [{"field": fid, "dot": [v, 4], "ctx": {v: 3}, "nonce": "N" * 16, "ct": "C" * 40}],
+                    "e": 2}
+    epoch_wrap = {**wrap, "type": "zapis/wrap/2", "epoch": 2, "sig": "W" * 86}
+    logical = [
+        ("a change with live writes, a covered one and others' counters; its wrap",
+         {"cursor": 7, "more": True, "changes": [covered], "wraps": [wrap], "tombstones": [], "devices": []}, True),
+        ("a change stored before key commitments (kc null)",
+         {"cursor": 8, "more": False, "changes": [old], "wraps": [], "tombstones": [], "devices": []}, True),
+        ("key epochs: a change with e, a zapis/wrap/2, a field id",
+         {"cursor": 9, "more": False, "changes": [epoch_change], "wraps": [epoch_wrap], "tombstones": [],
+          "devices": []}, False),
+        ("tombstones and directory entries pass through as they are",
+         {"cursor": 10, "more": False, "changes": [], "wraps": [], "tombstones": [purge], "devices": [entry]}, False),
+    ]
+    pages = [{"name": name, "signed": signed, "logical": page, "dense": encode_page(page, WS, ROOT["id"])}
+             for name, page, signed in logical]
+    good = encode_page(logical[0][1], WS, ROOT["id"])
+    change, dwrap = good["changes"][0], good["wraps"][0]
+    malformed = [
+        {"name": "a change of six members whose epoch is not an integer", "kind": "change", "item": change + ["2"]},
+        {"name": "a change of four members", "kind": "change", "item": change[:4]},
+        {"name": "a change whose writes are not a list", "kind": "change", "item": change[:4] + [{}]},
+        {"name": "a write naming its own device in its context", "kind": "change",
+         "item": change[:4] + [[["status", 2, {v: 1}, "N" * 16, "C" * 40]]]},
+        {"name": "a write numbered 0", "kind": "change", "item": change[:4] + [[["status", 0, {}, "N" * 16, "C" * 40]]]},
+        {"name": "a write numbered true", "kind": "change",
+         "item": change[:4] + [[["status", True, {}, "N" * 16, "C" * 40]]]},
+        {"name": "a write of three members after a good one", "kind": "change",
+         "item": change[:4] + [[change[4][1], ["status", 1, {}]]]},
+        {"name": "a change in the logical form (version 2)", "kind": "change", "item": covered},
+        {"name": "a wrap of five members", "kind": "wrap", "item": dwrap[:5]},
+        {"name": "a wrap whose epoch is not an integer", "kind": "wrap", "item": dwrap + [1.5]},
+    ]
+    unencodable = [
+        {"name": "a dot of another device", "device": v,
+         "write": {"field": "status", "dot": [COORD["id"], 1], "ctx": {}, "h": "H" * 43}},
+        {"name": "a context without the writer's own n - 1", "device": v,
+         "write": {"field": "status", "dot": [v, 2], "ctx": {}, "h": "H" * 43}},
+        {"name": "a context with the writer's own entry at n = 1", "device": v,
+         "write": {"field": "status", "dot": [v, 1], "ctx": {v: 1}, "h": "H" * 43}},
+    ]
+    return {"workspace": WS, "recipient": ROOT["id"], "signer": VOL["sign_key"], "pages": pages,
+            "malformed": malformed, "unencodable": unencodable}
+
+
 if __name__ == "__main__":
     write("canonical.json", canonical_vectors())
     write("merge.json", merge_vectors())
@@ -519,4 +648,6 @@ if __name__ == "__main__":
     write("envelopes.json", envelope_vectors())
     write("robust.json", robust_vectors())
     write("trust.json", trust_vectors())
+    write("epochs.json", epoch_vectors())
+    write("dense.json", dense_vectors())
     print("vectors written to", HERE)

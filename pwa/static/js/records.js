@@ -9,9 +9,10 @@
 import { b64decode, b64encode } from './core/b64.js';
 import { canonicalJSON } from './core/canonical.js';
 import {
-  decryptField, encryptField, keyCommitment, newRecordKey, signChange, unwrapKey, wrapKey,
+  decryptField, encryptField, keyCommitment, newRecordKey, signChange, unwrapKeys, wrapKeys,
 } from './core/envelopes.js';
 import { displayOrder, known, nextWrite } from './core/merge.js';
+import { MAX_EPOCH } from './core/wraps.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { changed } from './forms.js';
 import { StaleStateError, applyChange } from './store/local.js';
@@ -57,15 +58,16 @@ export function writeFrom(live, device, seen) {
 
 /**
  * The records of one unlocked device. `identity`: {workspace, device, signKey, ecdhKey, localKey,
- * ownEcdh (this device's public ECDH key), recipients: [{id, ecdh_key}] (trusted coordinators)}.
+ * ownEcdh (this device's public ECDH key), recipients: [{id, ecdh_key}] (trusted coordinators),
+ * trusted ({id: role}), removed ([ids revoked by a kept order or flagged by the server])}.
  */
 export class Records {
   constructor(store, identity, { now = () => Date.now() } = {}) {
     this.store = store;
     this.id = identity;
     this.now = now;
-    this.keys = new Map();
-    this.opened = new Map(); // wrap sig → record key, for wraps already opened (by the pull or here)
+    this.keys = new Map();   // record id → its believed key list [k0, ..., kn] (writes with kn, epoch n)
+    this.opened = new Map(); // wrap sig → key list, for wraps already opened (by the pull or here)
     this.summaries = new Map();
     this.versions = new Map(); // the cache version each summary was opened from
   }
@@ -105,8 +107,9 @@ export class Records {
 
   async #openEntry(id, entry) {
     try {
-      const { k, s } = await openLocal(this.id.localKey, 'cache/' + id, entry);
-      this.keys.set(id, b64decode(k, 32));
+      const { k, c, s } = await openLocal(this.id.localKey, 'cache/' + id, entry);
+      // `c`: the key list; `k`: one key, in entries sealed before key epochs.
+      this.keys.set(id, (c ?? [k]).map((x) => b64decode(x, 32)));
       this.summaries.set(id, s);
       // An entry of an older shape (no author, no creation time) is shown as it is and made again
       // by `verify()` after the list is up, so the first opening after an update is not slower.
@@ -143,7 +146,7 @@ export class Records {
    * already opened; they are judged against the record's key commitments before any is used.
    */
   async reload({ changed = [], purged = [], keys = new Map() } = {}) {
-    // `keys` are wrap sig → key: opened, not yet judged against the record's key commitments.
+    // `keys` are wrap sig → key list: opened, not yet judged against the record's key commitments.
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     for (const id of changed) {
@@ -156,10 +159,10 @@ export class Records {
   }
 
   #drop(id) {
-    const key = this.keys.get(id);
-    if (key) {
-      for (const [sig, k] of this.opened) if (k === key) this.opened.delete(sig);
-      key.fill(0);
+    const chain = this.keys.get(id);
+    if (chain) {
+      for (const [sig, list] of this.opened) if (list.some((k) => chain.includes(k))) this.opened.delete(sig);
+      for (const k of chain) k.fill(0);
     }
     this.keys.delete(id);
     this.summaries.delete(id);
@@ -167,12 +170,18 @@ export class Records {
   }
 
   async #open(wrap) {
-    let key = this.opened.get(wrap.sig);
-    if (!key) {
-      key = await unwrapKey(wrap, this.id.ecdhKey);
-      this.opened.set(wrap.sig, key);
+    let list = this.opened.get(wrap.sig);
+    if (!list) {
+      list = await unwrapKeys(wrap, this.id.ecdhKey);
+      this.opened.set(wrap.sig, list);
     }
-    return key;
+    return list;
+  }
+
+  /** May `sender` start a record's new key epoch, for this device? Itself, or a trusted coordinator not revoked. */
+  startsEpochs(sender) {
+    if (sender === this.id.device) return true;
+    return has(this.id.trusted, sender) && this.id.trusted[sender] === 'coordinator' && !(this.id.removed ?? []).includes(sender);
   }
 
   async #opensAny(state, key) {
@@ -192,44 +201,68 @@ export class Records {
 
   /**
    * Judge a record's wraps against its key commitments (docs/protocol.md, the twin of
-   * Replica._settle in sync/replica.py). Resolves to {key, ring (kc → key), wrong ([wrap])}: `key`
-   * is the one this device writes with, `ring` every accepted key, `wrong` the wraps refused as
-   * wrong_key. A wrap from this device, a trusted coordinator, or a device that itself signed a
-   * change committing to the key is accepted when a change commits to its key; any wrap whose key
-   * opens an old value without a commitment is accepted; while the record holds nothing, a wrap is
-   * accepted provisionally; a key that matches no commitment and opens nothing is wrong.
+   * Replica._settle in sync/replica.py). Resolves to {key (k0), chain (the believed key list:
+   * this device writes with its last key, at epoch chain.length - 1), ring (kc → key, every
+   * accepted key), wrong ([wrap])}. A wrap holds a key list (one key for a wrap/1). From this
+   * device or a trusted coordinator not revoked (`startsEpochs`), the whole list is accepted when
+   * a change commits to one of its keys, or its k0 opens an old value without a commitment, or
+   * provisionally while the record holds nothing. From anyone else each key is judged alone, as
+   * a wrap's one key always was (committed to, and the sender a trusted coordinator or a signer
+   * of a change committing to it; a k0 also by an old value or provisionally), and it offers only
+   * its k0 as a chain: a field device never introduces an epoch. A list none of whose keys is
+   * committed to and whose k0 opens nothing is wrong. The chain is the best candidate: lowest
+   * rank, then longest, then the smallest commitment of its newest key, then arrival.
    */
   async #judge(state) {
     const kcs = state.kcs ?? {};
     const anyKc = Object.keys(kcs).length > 0;
     const legacy = Object.values(state.fields).some((live) => live.some((w) => !has(w, 'kc')));
+    const trusted = this.id.trusted ?? {};
     const ring = new Map();
-    const ranked = [];
+    const candidates = [];
     const wrong = [];
     for (const wrap of wrapsOf(state)) {
-      let key;
+      let chain;
       try {
-        key = await this.#open(wrap);
+        chain = await this.#open(wrap);
       } catch {
         continue; // not addressed to this device's key: the pull reported it
       }
-      const kc = await keyCommitment(key);
+      const commits = await Promise.all(chain.map((k) => keyCommitment(k)));
       const sender = wrap.sender;
-      const vouched = sender === this.id.device || (has(this.id.trusted, sender) && this.id.trusted[sender] === 'coordinator')
-        || (has(kcs, kc) && kcs[kc].includes(sender));
-      let rank;
-      if (has(kcs, kc) && vouched) rank = 0;
-      else if (legacy && await this.#opensAny(state, key)) rank = 1;
+      const pairs = commits.map((kc, i) => [kc, chain[i]]);
+      let good;
+      let candidate;
+      let committed;
+      if (this.startsEpochs(sender)) {
+        good = pairs;
+        candidate = chain;
+        committed = commits.some((kc) => has(kcs, kc));
+      } else {
+        const coordinator = has(trusted, sender) && trusted[sender] === 'coordinator';
+        good = pairs.filter(([kc]) => has(kcs, kc) && (coordinator || kcs[kc].includes(sender)));
+        candidate = chain.slice(0, 1);
+        committed = good.some(([kc]) => kc === commits[0]);
+      }
+      let rank = null;
+      if (committed) rank = 0;
+      else if (legacy && await this.#opensAny(state, chain[0])) rank = 1;
       else if (!anyKc && !legacy) rank = 2; // provisional: nothing of the record to check it against yet
-      else if (!has(kcs, kc)) {
+      else if (!commits.some((kc) => has(kcs, kc))) {
         wrong.push(wrap);
         continue;
-      } else continue; // the right key from a sender that has not vouched for it (yet)
-      ring.set(kc, key);
-      ranked.push({ rank, i: ranked.length, key });
+      } // else: keys the record's changes commit to, from a sender not vouching for them (yet)
+      for (const [kc, k] of good) ring.set(kc, k);
+      if (rank !== null) {
+        ring.set(commits[0], chain[0]);
+        candidates.push({ rank, len: candidate.length, newest: candidate.length > 1 ? commits[candidate.length - 1] : '',
+          i: candidates.length, chain: candidate });
+      }
     }
-    ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
-    return { key: ranked[0]?.key ?? null, ring, wrong };
+    candidates.sort((a, b) => a.rank - b.rank || b.len - a.len
+      || (a.newest < b.newest ? -1 : a.newest > b.newest ? 1 : 0) || a.i - b.i);
+    const chain = candidates[0]?.chain ?? null;
+    return { key: chain?.[0] ?? null, chain, ring, wrong };
   }
 
   // A refused wrap is a problem the sync screen lists, as the pull's are.
@@ -239,13 +272,11 @@ export class Records {
       device: w.sender, code: 'wrong_key', at })));
   }
 
-  async #key(state) {
-    let key = this.keys.get(state.id);
-    if (!key) {
-      ({ key } = await this.#judge(state));
-      if (key) this.keys.set(state.id, key);
-    }
-    return key;
+  // The record's key list, judged afresh: a revocation learned since may have changed it.
+  async #chain(state) {
+    const { chain } = await this.#judge(state);
+    if (chain) this.keys.set(state.id, chain);
+    return chain;
   }
 
   async #refresh(state) {
@@ -260,14 +291,14 @@ export class Records {
       await this.#report(state.id, judged.wrong);
       return;
     }
-    this.keys.set(state.id, judged.key);
+    this.keys.set(state.id, judged.chain);
     await this.#report(state.id, judged.wrong);
     const view = await this.#decrypt(state, judged);
     if (this.closed) return;
     const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
     const summary = summarize(state.id, view.values, { ...view, author: first?.device ?? null, created: first?.t ?? null });
     this.summaries.set(state.id, summary);
-    const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { k: b64encode(judged.key), s: summary });
+    const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary });
     const version = versionOf(state);
     await this.store.putCache({ id: state.id, version, ...box });
     this.versions?.set(state.id, version);
@@ -290,7 +321,8 @@ export class Records {
         try {
           const k = has(w, 'kc') ? ring.get(w.kc) : key;
           if (!k) throw new Error('no key matches this value');
-          const { value, t: wt } = await decryptField(k, workspace, state.id, field, w.dot, w.nonce, w.ct);
+          const { value, t: wt } = await decryptField(k, workspace, state.id, field, w.dot, w.nonce, w.ct, undefined,
+            has(w, 'e') ? w.e : 0);
           return { value: canonicalJSON(value), t: wt, device: w.dot[0] };
         } catch {
           unreadable.push({ field, device: w.dot[0], dot: [...w.dot], code: 'unreadable_value' });
@@ -324,7 +356,7 @@ export class Records {
     if (!state) return null;
     const judged = await this.#judge(state).catch(() => null);
     if (!judged?.key) return null;
-    this.keys.set(id, judged.key);
+    this.keys.set(id, judged.chain);
     const contexts = Object.fromEntries(Object.entries(state.fields).map(([f, live]) => [f, known(live)]));
     return { id, ...(await this.#decrypt(state, judged)), contexts };
   }
@@ -360,18 +392,44 @@ export class Records {
       seen: seen ?? record.contexts });
   }
 
-  /** Share records with another device ({id, ecdh_key}): their keys, wrapped for it, join the outbox. */
+  /** Share records with another device ({id, ecdh_key}): their key lists, wrapped for it, join the outbox. */
   async grant(ids, recipient) {
     const { workspace, device } = this.id;
     const wraps = [];
     for (const id of [].concat(ids)) {
       const state = await this.store.getRecord(id);
-      const key = state && await this.#key(state).catch(() => null);
-      if (!key) continue; // not readable here: nothing to share
-      wraps.push(await wrapKey({ recordKey: key, workspace, record: id, sender: device, senderKey: this.id.signKey,
+      const chain = state && await this.#chain(state).catch(() => null);
+      if (!chain) continue; // not readable here: nothing to share
+      wraps.push(await wrapKeys({ recordKeys: chain, workspace, record: id, sender: device, senderKey: this.id.signKey,
         recipient: recipient.id, recipientEcdh: recipient.ecdh_key }));
     }
     await this.store.queueWraps(wraps);
+    return wraps.length;
+  }
+
+  /**
+   * Start a new key epoch for a record (after a revocation, sync/rotate.js): a fresh random key
+   * after the list this device believes, wrapped with every earlier key to `recipients` ([{id,
+   * ecdh_key}], this device among them; never a revoked one: the caller chose them). The wraps
+   * join the outbox, this device's own joins the record, in one transaction with `done` (the
+   * rotation's progress). Resolves to the number of wraps, 0 if this device cannot read it.
+   */
+  async rotate(id, recipients, done = null) {
+    const { workspace, device } = this.id;
+    const state = await this.store.getRecord(id);
+    const chain = state && await this.#chain(state).catch(() => null);
+    if (!chain || chain.length > MAX_EPOCH) {
+      await this.store.commitRotation({ record: id, own: null, wraps: [], done });
+      return 0;
+    }
+    const next = [...chain, newRecordKey()];
+    const wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: next, workspace, record: id, sender: device,
+      senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
+    const own = wraps.find((w) => w.recipient === device) ?? null;
+    if (own) this.opened.set(own.sig, next);
+    await this.store.commitRotation({ record: id, own, wraps, done });
+    const after = await this.store.getRecord(id);
+    if (after) await this.#refresh(after).catch(() => this.#drop(id));
     return wraps.length;
   }
 
@@ -379,38 +437,41 @@ export class Records {
     const { workspace, device } = this.id;
     const isNew = id === null;
     let state;
-    let key;
+    let chain;
     let wraps = [];
     let own = null;
     let writesFor;
     if (isNew) {
       id = crypto.randomUUID();
-      key = newRecordKey();
+      chain = [newRecordKey()];
       state = { id, wrap: null, fields: {} };
       writesFor = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null));
       const recipients = [{ id: device, ecdh_key: this.id.ownEcdh },
         ...this.id.recipients.filter((r) => r.id !== device)];
-      wraps = await Promise.all(recipients.map((r) => wrapKey({ recordKey: key, workspace, record: id,
+      wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: chain, workspace, record: id,
         sender: device, senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
       own = wraps[0];
     } else {
       state = await this.store.getRecord(id);
-      key = state && await this.#key(state);
-      if (!key) throw new Error('this device cannot write a record it cannot read');
+      chain = state && await this.#chain(state);
+      if (!chain) throw new Error('this device cannot write a record it cannot read');
       writesFor = changed(before, values);
       for (const field of force) writesFor[field] = values[field];
     }
     const fields = Object.keys(writesFor).sort();
     if (!fields.length) return id;
     const t = this.now();
+    // Writers write with the newest key they believe (docs/protocol.md, "Key epochs").
+    const key = chain.at(-1);
+    const e = chain.length - 1;
     const kc = await keyCommitment(key);
     const writes = await Promise.all(fields.map(async (field) => {
       const live = state.fields[field] ?? [];
       const { dot, ctx } = seen && !isNew ? writeFrom(live, device, seen[field] ?? {}) : nextWrite(live, device);
-      const { nonce, ct } = await encryptField(key, workspace, id, field, dot, writesFor[field], t);
+      const { nonce, ct } = await encryptField(key, workspace, id, field, dot, writesFor[field], t, undefined, e);
       return { field, dot, ctx, nonce, ct };
     }));
-    const change = await signChange(this.id.signKey, { workspace, record: id, device, kc, writes });
+    const change = await signChange(this.id.signKey, { workspace, record: id, device, kc, e, writes });
     // The state after this change, to seal the cache entry for it before the transaction.
     const after = applyChange(isNew ? { ...state, wrap: own } : state, change);
     const merged = { ...before, ...writesFor };
@@ -420,10 +481,10 @@ export class Records {
       ...fields.filter((f) => after.fields[f].length > 1)])];
     const summary = summarize(id, merged, { t, conflicts, author: isNew ? device : previous?.author ?? null,
       created: isNew ? t : previous?.created ?? null });
-    const box = await sealLocal(this.id.localKey, 'cache/' + id, { k: b64encode(key), s: summary });
+    const box = await sealLocal(this.id.localKey, 'cache/' + id, { c: chain.map(b64encode), s: summary });
     await this.store.commitChange({ change, wrap: own, wraps, drafts,
       cache: { id, version: versionOf(after), ...box } });
-    this.keys.set(id, key);
+    this.keys.set(id, chain);
     this.summaries.set(id, summary);
     this.versions?.set(id, versionOf(after));
     // The coordinators that got the key at once are owed nothing by the re-wrap (sync/rewrap.js).
@@ -444,8 +505,8 @@ export class Records {
   /** Forget every key and plaintext held in memory (on lock). */
   clear() {
     this.closed = true;
-    for (const key of this.keys.values()) key.fill(0);
-    for (const key of this.opened.values()) key.fill(0); // zeroes the keys a pull handed over too
+    for (const chain of this.keys.values()) for (const k of chain) k.fill(0);
+    for (const list of this.opened.values()) for (const k of list) k.fill(0); // zeroes the keys a pull handed over too
     this.keys.clear();
     this.opened.clear();
     this.summaries.clear();

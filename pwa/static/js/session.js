@@ -173,6 +173,7 @@ export class Session {
     this.onAlarm?.(alarm);
     if (!this.identity) return;
     this.identity.trusted = trusted; // records.js takes wraps only from the creator or a trusted coordinator
+    this.identity.removed = removed; // nor a new key epoch from a revoked coordinator
     this.identity.recipients = wrapRecipients(this.directory, trusted, this.device.device, { removed, alarm });
   }
 

@@ -13,6 +13,8 @@ import { SyncEngine } from './sync/engine.js';
 import { Leadership } from './sync/leader.js';
 import { pushOutbox } from './sync/outbox.js';
 import { rewrapOnce } from './sync/rewrap.js';
+import { rotateOnce, rotationProgress, serverHint, startRotation } from './sync/rotate.js';
+import { call } from './api.js';
 import { Scheduler } from './sync/schedule.js';
 import { initialStatus } from './sync/status.js';
 import { SyncStore } from './store/sync-store.js';
@@ -109,6 +111,15 @@ export class SyncController {
     return { ok: outcome.ok, reason: outcome.reason, erased: outcome.result.erased };
   }
 
+  // The server speaks a newer protocol (400 update_required): have the service worker fetch the
+  // new version now rather than at its next daily check, so the reload prompt (sw-client.js)
+  // appears; nothing is reloaded by itself. Asked once a page.
+  #update() {
+    if (this.updateAsked || !globalThis.navigator?.serviceWorker) return;
+    this.updateAsked = true;
+    navigator.serviceWorker.getRegistration().then((r) => r?.update()).catch(() => {});
+  }
+
   /** Bring back every record travel mode erased here: pull from 0 again. */
   async bringBack() {
     await this.replica.bringBack();
@@ -118,6 +129,7 @@ export class SyncController {
   /** Read the numbers again and report the status. `changes` are merged in first. */
   async refresh(changes = {}) {
     Object.assign(this.status, changes, { online: navigator.onLine });
+    if (this.status.error?.code === 'update_required') this.#update();
     try {
       Object.assign(this.status, await this.replica.counts());
     } catch {
@@ -146,6 +158,7 @@ export class SyncController {
     if (result.revoked) return this.#revoked();
     this.status.alarm = result.alarm ?? [];
     await this.#rewrap(result);
+    await this.#rotate(result);
     // A purge order erased records here: remake the data bucket so that they leave the disk too
     // (store/buckets.js; travel mode's erasures do this in the store already).
     if (result.purged.size) await this.store.adapter.rotate?.().catch(() => {});
@@ -190,6 +203,51 @@ export class SyncController {
       if (step) this.saved();
     } catch {
       this.status.rewrap = null; // tried again after the next run
+    }
+  }
+
+  /**
+   * This coordinator removed a device (`order`, accepted by the server): keep the order at once
+   * (no key goes to the device again, whatever the server shows later), then give every record it
+   * could read a new key epoch (sync/rotate.js), batch by batch with the next runs.
+   */
+  async removed(order) {
+    const { session } = this;
+    const kept = (await this.store.getMeta('revocations')) ?? [];
+    if (!kept.some((o) => o.sig === order.sig)) await this.store.putMeta('revocations', [...kept, order]);
+    this.engine?.forget();
+    session.useDirectory(session.directory, session.trusted, { removed: [...new Set([...session.removed, order.device])] });
+    if (session.device.role !== 'coordinator' || !session.records) return;
+    await this.syncNow()?.catch(() => null); // every record the device could read is known here first
+    const entry = session.directory.find((d) => d.id === order.device);
+    const coordinator = session.trusted[order.device] === 'coordinator' || entry?.role === 'coordinator';
+    const hint = coordinator ? [] : await serverHint(this.#api(), order.device).catch(() => []);
+    this.status.rotation = await startRotation({ store: this.store, records: session.records, device: order.device,
+      coordinator, hint });
+    this.saved();
+  }
+
+  #api() {
+    const token = this.session.token;
+    return (method, path, body) => call(method, path, { body, token });
+  }
+
+  // Records a removed device could read get new keys, one batch per successful run (the revoking
+  // device resumes after a reload: the progress is in the store).
+  async #rotate(result) {
+    const { session } = this;
+    if (!result.ok || !session.identity || session.device.role !== 'coordinator' || session.alarm.length) return;
+    try {
+      const directory = new Map(session.directory.map((d) => [d.id, d]));
+      const step = await rotateOnce({ store: this.store, records: session.records, api: this.#api(),
+        ctx: { device: session.device.device, ownEcdh: session.device.ecdh_key, signPublic: session.device.sign_key,
+          workspace: session.device.workspace, directory, trusted: session.trusted,
+          recipients: session.identity.recipients, canWrapTo: (id) => session.canWrapTo(id) } });
+      const last = this.status.rotation;
+      this.status.rotation = step ?? (last && last.done === last.total ? last : await rotationProgress(this.store));
+      if (step) this.saved();
+    } catch {
+      this.status.rotation = await rotationProgress(this.store).catch(() => null); // tried again after the next run
     }
   }
 

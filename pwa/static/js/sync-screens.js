@@ -110,7 +110,7 @@ export class SyncScreens {
       if (screen?.isConnected && session.state === 'open') await this.#devices({ fresh: true });
     };
     this.shell.show(screen = devicesScreen(this.t, { devices, trusted: session.trusted, removed: session.removed, me,
-      canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length }, {
+      canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length, rotation: this.sync.status.rotation }, {
       certify: (id) => act(async () => {
         const d = devices.find((x) => x.id === id);
         // Only what the device itself signed: its keys as shown, in the role it signed.
@@ -127,6 +127,8 @@ export class SyncScreens {
       revoke: (id) => act(async () => {
         const order = await makeRevocation(session.identity.signKey, { workspace, device: id, issuer: me });
         await call('POST', `/api/devices/${encodeURIComponent(id)}/revoke`, { body: order, token: session.token });
+        // Kept here at once; the records it could read get new keys (sync/rotate.js).
+        await this.sync.removed(order);
       }),
     }));
   }

@@ -42,6 +42,8 @@ export async function changeHeader(change) {
   const header = { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
   // The key commitment: every new change has it; changes stored before it existed may not.
   if (has(change, 'kc')) header.kc = change.kc;
+  // The key epoch of `kc` (protocol 3); changes stored before key epochs have none (epoch 0).
+  if (has(change, 'e')) header.e = change.e;
   return header;
 }
 

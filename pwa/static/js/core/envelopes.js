@@ -14,7 +14,10 @@ export {
   FIELD, KEY_BYTES, MAX_PLAINTEXT, NONCE_BYTES, PAD_BUCKETS, decryptField, encryptField, fieldAAD, pad, unpad,
 } from './fields.js';
 export { CHANGE, changeHeader, checkChange, signChange, verifyChange, writeHash } from './changes.js';
-export { KEY_COMMIT, WRAP, keyCommitment, newRecordKey, unwrapKey, wrapKey } from './wraps.js';
+export {
+  KEY_COMMIT, MAX_EPOCH, WRAP, WRAP2, WRAP_TYPES, keyCommitment, newRecordKey, unwrapKey, unwrapKeys, wrapEpoch, wrapKey,
+  wrapKeys,
+} from './wraps.js';
 
 export const CERT = 'zapis/cert/1';
 export const PURGE = 'zapis/purge/1';

@@ -52,19 +52,23 @@ export function unpad(data) {
   return data.slice(0, end - 1);
 }
 
-/** Additional data binding a ciphertext to its workspace, record, field and dot. */
-export function fieldAAD(workspace, record, field, dot) {
+/**
+ * Additional data binding a ciphertext to its workspace, record, field and dot. `epoch` is the
+ * change's key epoch (`e`): the v3 field AAD (zapis/field/2) carries it; the v1 AAD of legacy
+ * records does not (their values are bound to their epoch by the fresh key and the signed kc and e).
+ */
+export function fieldAAD(workspace, record, field, dot, epoch = 0) { // eslint-disable-line no-unused-vars
   return canonicalBytes([FIELD, workspace, record, field, dot[0], dot[1]]);
 }
 
 /** Encrypt one field value with its writer's time; resolve to {nonce, ct} as base64url. */
-export async function encryptField(recordKey, workspace, record, field, dot, value, t, nonce) {
+export async function encryptField(recordKey, workspace, record, field, dot, value, t, nonce, epoch = 0) {
   const plaintext = canonicalBytes({ t, v: value });
   if (plaintext.length > MAX_PLAINTEXT) {
     throw new ProtocolError('value_too_large', 'a field value may hold at most 64 KiB');
   }
   const iv = nonce ?? globalThis.crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-  const additionalData = fieldAAD(workspace, record, field, dot);
+  const additionalData = fieldAAD(workspace, record, field, dot, epoch);
   const key = await aesKey(recordKey);
   const ct = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, key, pad(plaintext));
   return { nonce: b64encode(iv), ct: b64encode(new Uint8Array(ct)) };
@@ -76,12 +80,12 @@ export async function encryptField(recordKey, workspace, record, field, dot, val
  * made with another key), or a plaintext that is not padded, not UTF-8, not canonical-able JSON,
  * or not {"t": integer >= 0, "v": value} (as sync/envelopes.py decrypt_field).
  */
-export async function decryptField(recordKey, workspace, record, field, dot, nonce, ct) {
+export async function decryptField(recordKey, workspace, record, field, dot, nonce, ct, epoch = 0) {
   const key = await aesKey(recordKey);
   let padded;
   try {
     const iv = b64decode(nonce, NONCE_BYTES);
-    const additionalData = fieldAAD(workspace, record, field, dot);
+    const additionalData = fieldAAD(workspace, record, field, dot, epoch);
     const plain = await subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, b64decode(ct));
     padded = new Uint8Array(plain);
   } catch (cause) {

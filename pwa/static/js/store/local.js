@@ -19,10 +19,14 @@ export class StaleStateError extends Error {
 
 const DATA = ['records', 'outbox', 'directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
 
-/** A change's write as a live set keeps it: with the change's key commitment `kc`, if it has one. */
-export function writeOf(w, kc) {
+/**
+ * A change's write as a live set keeps it: with the change's key commitment `kc` and key epoch
+ * `e`, if it has them.
+ */
+export function writeOf(w, kc, e) {
   const out = { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
   if (kc !== undefined) out.kc = kc;
+  if (e !== undefined) out.e = e;
   return out;
 }
 
@@ -45,7 +49,7 @@ export function applyChange(state, change) {
     const live = fields[w.field] ?? [];
     const mine = known(live)[change.device] ?? 0;
     if (mine !== w.dot[1] - 1) throw new StaleStateError();
-    fields[w.field] = merge(live, writeOf(w, change.kc)).live;
+    fields[w.field] = merge(live, writeOf(w, change.kc, change.e)).live;
     if (!Object.prototype.hasOwnProperty.call(issued, w.field) || w.dot[1] > issued[w.field]) issued[w.field] = w.dot[1];
   }
   return noteKc({ ...state, fields, issued }, change.kc, change.device);
@@ -195,6 +199,24 @@ export class LocalStore {
       if (cache) await tx.put('cache', cache);
       if (drafts) await tx.put('drafts', drafts, 'all');
       return state;
+    });
+  }
+
+  /**
+   * A record's new key epoch (records.js rotate): this device's own new wrap joins the record (its
+   * cache entry goes, to be made again), every wrap joins the outbox, and the rotation's progress
+   * (`done`: the meta 'rotation' to keep, or null) is stored, in one transaction: a rotation cut
+   * off anywhere resumes with the records it had not finished.
+   */
+  commitRotation({ record, own = null, wraps = [], done = null }) {
+    return this.#write(['records', 'outbox', 'cache', 'meta'], async (tx) => {
+      const state = await tx.get('records', record);
+      if (state && own) {
+        await tx.put('records', { ...state, wraps: [...(state.wraps ?? []), own] });
+        await tx.delete('cache', record);
+      }
+      if (state) for (const w of wraps) await tx.add('outbox', { record, wrap: w });
+      if (done) await tx.put('meta', done, 'rotation');
     });
   }
 

@@ -108,7 +108,7 @@ export class SyncStore {
               record: change.record, device: change.device, code: 'unseen_context', at: Date.now() });
             continue;
           }
-          writes.push(writeOf(w, change.kc));
+          writes.push(writeOf(w, change.kc, change.e));
         }
         const applied = applyWrites(s.fields, writes);
         let touched = false;

@@ -132,6 +132,11 @@ export class SyncEngine {
     return result;
   }
 
+  /** Read the directory and the kept revocation orders from the store again at the next run. */
+  forget() {
+    this.directory = null;
+  }
+
   /** Travel mode, by hand: sync, and only if the server now holds everything, erase local copies. */
   async travel() {
     const result = await this.sync();

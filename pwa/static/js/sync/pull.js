@@ -6,6 +6,7 @@
  * (as sync/client.py does).
  */
 
+import { HEADER, PROTOCOL, decodePage } from '../core/dense.js';
 import { PushError, retryAfterMs } from './outbox.js';
 import { verifyPage } from './verify.js';
 
@@ -21,7 +22,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
   let data = null;
   try {
     response = await fetchFn(`/api/sync/pull?cursor=${cursor}&limit=${limit}`, {
-      headers: { Accept: 'application/json', Authorization: 'Bearer ' + token }, signal,
+      headers: { Accept: 'application/json', Authorization: 'Bearer ' + token, [HEADER]: PROTOCOL }, signal,
       credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
     data = await response.json().catch(() => null);
   } catch {
@@ -34,7 +35,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
   if (!data || !Number.isSafeInteger(data.cursor) || !Array.isArray(data.changes) || !Array.isArray(data.wraps)) {
     throw new PushError(0, 'network', 'the page was cut off');
   }
-  return data;
+  return decodePage(data); // the dense page (protocol version 3) as the logical changes and wraps
 }
 
 /**

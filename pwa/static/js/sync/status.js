@@ -25,7 +25,7 @@ export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge',
 /** A fresh status (`runs` counts the sync runs this page saw finish). */
 export function initialStatus() {
   return { online: true, locked: false, syncing: false, waiting: 0, refused: 0, problems: 0, held: 0, unreadable: 0,
-    lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null };
+    lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null, rotation: null };
 }
 
 /** A time in the person's style: just the time today, else the date and time. */

@@ -10,7 +10,9 @@
  * applies the verified result in one transaction.
  */
 
-import { PURGE, ProtocolError, WRAP, checkChange, unwrapKey, verifyChange, verifyObject } from '../core/envelopes.js';
+import {
+  MAX_EPOCH, PURGE, ProtocolError, WRAP_TYPES, checkChange, unwrapKeys, verifyChange, verifyObject,
+} from '../core/envelopes.js';
 import { evaluate, selfCheck } from '../core/trust.js';
 
 /** A pulled item signed by a device whose certificate does not (yet) chain to the root. */
@@ -30,14 +32,14 @@ function signerKey(ctx, device) {
 }
 
 async function checkWrap(ctx, wrap) {
-  if (wrap.type !== WRAP || wrap.workspace !== ctx.workspace || wrap.recipient !== ctx.device) {
+  if (!WRAP_TYPES.includes(wrap.type) || wrap.workspace !== ctx.workspace || wrap.recipient !== ctx.device) {
     throw new ProtocolError('bad_wrap', 'a wrap for another device or workspace');
   }
   if (!(await verifyObject(signerKey(ctx, wrap.sender), wrap))) {
     throw new ProtocolError('bad_signature', "a key wrap's signature does not verify");
   }
-  // Opening it proves it is addressed to this device's key; the key is kept for the list.
-  const key = ctx.ecdhKey ? await unwrapKey(wrap, ctx.ecdhKey) : null;
+  // Opening it proves it is addressed to this device's key; its key list is kept for the list.
+  const key = ctx.ecdhKey ? await unwrapKeys(wrap, ctx.ecdhKey) : null;
   return { record: wrap.record, wrap, key };
 }
 
@@ -46,6 +48,9 @@ async function checkChangeItem(ctx, change) {
     throw new ProtocolError('bad_change', 'a change from another workspace');
   }
   checkChange(change);
+  if (Object.prototype.hasOwnProperty.call(change, 'e') && !(Number.isInteger(change.e) && change.e >= 0 && change.e <= MAX_EPOCH)) {
+    throw new ProtocolError('bad_change', `a change's key epoch is not an integer of 0 to ${MAX_EPOCH}`);
+  }
   if (!(await verifyChange(signerKey(ctx, change.device), change))) {
     throw new ProtocolError('bad_signature', "a change's signature does not verify");
   }

@@ -15,7 +15,8 @@ export function grouped(text) {
 }
 
 /**
- * `data`: {devices: [{id, role, status, safety, bound}], trusted: {id: role}, removed: [id], me, canCertify}.
+ * `data`: {devices: [{id, role, status, safety, bound}], trusted: {id: role}, removed: [id], me, canCertify,
+ * rotation ({done, total} while records get new keys after a removal, else null)}.
  * `on`: {certify(id), revoke(id)}. Returns the screen element.
  */
 export function devicesScreen(t, data, on) {
@@ -54,8 +55,11 @@ export function devicesScreen(t, data, on) {
       d.bound ? null : h('p', { class: 'warning', role: 'note' }, t('devices.unbound')),
       actions.length ? h('div', { class: 'actions' }, actions) : null, confirm);
   });
+  const rotation = data.rotation ? h('p', { class: 'status rotation', role: 'status' },
+    t('devices.rotation', { done: data.rotation.done, total: data.rotation.total })) : null;
   return h('section', { class: 'screen devices-screen', 'aria-labelledby': 'devices-title' },
     h('h1', { id: 'devices-title' }, t('devices.title')),
     h('p', { class: 'help' }, t('devices.help')),
+    rotation,
     h('ul', { class: 'devices' }, items));
 }

@@ -19,6 +19,9 @@ export function syncScreen(t, lang, data, on) {
   if (status.rewrap) {
     facts.push([t('sync.rewrap_label'), t('sync.rewrap', { done: status.rewrap.done, total: status.rewrap.total })]);
   }
+  if (status.rotation) {
+    facts.push([t('sync.rotation_label'), t('sync.rotation', { done: status.rotation.done, total: status.rotation.total })]);
+  }
   // This device's own directory entry carries other keys or another role than its own.
   const alarm = status.alarm?.length ? h('div', { class: 'alarm', role: 'alert' },
     h('h2', {}, t('alarm.title')), h('p', {}, t('alarm.text')), h('p', { class: 'help' }, t('alarm.what'))) : null;
