@@ -25,7 +25,7 @@ test('every field the issue lists is on the forms', () => {
     'affected', 'age_group', 'gender', 'consent', 'contact', 'evidence', 'evidence_links', 'reported_to', 'outcome',
     'tags']);
   assert.deepEqual(names('need'), ['category', 'urgency', 'country', 'city', 'adults', 'children', 'description',
-    'languages', 'contact', 'channel', 'safe_times', 'status', 'follow_up', 'incident']);
+    'languages', 'contact', 'channel', 'safe_times', 'status', 'assignee', 'follow_up', 'incident']);
   assert.equal(OPTIONS.incident_category.length, 13);
   assert.equal(OPTIONS.need_category.length, 13);
   assert.deepEqual(OPTIONS.urgency, ['critical', 'high', 'normal', 'low']);

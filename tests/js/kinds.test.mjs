@@ -15,7 +15,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const TODAY = '2026-12-03';
 const messages = Object.fromEntries(LANGUAGES.map((lang) =>
   [lang, JSON.parse(readFileSync(`${ROOT}pwa/static/i18n/${lang}.json`, 'utf8'))]));
-const TYPES = ['select', 'radio', 'checks', 'text', 'textarea', 'number', 'when', 'date', 'tags', 'links', 'record'];
+const TYPES = ['select', 'radio', 'checks', 'text', 'textarea', 'number', 'when', 'date', 'tags', 'links', 'record', 'device'];
 const ROLES = ['coordinator', 'volunteer', 'reporter'];
 const en = (key) => messages.en[key] ?? key;
 const t = (key, params = {}) => en(key).replace(/\{(\w+)\}/g, (_, name) => String(params[name]));
@@ -96,7 +96,7 @@ test('an acknowledgement names its report and a date, nothing else, and only coo
 test('the navigation offers each role what it may create; a reporter gets the one first-person report', () => {
   const views = (role) => navTabs(role).map(([view]) => view);
   assert.deepEqual(views('volunteer'), ['list', 'new-incident', 'new-need', 'settings']);
-  assert.deepEqual(views('coordinator'), ['list', 'new-incident', 'new-need', 'settings']);
+  assert.deepEqual(views('coordinator'), ['list', 'overview', 'new-incident', 'new-need', 'settings']);
   assert.deepEqual(views('reporter'), ['list', 'new-report', 'settings']);
 });
 

@@ -91,7 +91,8 @@ function loadScreens() {
     loadSync()])
     .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, controller]) => ({
       records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
-        go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); } }),
+        go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); },
+        held: () => controller.replica.quarantined(), syncNow: () => controller.syncNow() }),
       sync: new SyncScreens({ session, shell, sync: controller, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts) }),
       settings: settingsScreen,
@@ -127,7 +128,7 @@ function showStatus(status) {
 // A pull changed records: redraw what shows them, never a form someone is typing in.
 function changed() {
   if (session.state !== 'open') return;
-  if (['list', 'detail', 'conflict', 'sync', 'devices'].includes(view.name)) render(view, { quiet: true });
+  if (['list', 'detail', 'conflict', 'sync', 'devices', 'overview'].includes(view.name)) render(view, { quiet: true });
 }
 
 // A coordinator removed this device: say so plainly, and erase what it held, except what it has

@@ -46,7 +46,9 @@ export function creatable(role) {
 export function navTabs(role) {
   const create = reportsForSelf(role) ? [['new-report', 'nav.report', 'incident']]
     : creatable(role).map((kind) => [`new-${kind}`, REGISTRY.kinds[kind].nav.label, REGISTRY.kinds[kind].nav.icon]);
-  return [['list', 'nav.list', 'list'], ...create, ['settings', 'nav.settings', 'settings']];
+  // Coordinators have the overview (figures, what is due) beside the list.
+  const overview = role === 'coordinator' ? [['overview', 'nav.overview', 'chart']] : [];
+  return [['list', 'nav.list', 'list'], ...overview, ...create, ['settings', 'nav.settings', 'settings']];
 }
 
 /** True when the role reports for itself through the first-person flow (self-report.js). */
@@ -154,6 +156,8 @@ function checkField(f, raw, today) {
     }
     case 'record':
       return typeof value === 'string' && /^[0-9a-f-]{36}$/.test(value) ? null : 'error.choice';
+    case 'device': // a device of the workspace (a need's assignee)
+      return typeof value === 'string' && /^[A-Za-z0-9_-]{22}$/.test(value) ? null : 'error.choice';
     default:
       return null;
   }

@@ -386,6 +386,7 @@ export const REGISTRY = {
         "urgency",
         "status",
         "follow_up",
+        "assignee",
         "incident"
       ],
       "search": [
@@ -460,6 +461,10 @@ export const REGISTRY = {
           "required": true
         },
         {
+          "name": "assignee",
+          "type": "device"
+        },
+        {
           "name": "follow_up",
           "type": "date"
         },
@@ -525,6 +530,43 @@ export const REGISTRY = {
       "defaults": {
         "date": "$today"
       },
+      "rules": []
+    },
+    "note": {
+      "create": [
+        "coordinator",
+        "volunteer"
+      ],
+      "nav": null,
+      "listed": false,
+      "acknowledged": false,
+      "note_of": "about",
+      "label": [
+        "about"
+      ],
+      "order": "newest",
+      "filters": [],
+      "badges": [],
+      "summary": [
+        "about"
+      ],
+      "search": [
+        "text"
+      ],
+      "title": "text",
+      "fields": [
+        {
+          "name": "about",
+          "type": "record",
+          "required": true
+        },
+        {
+          "name": "text",
+          "type": "textarea",
+          "required": true
+        }
+      ],
+      "defaults": {},
       "rules": []
     }
   },

@@ -7,24 +7,44 @@ import { Attachments, prepareFile } from './attachments.js';
 import {
   ACK, blank, fieldsOf, kindOf, kindSpec, normalize, reportsForSelf, toForm, validate,
 } from './forms.js';
+import { call } from './api.js';
+import { makePurge } from './core/envelopes.js';
+import { columns, toCSV, toJSON } from './export.js';
+import { REGISTRY } from './kinds.js';
+import { figures } from './overview.js';
+import { blankFilters, localDay, query, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
-import { receivedOn } from './summary.js';
+import { listed, receivedOn } from './summary.js';
 import { attachmentsSection, release as releaseViews } from './ui/attachments.js';
 import { detailScreen } from './ui/detail.js';
+import { h } from './ui/dom.js';
+import { exportScreen } from './ui/export.js';
 import { formScreen } from './ui/form.js';
 import { recordLabel } from './ui/format.js';
 import { listScreen } from './ui/list.js';
+import { overviewScreen } from './ui/overview.js';
 import { reportScreen } from './ui/report.js';
 
 const DRAFT_DELAY = 400;
+// The registry's kind of case notes (the kind that names the record it is about in `note_of`).
+const NOTE = Object.keys(REGISTRY.kinds).find((k) => REGISTRY.kinds[k].note_of) ?? null;
+const NOTE_OF = NOTE ? REGISTRY.kinds[NOTE].note_of : null;
+// From this width (1024 px at the default text size) the list and the open record sit side by side.
+const WIDE = '(min-width: 64rem)';
+const EXPORT_BATCH = 50;
+const EXPORT_URL_MS = 60000; // how long the download's in-memory address lives
 // The person's own calendar day, not UTC's: near midnight the two differ.
 const today = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 
 export class RecordScreens {
-  /** `deps`: {session, shell, t, lang(), go(view, opts), saved()}. */
+  /**
+   * `deps`: {session, shell, t, lang(), go(view, opts), saved(), held() (the sync store's
+   * held-back items, [{kind, item}]), syncNow()}.
+   */
   constructor(deps) {
     Object.assign(this, deps);
-    this.filters = { query: '', kind: '', category: '', urgency: '', status: '', deleted: false };
+    this.filters = blankFilters();
+    this.range = { from: '', to: '' }; // the overview's date range
     this.pending = null; // {context, values, timer}: a draft not yet written
   }
 
@@ -38,8 +58,14 @@ export class RecordScreens {
     if (quiet && this.viewing) return undefined;
     if (!quiet) this.attachNote = null; // what the attachments section last said, kept across redraws
     this.#closeViews();
-    if (name === 'list' && quiet && this.listView) return this.listView.update(this.session.records.list());
+    if (name === 'list' && quiet && this.listView) {
+      this.#waiting();
+      return this.listView.update(this.session.records.list());
+    }
     if (name === 'list') return this.#list();
+    if (name === 'overview' && quiet && this.overviewView) return this.#figures();
+    if (name === 'overview') return this.#overview();
+    if (name === 'export') return this.#export();
     if (name === 'detail') return this.#detail(view.id, quiet);
     if (name === 'new-report') return this.#report();
     if (name.startsWith('new-') || name.startsWith('form-')) return this.#form(name.split('-')[1], view.id ?? null);
@@ -52,7 +78,10 @@ export class RecordScreens {
     clearTimeout(this.pending?.timer);
     this.pending = null;
     this.listView = null;
-    this.filters = { query: '', kind: '', category: '', urgency: '', status: '', deleted: false };
+    this.split = null;
+    this.overviewView = null;
+    this.range = { from: '', to: '' };
+    this.filters = blankFilters();
   }
 
   /** Write a pending draft now (before leaving a form, locking or reloading). */
@@ -117,13 +146,132 @@ export class RecordScreens {
     return s ? { label: recordLabel(this.t, this.lang(), s) } : null;
   };
 
-  #list() {
+  #wide() {
+    return typeof matchMedia === 'function' && matchMedia(WIDE).matches;
+  }
+
+  // The list screen; on a wide screen inside the split, its right pane holding the open record
+  // (or a line saying to choose one). The split stays while records open in it, so the list keeps
+  // its filters, scroll and focus.
+  #list(pane = null) {
+    const coordinator = this.session.device.role === 'coordinator';
     const screen = listScreen(this.t, this.lang(), this.session.records.list(), this.filters, {
       open: (id) => this.go({ name: 'detail', id }),
       filters: (f) => { this.filters = f; },
-    }, { reporter: reportsForSelf(this.session.device.role) });
+      verify: coordinator ? () => this.go({ name: 'devices' }) : null,
+    }, { reporter: reportsForSelf(this.session.device.role), devices: this.#devices() });
     this.listView = screen;
-    this.shell.show(screen.el, { focus: false });
+    this.#waiting();
+    if (this.#wide()) {
+      this.pane = h('div', { class: 'split-pane' },
+        pane ?? h('p', { class: 'help choose' }, this.t('list.choose')));
+      this.split = h('div', { class: 'split' }, screen.el, this.pane);
+      this.shell.show(this.split, { focus: false });
+    } else {
+      this.split = null;
+      this.shell.show(screen.el, { focus: false });
+    }
+  }
+
+  // Records held back because their author's device is not verified yet, by device.
+  async #waiting() {
+    const view = this.listView;
+    const waiting = await this.#held();
+    if (view === this.listView) view.waiting(waiting);
+  }
+
+  async #held() {
+    const held = await this.held?.().catch(() => []) ?? [];
+    return waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
+  }
+
+  // The overview (ui/overview.js): figures of the records in the date range, redrawn quietly
+  // after a sync; its ways to the list set the list's filters.
+  #overview() {
+    this.listView = null;
+    this.split = null;
+    this.overviewView = overviewScreen(this.t, this.lang(), this.range, {
+      range: (range) => {
+        this.range = range;
+        this.#figures();
+      },
+      show: (filters) => {
+        this.filters = { ...blankFilters(), ...filters };
+        this.go({ name: 'list' });
+      },
+      devices: () => this.go({ name: 'devices' }),
+      print: () => window.print(),
+      export: () => this.go({ name: 'export' }),
+    });
+    this.shell.show(this.overviewView.el);
+    return this.#figures();
+  }
+
+  // An export of the records the list shows (its filters) or of all, read and decrypted one by one
+  // (in small batches), made into a file in memory and handed to the browser's download.
+  #export() {
+    this.listView = null;
+    this.split = null;
+    this.overviewView = null;
+    const { records } = this.session;
+    const offset = new Date().getTimezoneOffset();
+    const today = localDay(Date.now(), offset);
+    const all = records.list().filter((s) => listed(s) && !s.deleted);
+    const shown = query(records.list(), this.filters, { today, offset });
+    const screen = exportScreen(this.t, { shown: shown.length, all: all.length }, {
+      back: () => history.back(),
+      download: async ({ which, format, chosen }) => {
+        const pick = which === 'all' ? all : shown;
+        const rows = [];
+        for (let i = 0; i < pick.length; i += EXPORT_BATCH) {
+          screen.progress(i, pick.length);
+          const batch = pick.slice(i, i + EXPORT_BATCH);
+          const read = await Promise.all(batch.map((s) => records.read(s.id)));
+          read.forEach((r, j) => {
+            const s = batch[j];
+            if (r) rows.push({ id: s.id, values: r.values, created: s.created, updated: s.t, author: s.author });
+          });
+        }
+        const cols = columns(chosen);
+        // A byte-order mark, so that spreadsheets read the CSV's Cyrillic and Polish letters as UTF-8.
+        const text = format === 'json' ? toJSON(rows, cols) : '\ufeff' + toCSV(rows, cols);
+        const blob = new Blob([text], { type: format === 'json' ? 'application/json' : 'text/csv' });
+        const url = URL.createObjectURL(blob);
+        const link = h('a', { href: url, download: `zapis-${today}.${format}`, hidden: true });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), EXPORT_URL_MS);
+      },
+    });
+    this.shell.show(screen.el);
+  }
+
+  async #figures() {
+    const view = this.overviewView;
+    const offset = new Date().getTimezoneOffset();
+    const f = figures(this.session.records.list(), { ...this.range, today: localDay(Date.now(), offset), offset });
+    const waiting = await this.#held();
+    if (view === this.overviewView && view.el.isConnected) view.update({ figures: f, waiting });
+  }
+
+  // Only a certified coordinator may purge (the server checks the same); never while the alarm is up.
+  #canPurge() {
+    const { session } = this;
+    return session.device.role === 'coordinator' && session.trusted?.[session.device.device] === 'coordinator'
+      && !session.alarm?.length;
+  }
+
+  // A device that can still take work: not revoked (by the server's flag or a signed order kept).
+  #active(device) {
+    const entry = (this.session.directory ?? []).find((d) => d.id === device);
+    return Boolean(entry) && entry.status !== 'revoked' && !(this.session.removed ?? []).includes(device);
+  }
+
+  // Every device of the workspace this one knows, as a person is told of it (author and assignee).
+  #devices() {
+    return (this.session.directory ?? []).map((d) => ({ id: d.id, label: this.#deviceLabel(d.id) }))
+      .sort((a, b) => (a.label < b.label ? -1 : 1));
   }
 
   // Devices a coordinator may share a record with: verified, active, not this one.
@@ -146,12 +294,12 @@ export class RecordScreens {
 
   async #detail(id, quiet = false) {
     this.#closeViews();
-    this.listView = null;
     const record = await this.session.records.read(id);
     if (!record) return this.go({ name: 'list' }, { replace: true });
     const before = record.values;
     const share = this.#shareable();
     const ack = this.#ackState(id, record);
+    const notes = await this.#notes(id, record);
     const screen = detailScreen(this.t, this.lang(), record, {
       back: () => history.back(),
       edit: () => this.go({ name: `form-${kindOf(before)}`, id }),
@@ -168,6 +316,31 @@ export class RecordScreens {
       },
       open: (other) => this.go({ name: 'detail', id: other }),
       resolve: () => this.go({ name: 'conflict', id }),
+      assignees: this.#devices().filter((d) => this.#active(d.id)),
+      deviceLabel: (device) => this.#deviceLabel(device),
+      assign: async (field, device) => {
+        const values = { ...before, [field]: device || null };
+        try {
+          await this.session.records.save({ id, values, before, seen: record.contexts });
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.saved();
+        this.shell.toast(this.t('detail.assigned'));
+        if (screen.isConnected) await this.#detail(id, true);
+      },
+      status: async (value) => {
+        try {
+          await this.session.records.save({ id, values: { ...before, status: value }, before, seen: record.contexts });
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.saved();
+        this.shell.toast(this.t('detail.status_saved', { status: this.t(`opt.status.${value}`) }));
+        if (screen.isConnected) await this.#detail(id, true);
+      },
       grant: async (device) => {
         await this.session.records.grant(id, share.find((d) => d.id === device));
         this.saved();
@@ -178,14 +351,77 @@ export class RecordScreens {
         this.shell.toast(this.t('detail.deleted'));
         await this.go({ name: 'list' }, { replace: true });
       },
+      purge: this.#canPurge() ? async () => {
+        try {
+          const { identity, device } = this.session;
+          const order = await makePurge(identity.signKey, device.workspace, id, device.device);
+          await call('POST', `/api/records/${encodeURIComponent(id)}/purge`, { body: order, token: this.session.token });
+        } catch (err) {
+          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
+          throw err;
+        }
+        this.shell.toast(this.t('detail.purged'));
+        await this.go({ name: 'list' }, { replace: true });
+        // The next pull brings the signed tombstone back, which erases the record here as everywhere.
+        this.syncNow?.()?.catch?.(() => {});
+      } : null,
       restore: async () => {
         await this.session.records.restore(id, before, record.contexts);
         this.saved();
         await this.#detail(id);
       },
-    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack);
+      note: async (text) => {
+        await this.#addNote(id, text);
+        this.saved();
+        if (screen.isConnected) await this.#detail(id, true);
+      },
+    }, this.#lookup, share, (device) => this.#deviceLabel(device), ack, notes);
     if (kindSpec(kindOf(record.values)).attachments) screen.append(this.#attachments(id, record));
-    this.shell.show(screen, { focus: !quiet, keep: quiet });
+    if (!this.#wide()) {
+      this.listView = null;
+      this.split = null;
+      this.shell.show(screen, { focus: !quiet, keep: quiet });
+      return;
+    }
+    // Side by side: the list stays (updated after a sync), the record's pane changes.
+    if (this.split?.isConnected && this.listView) {
+      if (quiet) this.listView.update(this.session.records.list());
+      this.pane.replaceChildren(screen);
+    } else {
+      this.#list(screen);
+    }
+    const title = screen.querySelector('h1');
+    if (!quiet && title) {
+      title.tabIndex = -1;
+      title.focus();
+    }
+  }
+
+  /**
+   * A listed record's case notes, oldest first, each read in full ({id, text, author, when}); null
+   * for a kind notes are not written about, or a role that may not write them.
+   */
+  async #notes(id, record) {
+    if (!NOTE || !kindSpec(kindOf(record.values))?.listed || !kindSpec(NOTE).create.includes(this.session.device.role)) {
+      return null;
+    }
+    const { records } = this.session;
+    const mine = records.list().filter((s) => s.kind === NOTE && s[NOTE_OF] === id && !s.deleted)
+      .sort((a, b) => (a.created || a.t) - (b.created || b.t) || (a.id < b.id ? -1 : 1));
+    const read = await Promise.all(mine.map((s) => records.read(s.id)));
+    const when = new Intl.DateTimeFormat(this.lang(), { dateStyle: 'medium', timeStyle: 'short' });
+    return mine.map((s, i) => ({ id: s.id, text: String(read[i]?.values.text ?? s.title ?? ''),
+      author: s.author ? this.#deviceLabel(s.author) : this.t('detail.device'),
+      when: when.format(new Date(s.created || s.t)) }));
+  }
+
+  // A case note: a new record of the note kind, wrapped like any new record (this device and the
+  // coordinators); it names the record and is never an edit of it, so it cannot conflict.
+  async #addNote(id, text) {
+    const values = { ...blank(NOTE, today()), [NOTE_OF]: id, text };
+    const errors = validate(NOTE, values, today());
+    if (Object.keys(errors).length) throw new Error(`note not valid: ${Object.keys(errors)}`);
+    await this.session.records.save({ values: normalize(NOTE, values) });
   }
 
   /**
@@ -263,9 +499,11 @@ export class RecordScreens {
   // For each field that links another record: the live records of the kind it names, newest first.
   #choices(kind, id) {
     const summaries = this.session.records.list();
-    return Object.fromEntries(fieldsOf(kind).filter((f) => f.type === 'record' && f.of).map((f) => [f.name,
+    const devices = this.#devices().filter((d) => this.#active(d.id));
+    return Object.fromEntries([...fieldsOf(kind).filter((f) => f.type === 'record' && f.of).map((f) => [f.name,
       summaries.filter((s) => s.kind === f.of && !s.deleted && s.id !== id).sort((a, b) => b.t - a.t)
-        .map((s) => ({ id: s.id, label: recordLabel(this.t, this.lang(), s) }))]));
+        .map((s) => ({ id: s.id, label: recordLabel(this.t, this.lang(), s) }))]),
+    ...fieldsOf(kind).filter((f) => f.type === 'device').map((f) => [f.name, devices])]);
   }
 
   async #form(kind, id) {

@@ -17,7 +17,7 @@ import { MAX_EPOCH } from './core/wraps.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { FORMS, changed } from './forms.js';
 import { StaleStateError, applyChange } from './store/local.js';
-import { summarize } from './summary.js';
+import { SUMMARY_FORMAT, summarize } from './summary.js';
 
 export const DELETED = '_deleted';
 const RETRIES = 5;
@@ -135,7 +135,9 @@ export class Records {
       // `c`: the key list; `k`: one key, in entries sealed before key epochs.
       this.keys.set(id, (c ?? [k]).map((x) => b64decode(x, 32)));
       this.summaries.set(id, s);
-      this.versions.set(id, entry.version);
+      // An entry of an older shape (no author, no creation time) is shown as it is and made again
+      // by `verify()` after the list is up, so the first opening after an update is not slower.
+      this.versions.set(id, s?.v === SUMMARY_FORMAT ? entry.version : null);
       return true;
     } catch {
       return false; // damaged, or sealed by another local key: made again from the record
@@ -318,7 +320,8 @@ export class Records {
     await this.#report(state.id, judged.wrong);
     const view = await this.#decrypt(state, judged);
     if (this.closed) return;
-    const summary = summarize(state.id, view.values, view);
+    const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
+    const summary = summarize(state.id, view.values, { ...view, author: first?.device ?? null, created: first?.t ?? null });
     this.summaries.set(state.id, summary);
     const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary });
     const version = versionOf(state);
@@ -541,7 +544,8 @@ export class Records {
     // A write covering every sibling resolves its field; one made over an older view may not.
     const conflicts = [...new Set([...(previous?.conflicts ?? []).filter((f) => !fields.includes(f)),
       ...fields.filter((f) => after.fields[wireOf[f]].length > 1)])];
-    const summary = summarize(id, merged, { t, conflicts });
+    const summary = summarize(id, merged, { t, conflicts, author: isNew ? device : previous?.author ?? null,
+      created: isNew ? t : previous?.created ?? null });
     const box = await sealLocal(this.id.localKey, 'cache/' + id, { c: chain.map(b64encode), s: summary });
     await this.store.commitChange({ change, wrap: own, wraps, drafts,
       cache: { id, version: versionOf(after), ...box } });

@@ -19,10 +19,15 @@ const FILTERED = unite([['kind'], ...KINDS.map((k) => k.filters.map((f) => f.fie
 const SEARCH_CHARS = 4000;
 const spec = (kind) => (Object.prototype.hasOwnProperty.call(REGISTRY.kinds, kind) ? REGISTRY.kinds[kind] : null);
 const URGENCY_ORDER = { critical: 0, high: 1, normal: 2, low: 3 };
+/** The shape of a summary: a sealed cache entry of another shape is made again from its record. */
+export const SUMMARY_FORMAT = 2;
 
-/** A summary from {field: value} plus the latest write time `t` and the fields in conflict. */
-export function summarize(id, values, { t = 0, conflicts = [] } = {}) {
-  const out = { id, t, conflicts, deleted: values._deleted === true };
+/**
+ * A summary from {field: value} plus the latest write time `t`, the fields in conflict, the
+ * device that created the record (`author`) and when (`created`, the time inside its first write).
+ */
+export function summarize(id, values, { t = 0, conflicts = [], author = null, created = null } = {}) {
+  const out = { v: SUMMARY_FORMAT, id, t, conflicts, deleted: values._deleted === true, author, created: created ?? t };
   for (const name of KEPT) out[name] = values[name] ?? null;
   const text = SEARCHED.map((name) => values[name]).flat().filter((v) => typeof v === 'string').join(' ');
   const title = spec(values.kind)?.title ?? TITLE[0];

@@ -96,6 +96,7 @@ export class SyncScreens {
       ...d, safety: await safetyNumber(workspace, d.id, d.sign_key, d.ecdh_key).catch(() => '?'),
       bound: await bindingMatches(d.binding, d, workspace) })));
     const me = session.device.device;
+    let screen = null;
     const act = async (run) => {
       try {
         await run();
@@ -103,9 +104,12 @@ export class SyncScreens {
       } catch (err) {
         this.#fail(err);
       }
-      await this.#devices({ fresh: true });
+      // Redrawn only if this screen is still the one shown: the sync that follows a certificate
+      // can take a while, and the person may have gone elsewhere meanwhile (no screen changes by
+      // itself after an action finishes in the background).
+      if (screen?.isConnected && session.state === 'open') await this.#devices({ fresh: true });
     };
-    this.shell.show(devicesScreen(this.t, { devices, trusted: session.trusted, removed: session.removed, me,
+    this.shell.show(screen = devicesScreen(this.t, { devices, trusted: session.trusted, removed: session.removed, me,
       canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length, rotation: this.sync.status.rotation }, {
       certify: (id) => act(async () => {
         const d = devices.find((x) => x.id === id);

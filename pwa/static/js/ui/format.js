@@ -27,7 +27,7 @@ export function formatWhen(lang, value) {
 }
 
 /** The text shown for one field's value. */
-export function formatValue(t, lang, kind, name, value, lookup = () => null) {
+export function formatValue(t, lang, kind, name, value, lookup = () => null, device = (id) => id.slice(0, 8)) {
   if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length)) return '';
   const f = fieldsOf(kind).find((x) => x.name === name);
   if (!f) return typeof value === 'string' ? value : JSON.stringify(value);
@@ -37,6 +37,7 @@ export function formatValue(t, lang, kind, name, value, lookup = () => null) {
   }
   if (f.type === 'when' || f.type === 'date') return formatWhen(lang, value);
   if (f.type === 'record') return lookup(value) ?? t('detail.unknown_record');
+  if (f.type === 'device') return device(value);
   return Array.isArray(value) ? value.join(f.type === 'links' ? '\n' : ', ') : String(value);
 }
 
