@@ -75,7 +75,7 @@ class TrustedProxies:
 # Version 2 (2026-12-03): key commitments in changes, key-binding statements, signed revocation
 # orders, bounded contexts, low-s signatures. Version 1 clients are refused with `invalid_item`
 # ("Update the app") on their next push, and their outboxes stay on the device until they update.
-PROTOCOL_VERSION = "2"
+PROTOCOL_VERSION = "3"
 
 
 def register(app):

@@ -76,5 +76,5 @@ def test_enrollment_is_rate_limited(make_app):
 
 def test_every_api_answer_names_the_protocol_version(client):
     """Clients and second implementations can tell which rules a server applies (protocol.md, Versions)."""
-    assert client.get("/api/openapi.json").headers["Zapis-Protocol"] == "2"
-    assert client.get("/api/sync/pull").headers["Zapis-Protocol"] == "2"   # errors too (401 here)
+    assert client.get("/api/openapi.json").headers["Zapis-Protocol"] == "3"
+    assert client.get("/api/sync/pull").headers["Zapis-Protocol"] == "3"   # errors too (401 here)
