@@ -37,6 +37,67 @@ def random_fields():
             for i in range(FIELDS)}
 
 
+_SHAPE = None
+
+
+def b64len(text):
+    """The bytes a base64url text (with or without padding) decodes to."""
+    text = text.rstrip("=")
+    return len(text) * 3 // 4
+
+
+def record_shape():
+    """The random bytes one of our records carries, as [(member, bytes)]: measured on a real one.
+
+    A volunteer (the reference client, through Flask's test client) saves `record_fields(0)`: one
+    change of 20 writes (the 8 values and the padding of a first change), each a 12-byte nonce
+    and a 144-byte ciphertext, with its 64-byte signature and 32-byte key commitment, and two key
+    wraps (for its author and the root coordinator), each an ephemeral public key, a nonce, the
+    wrapped key and a signature. Everything else a push item holds (ids, dots, contexts, the epoch)
+    is framing that any design would shape its own way. Wraps are members `w<i>_<part>`."""
+    global _SHAPE
+    if _SHAPE is None:
+        import sys
+        import tempfile
+
+        sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+        from benchlib import record_fields
+        from server import create_app
+        from support import Workspace, _config, _migrate
+
+        with tempfile.TemporaryDirectory(prefix="shape-") as tmp:
+            url = "sqlite:///" + os.path.join(tmp, "shape.sqlite3")
+            _migrate(url)
+            ws = Workspace(create_app(_config(url)))
+            volunteer = ws.enroll("volunteer")
+            volunteer.save(record_fields(0))
+            items = list(volunteer.replica.outbox)
+        change = [i["change"] for i in items if "change" in i][0]
+        wraps = [i["wrap"] for i in items if "wrap" in i]
+        shape = [("sig", b64len(change["sig"])), ("kc", b64len(change["kc"]))]
+        for i, w in enumerate(change["writes"]):
+            shape += [("n%d" % i, b64len(w["nonce"])), ("c%d" % i, b64len(w["ct"]))]
+        for i, w in enumerate(wraps):
+            shape += [("w%d_%s" % (i, k), b64len(w[k])) for k in ("epk", "nonce", "ct", "sig")]
+        _SHAPE = shape
+    return _SHAPE
+
+
+def same_payload():
+    """A peer's document body: the random bytes one of our records carries (record_shape), each
+    member its own base64url text of fresh random bytes (random bytes compress like ciphertext)."""
+    return {name: base64.urlsafe_b64encode(os.urandom(n)).rstrip(b"=").decode() for name, n in record_shape()}
+
+
+def payload_bytes(wraps=None):
+    """The random bytes of one record (record_shape): all of them, or with `wraps` wraps only
+    (a pull brings the puller its own wrap, not its author's)."""
+    shape = record_shape()
+    if wraps is not None:
+        shape = [(k, n) for k, n in shape if not k.startswith("w") or int(k[1:k.index("_")]) < wraps]
+    return sum(n for _, n in shape)
+
+
 # -- bytes on the wire -------------------------------------------------------------------------
 
 class Wire:
