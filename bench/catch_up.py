@@ -131,11 +131,15 @@ class Probe:
         self.cdp.send("Performance.enable")
         self.cdp.send("Network.enable")
         self.cdp.on("Network.loadingFinished", lambda e: self._finished(e))
+        self.cdp.on("Network.requestWillBeSent", lambda e: self._sent(e))
+        self.cdp.on("Network.responseReceived", lambda e: self._response(e))
         self.bcdp = chromium.browser.new_browser_cdp_session()
         self.bcdp.on("Target.receivedMessageFromTarget", lambda e: self._worker_message(e))
         self.workers = {}          # targetId -> sessionId
         self.worker_heap = {}      # sessionId -> used bytes
         self.received = {}         # requestId -> encodedDataLength
+        self.urls = {}             # requestId -> path
+        self.local = set()         # requestIds answered by the service worker or a cache
         self.counting = False
         self.peak = self.main_peak = 0
         self.halt = threading.Event()
@@ -147,12 +151,29 @@ class Probe:
             with self.lock:
                 self.received[e["requestId"]] = e["encodedDataLength"]
 
+    def _sent(self, e):
+        if self.counting and e["request"]["url"].startswith("http"):
+            from urllib.parse import urlsplit
+
+            with self.lock:
+                self.urls[e["requestId"]] = urlsplit(e["request"]["url"]).path
+
+    def _response(self, e):
+        r = e["response"]
+        if r.get("fromServiceWorker") or r.get("fromDiskCache") or r.get("fromPrefetchCache"):
+            with self.lock:
+                self.local.add(e["requestId"])
+
     def _worker_message(self, e):
         import json
 
         msg = json.loads(e["message"])
         if msg.get("method") == "Network.loadingFinished":
             self._finished(msg["params"])
+        elif msg.get("method") == "Network.requestWillBeSent":
+            self._sent(msg["params"])
+        elif msg.get("method") == "Network.responseReceived":
+            self._response(msg["params"])
         elif "result" in msg and "usedSize" in msg["result"]:
             self.worker_heap[e["sessionId"]] = msg["result"]["usedSize"]
 
@@ -184,8 +205,17 @@ class Probe:
         self.peak = max(self.peak, main + sum(self.worker_heap.values()))
 
     def bytes(self):
+        """Bytes received over the network (not from the service worker or a cache), requests,
+        and the requests by path: {path: [count, bytes]}."""
         with self.lock:
-            return sum(self.received.values()), len(self.received)
+            paths = {}
+            for rid, n in self.received.items():
+                if rid in self.local or rid not in self.urls:
+                    continue
+                path = paths.setdefault(self.urls.get(rid, "?"), [0, 0])
+                path[0] += 1
+                path[1] += n
+            return sum(v[1] for v in paths.values()), sum(v[0] for v in paths.values()), paths
 
     def close(self):
         for sid in list(self.workers.values()):
@@ -315,7 +345,7 @@ class ZapisSide:
             page.get_by_role("button", name="Unlock").click()
             state = wait_sampling(probe, lambda: (lambda s: s if s["all"] else None)(
                 page.evaluate("window.__catchUp")), timeout, "zapis catch-up")
-            received, requests = probe.bytes()
+            received, requests, paths = probe.bytes()
             probe.counting = False
             # Searchable: the last record's own word finds exactly it.
             page.evaluate(SEARCH)
@@ -328,7 +358,7 @@ class ZapisSide:
                     "all": state["all"] - state["start"], "search": search,
                     "done": state["all"] - state["start"] + search,
                     "heap": probe.peak, "main heap": probe.main_peak, "workers": len(probe.workers),
-                    "bytes": received, "requests": requests, "counts": state["counts"]}
+                    "bytes": received, "requests": requests, "counts": state["counts"], "paths": paths}
         except Exception:
             try:
                 page.screenshot(path=os.path.join(self.tmp, "zapis-fail.png"))
@@ -413,13 +443,13 @@ class PouchSide:
                 return s if s["all"] else None
 
             state = wait_sampling(probe, done, timeout, "pouchdb replication")
-            received, requests = probe.bytes()
+            received, requests, paths = probe.bytes()
             probe.close()
             if state["count"] != self.n:
                 raise RuntimeError("PouchDB holds %d of %d documents" % (state["count"], self.n))
             return {"first": state["first"] - state["start"], "all": state["all"] - state["start"],
                     "done": state["all"] - state["start"], "heap": probe.peak, "main heap": probe.main_peak,
-                    "bytes": received, "requests": requests, "adapter": adapter}
+                    "bytes": received, "requests": requests, "adapter": adapter, "paths": paths}
         finally:
             chromium.stop()
 
@@ -558,16 +588,18 @@ def main(argv=None):
     details = []
     for (n, rate, name), runs in sorted(results.items()):
         for r in runs:
+            top = sorted(r["paths"].items(), key=lambda kv: -kv[1][1])[:4]
+            where = "; ".join("%s ×%d %.1f MB" % (path, c, b / 1e6) for path, (c, b) in top)
             if name == "zapis":
                 counts = r["counts"]
                 step = max(1, len(counts) // 12)
-                details.append("zapis N={:,} ×{}: {} requests; workers {}; main-thread heap peak {:.0f} MB; "
+                details.append("zapis N={:,} ×{}: {} requests ({}); workers {}; main-thread heap peak {:.0f} MB; "
                                "count line over time (ms: count): {}".format(
-                                   n, rate, r["requests"], r["workers"], r["main heap"] / 1e6,
+                                   n, rate, r["requests"], where, r["workers"], r["main heap"] / 1e6,
                                    ", ".join("%d: %d" % tuple(c) for c in counts[::step] + [counts[-1]])))
             else:
-                details.append("pouchdb N={:,} ×{}: {} requests; adapter {}; first docs at {:.1f} s".format(
-                    n, rate, r["requests"], r["adapter"], r["first"] / 1000))
+                details.append("pouchdb N={:,} ×{}: {} requests ({}); adapter {}; first docs at {:.1f} s".format(
+                    n, rate, r["requests"], where, r["adapter"], r["first"] / 1000))
     report += ["", "Details:", ""] + ["- " + d for d in details]
     if notes:
         report += ["", "Notes:", ""] + ["- " + n for n in notes]

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, text
 
 from benchlib import PG_ADMIN
-from peerlib import ENV, HERE, Autoanalyze, Wire, free_port, installed, mark, random_fields, run, session, stop_group, wait_http
+from peerlib import ENV, HERE, Autoanalyze, Wire, free_port, installed, mark, payload_bytes, run, same_payload, session, stop_group, wait_http
 
 KINTO_ENV = os.path.join(ENV, "kinto")
 REQUIREMENTS = os.path.join(HERE, "requirements-kinto.txt")
@@ -44,7 +44,7 @@ kinto.permission_url = {url}
 kinto.userid_hmac_secret = {secret}
 kinto.default_bucket_hmac_secret = {secret2}
 multiauth.policies = basicauth
-
+{batch}
 [loggers]
 keys = root
 
@@ -104,9 +104,12 @@ def push_records(s, base, records, batch):
     return errors
 
 
-def pull_records(s, base, since=None):
-    """Every record (after `since`), following Next-Page. Returns (count, ETag, errors)."""
+def pull_records(s, base, since=None, limit=None):
+    """Every record (after `since`), following Next-Page (pages of `limit`, or the server's
+    default). Returns (count, ETag, errors)."""
     url = base + RECORDS + "?_sort=-last_modified" + ("&_since=%s" % since if since is not None else "")
+    if limit:
+        url += "&_limit=%d" % limit
     count, etag = 0, since
     while url:
         r = s.get(url)
@@ -120,8 +123,9 @@ def pull_records(s, base, since=None):
 
 
 class KintoPeer:
-    def __init__(self, backend, workers, tmp):
+    def __init__(self, backend, workers, tmp, batch=None):
         self.backend = backend
+        self.page = batch
         self.name = "kinto-" + backend
         self.workers = workers
         self.tmp = tmp
@@ -140,7 +144,8 @@ class KintoPeer:
             url = "postgresql://postgres@127.0.0.1:5432/" + self.db
         ini = os.path.join(self.tmp, "kinto.ini")
         with open(ini, "w", encoding="utf-8") as f:
-            f.write(INI.format(backend=self.backend, url=url, secret=uuid.uuid4().hex, secret2=uuid.uuid4().hex))
+            f.write(INI.format(backend=self.backend, url=url, secret=uuid.uuid4().hex, secret2=uuid.uuid4().hex,
+                               batch="kinto.batch_max_requests = %d\n" % self.page if self.page else ""))
         log = os.path.join(self.tmp, "kinto.log")
         bin_ = os.path.join(KINTO_ENV, "bin")
         if self.backend == "postgresql":
@@ -163,6 +168,8 @@ class KintoPeer:
         wait_http(self.base + "/v1/__heartbeat__", self.proc, log=log)
         self.auth = ("bench", "bench")
         self.batch = session().get(self.base + "/v1/").json()["settings"]["batch_max_requests"]
+        self.note += "; %d a batch, pulls %s" % (self.batch, "of %d a page" % self.page if self.page
+                                                 else "of the server's default pages (10,000)")
         self.push_wire, self.pull_wire = Wire(), Wire()
         self.writer = session(self.push_wire, self.auth)
         self.reader = session(self.pull_wire, self.auth)   # a fresh client with the same account
@@ -179,13 +186,15 @@ class KintoPeer:
             admin.dispose()
 
     def prepare(self, n):
-        return [(str(uuid.uuid4()), random_fields()) for _ in range(n)]
+        return [(str(uuid.uuid4()), same_payload()) for _ in range(n)]
 
     def push(self, records):
+        self.push_random = len(records) * payload_bytes()
         return push_records(self.writer, self.base, records, self.batch)
 
     def full_pull(self):
-        count, self.since, errors = pull_records(self.reader, self.base)
+        count, self.since, errors = pull_records(self.reader, self.base, limit=self.page)
+        self.pull_random = count * payload_bytes()
         return count, errors
 
     def noop(self):
@@ -262,6 +271,6 @@ class KintoPeer:
         return ready
 
 
-def make(backend, workers, tmp):
+def make(backend, workers, tmp, batch=None):
     os.makedirs(tmp, exist_ok=True)
-    return KintoPeer(backend, workers, tmp)
+    return KintoPeer(backend, workers, tmp, batch)

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import uuid
 
-from peerlib import ENV, HERE, Wire, free_port, installed, mark, random_fields, run, session, stop_group, wait_http
+from peerlib import ENV, HERE, Wire, free_port, installed, mark, payload_bytes, run, same_payload, session, stop_group, wait_http
 
 PREFIX = os.path.join(ENV, "pouchdb")
 SOURCE = os.path.join(HERE, "pouchdb")
@@ -64,31 +64,33 @@ def push_docs(s, base, db, docs, batch=BATCH):
     return errors
 
 
-def pull_changes(s, base, db, since=0):
-    """_changes with include_docs in pages of BATCH from `since`. Returns (count, last_seq, errors)."""
+def pull_changes(s, base, db, since=0, batch=BATCH):
+    """_changes with include_docs in pages of `batch` from `since`. Returns (count, last_seq, errors)."""
     count = 0
     while True:
-        r = s.get("%s/%s/_changes" % (base, db), params={"include_docs": "true", "since": since, "limit": BATCH})
+        r = s.get("%s/%s/_changes" % (base, db), params={"include_docs": "true", "since": since, "limit": batch})
         if r.status_code != 200:
             return count, since, 1
         page = r.json()
         count += len(page["results"])
         since = page["last_seq"]
-        if len(page["results"]) < BATCH:
+        if len(page["results"]) < batch:
             return count, since, 0
 
 
 class PouchPeer:
     name = "pouchdb-server"
 
-    def __init__(self, workers, tmp):
+    def __init__(self, workers, tmp, batch=None):
         self.tmp = tmp
+        self.batch = batch or BATCH
         self.proc = None
 
     def start(self):
         install()
         pouch, node = version()
-        self.note = "pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults" % (pouch, node)
+        self.note = "pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults; %d a batch" % (
+            pouch, node, self.batch)
         data = os.path.join(self.tmp, "data")
         os.makedirs(data, exist_ok=True)
         self.port = free_port()
@@ -111,13 +113,15 @@ class PouchPeer:
         stop_group(self.proc)
 
     def prepare(self, n):
-        return [{"_id": str(uuid.uuid4()), **random_fields()} for _ in range(n)]
+        return [{"_id": str(uuid.uuid4()), **same_payload()} for _ in range(n)]
 
     def push(self, docs):
-        return push_docs(self.writer, self.base, "bench", docs)
+        self.push_random = len(docs) * payload_bytes()
+        return push_docs(self.writer, self.base, "bench", docs, self.batch)
 
     def full_pull(self):
-        count, self.since, errors = pull_changes(self.reader, self.base, "bench")
+        count, self.since, errors = pull_changes(self.reader, self.base, "bench", batch=self.batch)
+        self.pull_random = count * payload_bytes()
         return count, errors
 
     def noop(self):
@@ -159,6 +163,6 @@ class PouchPeer:
         return ready
 
 
-def make(workers, tmp):
+def make(workers, tmp, batch=None):
     os.makedirs(tmp, exist_ok=True)
-    return PouchPeer(workers, tmp)
+    return PouchPeer(workers, tmp, batch)

@@ -13,30 +13,55 @@ import time
 from benchlib import backend_url, drop_backend, new_workspace, record_fields
 from peerlib import Autoanalyze, Wire
 from servers import GunicornServer
+from sync.b64 import b64decode
 from sync.client import Client, HTTPTransport
 from sync.dense import decode_page
 
 
-def raw_pull(client, cursor, wire=None):
-    """Every page after `cursor`, unapplied. Returns (records seen, final cursor, errors)."""
+def random_bytes(changes=(), wraps=()):
+    """The bytes no encoding can shrink in changes and wraps (logical, as pushed or decoded from a
+    pull page): signatures, key commitments, nonces, ciphertexts, and each wrap's ephemeral key,
+    nonce, wrapped key and signature. A pulled write that is not live carries only its hash `h`,
+    which is not counted (it is there for the signature)."""
+    n = 0
+    for c in changes:
+        n += len(b64decode(c["sig"])) + len(b64decode(c.get("kc") or ""))
+        n += sum(len(b64decode(w["nonce"])) + len(b64decode(w["ct"])) for w in c["writes"] if "ct" in w)
+    for w in wraps:
+        n += sum(len(b64decode(w[k])) for k in ("epk", "nonce", "ct", "sig"))
+    return n
+
+
+def raw_pull(client, cursor, limit=None, counted=None):
+    """Every page after `cursor` (`limit` a page: the server's default if None), unapplied.
+    Returns (records seen, final cursor, errors); adds the pages' random bytes to counted[0]."""
     records, errors = set(), 0
     while True:
-        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token, {"cursor": cursor})
+        params = {"cursor": cursor}
+        if limit:
+            params["limit"] = limit
+        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token, params)
         if status != 200:
             return records, cursor, errors + 1
-        records.update(c["record"] for c in decode_page(page)["changes"])
+        logical = decode_page(page)
+        records.update(c["record"] for c in logical["changes"])
+        if counted is not None:
+            counted[0] += random_bytes(logical["changes"], logical["wraps"])
         cursor = page["cursor"]
         if not page["more"]:
             return records, cursor, errors
 
 
 class ZapisPeer:
-    def __init__(self, backend, workers, tmp):
+    def __init__(self, backend, workers, tmp, batch=None):
         self.backend = backend
+        self.batch = batch
         self.name = "zapis-" + backend
         self.workers = workers
         self.tmp = tmp
-        self.note = "gunicorn -c gunicorn.conf.py, %d sync workers, %s" % (workers, backend)
+        self.note = "gunicorn -c gunicorn.conf.py, %d sync workers, %s; %s" % (
+            workers, backend, "push %d a request, pull pages of %d" % (batch, batch) if batch
+            else "the reference client's push of 500 a request, the server's pull pages of 2,000")
         self.db_url = self.server = None
         self.seed = 0
 
@@ -91,15 +116,20 @@ class ZapisPeer:
                 spent[0] += time.perf_counter() - t
 
         replica.apply_push_results = timed_apply
+        items = replica.outbox
+        self.push_random = random_bytes([i["change"] for i in items if "change" in i],
+                                        [i["wrap"] for i in items if "wrap" in i])
         try:
-            counts = self.writer.push()
+            counts = self.writer.push(batch=self.batch or 500)
         finally:
             del replica.apply_push_results
         self.client_seconds = spent[0]
         return counts["refused"]
 
     def full_pull(self):
-        records, self.cursor, errors = raw_pull(self.reader, 0)
+        counted = [0]
+        records, self.cursor, errors = raw_pull(self.reader, 0, self.batch, counted)
+        self.pull_random = counted[0]
         return len(records), errors
 
     def noop(self):
@@ -150,6 +180,6 @@ class ZapisPeer:
         return ready
 
 
-def make(backend, workers, tmp):
+def make(backend, workers, tmp, batch=None):
     os.makedirs(tmp, exist_ok=True)
-    return ZapisPeer(backend, workers, tmp)
+    return ZapisPeer(backend, workers, tmp, batch)

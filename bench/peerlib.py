@@ -54,13 +54,12 @@ def record_shape():
     and a 144-byte ciphertext, with its 64-byte signature and 32-byte key commitment, and two key
     wraps (for its author and the root coordinator), each an ephemeral public key, a nonce, the
     wrapped key and a signature. Everything else a push item holds (ids, dots, contexts, the epoch)
-    is framing that any design would shape its own way. Wraps are members `w<i>_<part>`."""
+    is framing that any design would shape its own way. Wraps are members `w<i>_<part>`.
+    Our code and tests/ must be on sys.path (peers.py puts the snapshot it runs there)."""
     global _SHAPE
     if _SHAPE is None:
-        import sys
         import tempfile
 
-        sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
         from benchlib import record_fields
         from server import create_app
         from support import Workspace, _config, _migrate

@@ -28,25 +28,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from peerlib import concurrently, median_ms, timed  # noqa: E402
+from peerlib import concurrently, median_ms, payload_bytes, timed  # noqa: E402
 
 SERVERS = ["zapis-sqlite", "zapis-postgresql", "kinto-memory", "kinto-postgresql", "pouchdb-server"]
 OURS = ("zapis-sqlite", "zapis-postgresql")
 
 
-def make(name, workers, tmp):
+def make(name, workers, tmp, batch=None):
     if name.startswith("zapis-"):
         import peer_zapis
 
-        return peer_zapis.make(name.split("-", 1)[1], workers, tmp)
+        return peer_zapis.make(name.split("-", 1)[1], workers, tmp, batch)
     if name.startswith("kinto-"):
         import peer_kinto
 
-        return peer_kinto.make(name.split("-", 1)[1], workers, tmp)
+        return peer_kinto.make(name.split("-", 1)[1], workers, tmp, batch)
     if name == "pouchdb-server":
         import peer_pouchdb
 
-        return peer_pouchdb.make(workers, tmp)
+        return peer_pouchdb.make(workers, tmp, batch)
     raise SystemExit("unknown server %r (choose from %s)" % (name, ", ".join(SERVERS)))
 
 
@@ -82,8 +82,8 @@ def log(*args):
     print("[%s load %s]" % (time.strftime("%H:%M:%S"), load()), *args, file=sys.stderr, flush=True)
 
 
-def measure(peer, args):
-    """Every column for one started server."""
+def measure(peer, args, full=True):
+    """Every column for one started server (`full`), or only the push's and the full pull's."""
     row, notes = {}, []
     n = args.records
 
@@ -93,6 +93,7 @@ def measure(peer, args):
     elapsed, errors = timed(lambda: peer.push(prepared))
     row["push"] = n / elapsed
     row["push B/rec"] = peer.push_wire.total() / n
+    row["push random"] = peer.push_random / peer.push_wire.total()
     if errors:
         notes.append("%s: %d errors in the push" % (peer.name, errors))
     client = getattr(peer, "client_seconds", None)
@@ -106,9 +107,12 @@ def measure(peer, args):
     elapsed, (count, errors) = timed(peer.full_pull)
     row["pull"] = count / elapsed
     row["pull B/rec"] = peer.pull_wire.total() / max(count, 1)
+    row["pull random"] = peer.pull_random / max(peer.pull_wire.total(), 1)
     if errors or count != n:
         notes.append("%s: the full pull returned %d of %d records, %d errors" % (peer.name, count, n, errors))
     log(peer.name, "pull %.0f rec/s" % row["pull"])
+    if not full:
+        return row, notes
 
     row["noop"], samples = median_ms(peer.noop, args.rounds, args.noop_seconds)
     if samples < args.rounds:
@@ -144,18 +148,22 @@ def measure(peer, args):
 
 
 # Columns: key, heading, format, True if larger is better.
-def columns(args):
+def columns(args, full=True):
     k = lambda n: "%gk" % (n / 1000)  # noqa: E731
     cols = [("push", "push %s, rec/s" % k(args.records), "%.0f", True),
-            ("pull", "full pull, rec/s", "%.0f", True),
-            ("noop", "no-op pull @%s, ms" % k(args.records), "%.2f", False)]
+            ("pull", "full pull, rec/s", "%.0f", True)]
+    random = [("push random", "push: random ÷ wire bytes", "%.3f", None),
+              ("pull random", "pull: random ÷ wire bytes", "%.3f", None)]
+    if not full:
+        return cols + [("push B/rec", "push B/rec", "%.0f", False), ("pull B/rec", "pull B/rec", "%.0f", False)] + random
+    cols.append(("noop", "no-op pull @%s, ms" % k(args.records), "%.2f", False))
     if args.big > args.records:
         cols.append(("noop big", "no-op pull @%s, ms" % k(args.big), "%.2f", False))
     if args.clients:
         cols += [("many s", "%d×%d clients, s" % (args.clients, args.client_records), "%.2f", False),
                  ("many errors", "errors", "%d", None)]
     cols += [("push B/rec", "push B/rec", "%.0f", False), ("pull B/rec", "pull B/rec", "%.0f", False)]
-    return cols
+    return cols + random
 
 
 def cell(row, key, fmt):
@@ -167,8 +175,8 @@ def cell(row, key, fmt):
     return text
 
 
-def table(rows, args):
-    cols = columns(args)
+def table(rows, args, full=True):
+    cols = columns(args, full)
     out = ["| server | how it ran | " + " | ".join(c[1] for c in cols) + " |",
            "| --- | --- | " + " | ".join("---:" for _ in cols) + " |"]
     for name, (note, row) in rows.items():
@@ -192,15 +200,15 @@ def table(rows, args):
     return "\n".join(out)
 
 
-def run_servers(args, rows, notes, loads):
+def run_servers(args, rows, notes, loads, batch=None, full=True):
     for name in args.servers.split(","):
         with tempfile.TemporaryDirectory(prefix="peers-") as tmp:
-            peer = make(name, args.workers, os.path.join(tmp, "server"))
+            peer = make(name, args.workers, os.path.join(tmp, "server"), batch)
             before = load()
             try:
-                log(name, "starting")
+                log(name, "starting", "(batch %s)" % (batch or "default"))
                 peer.start()
-                row, more = measure(peer, args)
+                row, more = measure(peer, args, full)
                 notes += more
                 rows[name] = (peer.note, row)
             except Exception as exc:  # noqa: BLE001 - a server that fails is a row that says so
@@ -209,7 +217,7 @@ def run_servers(args, rows, notes, loads):
                 notes.append("%s failed: %s" % (name, str(exc)[:1000]))
             finally:
                 peer.stop()
-            loads.append("%s: %s → %s" % (name, before, load()))
+            loads.append("%s (batch %s): %s → %s" % (name, batch or "default", before, load()))
 
 
 def main():
@@ -225,6 +233,10 @@ def main():
     parser.add_argument("--fill-minutes", type=int, default=25, help="time budget of each fill to --big")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated, from: " + ", ".join(SERVERS))
+    parser.add_argument("--batches", default="default,500,1000", help="one table each: 'default' (every "
+                        "server at its own client's batch and page sizes, with every column), then numbers "
+                        "(every server pushing that many a request and pulling pages of that many; push and "
+                        "pull columns only); default,500,1000")
     parser.add_argument("--out", help="also write the report (markdown) to this file")
     parser.add_argument("--code", default="HEAD", help="our server and client: a commit (HEAD), exported "
                         "to a temporary directory, or 'worktree' for the files as they are")
@@ -238,9 +250,13 @@ def main():
     log("our server and client:", code)
     started = datetime.datetime.now(datetime.timezone.utc)
     loads = ["start: %s (%s)" % (load(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
-    rows, notes = {}, []
+    tables, notes = [], []
     try:
-        run_servers(args, rows, notes, loads)
+        for i, batch in enumerate(args.batches.split(",")):
+            rows = {}
+            size = None if batch == "default" else int(batch)
+            run_servers(args, rows, notes, loads, size, full=(i == 0))
+            tables.append((size, i == 0, rows))
     finally:
         shutil.rmtree(code_dir, ignore_errors=True)
     finished = datetime.datetime.now(datetime.timezone.utc)
@@ -249,11 +265,21 @@ def main():
               "`%s` on %s, %d cores, Python %s; started %s, finished %s (UTC)." % (
                   " ".join(["bench/peers.py"] + sys.argv[1:]), platform.node() or "this machine", os.cpu_count(),
                   platform.python_version(), started.strftime("%H:%M"), finished.strftime("%H:%M")),
-              "Our server and client: %s." % code, "", table(rows, args), "",
-              "This machine's PostgreSQL runs with `autovacuum = off`; on the PostgreSQL rows an "
-              "`ANALYZE` every 15 s stands in for autovacuum's analyze (bench/peerlib.py, Autoanalyze).", "",
-              "Load average (1, 5, 15 min) before → after each server; the machine is shared, so "
-              "compare rows of one run:", ""]
+              "Our server and client: %s." % code, "",
+              "Every server stores the same payload: each record's or document's random bytes are those "
+              "one of our records carries (%d pushed: 20 nonces and ciphertexts, signature, key "
+              "commitment, two wraps; bench/peerlib.py, record_shape), the peers' as base64url members, "
+              "so the bytes columns compare framing. Random ÷ wire bytes: those random bytes over the "
+              "request and response body bytes as they crossed the socket (a pulled record of ours "
+              "carries %d: the puller's own wrap only; a peer's document all %d)." % (
+                  payload_bytes(), payload_bytes(1), payload_bytes()), ""]
+    for size, full, rows in tables:
+        report += ["## %s" % ("Every server at its own client's defaults" if size is None else
+                              "Every server at batches and pages of %d" % size), "", table(rows, args, full), ""]
+    report += ["This machine's PostgreSQL runs with `autovacuum = off`; on the PostgreSQL rows an "
+               "`ANALYZE` every 15 s stands in for autovacuum's analyze (bench/peerlib.py, Autoanalyze).", "",
+               "Load average (1, 5, 15 min) before → after each server; the machine is shared, so "
+               "compare rows of one run:", ""]
     report += ["- " + line for line in loads]
     if notes:
         report += ["", "Notes:", ""] + ["- " + n for n in notes]
