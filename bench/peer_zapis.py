@@ -18,6 +18,12 @@ from sync.client import Client, HTTPTransport
 from sync.dense import decode_page
 
 
+def id_bytes(changes=()):
+    """The random bytes of the ids a change carries besides: each write's field id (16 bytes of
+    HMAC, opaque since protocol 3) and the record's id (a UUID: 16 bytes) once."""
+    return sum(16 + 16 * sum(1 for w in c["writes"] if len(w["field"]) == 22) for c in changes)
+
+
 def random_bytes(changes=(), wraps=()):
     """The bytes no encoding can shrink in changes and wraps (logical, as pushed or decoded from a
     pull page): signatures, key commitments, nonces, ciphertexts, and each wrap's ephemeral key,
@@ -34,7 +40,8 @@ def random_bytes(changes=(), wraps=()):
 
 def raw_pull(client, cursor, limit=None, counted=None):
     """Every page after `cursor` (`limit` a page: the server's default if None), unapplied.
-    Returns (records seen, final cursor, errors); adds the pages' random bytes to counted[0]."""
+    Returns (records seen, final cursor, errors); adds the pages' random bytes to counted[0] and
+    their ids' to counted[1]."""
     records, errors = set(), 0
     while True:
         params = {"cursor": cursor}
@@ -47,6 +54,7 @@ def raw_pull(client, cursor, limit=None, counted=None):
         records.update(c["record"] for c in logical["changes"])
         if counted is not None:
             counted[0] += random_bytes(logical["changes"], logical["wraps"])
+            counted[1] += id_bytes(logical["changes"])
         cursor = page["cursor"]
         if not page["more"]:
             return records, cursor, errors
@@ -77,9 +85,11 @@ class ZapisPeer:
         self.writer = Client.enroll_link(self.root.create_invite("volunteer", base_url=self.server.url))
         self.root.certify(self.writer.replica.device)
         self.writer.pull()
-        # A coordinator that has pulled nothing yet: the fresh client of the full pull. Left
-        # uncertified, so the writer wraps each record for itself and the root only.
-        self.reader = Client.enroll_link(self.root.create_invite("coordinator", base_url=self.server.url))
+        # The full pull is the root coordinator's from cursor 0 (what a coordinator's new device
+        # pulls): since authority follows certificates, a coordinator that no coordinator
+        # certified sees no one's records but its own, and a certified second one would make the
+        # writer wrap every record three times instead of two.
+        self.reader = self.root
         self.push_wire, self.pull_wire = Wire(), Wire()
         self.push_wire.attach(self.writer.transport.session)
         self.pull_wire.attach(self.reader.transport.session)
@@ -117,8 +127,9 @@ class ZapisPeer:
 
         replica.apply_push_results = timed_apply
         items = replica.outbox
-        self.push_random = random_bytes([i["change"] for i in items if "change" in i],
-                                        [i["wrap"] for i in items if "wrap" in i])
+        changes = [i["change"] for i in items if "change" in i]
+        self.push_random = random_bytes(changes, [i["wrap"] for i in items if "wrap" in i])
+        self.push_ids = id_bytes(changes)
         try:
             counts = self.writer.push(batch=self.batch or 500)
         finally:
@@ -127,9 +138,9 @@ class ZapisPeer:
         return counts["refused"]
 
     def full_pull(self):
-        counted = [0]
+        counted = [0, 0]
         records, self.cursor, errors = raw_pull(self.reader, 0, self.batch, counted)
-        self.pull_random = counted[0]
+        self.pull_random, self.pull_ids = counted
         return len(records), errors
 
     def noop(self):

@@ -108,6 +108,12 @@ def measure(peer, args, full=True):
     row["pull"] = count / elapsed
     row["pull B/rec"] = peer.pull_wire.total() / max(count, 1)
     row["pull random"] = peer.pull_random / max(peer.pull_wire.total(), 1)
+    if hasattr(peer, "push_ids"):
+        notes.append("%s: with the ids (20 field ids and the record id, 16 random bytes each, %d B a record) "
+                     "the random ÷ wire bytes are %.3f on the push and %.3f on the pull" % (
+                         peer.name, peer.push_ids / n,
+                         (peer.push_random + peer.push_ids) / peer.push_wire.total(),
+                         (peer.pull_random + peer.pull_ids) / max(peer.pull_wire.total(), 1)))
     if errors or count != n:
         notes.append("%s: the full pull returned %d of %d records, %d errors" % (peer.name, count, n, errors))
     log(peer.name, "pull %.0f rec/s" % row["pull"])
