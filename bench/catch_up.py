@@ -239,6 +239,28 @@ def wait_sampling(probe, done, timeout, what):
         time.sleep(0.25)
 
 
+def split_profile(profile):
+    """The main thread's time by where it went, from a CDP CPU profile: idle, garbage collection,
+    the browser's own work ("(program)": layout, IndexedDB and fetch glue, ...), and script by file
+    and by function. Returns (total ms, [(what, ms)] by file, [(function @ file, ms)] top 12)."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    self_ms = {}
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"]):
+        self_ms[node_id] = self_ms.get(node_id, 0) + delta / 1000
+    by_file, by_fn = {}, {}
+    for node_id, ms in self_ms.items():
+        frame = nodes[node_id]["callFrame"]
+        name = frame["functionName"] or "(anonymous)"
+        url = frame["url"].split("/static/js/")[-1] if frame["url"] else ""
+        key = url or (name if name.startswith("(") else "(native: %s)" % name)
+        by_file[key] = by_file.get(key, 0) + ms
+        fn = "%s @ %s" % (name, url) if url else key
+        by_fn[fn] = by_fn.get(fn, 0) + ms
+    total = sum(self_ms.values())
+    top = lambda d, k: sorted(d.items(), key=lambda kv: -kv[1])[:k]  # noqa: E731
+    return total, top(by_file, 12), top(by_fn, 12)
+
+
 # -- Zapis -------------------------------------------------------------------------------------
 
 # From the click on Unlock (a capturing listener) until the list's count line says n.
@@ -327,7 +349,7 @@ class ZapisSide:
         log("zapis: %d records stored in %.0f s" % (n, time.monotonic() - t))
         return self
 
-    def run(self, rate, timeout):
+    def run(self, rate, timeout, cpu_profile=False):
         profile = os.path.join(self.tmp, "run", "profile")
         shutil.rmtree(os.path.dirname(profile), ignore_errors=True)
         shutil.copytree(self.template, profile, symlinks=True,
@@ -342,9 +364,14 @@ class ZapisSide:
             probe = Probe(chromium, page, rate)
             page.evaluate(WATCH, [self.n])
             probe.counting = True
+            if cpu_profile:
+                probe.cdp.send("Profiler.enable")
+                probe.cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+                probe.cdp.send("Profiler.start")
             page.get_by_role("button", name="Unlock").click()
             state = wait_sampling(probe, lambda: (lambda s: s if s["all"] else None)(
                 page.evaluate("window.__catchUp")), timeout, "zapis catch-up")
+            split = split_profile(probe.cdp.send("Profiler.stop")["profile"]) if cpu_profile else None
             received, requests, paths = probe.bytes()
             probe.counting = False
             # Searchable: the last record's own word finds exactly it.
@@ -358,7 +385,8 @@ class ZapisSide:
                     "all": state["all"] - state["start"], "search": search,
                     "done": state["all"] - state["start"] + search,
                     "heap": probe.peak, "main heap": probe.main_peak, "workers": len(probe.workers),
-                    "bytes": received, "requests": requests, "counts": state["counts"], "paths": paths}
+                    "bytes": received, "requests": requests, "counts": state["counts"], "paths": paths,
+                    "split": split}
         except Exception:
             try:
                 page.screenshot(path=os.path.join(self.tmp, "zapis-fail.png"))
@@ -515,6 +543,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=1, help="runs of each row, median taken (1)")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds one run may take (3600)")
     parser.add_argument("--sides", default="zapis,pouchdb")
+    parser.add_argument("--profile", action="store_true", help="also take a CPU profile of the main "
+                        "thread in each Zapis run and print where its time went (the profiler slows it)")
     parser.add_argument("--out", help="also write the report (markdown) to this file")
     args = parser.parse_args(argv)
     ns = [int(x) for x in args.n.split(",")]
@@ -547,7 +577,8 @@ def main(argv=None):
                                 before = "%.2f" % os.getloadavg()[0]
                                 log("%s: N=%d CPU ×%d, run %d" % (name, n, rate, r + 1))
                                 try:
-                                    out = side.run(rate, args.timeout)
+                                    out = (side.run(rate, args.timeout, args.profile) if name == "zapis"
+                                           else side.run(rate, args.timeout))
                                 except Exception as exc:  # noqa: BLE001 - a failed run is a note
                                     traceback.print_exc()
                                     notes.append("%s N=%d ×%d run %d failed: %s" % (name, n, rate, r + 1,
@@ -601,6 +632,17 @@ def main(argv=None):
                 details.append("pouchdb N={:,} ×{}: {} requests ({}); adapter {}; first docs at {:.1f} s".format(
                     n, rate, r["requests"], where, r["adapter"], r["first"] / 1000))
     report += ["", "Details:", ""] + ["- " + d for d in details]
+    for (n, rate, name), runs in sorted(results.items()):
+        for r in runs:
+            if r.get("split"):
+                total, files, fns = r["split"]
+                report += ["", "Where the main thread's time went, Zapis N={:,} ×{} (CPU profile, {:.1f} s "
+                           "sampled; self time):".format(n, rate, total / 1000), "",
+                           "| by file | s | share |", "| --- | ---: | ---: |"]
+                report += ["| %s | %.1f | %.0f%% |" % (k, ms / 1000, 100 * ms / total) for k, ms in files]
+                report += ["", "| by function | s | share |", "| --- | ---: | ---: |"]
+                report += ["| %s | %.1f | %.0f%% |" % (k.replace("|", "/"), ms / 1000, 100 * ms / total)
+                           for k, ms in fns]
     if notes:
         report += ["", "Notes:", ""] + ["- " + n for n in notes]
     text = "\n".join(report) + "\n"
