@@ -369,8 +369,14 @@ class ZapisSide:
                 probe.cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
                 probe.cdp.send("Profiler.start")
             page.get_by_role("button", name="Unlock").click()
-            state = wait_sampling(probe, lambda: (lambda s: s if s["all"] else None)(
-                page.evaluate("window.__catchUp")), timeout, "zapis catch-up")
+            try:
+                state = wait_sampling(probe, lambda: (lambda s: s if s["all"] else None)(
+                    page.evaluate("window.__catchUp")), timeout, "zapis catch-up")
+            except TimeoutError:
+                s = page.evaluate("window.__catchUp")
+                raise TimeoutError("not done after %d s: the list said %d of %d records (first listed at %.1f s)"
+                                   % (timeout, max(s["last"], 0), self.n, (s["first"] - s["start"]) / 1000
+                                      if s["first"] else float("nan"))) from None
             split = split_profile(probe.cdp.send("Profiler.stop")["profile"]) if cpu_profile else None
             received, requests, paths = probe.bytes()
             probe.counting = False
@@ -387,6 +393,8 @@ class ZapisSide:
                     "heap": probe.peak, "main heap": probe.main_peak, "workers": len(probe.workers),
                     "bytes": received, "requests": requests, "counts": state["counts"], "paths": paths,
                     "split": split}
+        except TimeoutError:
+            raise
         except Exception:
             try:
                 page.screenshot(path=os.path.join(self.tmp, "zapis-fail.png"))
@@ -541,7 +549,8 @@ def main(argv=None):
                         "rows: 10000,50000)")
     parser.add_argument("--cpu", default="1,4", help="CPU throttling rates (1,4)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each row, median taken (1)")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds one run may take (3600)")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds one run may take (1800); a run "
+                        "that takes longer is a note saying how far it got")
     parser.add_argument("--sides", default="zapis,pouchdb")
     parser.add_argument("--profile", action="store_true", help="also take a CPU profile of the main "
                         "thread in each Zapis run and print where its time went (the profiler slows it)")
