@@ -1,0 +1,100 @@
+/**
+ * A small pool of crypto workers (sync/crypto-worker.js) for the pull: a page's items are split
+ * between them and opened side by side, off the page's thread. Where workers cannot start (no
+ * Worker, a module worker refused, node), or one fails, the batch is opened on the page with the
+ * same code (sync/open-batch.js): the answers are the same either way, only where they are
+ * computed differs.
+ */
+
+import { openBatch, workerContext } from './open-batch.js';
+
+const WORKER_URL = new URL('./crypto-worker.js', import.meta.url);
+// Items a worker gets at most in one message: smaller parts spread a page more evenly.
+const PART = 250;
+
+/** How many workers suit this device: one less than its cores, at least one, at most four. */
+export function poolSize(cores = globalThis.navigator?.hardwareConcurrency ?? 2) {
+  return Math.max(1, Math.min(4, (cores || 2) - 1));
+}
+
+export class CryptoPool {
+  /** `size` workers (made on first use); `make(url)` makes one (tests pass a fake). */
+  constructor(options = {}) {
+    this.size = options.size ?? poolSize();
+    this.make = options.make ?? ((url) => new Worker(url, { type: 'module', name: 'zapis-crypto' }));
+    this.workers = null;
+    this.broken = typeof globalThis.Worker !== 'function' && !options.make;
+    this.seq = 0;
+    this.waiting = new Map();
+    this.opened = { worker: 0, page: 0 }; // items opened by each path (the catch-up test reads it)
+  }
+
+  #start() {
+    if (this.workers || this.broken) return;
+    try {
+      this.workers = Array.from({ length: this.size }, () => {
+        const w = this.make(WORKER_URL);
+        w.addEventListener('message', (e) => this.#answer(e.data));
+        w.addEventListener('error', () => this.#fail());
+        return { w, busy: 0 };
+      });
+    } catch {
+      this.#fail();
+    }
+  }
+
+  #answer({ id, answers, error }) {
+    const job = this.waiting.get(id);
+    if (!job) return;
+    this.waiting.delete(id);
+    job.worker.busy -= 1;
+    if (error || !Array.isArray(answers)) job.reject(new Error(error || 'no answer'));
+    else job.resolve(answers);
+  }
+
+  // A worker that cannot start or breaks: every batch from now on is opened on the page.
+  #fail() {
+    this.broken = true;
+    for (const [id, job] of this.waiting) {
+      this.waiting.delete(id);
+      job.reject(new Error('the crypto worker failed'));
+    }
+    this.close();
+  }
+
+  #send(items, ctx) {
+    const worker = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = ++this.seq;
+    worker.busy += 1;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, worker });
+      worker.w.postMessage({ id, items, ctx });
+    });
+  }
+
+  /** Open `items` ([{kind, item}]) as sync/open-batch.js's openBatch does; resolves to the answers in order. */
+  async open(items, ctx) {
+    this.#start();
+    if (!this.broken && items.length) {
+      const plain = workerContext(ctx);
+      const parts = [];
+      const per = Math.min(PART, Math.ceil(items.length / this.size));
+      for (let i = 0; i < items.length; i += per) parts.push(items.slice(i, i + per));
+      try {
+        const answers = (await Promise.all(parts.map((p) => this.#send(p, plain)))).flat();
+        this.opened.worker += items.length;
+        return answers;
+      } catch {
+        // fall through: opened on the page instead
+      }
+    }
+    this.opened.page += items.length;
+    return openBatch(items, ctx);
+  }
+
+  /** Stop the workers (at lock: nothing stays in them, and nothing runs on). */
+  close() {
+    for (const { w } of this.workers ?? []) w.terminate();
+    this.workers = null;
+  }
+}
