@@ -163,10 +163,11 @@ export class Records {
   /**
    * A pulled page's records (sync/pull.js onPage), as `reload` does for a whole run but in bulk:
    * their states read in one transaction, opened side by side, their cache entries written in one
-   * transaction, so the list grows page by page while the pull goes on. Resolves to the ids of
-   * records now readable.
+   * transaction, so the list grows page by page while the pull goes on; with `pool` (a
+   * sync/crypto-pool.js CryptoPool) they are opened in its workers. Resolves to the ids of records
+   * now readable.
    */
-  async absorb({ changed = [], purged = [], keys = new Map() } = {}) {
+  async absorb({ changed = [], purged = [], keys = new Map() } = {}, { pool = null } = {}) {
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     if (this.closed || !changed.length) return [];
@@ -174,10 +175,28 @@ export class Records {
     const present = new Set(states.map((s) => s.id));
     for (const id of changed) if (!present.has(id)) this.#drop(id);
     const entries = [];
-    for (let i = 0; i < states.length; i += ABSORB_AT_ONCE) {
+    if (pool) {
+      // In the crypto workers (sync/crypto-pool.js): they get the keys the pull opened for these
+      // records, and give back summaries, sealed cache entries and the records' key lists.
+      const opened = [];
+      for (const s of states) for (const w of [s.wrap, ...(s.wraps ?? [])]) if (w && this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
+      const ctx = this.#ctx();
+      const plain = { workspace: ctx.workspace, device: ctx.device, trusted: ctx.trusted, removed: ctx.removed,
+        ecdhKey: ctx.ecdhKey, opened, names: [...this.names] };
+      const { answers, names } = await pool.openRecords(states, plain, this.id.localKey);
       if (this.closed) return [];
-      await Promise.all(states.slice(i, i + ABSORB_AT_ONCE).map((state) => this.#refresh(state, entries)
-        .catch(() => this.#drop(state.id))));
+      for (const name of names) this.names.add(name);
+      for (let i = 0; i < states.length; i++) {
+        const answer = answers[i];
+        if (answer?.error || answer?.id !== states[i].id) this.#drop(states[i].id);
+        else await this.#refresh(states[i], entries, answer).catch(() => this.#drop(states[i].id));
+      }
+    } else {
+      for (let i = 0; i < states.length; i += ABSORB_AT_ONCE) {
+        if (this.closed) return [];
+        await Promise.all(states.slice(i, i + ABSORB_AT_ONCE).map((state) => this.#refresh(state, entries)
+          .catch(() => this.#drop(state.id))));
+      }
     }
     if (this.closed) return [];
     await this.store.putCaches(entries);

@@ -7,14 +7,18 @@
  */
 
 import { openBatch, workerContext } from './open-batch.js';
+import { openStates } from './open-records.js';
 
 const WORKER_URL = new URL('./crypto-worker.js', import.meta.url);
 // Items a worker gets at most in one message: smaller parts spread a page more evenly.
 const PART = 250;
 
-/** How many workers suit this device: one less than its cores, at least one, at most four. */
+/**
+ * How many workers suit this device: one a core, two to four. While they work the page's own
+ * thread mostly waits (it stores pages and draws the list), so it needs no core of its own.
+ */
 export function poolSize(cores = globalThis.navigator?.hardwareConcurrency ?? 2) {
-  return Math.max(1, Math.min(4, (cores || 2) - 1));
+  return Math.max(2, Math.min(4, cores || 2));
 }
 
 export class CryptoPool {
@@ -43,13 +47,13 @@ export class CryptoPool {
     }
   }
 
-  #answer({ id, answers, error }) {
-    const job = this.waiting.get(id);
+  #answer(data) {
+    const job = this.waiting.get(data?.id);
     if (!job) return;
-    this.waiting.delete(id);
+    this.waiting.delete(data.id);
     job.worker.busy -= 1;
-    if (error || !Array.isArray(answers)) job.reject(new Error(error || 'no answer'));
-    else job.resolve(answers);
+    if (data.error || !Array.isArray(data.answers)) job.reject(new Error(data.error || 'no answer'));
+    else job.resolve(data);
   }
 
   // A worker that cannot start or breaks: every batch from now on is opened on the page.
@@ -62,14 +66,41 @@ export class CryptoPool {
     this.close();
   }
 
-  #send(items, ctx) {
+  #send(message) {
     const worker = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = ++this.seq;
     worker.busy += 1;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, worker });
-      worker.w.postMessage({ id, items, ctx });
+      worker.w.postMessage({ ...message, id });
     });
+  }
+
+  #parts(list) {
+    const parts = [];
+    const per = Math.min(PART, Math.ceil(list.length / this.size));
+    for (let i = 0; i < list.length; i += per) parts.push(list.slice(i, i + per));
+    return parts;
+  }
+
+  /**
+   * Open record states for the list as sync/open-records.js's openStates does (`plain`: its
+   * context without functions); resolves to {answers, names}.
+   */
+  async openRecords(states, plain, localKey) {
+    this.#start();
+    if (!this.broken && states.length) {
+      try {
+        const done = await Promise.all(this.#parts(states).map((p) => this.#send({ type: 'records', states: p, ctx: plain,
+          localKey })));
+        this.opened.worker += states.length;
+        return { answers: done.flatMap((d) => d.answers), names: [...new Set(done.flatMap((d) => d.names ?? []))] };
+      } catch {
+        // fall through: opened on the page instead
+      }
+    }
+    this.opened.page += states.length;
+    return openStates(states, plain, localKey);
   }
 
   /** Open `items` ([{kind, item}]) as sync/open-batch.js's openBatch does; resolves to the answers in order. */
@@ -77,11 +108,9 @@ export class CryptoPool {
     this.#start();
     if (!this.broken && items.length) {
       const plain = workerContext(ctx);
-      const parts = [];
-      const per = Math.min(PART, Math.ceil(items.length / this.size));
-      for (let i = 0; i < items.length; i += per) parts.push(items.slice(i, i + per));
       try {
-        const answers = (await Promise.all(parts.map((p) => this.#send(p, plain)))).flat();
+        const answers = (await Promise.all(this.#parts(items).map((p) => this.#send({ items: p, ctx: plain }))))
+          .flatMap((d) => d.answers);
         this.opened.worker += items.length;
         return answers;
       } catch {

@@ -239,3 +239,24 @@ export async function openRecord(state, ctx, localKey) {
   return { id: state.id, chain: judged.chain, wrong: judged.wrong, summary,
     entry: { id: state.id, version: versionOf(state), ...box } };
 }
+
+/**
+ * Open many record states, as a crypto worker does for a pulled page: `plain` is what travels to
+ * a worker ({workspace, device, trusted, removed, ecdhKey, opened (Map), names ([...])}, no
+ * functions). Resolves to {answers (openRecord's, or {id, error}), names (every name known after)}.
+ */
+export async function openStates(states, plain, localKey, atOnce = 16) {
+  const ctx = { ...plain, opened: new Map(plain.opened ?? []), names: new Set(plain.names ?? []),
+    fieldIdKey: fieldIdKeys(plain.workspace) };
+  const answers = new Array(states.length);
+  for (let i = 0; i < states.length; i += atOnce) {
+    await Promise.all(states.slice(i, i + atOnce).map(async (state, k) => {
+      try {
+        answers[i + k] = await openRecord(state, ctx, localKey);
+      } catch (err) {
+        answers[i + k] = { id: state.id, error: String(err?.message ?? err) };
+      }
+    }));
+  }
+  return { answers, names: [...ctx.names] };
+}

@@ -18,6 +18,9 @@ import { verifyPage } from './verify.js';
 // about 1.4 MB, one IndexedDB transaction and one step of the progress. The server caps a page at
 // its ZAPIS_PULL_LIMIT (2,000 by default; docs/server.md).
 export const PAGE_LIMIT = 1000;
+// The first page of a pull is small, so the first records are listed soon after unlocking; the
+// pages after it are full.
+export const FIRST_PAGE = 100;
 const REQUEST_MS = 60000;
 
 /** GET one page after `cursor`; resolve to it or reject with PushError (status 0: no answer). */
@@ -54,8 +57,10 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
   const { replica } = ctx;
   let cursor = afresh ? 0 : await replica.cursor();
   let seen = afresh ? new Set() : null;
+  let asked = 0;
   const ask = (from) => {
-    const p = fetchPage(ctx.fetch, ctx.token, from, ctx.limit);
+    const limit = asked++ ? ctx.limit : Math.min(ctx.limit ?? PAGE_LIMIT, ctx.first ?? FIRST_PAGE);
+    const p = fetchPage(ctx.fetch, ctx.token, from, limit);
     p.catch(() => {}); // awaited below, or dropped when the pull stops first
     return p;
   };
