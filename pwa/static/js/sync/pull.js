@@ -94,7 +94,7 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     for (const [sig, key] of verified.keys) result.keys.set(sig, key);
     applied.changed.forEach((id) => result.changed.add(id));
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
-    result.received = (result.received ?? 0) + applied.changed.length;
+    result.received = result.changed.size; // records stored by this run so far, each once
     ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys, counts: applied.counts,
       received: result.received, more: Boolean(page.more) });
     if (verified.revoked) {
