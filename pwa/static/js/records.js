@@ -164,16 +164,19 @@ export class Records {
    * A pulled page's records (sync/pull.js onPage), as `reload` does for a whole run but in bulk:
    * their states read in one transaction, opened side by side, their cache entries written in one
    * transaction, so the list grows page by page while the pull goes on; with `pool` (a
-   * sync/crypto-pool.js CryptoPool) they are opened in its workers. Resolves to the ids of records
-   * now readable.
+   * sync/crypto-pool.js CryptoPool) they are opened in its workers. Resolves to the ids of the
+   * records it opened (or found unreadable); the others wait for `reload` or a later page.
    */
   async absorb({ changed = [], purged = [], keys = new Map() } = {}, { pool = null } = {}) {
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     if (this.closed || !changed.length) return [];
-    const states = await this.store.getRecords(changed);
-    const present = new Set(states.map((s) => s.id));
+    const all = await this.store.getRecords(changed);
+    const present = new Set(all.map((s) => s.id));
     for (const id of changed) if (!present.has(id)) this.#drop(id);
+    // A record whose wraps came before its values (a push stores its wraps first) waits for the
+    // page that brings them: listed now, it would show as an empty entry.
+    const states = all.filter((s) => Object.keys(s.fields).length);
     const entries = [];
     if (pool) {
       // In the crypto workers (sync/crypto-pool.js): they get the keys the pull opened for these
@@ -201,7 +204,7 @@ export class Records {
     if (this.closed) return [];
     await this.store.putCaches(entries);
     this.stored = await this.store.recordCount();
-    return states.map((s) => s.id).filter((id) => this.summaries.has(id));
+    return states.map((s) => s.id);
   }
 
   #drop(id) {

@@ -165,8 +165,8 @@ export class SyncController {
     if (!records || (!page.changed.length && !page.purged.length)) return;
     this.absorbing = this.absorbing.then(async () => {
       if (this.session.records !== records || records.closed) return;
-      await records.absorb(page, { pool: this.pool });
-      page.changed.forEach((id) => this.absorbed.add(id));
+      const opened = await records.absorb(page, { pool: this.pool });
+      opened.forEach((id) => this.absorbed.add(id));
       if (this.session.records === records) this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
     }).catch(() => {});
   }

@@ -18,9 +18,10 @@ import { verifyPage } from './verify.js';
 // about 1.4 MB, one IndexedDB transaction and one step of the progress. The server caps a page at
 // its ZAPIS_PULL_LIMIT (2,000 by default; docs/server.md).
 export const PAGE_LIMIT = 1000;
-// The first page of a pull is small, so the first records are listed soon after unlocking; the
-// pages after it are full.
-export const FIRST_PAGE = 100;
+// The first page of a pull is half a page, so the first records are listed soon after unlocking,
+// yet long enough to hold some changes after the wraps a push stores first; the pages after it
+// are full.
+export const FIRST_PAGE = 500;
 const REQUEST_MS = 60000;
 
 /** GET one page after `cursor`; resolve to it or reject with PushError (status 0: no answer). */
