@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { b64encode } from '../../pwa/static/js/core/b64.js';
 import { signChange } from '../../pwa/static/js/core/envelopes.js';
 import { importPrivatePkcs8 } from '../../pwa/static/js/core/keys.js';
-import { CryptoPool, poolSize } from '../../pwa/static/js/sync/crypto-pool.js';
+import { CryptoPool, PoolClosed, poolSize } from '../../pwa/static/js/sync/crypto-pool.js';
 import { openBatch } from '../../pwa/static/js/sync/open-batch.js';
 import { fetchPage, pullAll } from '../../pwa/static/js/sync/pull.js';
 import { newResult } from '../../pwa/static/js/sync/engine.js';
@@ -195,4 +195,49 @@ test('records opened in the workers page by page equal those the page opens at t
     assert.deepEqual(await reopened.read(s.id), await direct.records.read(s.id));
   }
   pool.close();
+});
+
+test('locking stops a catch-up between pages: the workers are let go, nothing waits for ever, the next run resumes', async () => {
+  const { w, coordinators: [phone] } = await workspaceWithRecords(8, 1);
+  // A worker that never answers: closing the pool must not leave its batch waiting.
+  const silent = new CryptoPool({ size: 1, make: () => ({ addEventListener() {}, postMessage() {}, terminate() {} }) });
+  const waiting = silent.open([{ kind: 'change', item: {} }], { directory: new Map(), trusted: {} });
+  silent.close();
+  await assert.rejects(waiting, PoolClosed);
+  await assert.rejects(silent.open([{ kind: 'change', item: {} }], {}), PoolClosed);
+
+  const { make } = fakeWorkers();
+  const pool = new CryptoPool({ size: 2, make });
+  const engine = phone.engine;
+  engine.open = (items, c) => pool.open(items, c);
+  engine.limit = 4;
+  let pages = 0;
+  engine.onPage = () => {
+    pages += 1;
+    if (pages === 2) { engine.stop(); pool.close(); } // the lock, in the middle of the catch-up
+  };
+  const statusBefore = await phone.replica.status();
+  const stopped = await engine.sync();
+  assert.equal(stopped.stopped, true);
+  assert.equal(stopped.ok, false);
+  assert.deepEqual(stopped.errors, []);
+  assert.equal(pages, 2);
+  assert.deepEqual(await phone.replica.status(), statusBefore, 'a stopped run writes no status');
+  const cursor = await phone.replica.cursor();
+  assert.ok(cursor > 0);
+  const partly = (await phone.store.recordIds()).length;
+  assert.ok(partly < 8);
+
+  // Unlocked again: a new engine run goes on from the stored cursor and ends with every record.
+  engine.halted = false;
+  engine.onPage = () => {};
+  engine.open = null;
+  const urls = [];
+  engine.fetch = (url, init) => { urls.push(url); return w.server.fetch(url, init); };
+  const done = await engine.sync();
+  assert.equal(done.ok, true);
+  const pulls = urls.filter((u) => u.startsWith('/api/sync/pull'));
+  assert.ok(pulls[0].includes(`cursor=${cursor}&`), pulls[0]);
+  await phone.records.reload({ changed: await phone.store.recordIds(), keys: done.keys });
+  assert.equal(phone.records.list().length, 8);
 });

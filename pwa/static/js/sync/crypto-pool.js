@@ -21,6 +21,14 @@ export function poolSize(cores = globalThis.navigator?.hardwareConcurrency ?? 2)
   return Math.max(2, Math.min(4, cores || 2));
 }
 
+/** The pool was closed (the app locked) while a batch was being opened. */
+export class PoolClosed extends Error {
+  constructor() {
+    super('the crypto workers were stopped');
+    this.name = 'PoolClosed';
+  }
+}
+
 export class CryptoPool {
   /** `size` workers (made on first use); `make(url)` makes one (tests pass a fake). */
   constructor(options = {}) {
@@ -63,7 +71,8 @@ export class CryptoPool {
       this.waiting.delete(id);
       job.reject(new Error('the crypto worker failed'));
     }
-    this.close();
+    for (const { w } of this.workers ?? []) w.terminate();
+    this.workers = null;
   }
 
   #send(message) {
@@ -88,6 +97,7 @@ export class CryptoPool {
    * context without functions); resolves to {answers, names}.
    */
   async openRecords(states, plain, localKey) {
+    if (this.closed) throw new PoolClosed();
     this.#start();
     if (!this.broken && states.length) {
       try {
@@ -95,8 +105,9 @@ export class CryptoPool {
           localKey })));
         this.opened.worker += states.length;
         return { answers: done.flatMap((d) => d.answers), names: [...new Set(done.flatMap((d) => d.names ?? []))] };
-      } catch {
-        // fall through: opened on the page instead
+      } catch (err) {
+        if (err instanceof PoolClosed) throw err;
+        // else fall through: opened on the page instead
       }
     }
     this.opened.page += states.length;
@@ -105,6 +116,7 @@ export class CryptoPool {
 
   /** Open `items` ([{kind, item}]) as sync/open-batch.js's openBatch does; resolves to the answers in order. */
   async open(items, ctx) {
+    if (this.closed) throw new PoolClosed();
     this.#start();
     if (!this.broken && items.length) {
       const plain = workerContext(ctx);
@@ -113,17 +125,27 @@ export class CryptoPool {
           .flatMap((d) => d.answers);
         this.opened.worker += items.length;
         return answers;
-      } catch {
-        // fall through: opened on the page instead
+      } catch (err) {
+        if (err instanceof PoolClosed) throw err;
+        // else fall through: opened on the page instead
       }
     }
     this.opened.page += items.length;
     return openBatch(items, ctx);
   }
 
-  /** Stop the workers (at lock: nothing stays in them, and nothing runs on). */
+  /**
+   * Stop the workers (at lock: nothing stays in them, and nothing runs on). What waits for them
+   * is refused at once, so a run stopped by the lock ends instead of waiting for ever; a closed
+   * pool opens nothing more.
+   */
   close() {
+    this.closed = true;
     for (const { w } of this.workers ?? []) w.terminate();
     this.workers = null;
+    for (const [id, job] of this.waiting) {
+      this.waiting.delete(id);
+      job.reject(new PoolClosed());
+    }
   }
 }

@@ -95,6 +95,8 @@ export class SyncEngine {
   /** Push, then pull (unless `pull` is false); `afresh` pulls from 0. Resolves to the result object. */
   async sync({ pull = true, afresh = false } = {}) {
     const result = newResult();
+    this.aborter = new AbortController();
+    if (this.halted) this.aborter.abort();
     result.at = this.now();
     try {
       const pushed = await pushOutbox(this.adapter, { token: this.token, fetch: this.fetch, now: this.now, ...this.batch });
@@ -107,7 +109,7 @@ export class SyncEngine {
         await this.#loadDirectory();
         const ctx = { replica: this.replica, fetch: this.fetch, token: this.token, me: this.me, limit: this.limit,
           directory: this.directory, trusted: this.trusted, kept: this.kept, open: this.open ?? undefined,
-          onPage: (page) => this.onPage(page), stopped: () => this.halted,
+          onPage: (page) => this.onPage(page), stopped: () => this.halted, signal: this.aborter.signal,
           onDirectory: (directory, trusted, extra) => {
             this.alarm = extra.alarm;
             this.onDirectory(directory, trusted, extra);
@@ -130,7 +132,9 @@ export class SyncEngine {
       result.alarm = [...this.alarm];
       if (!result.revoked && !result.stopped && this.travelAuto()) result.erased = await this.replica.eraseSynced();
     } catch (err) {
-      if (err?.status === 403 && err.code === 'device_revoked') {
+      if (this.halted) {
+        result.stopped = true; // the app locked: not a failure, the next unlock resumes
+      } else if (err?.status === 403 && err.code === 'device_revoked') {
         result.revoked = true;
       } else {
         const e = classify(err);
@@ -140,6 +144,8 @@ export class SyncEngine {
       }
     }
     result.ok = !result.errors.length && !result.revoked && !result.alarm.length && !result.stopped;
+    // A run stopped by the lock writes nothing more: a wipe may follow at once.
+    if (result.stopped) return result;
     const before = await this.replica.status();
     await this.replica.putStatus({ lastOk: result.ok ? result.at : before.lastOk, lastTry: result.at,
       error: result.errors[0] ?? null, revoked: result.revoked });
@@ -149,6 +155,7 @@ export class SyncEngine {
   /** Stop a run between two pulled pages (the app locked): what is stored stays, the next run resumes. */
   stop() {
     this.halted = true;
+    this.aborter?.abort();
   }
 
   /** Read the directory and the kept revocation orders from the store again at the next run. */

@@ -25,8 +25,10 @@ export const FIRST_PAGE = 500;
 const REQUEST_MS = 60000;
 
 /** GET one page after `cursor`; resolve to it or reject with PushError (status 0: no answer). */
-export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
-  const signal = AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : undefined;
+export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop = null) {
+  // `stop` (an AbortSignal) ends the request at once: the app locked during a catch-up.
+  const signals = [AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : null, stop].filter(Boolean);
+  const signal = signals.length > 1 && AbortSignal.any ? AbortSignal.any(signals) : signals.at(-1);
   let response;
   let data = null;
   try {
@@ -51,7 +53,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
  * Pull everything after the stored cursor into `result` (the engine's result object).
  * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory,
  * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, received}),
- * stopped() → true to stop between pages (the app locked)}.
+ * stopped() → true to stop between pages (the app locked), signal (aborts a request in flight)}.
  * Stops early, with `result.revoked`, when the directory says this device was removed.
  */
 export async function pullAll(ctx, result, { afresh = false } = {}) {
@@ -61,7 +63,7 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
   let asked = 0;
   const ask = (from) => {
     const limit = asked++ ? ctx.limit : Math.min(ctx.limit ?? PAGE_LIMIT, ctx.first ?? FIRST_PAGE);
-    const p = fetchPage(ctx.fetch, ctx.token, from, limit);
+    const p = fetchPage(ctx.fetch, ctx.token, from, limit, ctx.signal);
     p.catch(() => {}); // awaited below, or dropped when the pull stops first
     return p;
   };
