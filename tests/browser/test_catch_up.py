@@ -175,9 +175,19 @@ def test_a_catch_up_cut_by_closing_the_app_resumes_and_the_workers_open_what_the
     unlock(page)
     door.wait_held(page)
     page.wait_for_function(GROWN)
-    page.wait_for_timeout(500)  # the page before the one held back is stored meanwhile
+    # Lock answers at once in the middle of it (the request in flight is let go), and unlocking
+    # goes on from where it was.
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for(timeout=5000)
     cursor = read_store(page, "meta", "cursor")
     assert 0 < stored(page) < RECORDS
+    door.held = []
+    asked = len(door.cursors)
+    unlock(page)
+    door.wait_held(page)
+    assert door.cursors[asked] == cursor
+    page.wait_for_timeout(500)  # nothing more is served: the store stays where it was
+    assert read_store(page, "meta", "cursor") == cursor
     page.close()  # the app closed in the middle of the catch-up
     door.held = []
 
