@@ -167,11 +167,12 @@ export class Records {
    * sync/crypto-pool.js CryptoPool) they are opened in its workers. Resolves to the ids of the
    * records it opened (or found unreadable); the others wait for `reload` or a later page.
    */
-  async absorb({ changed = [], purged = [], keys = new Map() } = {}, { pool = null } = {}) {
+  async absorb({ changed = [], purged = [], keys = new Map(), states: given = null } = {}, { pool = null } = {}) {
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     if (this.closed || !changed.length) return [];
-    const all = await this.store.getRecords(changed);
+    // The states the page stored (SyncStore.applyPage gives them), else read in one transaction.
+    const all = given ?? await this.store.getRecords(changed);
     const present = new Set(all.map((s) => s.id));
     for (const id of changed) if (!present.has(id)) this.#drop(id);
     // A record whose wraps came before its values (a push stores its wraps first) waits for the

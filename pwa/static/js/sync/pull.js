@@ -52,7 +52,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop
 /**
  * Pull everything after the stored cursor into `result` (the engine's result object).
  * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory,
- * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, received}),
+ * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, states, received}),
  * stopped() → true to stop between pages (the app locked), signal (aborts a request in flight)}.
  * Stops early, with `result.revoked`, when the directory says this device was removed.
  */
@@ -99,7 +99,7 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
     result.received = result.changed.size; // records stored by this run so far, each once
     ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys, counts: applied.counts,
-      received: result.received, more: Boolean(page.more) });
+      states: applied.states, received: result.received, more: Boolean(page.more) });
     if (verified.revoked) {
       result.revoked = true;
       return;
