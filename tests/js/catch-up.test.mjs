@@ -241,3 +241,18 @@ test('locking stops a catch-up between pages: the workers are let go, nothing wa
   await phone.records.reload({ changed: await phone.store.recordIds(), keys: done.keys });
   assert.equal(phone.records.list().length, 8);
 });
+
+test('the status line says how many records a pull has received, as a count in the person\'s style', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { translator } = await import('../../pwa/static/js/i18n.js');
+  const { initialStatus, pullProgress, statusLine } = await import('../../pwa/static/js/sync/status.js');
+  const lang = (code) => translator(code, JSON.parse(readFileSync(new URL(`../../pwa/static/i18n/${code}.json`, import.meta.url), 'utf8')));
+  const en = lang('en');
+  const s = { ...initialStatus(), syncing: true, pulling: { received: 1200, more: true } };
+  assert.equal(statusLine(en, 'en', s).text, 'Syncing… · records received: 1,200 · not synced yet');
+  assert.equal(statusLine(en, 'en', { ...s, pulling: null }).text, 'Syncing… · not synced yet');
+  assert.equal(pullProgress(en, 'en', { ...s, syncing: false }), '', 'no count once the run is over');
+  const big = { ...s, pulling: { received: 12000, more: true } };
+  assert.match(pullProgress(lang('pl'), 'pl', big), /^odebrane rekordy: 12\s000$/u);
+  for (const code of ['be', 'ru', 'uk', 'lt']) assert.match(pullProgress(lang(code), code, big), /12\s000/u, code);
+});
