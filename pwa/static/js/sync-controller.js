@@ -186,6 +186,7 @@ export class SyncController {
       this.status.pulling = null;
     }
     if (!result) return null;
+    if (result.stopped) return result; // locked meanwhile: nothing more is read or shown
     await this.#after(result);
     return result;
   }
