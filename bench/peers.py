@@ -258,11 +258,11 @@ def main():
     loads = ["start: %s (%s)" % (load(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
     tables, notes = [], []
     try:
-        for i, batch in enumerate(args.batches.split(",")):
+        for batch in args.batches.split(","):
             rows = {}
             size = None if batch == "default" else int(batch)
-            run_servers(args, rows, notes, loads, size, full=(i == 0))
-            tables.append((size, i == 0, rows))
+            run_servers(args, rows, notes, loads, size, full=size is None)
+            tables.append((size, size is None, rows))
     finally:
         shutil.rmtree(code_dir, ignore_errors=True)
     finished = datetime.datetime.now(datetime.timezone.utc)
