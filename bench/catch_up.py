@@ -126,15 +126,6 @@ class Probe:
 
     def __init__(self, chromium, page, rate):
         self.page = page
-        self.cdp = page.context.new_cdp_session(page)
-        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-        self.cdp.send("Performance.enable")
-        self.cdp.send("Network.enable")
-        self.cdp.on("Network.loadingFinished", lambda e: self._finished(e))
-        self.cdp.on("Network.requestWillBeSent", lambda e: self._sent(e))
-        self.cdp.on("Network.responseReceived", lambda e: self._response(e))
-        self.bcdp = chromium.browser.new_browser_cdp_session()
-        self.bcdp.on("Target.receivedMessageFromTarget", lambda e: self._worker_message(e))
         self.workers = {}          # targetId -> sessionId
         self.worker_heap = {}      # sessionId -> used bytes
         self.received = {}         # requestId -> encodedDataLength
@@ -142,9 +133,17 @@ class Probe:
         self.local = set()         # requestIds answered by the service worker or a cache
         self.counting = False
         self.peak = self.main_peak = 0
-        self.halt = threading.Event()
         self.lock = threading.Lock()
         self.msg_id = 0
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+        self.cdp.send("Performance.enable")
+        self.cdp.on("Network.loadingFinished", lambda e: self._finished(e))
+        self.cdp.on("Network.requestWillBeSent", lambda e: self._sent(e))
+        self.cdp.on("Network.responseReceived", lambda e: self._response(e))
+        self.cdp.send("Network.enable")
+        self.bcdp = chromium.browser.new_browser_cdp_session()
+        self.bcdp.on("Target.receivedMessageFromTarget", lambda e: self._worker_message(e))
 
     def _finished(self, e):
         if self.counting:
