@@ -250,7 +250,7 @@ def split_profile(profile):
     for node_id, ms in self_ms.items():
         frame = nodes[node_id]["callFrame"]
         name = frame["functionName"] or "(anonymous)"
-        url = frame["url"].split("/static/js/")[-1] if frame["url"] else ""
+        url = frame["url"].split("/static/")[-1].removeprefix("js/") if frame["url"] else ""
         key = url or (name if name.startswith("(") else "(native: %s)" % name)
         by_file[key] = by_file.get(key, 0) + ms
         fn = "%s @ %s" % (name, url) if url else key
