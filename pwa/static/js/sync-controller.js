@@ -74,6 +74,7 @@ export class SyncController {
     // Signatures and unwraps of pulled pages in workers, off this page's thread (sync/crypto-pool.js).
     this.pool = new CryptoPool();
     const pool = this.pool;
+    pool.warm();
     this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
       travelAuto: () => Boolean(session.settings.travelAuto),
       onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra),

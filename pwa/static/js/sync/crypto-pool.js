@@ -55,6 +55,11 @@ export class CryptoPool {
     }
   }
 
+  /** Start the workers now (at unlock), so their modules load while the first page travels. */
+  warm() {
+    if (!this.closed) this.#start();
+  }
+
   #answer(data) {
     const job = this.waiting.get(data?.id);
     if (!job) return;
