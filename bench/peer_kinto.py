@@ -26,7 +26,20 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, text
 
 from benchlib import PG_ADMIN
-from peerlib import ENV, HERE, Autoanalyze, Wire, free_port, installed, mark, random_fields, run, session, stop_group, wait_http
+from peerlib import (
+    ENV,
+    HERE,
+    Autoanalyze,
+    Wire,
+    free_port,
+    installed,
+    mark,
+    random_fields,
+    run,
+    session,
+    stop_group,
+    wait_http,
+)
 
 KINTO_ENV = os.path.join(ENV, "kinto")
 REQUIREMENTS = os.path.join(HERE, "requirements-kinto.txt")

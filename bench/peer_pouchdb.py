@@ -19,7 +19,19 @@ import subprocess
 import sys
 import uuid
 
-from peerlib import ENV, HERE, Wire, free_port, installed, mark, random_fields, run, session, stop_group, wait_http
+from peerlib import (
+    ENV,
+    HERE,
+    Wire,
+    free_port,
+    installed,
+    mark,
+    random_fields,
+    run,
+    session,
+    stop_group,
+    wait_http,
+)
 
 PREFIX = os.path.join(ENV, "pouchdb")
 SOURCE = os.path.join(HERE, "pouchdb")

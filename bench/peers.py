@@ -236,14 +236,14 @@ def main():
     code_dir = tempfile.mkdtemp(prefix="peers-code-")
     code = snapshot(args.code, code_dir)
     log("our server and client:", code)
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     loads = ["start: %s (%s)" % (load(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
     rows, notes = {}, []
     try:
         run_servers(args, rows, notes, loads)
     finally:
         shutil.rmtree(code_dir, ignore_errors=True)
-    finished = datetime.datetime.now(datetime.timezone.utc)
+    finished = datetime.datetime.now(datetime.UTC)
 
     report = ["# Zapis and its peers, %s" % started.strftime("%Y-%m-%d"), "",
               "`%s` on %s, %d cores, Python %s; started %s, finished %s (UTC)." % (

@@ -28,8 +28,14 @@ from isal import igzip
 from . import dense, keys, kinds
 from .attachments import FIELD as ATTACHMENTS, describe, entries
 from .b64 import b64decode, b64encode
-from .envelopes import (ProtocolError, binding_matches, key_commitment, make_certificate, safety_number,
-                        unwrap_keys)
+from .envelopes import (
+    ProtocolError,
+    binding_matches,
+    key_commitment,
+    make_certificate,
+    safety_number,
+    unwrap_keys,
+)
 from .replica import DELETED, Replica
 
 PBKDF2_ITERATIONS = 600_000

@@ -2,8 +2,8 @@
 
 import pytest
 
-from support import FlaskTransport, Workspace
 from server.cli import new_workspace
+from support import FlaskTransport, Workspace
 from sync.client import APIError, Client
 from sync.envelopes import make_certificate
 from sync.trust import verify_directory

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from server.store import change_text, hash_text, wrap_text, write_text, _state_dump, _state_load
+from server.store import _state_dump, _state_load, change_text, hash_text, wrap_text, write_text
 from sync import dense
 from sync.envelopes import make_certificate, make_purge, sign_change, sign_object
 

@@ -5,8 +5,7 @@ client refuses such a write from a hostile server when it names its own device."
 
 import copy
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from support import Workspace, coordinator_and_volunteer
 from sync import dense
@@ -145,7 +144,8 @@ def test_a_client_holds_back_a_write_naming_its_own_unissued_counter(workspace):
 def test_the_issued_counters_survive_the_state_file(workspace, tmp_path):
     from sync.client import Client
 
-    root, v = workspace.root, workspace.enroll("volunteer")
+    root = workspace.root
+    workspace.enroll("volunteer")
     record = root.save({"status": "new"})
     root.save({"status": "newer"}, record=record)
     path = str(tmp_path / "root.json")

@@ -6,9 +6,6 @@ the server's answers, and the database is edited directly, to play that server.
 """
 
 import copy
-import json
-
-import pytest
 
 from sync import dense
 from sync.client import _new_replica

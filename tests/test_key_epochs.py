@@ -14,8 +14,7 @@ from sqlalchemy import text
 
 from server.extensions import db
 from sync.client import APIError, Client, TransportError
-from sync.envelopes import (ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys,
-                            wrap_keys)
+from sync.envelopes import ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys, wrap_keys
 
 
 def stored_changes(app, record):

@@ -4,8 +4,7 @@ the strings hold (control characters, quotes, backslashes, non-ASCII, line separ
 
 import json
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from server.store import _state_dump, _state_load, change_text, hash_text, page_json, wrap_text, write_text
 

@@ -8,8 +8,20 @@ import pytest
 from sync import keys
 from sync.b64 import b64decode
 from sync.canonical import CanonicalJSONError, canonical_json
-from sync.envelopes import (ProtocolError, change_header, check_change, decrypt_field, encrypt_field, field_aad,
-                            pad, unwrap_key, verify_change, verify_object, wrap_key, write_hash)
+from sync.envelopes import (
+    ProtocolError,
+    change_header,
+    check_change,
+    decrypt_field,
+    encrypt_field,
+    field_aad,
+    pad,
+    unwrap_key,
+    verify_change,
+    verify_object,
+    wrap_key,
+    write_hash,
+)
 from sync.merge import display_order, merge, names_unissued, next_write, unseen
 from sync.trust import verify_directory
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from sync import keys
 from sync.canonical import canonical_json
 from sync.envelopes import binding_matches, make_binding, safety_number, verify_object
-from sync import keys
 from sync.trust import evaluate, self_check
 
 with open(os.path.join(os.path.dirname(__file__), "vectors", "trust.json"), encoding="utf-8") as f:

@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from server import create_app
-from server import web
+from server import create_app, web
 
 
 @pytest.fixture

@@ -9,11 +9,20 @@ import io
 import os
 
 import pytest
-from drive import (APP_DATABASES, AXE, PASSPHRASE, axe, db_rows, horizontal_overflow, join, read_store,
-                   wait_all_sent)
 from playwright.sync_api import expect
-from servers import GunicornServer
 
+from drive import (
+    APP_DATABASES,
+    AXE,
+    PASSPHRASE,
+    axe,
+    db_rows,
+    horizontal_overflow,
+    join,
+    read_store,
+    wait_all_sent,
+)
+from servers import GunicornServer
 from sync import attach_client as ac
 from sync.attachments import assemble, open_chunk
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
 from drive import join, storage_dump, unlock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

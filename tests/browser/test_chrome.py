@@ -8,6 +8,7 @@ import json
 import os
 
 import pytest
+
 from drive import join
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

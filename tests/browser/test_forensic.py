@@ -14,8 +14,16 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ARGS, CHROMIUM
-from drive import (join, read_store, setup_link, storage_dump, unlock, wait_all_sent,
-                   wait_offline_ready, write_store)
+from drive import (
+    join,
+    read_store,
+    setup_link,
+    storage_dump,
+    unlock,
+    wait_all_sent,
+    wait_offline_ready,
+    write_store,
+)
 from forensic import scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -15,6 +15,7 @@ import os
 import re
 
 import pytest
+
 from conftest import ARGS, CHROMIUM
 from drive import AXE, PASSPHRASE, axe, join, read_store
 

@@ -10,8 +10,22 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from drive import (AXE, PASSPHRASE, axe, horizontal_overflow, join, leftovers, new_workspace, read_store,
-                   storage_dump, unlock, wait_all_sent, wait_offline_ready, write_store)
+
+from drive import (
+    AXE,
+    PASSPHRASE,
+    axe,
+    horizontal_overflow,
+    join,
+    leftovers,
+    new_workspace,
+    read_store,
+    storage_dump,
+    unlock,
+    wait_all_sent,
+    wait_offline_ready,
+    write_store,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

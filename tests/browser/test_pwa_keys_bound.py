@@ -5,8 +5,17 @@ import re
 
 from playwright.sync_api import expect
 
-from drive import (PASSPHRASE, create_invite, join, leftovers, open_settings_item, read_store, setup_link, sync_now,
-                   wait_all_sent)
+from drive import (
+    PASSPHRASE,
+    create_invite,
+    join,
+    leftovers,
+    open_settings_item,
+    read_store,
+    setup_link,
+    sync_now,
+    wait_all_sent,
+)
 from sync import keys
 from sync.client import Client
 from test_sync import SEED, check_screen, count, db_rows, enroll_volunteer, new_need
@@ -82,6 +91,7 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     late = Client.enroll_link(link)
     # A device whose own statement is missing (or does not match) cannot be certified here.
     import requests
+
     from sync.client import _new_replica
     code = create_invite(page, "Volunteer").split("#c=")[1].split("&")[0]
     silent = _new_replica(late.replica.workspace, "volunteer", late.replica.fingerprint)

@@ -15,10 +15,24 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sync import keys  # noqa: E402
 from sync.b64 import b64encode  # noqa: E402
 from sync.canonical import canonical_json  # noqa: E402
-from sync.envelopes import (change_header, encrypt_field, field_aad, key_commitment, make_binding,  # noqa: E402
-                            make_certificate, make_purge, make_revocation, pad, safety_number, sign_change,
-                            sign_object, wrap_key, wrap_keys, write_hash)
 from sync.dense import encode_page  # noqa: E402
+from sync.envelopes import (  # noqa: E402
+    change_header,
+    encrypt_field,
+    field_aad,
+    key_commitment,
+    make_binding,
+    make_certificate,
+    make_purge,
+    make_revocation,
+    pad,
+    safety_number,
+    sign_change,
+    sign_object,
+    wrap_key,
+    wrap_keys,
+    write_hash,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
@@ -365,7 +379,7 @@ def robust_vectors():
 
     order = keys.ORDER
     signatures = []
-    for i, text in enumerate(["zapis low-s 1", "zapis low-s 2", "zapis low-s 3"]):
+    for text in ["zapis low-s 1", "zapis low-s 2", "zapis low-s 3"]:
         sig = b64decode_(keys.sign(VOL["_sign"], text.encode()))
         r, s_ = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
         high = r.to_bytes(32, "big") + (order - s_).to_bytes(32, "big")
@@ -573,7 +587,7 @@ def trust_vectors():
 def field_id_vectors():
     """Protocol 3: field-id derivation, values {n, t, v} under AAD zapis/field/2, and what a reader
     refuses (a value whose name is not its id's, one moved to another id or epoch)."""
-    from sync.envelopes import field_aad2, encrypt_value
+    from sync.envelopes import encrypt_value, field_aad2
     from sync.field_ids import FIRST_CHANGE_WRITES, fid, field_id_key_from, padded_first
 
     k0 = hashlib.sha256(b"zapis test record key, epoch 0").digest()

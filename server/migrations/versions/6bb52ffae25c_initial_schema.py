@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 6bb52ffae25c
-Revises: 
+Revises:
 Create Date: 2026-11-22 02:26:22.632001
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6bb52ffae25c'

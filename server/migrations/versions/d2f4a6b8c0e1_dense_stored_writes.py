@@ -16,7 +16,6 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'd2f4a6b8c0e1'
 down_revision = 'c4e8a2f6b1d3'
