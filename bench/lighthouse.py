@@ -363,7 +363,8 @@ def main(argv=None):
                     log("lighthouse flow, run %d of %d" % (i + 1, args.runs))
                     path = os.path.join(outdir, "flow-%d" % (i + 1))
                     flows.append(attempts("lighthouse flow, run %d" % (i + 1),
-                                          lambda path=path: lighthouse_flow(chromium, base, args.records, path)))
+                                          lambda path=path: lighthouse_flow(chromium, base,
+                                                                            args.records, path)))
 
             log("first-load bytes and offline open (%d records)" % args.offline_records)
             visit, js_css, version, cached, timings = bytes_and_offline(base, invite(), args.offline_records,

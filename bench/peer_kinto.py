@@ -153,7 +153,8 @@ class KintoPeer:
             url = "postgresql://postgres@127.0.0.1:5432/" + self.db
         ini = os.path.join(self.tmp, "kinto.ini")
         with open(ini, "w", encoding="utf-8") as f:
-            f.write(INI.format(backend=self.backend, url=url, secret=uuid.uuid4().hex, secret2=uuid.uuid4().hex))
+            f.write(INI.format(backend=self.backend, url=url, secret=uuid.uuid4().hex,
+                               secret2=uuid.uuid4().hex))
         log = os.path.join(self.tmp, "kinto.log")
         bin_ = os.path.join(KINTO_ENV, "bin")
         if self.backend == "postgresql":
@@ -220,8 +221,10 @@ class KintoPeer:
             sessions = [session(auth=self.auth) for _ in range(self.workers)]
             with ThreadPoolExecutor(self.workers) as pool:
                 while stored < n and time.monotonic() < deadline:
-                    chunks = [self.prepare(min(500, n - stored - i)) for i in range(0, min(n - stored, 1000), 500)]
-                    errors = sum(pool.map(lambda ic: push_records(sessions[ic[0]], self.base, ic[1], self.batch),
+                    chunks = [self.prepare(min(500, n - stored - i))
+                              for i in range(0, min(n - stored, 1000), 500)]
+                    errors = sum(pool.map(lambda ic: push_records(sessions[ic[0]], self.base, ic[1],
+                                                                  self.batch),
                                           enumerate(chunks)))
                     assert errors == 0, errors
                     stored += sum(len(c) for c in chunks)

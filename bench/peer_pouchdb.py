@@ -80,7 +80,8 @@ def pull_changes(s, base, db, since=0):
     """_changes with include_docs in pages of BATCH from `since`. Returns (count, last_seq, errors)."""
     count = 0
     while True:
-        r = s.get("%s/%s/_changes" % (base, db), params={"include_docs": "true", "since": since, "limit": BATCH})
+        r = s.get("%s/%s/_changes" % (base, db),
+                  params={"include_docs": "true", "since": since, "limit": BATCH})
         if r.status_code != 200:
             return count, since, 1
         page = r.json()

@@ -25,7 +25,8 @@ def register(app):
         click.echo("Workspace %s created." % ws.id)
         click.echo("Setup token (shown once): %s" % token)
         # The token travels in the fragment, which browsers never send to the server.
-        click.echo("Open on the first coordinator's device: %s/setup#t=%s&w=%s" % (url.rstrip("/"), token, ws.id))
+        click.echo("Open on the first coordinator's device: %s/setup#t=%s&w=%s" % (url.rstrip("/"),
+                                                                                   token, ws.id))
 
     @app.cli.command("workspace-count")
     def workspace_count():

@@ -283,7 +283,8 @@ class InviteListSchema(Schema):
 
 # -- sync -------------------------------------------------------------------------------------------
 
-DOT_DOC = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+DOT_DOC = {"type": "array", "minItems": 2, "maxItems": 2,
+           "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
            "description": "[device id, counter]"}
 
 

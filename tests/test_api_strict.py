@@ -34,7 +34,8 @@ def pull_is_valid_json(workspace, device):
 def signed_change(device, record, field):
     return sign_change(device.replica.sign_key, {
         "workspace": device.replica.workspace, "record": record, "device": device.replica.device,
-        "writes": [{"field": field, "dot": [device.replica.device, 1], "ctx": {}, "nonce": "A" * 16, "ct": "B" * 32}]})
+        "writes": [{"field": field, "dot": [device.replica.device, 1], "ctx": {}, "nonce": "A" * 16,
+                    "ct": "B" * 32}]})
 
 
 def push(workspace, device, body):

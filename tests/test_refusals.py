@@ -38,7 +38,8 @@ def _emitted():
 
 def test_the_scan_finds_what_it_should():
     emitted = _emitted()
-    for pair in [(403, "not_certified"), (409, "root_immutable"), (410, "newly_certified"), (400, "invalid_request"),
+    for pair in [(403, "not_certified"), (409, "root_immutable"), (410, "newly_certified"),
+                 (400, "invalid_request"),
                  (404, "not_found"), (500, "internal_error"), ("item", "no_access"), ("item", "equivocation"),
                  ("item", "foreign_dot"), ("item", "invalid_item"), ("item", "unknown_recipient")]:
         assert pair in emitted

@@ -18,7 +18,8 @@ WRAP2 = REPLICA.outbox[-1]["wrap"]
 
 junk = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 60, 2 ** 60), st.floats(allow_nan=False),
                  st.text(max_size=30), st.just(""), st.just("A" * 22), st.just("0" * 86),
-                 st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+                 st.lists(st.integers(0, 3), max_size=3),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
                  st.sampled_from(["AQ", "AB", "A=", "a+b/", "AAAA" * 16]))
 
 

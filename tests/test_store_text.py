@@ -37,7 +37,8 @@ def test_writes_are_json_dumps_of_their_dense_arrays(field, device, n, context, 
 def test_changes_are_json_dumps_of_their_dense_arrays(record, device, sig, kc, e, writes):
     texts = [write_text(f, [device, n], c, nonce, ct) for f, n, c, nonce, ct in writes]
     change = change_text(record, device, sig, ",".join(texts), kc, e)
-    expected = [record, device, kc, sig, [[f, n, others(c, device), nonce, ct] for f, n, c, nonce, ct in writes]]
+    expected = [record, device, kc, sig,
+                [[f, n, others(c, device), nonce, ct] for f, n, c, nonce, ct in writes]]
     if e is not None:
         expected.append(e)
     assert json.loads(change) == expected

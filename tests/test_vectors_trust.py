@@ -69,7 +69,8 @@ def test_hostile_junk_in_bindings_certs_and_revocations_does_not_crash():
     junk = [{**d, "binding": "x", "certs": [1, None, {"type": 3}], "revocations": ["x", {"type": None}]}
             for d in case["devices"]]
     assert evaluate(junk, WS, case["fingerprint"]) == {"trusted": {}, "revoked": [], "orders": []}
-    assert evaluate(case["devices"] + [None, 5, {"id": 3}], WS, case["fingerprint"])["trusted"] == case["trusted"]
+    assert evaluate(case["devices"] + [None, 5, {"id": 3}], WS,
+                    case["fingerprint"])["trusted"] == case["trusted"]
 
 
 def test_self_check_catches_a_swapped_key_role_binding_or_certificate():

@@ -41,7 +41,8 @@ def test_the_shell_preloads_what_the_first_screen_imports_and_the_preferred_lang
     html = client.get("/").get_data(as_text=True)
     preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
     # The entry and everything it imports statically, near and far...
-    for url in ["/static/js/app.js", "/static/js/session.js", "/static/js/ui/lock.js", "/static/vendor/idb/idb.js",
+    for url in ["/static/js/app.js", "/static/js/session.js", "/static/js/ui/lock.js",
+                "/static/vendor/idb/idb.js",
                 "/static/js/core/canonical.js"]:
         assert url in preloaded
     # ...but not the screens behind the lock, which it imports on demand, nor what it never imports.
@@ -51,7 +52,8 @@ def test_the_shell_preloads_what_the_first_screen_imports_and_the_preferred_lang
     build = build_of(client.get("/sw.js"))
     assert set(preloaded) < set(build["precache"])  # all of it still cached for offline
     assert "/static/js/record-screens.js" in build["precache"]
-    for header, lang in [("pl-PL,pl;q=0.9,en;q=0.8", "pl"), ("de-DE,be;q=0.5", "be"), ("fr", "en"), (None, "en")]:
+    for header, lang in [("pl-PL,pl;q=0.9,en;q=0.8", "pl"), ("de-DE,be;q=0.5", "be"), ("fr", "en"),
+                         (None, "en")]:
         response = client.get("/", headers={"Accept-Language": header} if header else {})
         assert f'<link rel="preload" href="/static/i18n/{lang}.json" as="fetch" crossorigin="anonymous">' \
             in response.get_data(as_text=True)

@@ -67,7 +67,8 @@ def main(be_dic: str, ru_dic: str, out: str) -> None:
     be_all = lemmas(Path(be_dic), "абвгдеёжзійклмнопрстуўфхцчшыьэюя")
     be_all.sort(key=lambda w: (-max(zipf_frequency(w, "uk"), zipf_frequency(w, "ru")), len(w), w))
     dictionaries["hunspell-be"] = be_all[:DICT_SIZE]
-    (out_dir / "dictionaries.json").write_text(json.dumps(dictionaries, ensure_ascii=False, separators=(",", ":")),
+    (out_dir / "dictionaries.json").write_text(json.dumps(dictionaries, ensure_ascii=False,
+                                                          separators=(",", ":")),
                                                encoding="utf-8")
 
 

@@ -275,7 +275,8 @@ def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_st
     page.get_by_role("button", name="Records", exact=True).click()
     new_incident(page, "written after the refusal")
     # Every record is sent; the line does not say "all sent" while an attachment stays here.
-    expect(page.locator(".sync-line")).to_contain_text("Attachments not sent yet: 1 · last sync", timeout=60000)
+    expect(page.locator(".sync-line")).to_contain_text("Attachments not sent yet: 1 · last sync",
+                                                       timeout=60000)
     for _ in range(120):
         if not read_store(page, "outbox"):
             break

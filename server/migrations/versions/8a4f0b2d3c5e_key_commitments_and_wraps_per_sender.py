@@ -54,7 +54,8 @@ def _signed_text(text):
 
 def _normalise_signatures():
     conn = op.get_bind()
-    for table, keys in (("changes", ("workspace_id", "id")), ("wraps", ("workspace_id", "record_id", "recipient"))):
+    for table, keys in (("changes", ("workspace_id", "id")),
+                        ("wraps", ("workspace_id", "record_id", "recipient"))):
         rows = conn.execute(sa.text("SELECT %s, sig FROM %s" % (", ".join(keys), table))).all()
         where = " AND ".join("%s = :%s" % (k, k) for k in keys)
         for row in rows:
@@ -72,8 +73,10 @@ def _normalise_signatures():
         fixed = _signed_text(row.cert)
         if fixed is None:
             continue
-        seq = conn.execute(sa.text("SELECT seq FROM workspaces WHERE id = :w"), {"w": row.workspace_id}).scalar_one()
-        conn.execute(sa.text("UPDATE workspaces SET seq = :s WHERE id = :w"), {"s": seq + 1, "w": row.workspace_id})
+        seq = conn.execute(sa.text("SELECT seq FROM workspaces WHERE id = :w"),
+                           {"w": row.workspace_id}).scalar_one()
+        conn.execute(sa.text("UPDATE workspaces SET seq = :s WHERE id = :w"),
+                     {"s": seq + 1, "w": row.workspace_id})
         conn.execute(sa.text("UPDATE devices SET cert = :c, seq = :s WHERE id = :i"),
                      {"c": fixed, "s": seq + 1, "i": row.id})
 

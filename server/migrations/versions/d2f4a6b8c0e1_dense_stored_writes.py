@@ -74,7 +74,8 @@ def _rewrite(convert):
         conn.execute(changes.update().where(changes.c.workspace_id == sa.bindparam("w"),
                                             changes.c.id == sa.bindparam("i"))
                      .values(writes=sa.bindparam("t")),
-                     [{"w": r.workspace_id, "i": r.id, "t": _converted(convert, r.writes, r.device_id)} for r in rows])
+                     [{"w": r.workspace_id, "i": r.id, "t": _converted(convert, r.writes, r.device_id)}
+                      for r in rows])
         last = (rows[-1].workspace_id, rows[-1].id)
 
 
