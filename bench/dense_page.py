@@ -103,8 +103,8 @@ def main():
             "gzip B/rec": len(gz) / records,
             "random ÷ gzip bytes": random_bytes(page) / len(gz),
             "server gzip ms": median_ms(lambda raw=raw: igzip.compress(raw, compresslevel=1), args.rounds),
-            "Python gunzip+parse+decode ms": median_ms(lambda decode=decode, gz=gz: decode(igzip.decompress(gz)),
-                                                       args.rounds),
+            "Python gunzip+parse+decode ms": median_ms(
+                lambda decode=decode, gz=gz: decode(igzip.decompress(gz)), args.rounds),
         }
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, n) for n in ("v2.json", "v3.json", "bench.mjs")]

@@ -239,8 +239,9 @@ class KintoPeer:
             with engine.begin() as conn:
                 parent = conn.execute(text("SELECT parent_id FROM objects WHERE resource_name = 'record' "
                                            "AND parent_id LIKE '%/collections/bench' LIMIT 1")).scalar_one()
-                base = conn.execute(text("SELECT as_epoch(MAX(last_modified)) FROM objects WHERE parent_id = :p "
-                                         "AND resource_name = 'record'"), {"p": parent}).scalar_one()
+                base = conn.execute(text("SELECT as_epoch(MAX(last_modified)) FROM objects "
+                                         "WHERE parent_id = :p AND resource_name = 'record'"),
+                                    {"p": parent}).scalar_one()
                 conn.execute(text(
                     "INSERT INTO objects (id, parent_id, resource_name, data, last_modified, deleted) "
                     "SELECT gen_random_uuid()::text, parent_id, resource_name, data, "

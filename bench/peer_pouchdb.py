@@ -101,7 +101,8 @@ class PouchPeer:
     def start(self):
         install()
         pouch, node = version()
-        self.note = "pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults" % (pouch, node)
+        self.note = ("pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults"
+                     % (pouch, node))
         data = os.path.join(self.tmp, "data")
         os.makedirs(data, exist_ok=True)
         self.port = free_port()

@@ -753,7 +753,8 @@ class Replica:
         for write, tag in zip(writes, tags):
             if tag == EQUIVOCATION:
                 self.problems.append({"kind": "change", "item": change, "code": "equivocation",
-                                      "reason": "two different values carry the same dot %s" % (write["dot"],)})
+                                      "reason": "two different values carry the same dot %s"
+                                                % (write["dot"],)})
             else:
                 merged += 1
         if state.get("wraps"):

@@ -17,8 +17,8 @@ def test_bootstrap_makes_the_root_whose_key_is_the_workspace_fingerprint(workspa
     me = workspace.call(workspace.root, "GET", "/api/me")
     assert me["device"]["role"] == "coordinator"
     assert me["fingerprint"] == workspace.root.replica.fingerprint
-    assert verify_directory([me["device"]], workspace.id,
-                            me["fingerprint"]) == {me["device"]["id"]: "coordinator"}
+    roles = verify_directory([me["device"]], workspace.id, me["fingerprint"])
+    assert roles == {me["device"]["id"]: "coordinator"}
 
 
 def test_a_setup_token_works_once(app):

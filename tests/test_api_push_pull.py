@@ -129,8 +129,8 @@ def test_a_field_device_cannot_write_or_read_a_record_it_has_no_key_for(workspac
     results = b.push()
     assert results["refused"] == 1
     assert b.replica.refused[0]["code"] == "no_access"
-    assert a.replica.records[record]["fields"][a.replica.field_of(record,
-                                                                  "status")][0]["dot"][0] == a.replica.device
+    status = a.replica.field_of(record, "status")
+    assert a.replica.records[record]["fields"][status][0]["dot"][0] == a.replica.device
 
 
 def test_a_grant_brings_the_whole_record_to_the_new_reader(workspace):

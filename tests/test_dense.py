@@ -85,8 +85,8 @@ def test_a_v3_client_gets_a_dense_page_that_decodes_to_what_it_signed(workspace)
     assert response.status_code == 200
     page = json.loads(response.get_data(as_text=True))
     assert page["workspace"] == workspace.id and page["recipient"] == workspace.root.replica.device
-    assert all(isinstance(c, list) for c in page["changes"]) and all(isinstance(w, list)
-                                                                     for w in page["wraps"])
+    assert all(isinstance(c, list) for c in page["changes"])
+    assert all(isinstance(w, list) for w in page["wraps"])
     logical = dense.decode_page(page)
     mine = [c for c in logical["changes"] if c["record"] == record]
     assert [len(c["writes"]) for c in mine] == [FIRST_CHANGE_WRITES, 1]  # a first change is padded

@@ -59,7 +59,8 @@ def test_trust_needs_the_binding(workspace):
 
 
 @pytest.mark.parametrize("change", ["role", "ecdh_key", "workspace", "device", "signer"])
-def test_the_server_refuses_a_binding_that_does_not_name_the_device_its_keys_and_the_invites_role(workspace, change):
+def test_the_server_refuses_a_binding_that_does_not_name_the_device_its_keys_and_the_invites_role(workspace,
+                                                                                                 change):
     code = invite_code(workspace.root.create_invite("volunteer"))
     replica = _new_replica(workspace.id, "volunteer", workspace.root.replica.fingerprint)
     mine = replica.public_entry()
@@ -98,14 +99,12 @@ def test_a_device_enrolled_without_a_binding_posts_it_once_and_only_its_own(work
         workspace.call(workspace.root, "PUT", path, same)
     assert err.value.status == 403
     other = Client.enroll(workspace.transport, invite_code(workspace.root.create_invite("volunteer")),
-                          workspace.id,
-                          workspace.root.replica.fingerprint, "volunteer")
+                          workspace.id, workspace.root.replica.fingerprint, "volunteer")
     edit_device(workspace.app, other.replica.device, binding=None)
+    binding = make_binding(other.replica.sign_key, workspace.id, other.replica.device, "volunteer",
+                           keys.public_b64(other.replica.sign_key), keys.public_b64(keys.generate_key()))
     with pytest.raises(APIError) as err:   # keys that are not its own
-        workspace.call(other, "PUT", "/api/devices/%s/binding" % other.replica.device,
-                       {"binding": make_binding(
-            other.replica.sign_key, workspace.id, other.replica.device, "volunteer",
-            keys.public_b64(other.replica.sign_key), keys.public_b64(keys.generate_key()))})
+        workspace.call(other, "PUT", "/api/devices/%s/binding" % other.replica.device, {"binding": binding})
     assert err.value.code == "bad_binding"
 
 
@@ -330,22 +329,23 @@ def test_a_coordinator_certified_after_1000_records_reads_them_all_after_an_inte
     from sqlalchemy import create_engine
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        n = conn.execute(select(func.count()).select_from(Wrap).where(Wrap.recipient == late.replica.device)).scalar()
+        n = conn.execute(select(func.count()).select_from(Wrap)
+                         .where(Wrap.recipient == late.replica.device)).scalar()
     engine.dispose()
     assert n == 1000
 
 
-@pytest.mark.parametrize("body",
-                         [None, [], "x", {}, {"binding": None}, {"binding": {"type": "zapis/device/1"}},
+@pytest.mark.parametrize("body", [None, [], "x", {}, {"binding": None},
+                                  {"binding": {"type": "zapis/device/1"}},
                                   {"binding": {"type": "zapis/device/1", "workspace": 5, "device": [],
-                                               "role": "boss",
-                                               "sign_key": "!", "ecdh_key": "", "sig": "A" * 86}}])
+                                               "role": "boss", "sign_key": "!", "ecdh_key": "",
+                                               "sig": "A" * 86}}])
 def test_junk_bindings_and_revocations_are_refused_with_a_4xx_and_a_message(workspace, body):
     device = workspace.enroll("volunteer")
     for path, who in [("/api/devices/%s/binding" % device.replica.device, device),
                       ("/api/devices/%s/revoke" % device.replica.device, workspace.root)]:
-        response = workspace.transport.client.open(path,
-                                                   method="PUT" if "binding" in path else "POST", json=body,
+        response = workspace.transport.client.open(path, method="PUT" if "binding" in path else "POST",
+                                                   json=body,
                                                    headers={"Authorization": "Bearer " + who.token})
         assert 400 <= response.status_code < 500, (path, response.status_code)
         assert response.get_json()["error"]["message"]

@@ -56,12 +56,14 @@ def test_values_move_into_their_changes_and_records_and_back(tmp_path):
         upgrade(revision="c81d2e4f7a90")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 9, 0)"))
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'r', :d)"), {"d": dev})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'r', :d)"),
+                         {"d": dev})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 5, 'r', :d, 's', :w)"),
                          {"d": dev, "w": "\n".join(json.dumps(w, separators=(",", ":")) for w in header)})
             # Only the first write is live; an orphan header with nothing live is dropped.
-            conn.execute(text("INSERT INTO field_values VALUES ('w', 'r', 'status', :d, 2, :c, :n, :ct, 5, 0, 7)"),
+            conn.execute(text("INSERT INTO field_values "
+                              "VALUES ('w', 'r', 'status', :d, 2, :c, :n, :ct, 5, 0, 7)"),
                          {"d": dev, "c": json.dumps({dev: 1}), "n": nonce, "ct": ct})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 2, 'r', :d, 's', :w)"), {"d": dev, "w": json.dumps(header[1])})
@@ -123,15 +125,18 @@ def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_pat
     with app.app_context():
         upgrade(revision="e5a7c3d9b1f2")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspaces (id, fingerprint, seq, horizon) VALUES (:w, :f, 20, 0)"),
+            conn.execute(text("INSERT INTO workspaces (id, fingerprint, seq, horizon) "
+                              "VALUES (:w, :f, 20, 0)"),
                          {"w": ws, "f": keys.fingerprint(root["sign_key"])})
             for i, d in enumerate(made.values()):
-                conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, token_hash, "
-                                  "revoked, seq) VALUES (:id, :w, :role, :s, :e, :c, :t, :r, :q)"),
+                conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, "
+                                  "token_hash, revoked, seq) "
+                                  "VALUES (:id, :w, :role, :s, :e, :c, :t, :r, :q)"),
                              {"id": d["id"], "w": ws, "role": d["role"], "s": d["sign_key"],
                               "e": d["ecdh_key"],
                               "c": d["cert"], "t": "%064d" % i, "r": d["revoked"], "q": i + 1})
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES (:w, :r, :d, :s)"),
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) "
+                              "VALUES (:w, :r, :d, :s)"),
                          {"w": ws, "r": good, "d": dev, "s": '{"status":[["%s",1,{},10,0,"%s"]],'
                           '"notes\n":[["%s",2,{"%s":1},11,0,"%s"]]}' % (dev, h, dev, dev, h)})
             conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :r, :d)"),
@@ -185,7 +190,8 @@ def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
         upgrade(revision="e5a7c3d9b1f2")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES (:w, 9, 0)"), {"w": ws})
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES (:w, :r, :d, :s)"),
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) "
+                              "VALUES (:w, :r, :d, :s)"),
                          {"w": ws, "r": r, "d": a, "s": json.dumps(old)})
             conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :p, :d)"),
                          {"w": ws, "p": p, "d": a})
@@ -228,13 +234,15 @@ def test_high_s_signatures_become_their_low_s_twins_and_wraps_gain_their_sender_
         upgrade(revision="0b7d9e1f2a3c")  # past the strict scan, which keeps no made-up ids
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 5, 0)"))
-            conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, token_hash, "
-                              "revoked, seq) VALUES (:d, 'w', 'coordinator', :k, :k, :c, 't', false, 1)"),
+            conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, "
+                              "token_hash, revoked, seq) "
+                              "VALUES (:d, 'w', 'coordinator', :k, :k, :c, 't', false, 1)"),
                          {"d": "D" * 22, "k": pub, "c": canonical_json(cert_high)})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 2, 'r', :d, :s, 'x')"), {"d": "D" * 22, "s": high(low)})
-            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epk, nonce, ct, sig, seq) "
-                              "VALUES ('w', 'r', :d, :d, 'e', 'n', 'c', 's', 3)"), {"d": "D" * 22})
+            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epk, nonce, "
+                              "ct, sig, seq) VALUES ('w', 'r', :d, :d, 'e', 'n', 'c', 's', 3)"),
+                         {"d": "D" * 22})
         assert not verify_object(pub, cert_high)
         upgrade()
         with db.engine.connect() as conn:

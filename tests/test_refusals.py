@@ -27,7 +27,8 @@ def _emitted():
         for status, code in re.findall(r'\((\d{3}), "([a-z_]+)"\)', text):
             found.add((int(status), code))
         if path.name == "sync.py" or path.parent.name == "store":   # the push: server/store/push.py
-            for code in re.findall(r'(?:return|code =|_refused\(|\("refused",|ProtocolError\() ?"([a-z_]+)"', text):
+            pattern = r'(?:return|code =|_refused\(|\("refused",|ProtocolError\() ?"([a-z_]+)"'
+            for code in re.findall(pattern, text):
                 found.add(("item", code))
     envelopes = (ROOT / "sync" / "envelopes.py").read_text(encoding="utf-8")
     check = envelopes[envelopes.index("def check_change"):]
@@ -101,7 +102,8 @@ def test_the_protocol_document_lists_every_code():
     begin = text.index("-->", text.index("<!-- refusals:begin")) + 3
     end = text.index("<!-- refusals:end -->")
     assert text[begin:end].strip() == refusal_table(), (
-        "run: python -c 'import sys; sys.path[:0]=[\"tests\", \".\"]; import test_refusals as t; t.write_table()'")
+        "run: python -c 'import sys; sys.path[:0]=[\"tests\", \".\"]; "
+        "import test_refusals as t; t.write_table()'")
 
 
 def write_table():

@@ -38,8 +38,8 @@ def serve(route):
     full = os.path.normpath(os.path.join(ROOT, path))
     if not path.startswith(SERVED) or not full.startswith(ROOT + os.sep) or not os.path.isfile(full):
         return route.fulfill(status=404, body="not served")
-    kind = "text/javascript" if full.endswith((".js",
-                                               ".mjs")) else mimetypes.guess_type(full)[0] or "text/plain"
+    kind = ("text/javascript" if full.endswith((".js", ".mjs"))
+            else mimetypes.guess_type(full)[0] or "text/plain")
     with open(full, "rb") as f:
         return route.fulfill(status=200, content_type=kind, body=f.read())
 

@@ -111,8 +111,8 @@ def assert_scan(folder, absent, present=(), browser_files=()):
     missing = [p for p in present if p not in hits]
     assert missing == [], "the scan failed to find what is there (positive control): %s" % missing
     leaked = {n: places for n, places in hits.items() if n in absent}
-    assert leaked == {}, "found on disk: %s" % {n: sorted({f for f, _v, _p in places}) for n,
-                                                places in leaked.items()}
+    assert leaked == {}, "found on disk: %s" % {n: sorted({f for f, _v, _p in places})
+                                                for n, places in leaked.items()}
 
 
 def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(playwright_api, server,
@@ -159,8 +159,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.locator(".sync-open").click()
     page.get_by_role("button", name="Sync now").click()
     page.get_by_role("button", name="Records", exact=True).click()
-    page.locator(".record-item").filter(has_text="Accommodation").get_by_text("Conflict",
-                                                                              exact=True).wait_for()
+    item = page.locator(".record-item").filter(has_text="Accommodation")
+    item.get_by_text("Conflict", exact=True).wait_for()
     page.locator(".record-item").filter(has_text="Accommodation").click()
     page.get_by_role("button", name="Resolve conflicts").click()
     page.get_by_role("heading", name="Resolve the conflict").wait_for()

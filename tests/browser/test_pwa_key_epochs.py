@@ -57,8 +57,8 @@ def test_removing_a_volunteer_on_the_devices_screen_closes_later_edits_to_its_ke
     card.get_by_text(leaving.safety_number(), exact=True).wait_for()
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(page.locator(".device").filter(has_text=leaving.replica.device[:8]).get_by_text("Verified", exact=True)
-           ).to_be_visible()
+    leaving_card = page.locator(".device").filter(has_text=leaving.replica.device[:8])
+    expect(leaving_card.get_by_text("Verified", exact=True)).to_be_visible()
     leaving.pull()
     record = leaving.save({"kind": "need", "category": "legal", "urgency": "normal", "country": "LT",
                            "adults": 1,
@@ -72,8 +72,7 @@ def test_removing_a_volunteer_on_the_devices_screen_closes_later_edits_to_its_ke
     card = page.locator(".device").filter(has_text=leaving.replica.device[:8])
     card.get_by_role("button", name="Remove").click()
     card.get_by_role("button", name="Yes, remove it").click()
-    expect(page.locator(".device").filter(has_text=leaving.replica.device[:8]).get_by_text("Removed", exact=True)
-           ).to_be_visible()
+    expect(leaving_card.get_by_text("Removed", exact=True)).to_be_visible()
     problems = {}
     check_screen(page, problems, "devices after a removal")
     # The rotation goes with the next runs; the sync screen counts it.

@@ -107,8 +107,8 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     card.get_by_text(late.safety_number(), exact=True).wait_for()
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(page.locator(".device").filter(has_text=late.replica.device[:8]).get_by_text("Verified", exact=True)
-           ).to_be_visible()
+    late_card = page.locator(".device").filter(has_text=late.replica.device[:8])
+    expect(late_card.get_by_text("Verified", exact=True)).to_be_visible()
     problems = {}
     check_screen(page, problems, "devices with safety numbers")
     # The re-wrap goes in batches of 200, one per run; the sync screen counts them.

@@ -96,7 +96,8 @@ def check_screen(page, problems, name):
         problems[name] = {"overflow": overflow, "violations": violations}
 
 
-def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_everywhere(make_context, server):
+def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_everywhere(make_context,
+                                                                                        server):
     problems = {}
     # The coordinator sets the workspace up in a browser (dark theme: axe checks both) and invites
     # the volunteer from there.
@@ -132,8 +133,8 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     check_screen(coord, problems, "devices")
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(coord.locator(".device").filter(has_text="Volunteer").get_by_text("Verified",
-                                                                             exact=True)).to_be_visible()
+    volunteer_card = coord.locator(".device").filter(has_text="Volunteer")
+    expect(volunteer_card.get_by_text("Verified", exact=True)).to_be_visible()
 
     # The volunteer records an incident and a need with no network at all.
     vol_ctx.set_offline(True)
@@ -141,8 +142,8 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     new_need(vol, CANARY_NEED, city="Vilnius")
     expect(vol.locator(".sync-line")).to_contain_text("2 records waiting to be sent")
     expect(vol.locator(".sync-line")).to_contain_text("sent once online")
-    assert len(read_store(vol,
-                          "outbox")) == 6  # per record: its change, its key for itself and the coordinator
+    # Per record: its change, its key for itself and the coordinator.
+    assert len(read_store(vol, "outbox")) == 6
 
     # Back online, it syncs by itself; the coordinator sees both, decrypted.
     vol_ctx.set_offline(False)
@@ -357,8 +358,9 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     fields = coordinator.replica.records[record]["fields"]
     city_n = max(w["dot"][1] for w in fields[coordinator.replica.field_of(record, "city")])
     forged = write("city", [device, city_n + 1], {device: city_n}, CANARY_FORGED)
+    # Signed by a key not the volunteer's.
     forged_change = sign_change(keys.generate_key(), {"workspace": ws, "record": record, "device": device,
-                                                      "writes": [forged]})  # signed by a key not the volunteer's
+                                                      "writes": [forged]})
     seen = {w["dot"][0]: w["dot"][1] for w in fields[coordinator.replica.field_of(record, "description")]}
     by_rogue = sign_change(rogue_sign, {"workspace": ws, "record": record, "device": rogue["id"],
                                         "writes": [write("description", [rogue["id"], 1], seen,
@@ -383,7 +385,8 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     sync_now(page)
     # Neither value is shown; the forged write is reported, the rogue's write is held back.
     expect(page.locator(".sync-line")).to_contain_text("needs attention: 1")
-    expect(page.get_by_text("Its signature does not match: it may have been forged or altered.")).to_be_visible()
+    expect(page.get_by_text("Its signature does not match: it may have been forged or altered.")
+           ).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Held back: 1\."))).to_be_visible()
     open_record(page, "Accommodation")
     expect(page.get_by_text(CANARY_CITY, exact=True)).to_be_visible()
@@ -438,8 +441,8 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
 
     sync_now(page)
     expect(page.locator(".sync-line")).to_contain_text("needs attention: 1")
-    expect(page.get_by_text("A change claims to have seen versions of this device's edits that it never made."))\
-        .to_be_visible()
+    expect(page.get_by_text("A change claims to have seen versions of this device's edits "
+                            "that it never made.")).to_be_visible()
     open_record(page, "Accommodation")
     expect(page.get_by_text("Hrodna", exact=True)).to_be_visible()
     assert CANARY_INFLATED not in page.content() and CANARY_INFLATED not in storage_dump(page)
@@ -457,9 +460,11 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
     worker = read_store(page, "worker", "push")
     assert set(worker) == {"key", "nonce", "ct"}
     assert page.evaluate("""async () => {
-      const factory = navigator.storageBuckets ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
+      const factory = navigator.storageBuckets
+        ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
       const box = await new Promise((ok) => { const r = factory.open('zapis'); r.onsuccess = () => {
-        const g = r.result.transaction('worker').objectStore('worker').get('push'); g.onsuccess = () => ok(g.result); }; });
+        const g = r.result.transaction('worker').objectStore('worker').get('push');
+        g.onsuccess = () => ok(g.result); }; });
       return [box.key.extractable, box.key.algorithm.name];
     }""") == [False, "AES-GCM"]
 
@@ -493,8 +498,11 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
         calc.wait_for_timeout(100)
     assert sent and set(sent) == {"Bearer " + push_token}  # the worker used the push-only token
     calc.wait_for_function("""async () => {
-      const factory = navigator.storageBuckets ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
-      const db = await new Promise((ok) => { const r = factory.open('zapis'); r.onsuccess = () => ok(r.result); });
+      const factory = navigator.storageBuckets
+        ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
+      const db = await new Promise((ok) => {
+        const r = factory.open('zapis'); r.onsuccess = () => ok(r.result);
+      });
       const n = await new Promise((ok) => { const c = db.transaction('outbox').objectStore('outbox').count();
         c.onsuccess = () => ok(c.result); });
       db.close();
@@ -508,7 +516,8 @@ def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(m
                                                                                coordinator, server):
     ctx, page, device, answer = enroll_volunteer(make_context, coordinator, server)
     # A browser without Background Sync (Firefox, Safari): the page itself is the fallback.
-    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', {get: () => undefined})")
+    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', "
+                        "{get: () => undefined})")
     page.reload()
     unlock(page)
     ctx.set_offline(True)
@@ -537,8 +546,8 @@ def test_a_removed_device_says_so_plainly_and_erases_its_data(make_context, coor
     page.locator(".sync-open").click()
     page.get_by_role("button", name="Sync now").click()
     page.get_by_role("heading", name="Welcome").wait_for()
-    expect(page.get_by_text("A coordinator removed this device from the workspace. Everything it held has been "
-                            "erased.")).to_be_visible()
+    expect(page.get_by_text("A coordinator removed this device from the workspace. "
+                            "Everything it held has been erased.")).to_be_visible()
     assert page.evaluate("indexedDB.databases()") == []
     assert "zapis-vault" not in page.evaluate("navigator.storageBuckets.keys()")
 
@@ -588,8 +597,8 @@ SEED = """async ([count, passphrase]) => {
   const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
   await session.init();
   if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
-  const words = 'bank account closed refused passport residence permit landlord flat school child border queue'
-    .split(' ');
+  const words = ('bank account closed refused passport residence permit landlord flat school child '
+    + 'border queue').split(' ');
   for (let i = 0; i < count; i++) {
     const kind = i % 3 ? 'incident' : 'need';
     const form = blank(kind, '2025-03-14');
@@ -611,7 +620,8 @@ def ciphertext_bytes(wraps, changes):
     return total + sum(raw(w["nonce"]) + raw(w["ct"]) for c in changes for w in c["writes"] if "ct" in w)
 
 
-def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ciphertext(make_context, server):
+def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ciphertext(make_context,
+                                                                                        server):
     from drive import PASSPHRASE
 
     coord_ctx = make_context()
@@ -625,8 +635,8 @@ def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ci
     card = coord.locator(".device").filter(has_text="Volunteer")
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(coord.locator(".device").filter(has_text="Volunteer").get_by_text("Verified",
-                                                                             exact=True)).to_be_visible()
+    volunteer_card = coord.locator(".device").filter(has_text="Volunteer")
+    expect(volunteer_card.get_by_text("Verified", exact=True)).to_be_visible()
 
     vol_ctx.set_offline(True)
     vol.evaluate(SEED, [1000, PASSPHRASE])

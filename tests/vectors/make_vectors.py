@@ -578,7 +578,8 @@ def trust_vectors():
         {"name": "the server stops showing the order: a kept order still counts",
          "devices": [root_e, coord_e, vol_e, late_reader], "kept": [r_coord_by_root],
          "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator"}, "revoked": [COORD["id"]]},
-        {"name": "a coordinator the server flags revoked, without an order, anchors nothing (the root still does)",
+        {"name": "a coordinator the server flags revoked, without an order, anchors nothing "
+                 "(the root still does)",
          "devices": [{**root_e, "status": "revoked"}, {**coord_e, "status": "revoked"}, vol_e,
                      coord2_e], "kept": [],
          "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", coord2["id"]: "coordinator"},

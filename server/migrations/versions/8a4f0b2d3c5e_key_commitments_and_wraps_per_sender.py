@@ -63,7 +63,8 @@ def _normalise_signatures():
             if fixed != row.sig:
                 conn.execute(sa.text("UPDATE %s SET sig = :sig WHERE %s" % (table, where)),
                              {"sig": fixed, **{k: getattr(row, k) for k in keys}})
-    for row in conn.execute(sa.text("SELECT workspace_id, id, purge FROM records WHERE purge IS NOT NULL")).all():
+    purged = sa.text("SELECT workspace_id, id, purge FROM records WHERE purge IS NOT NULL")
+    for row in conn.execute(purged).all():
         fixed = _signed_text(row.purge)
         if fixed is not None:
             conn.execute(sa.text("UPDATE records SET purge = :p WHERE workspace_id = :w AND id = :i"),
@@ -99,7 +100,8 @@ def upgrade():
 
 def downgrade():
     # Keep the newest wrap of each (record, recipient): the old key allows one.
-    op.execute("DELETE FROM wraps WHERE EXISTS (SELECT 1 FROM wraps AS w WHERE w.workspace_id = wraps.workspace_id "
+    op.execute("DELETE FROM wraps WHERE EXISTS (SELECT 1 FROM wraps AS w "
+               "WHERE w.workspace_id = wraps.workspace_id "
                "AND w.record_id = wraps.record_id AND w.recipient = wraps.recipient AND w.seq > wraps.seq)")
     with op.batch_alter_table('wraps', schema=None) as batch_op:
         batch_op.drop_constraint('pk_wraps', type_='primary')
