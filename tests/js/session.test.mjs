@@ -72,7 +72,7 @@ test('wrong passphrases are counted and, from the third, must wait longer each t
 });
 
 test('the failure limit wipes the device', async () => {
-  let clock = 1_000_000;
+  const clock = 1_000_000;
   const { session, wiped } = await joined(() => clock);
   await session.saveSettings({ wipeAfter: 2 });
   await session.lock();

@@ -188,7 +188,7 @@ function randomBytes(n) {
 
 /** About how many bytes a stored value takes (strings as UTF-16, as Chromium often keeps them). */
 function sizeOf(value) {
-  if (value == null) return 8;
+  if (value === null || value === undefined) return 8;
   if (typeof value === 'string') return value.length * 2;
   if (ArrayBuffer.isView(value)) return value.byteLength;
   if (value instanceof ArrayBuffer) return value.byteLength;

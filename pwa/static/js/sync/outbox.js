@@ -127,7 +127,7 @@ export async function postPush(fetchFn, token, text) {
   if (encoding) headers['Content-Encoding'] = encoding;
   const signal = typeof AbortSignal !== 'undefined' && AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : undefined;
   let response;
-  let data = null;
+  let data;
   try {
     response = await fetchFn(PUSH_URL, { method: 'POST', headers, body, signal, credentials: 'omit', cache: 'no-store',
       referrerPolicy: 'no-referrer' });
