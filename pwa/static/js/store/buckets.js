@@ -253,7 +253,8 @@ export function openStorage({ buckets = globalThis.navigator?.storageBuckets, fa
   if (buckets) {
     return bucketAdapter({
       buckets,
-      connect: (name) => idbAdapter(DB_NAME, { factory: async () => (await buckets.open(name, BUCKET_OPTIONS)).indexedDB }),
+      connect: (name) => idbAdapter(DB_NAME,
+        { factory: async () => (await buckets.open(name, BUCKET_OPTIONS)).indexedDB }),
       legacy: legacyDatabase(factory),
     });
   }

@@ -72,7 +72,8 @@ export async function uploadChunks(chunks, { token, fetch: fetchFn = (...a) => f
       for (const [index, key] of order) {
         if (!have.has(index)) {
           const row = await chunks.get(key);
-          const answer = await (await send(fetchFn, 'PUT', `${path}/chunks/${index}?count=${row.count}&size=${row.size}`,
+          const answer = await (await send(fetchFn, 'PUT',
+            `${path}/chunks/${index}?count=${row.count}&size=${row.size}`,
             token, { body: row.blob })).json();
           if (answer.status === 'duplicate') out.duplicate++;
           else out.uploaded++;

@@ -43,7 +43,8 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
   const confirmRow = h('div', { class: 'actions', hidden: true },
     h('p', {}, t('detail.confirm_delete')),
     h('button', { type: 'button', class: 'danger', onclick: () => on.remove() }, t('detail.delete_yes')),
-    h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = true; } }, t('form.cancel')));
+    h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = true; } },
+      t('form.cancel')));
   // Erasing for good (a signed purge order: coordinators only), once the record is deleted; the
   // confirmation names the record.
   const purgeRow = h('div', { class: 'actions', hidden: true },
@@ -64,7 +65,8 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
         t('detail.purge')) : null)
     : h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'primary', onclick: () => on.edit() }, t('detail.edit')),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = false; } }, t('detail.delete')));
+      h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = false; } },
+        t('detail.delete')));
   return h('section', { class: 'screen detail-screen', 'aria-labelledby': 'detail-title' },
     h('button', { type: 'button', class: 'back', onclick: () => on.back() }, t('detail.back')),
     h('p', { class: 'kind' }, t(`kind.${kind}`)),
@@ -175,6 +177,7 @@ function shareSection(t, devices, on) {
     status.textContent = t('share.done');
   } }, h('h2', {}, t('share.title')), h('p', { class: 'help' }, t('share.help')),
   devices.length ? [h('div', { class: 'field' }, h('label', { for: id }, t('share.device')), select),
-    h('button', { type: 'submit', class: 'secondary' }, t('share.button'))] : h('p', { class: 'help' }, t('share.none')),
+    h('button', { type: 'submit', class: 'secondary' }, t('share.button'))] : h('p', { class: 'help' },
+      t('share.none')),
   status);
 }
