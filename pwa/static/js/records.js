@@ -519,7 +519,9 @@ export class Records {
     }
     const fields = Object.keys(writesFor).sort();
     if (!fields.length) return id;
-    if (!fields.every(isName)) throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
+    if (!fields.every(isName)) {
+      throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
+    }
     const t = this.now();
     // Writers write with the newest key they believe (docs/protocol.md, "Key epochs").
     const key = chain.at(-1);

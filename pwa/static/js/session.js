@@ -99,7 +99,10 @@ export class Session {
     return { made, answer };
   }
 
-  /** Join with an invite link's code (or an `enrolled` from `enroll`); `progress(step)` reports 'keys', 'enroll', 'seal'. */
+  /**
+   * Join with an invite link's code (or an `enrolled` from `enroll`); `progress(step)` reports 'keys',
+   * 'enroll', 'seal'.
+   */
   async join({ code, workspace, fingerprint, role = null, passphrase, progress = () => {}, enrolled = null }) {
     const { made, answer } = enrolled ?? await this.enroll({ code, workspace, role, progress });
     return this.#finishJoin(made, answer, fingerprint, passphrase, progress);

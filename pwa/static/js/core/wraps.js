@@ -94,7 +94,10 @@ export function wrapEpoch(wrap) {
   return epoch;
 }
 
-/** A record's key list [k0, ..., kn] from a wrap addressed to this device's ECDH key; else ProtocolError('bad_wrap'). */
+/**
+ * A record's key list [k0, ..., kn] from a wrap addressed to this device's ECDH key; else
+ * ProtocolError('bad_wrap').
+ */
 export async function unwrapKeys(wrap, ecdhPrivateKey) {
   const epoch = wrapEpoch(wrap);
   let data;

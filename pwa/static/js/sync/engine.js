@@ -1,9 +1,10 @@
 /**
  * One sync run: push the outbox, then pull, and say what happened in a result object (kinto.js's
  * SyncResultObject; style §9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
- * retry, afresh, erased, unconfirmed, uploads (attachment chunks: sync/uploads.js)}. It runs only while the app is unlocked (pulling needs the full token and,
- * to open new record keys, the device's private key); locked, the outbox is pushed by outbox.js
- * with the push-only token, from the page or the service worker.
+ * retry, afresh, erased, unconfirmed, uploads (attachment chunks: sync/uploads.js)}. It runs only
+ * while the app is unlocked (pulling needs the full token and, to open new record keys, the device's
+ * private key); locked, the outbox is pushed by outbox.js with the push-only token, from the page or
+ * the service worker.
  */
 
 import { ChunkStore } from '../store/chunks.js';

@@ -10,7 +10,8 @@
 
 import { PushError, retryAfterMs } from './outbox.js';
 
-const base = (record, attachment) => `/api/records/${encodeURIComponent(record)}/attachments/${encodeURIComponent(attachment)}`;
+const base = (record, attachment) =>
+  `/api/records/${encodeURIComponent(record)}/attachments/${encodeURIComponent(attachment)}`;
 const OPTIONS = { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
 
 async function send(fetchFn, method, path, token, { body, json = true } = {}) {

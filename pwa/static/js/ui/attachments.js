@@ -30,7 +30,9 @@ export function liveUrls() {
 export function formatSize(lang, bytes) {
   const units = [[1024 * 1024, 'MB'], [1024, 'KB']];
   for (const [size, unit] of units) {
-    if (bytes >= size) return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(bytes / size)} ${unit}`;
+    if (bytes >= size) {
+      return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(bytes / size)} ${unit}`;
+    }
   }
   return `${bytes} B`;
 }
@@ -115,7 +117,8 @@ export function attachmentsSection(t, lang, entries, states, on,
     return h('li', { class: 'attachment', dataset: { id: entry.id } }, img,
       h('div', { class: 'attachment-meta' },
         h('p', { class: 'attachment-name' }, entry.name),
-        h('p', { class: 'help' }, `${t(`attach.kind_${kindOf(entry.type) ?? 'file'}`)} · ${formatSize(lang, entry.size)}`),
+        h('p', { class: 'help' },
+          `${t(`attach.kind_${kindOf(entry.type) ?? 'file'}`)} · ${formatSize(lang, entry.size)}`),
         state?.refused ? h('p', { class: 'error', role: 'alert' }, t(`refusal.${state.refused.code}`))
           : state?.waiting ? h('p', { class: 'help' }, t('attach.waiting')) : null),
       h('div', { class: 'actions' }, open, deleted ? null

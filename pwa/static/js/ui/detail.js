@@ -11,8 +11,9 @@ import { notesSection } from './notes.js';
 
 /**
  * `record`: {id, values, conflicts, siblings, unreadable?, wrongKeys?}; `on`: {edit(), remove(),
- * restore(), back(), open(id), resolve(), grant(deviceId), status(value) (a kind with a status)}; `share`: [{id, label}] devices a
- * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person;
+ * restore(), back(), open(id), resolve(), grant(deviceId), status(value) (a kind with a status)};
+ * `share`: [{id, label}] devices a coordinator may share it with, or null; `deviceLabel(id)`: how a
+ * device is named to a person;
  * `ack`: {received (the date of the first acknowledgement, or null), author (this device wrote it),
  * mark (this device may mark it received)}, or null for a kind nobody acknowledges; `notes`: the
  * record's case notes (ui/notes.js; `on.note(text)` adds one), or null where notes do not apply.

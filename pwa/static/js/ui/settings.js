@@ -46,7 +46,8 @@ function camouflageSection(t, on, turn) {
 /**
  * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, safety (this
  * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away,
- * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
+ * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}.
+ * `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
  * wipe(), lock(), go(view), travel() → Promise, back() → Promise, camouflage(code or null) → Promise<bool>};
  * `data.camouflage`: whether camouflage is on.
  */
