@@ -30,7 +30,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop
   const signals = [AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : null, stop].filter(Boolean);
   const signal = signals.length > 1 && AbortSignal.any ? AbortSignal.any(signals) : signals.at(-1);
   let response;
-  let data = null;
+  let data;
   try {
     response = await fetchFn(`/api/sync/pull?cursor=${cursor}&limit=${limit}`, {
       headers: { Accept: 'application/json', Authorization: 'Bearer ' + token, [HEADER]: PROTOCOL }, signal,
