@@ -168,7 +168,8 @@ export class SyncController {
       if (this.session.records !== records || records.closed) return;
       const opened = await records.absorb(page, { pool: this.pool });
       opened.forEach((id) => this.absorbed.add(id));
-      if (this.session.records === records) this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
+      if (this.session.records !== records) return;
+      this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
     }).catch(() => {});
   }
 
