@@ -13,12 +13,13 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from drive import PASSPHRASE, STORE_CALL, join, read_store, unlock
+from drive import PASSPHRASE, join, read_store, unlock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RECORDS = 40
-GROWN = "() => Number((document.querySelector('.list-screen .count')?.textContent ?? '').replace(/[^0-9]/g, '')) > 0"
+GROWN = ("() => Number((document.querySelector('.list-screen .count')?.textContent ?? '')"
+         ".replace(/[^0-9]/g, '')) > 0")
 PAGE = 6  # items a page: three records (a change and a wrap each)
 
 # Count the crypto workers the app starts and the answers they send (the app knows nothing of this).
@@ -111,8 +112,8 @@ def new_phone(make_context, coordinator, server):
     page.get_by_role("button", name="Lock").click()
     page.get_by_role("heading", name="Locked").wait_for()
     for i in range(RECORDS):
-        coordinator.save({"kind": "need", "category": "legal", "urgency": "normal", "status": "new", "country": "LT",
-                          "description": "Catch-up record %02d" % i})
+        coordinator.save({"kind": "need", "category": "legal", "urgency": "normal", "status": "new",
+                          "country": "LT", "description": "Catch-up record %02d" % i})
     # One record a push, as phones send them: its wraps and its change side by side on the server.
     assert coordinator.push(batch=3)["refused"] == 0
     coordinator.pull()

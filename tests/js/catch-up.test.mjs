@@ -62,7 +62,8 @@ test('the key-epoch vectors: changes and wraps answer the same in a worker as on
     const signer = v.change.device;
     items.push({ kind: 'change', item: v.change });
     ctxs.push({ workspace: v.change.workspace, device: 'reader', role: 'coordinator', signPublic: null,
-      ecdhKey: null, directory: new Map([[signer, { id: signer, sign_key: v.signer }]]), trusted: { [signer]: 'volunteer' } });
+      ecdhKey: null, directory: new Map([[signer, { id: signer, sign_key: v.signer }]]),
+      trusted: { [signer]: 'volunteer' } });
   }
   for (const v of epochs.wraps) {
     items.push({ kind: 'wrap', item: v.wrap });
@@ -246,7 +247,8 @@ test('the status line says how many records a pull has received, as a count in t
   const { readFileSync } = await import('node:fs');
   const { translator } = await import('../../pwa/static/js/i18n.js');
   const { initialStatus, pullProgress, statusLine } = await import('../../pwa/static/js/sync/status.js');
-  const lang = (code) => translator(code, JSON.parse(readFileSync(new URL(`../../pwa/static/i18n/${code}.json`, import.meta.url), 'utf8')));
+  const file = (code) => new URL(`../../pwa/static/i18n/${code}.json`, import.meta.url);
+  const lang = (code) => translator(code, JSON.parse(readFileSync(file(code), 'utf8')));
   const en = lang('en');
   const s = { ...initialStatus(), syncing: true, pulling: { received: 1200, more: true } };
   assert.equal(statusLine(en, 'en', s).text, 'Syncing… · records received: 1,200 · not synced yet');

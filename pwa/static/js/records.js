@@ -25,7 +25,6 @@ export const DELETED = '_deleted';
 const RETRIES = 5;
 // Records of a pulled page opened at once (WebCrypto answers them side by side).
 const ABSORB_AT_ONCE = 32;
-const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 // The names a field id may stand for, tried when no readable value of that field tells it.
 const FORM_NAMES = ['kind', DELETED, ...Object.values(FORMS).flatMap((form) => form.map((f) => f.name))];
 
@@ -183,7 +182,11 @@ export class Records {
       // In the crypto workers (sync/crypto-pool.js): they get the keys the pull opened for these
       // records, and give back summaries, sealed cache entries and the records' key lists.
       const opened = [];
-      for (const s of states) for (const w of [s.wrap, ...(s.wraps ?? [])]) if (w && this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
+      for (const s of states) {
+        for (const w of [s.wrap, ...(s.wraps ?? [])]) {
+          if (w && this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
+        }
+      }
       const ctx = this.#ctx();
       const plain = { workspace: ctx.workspace, device: ctx.device, trusted: ctx.trusted, removed: ctx.removed,
         ecdhKey: ctx.ecdhKey, opened, names: [...this.names] };
@@ -359,8 +362,8 @@ export class Records {
       return 0;
     }
     const next = [...chain, newRecordKey()];
-    const wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: next, workspace, record: id, sender: device,
-      senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
+    const wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: next, workspace, record: id,
+      sender: device, senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
     const own = wraps.find((w) => w.recipient === device) ?? null;
     if (own) this.opened.set(own.sig, next);
     await this.store.commitRotation({ record: id, own, wraps, done });
@@ -398,7 +401,9 @@ export class Records {
     }
     const fields = Object.keys(writesFor).sort();
     if (!fields.length) return id;
-    if (!fields.every(isName)) throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
+    if (!fields.every(isName)) {
+      throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
+    }
     const t = this.now();
     // Writers write with the newest key they believe (docs/protocol.md, "Key epochs").
     const key = chain.at(-1);

@@ -74,6 +74,7 @@ export class SyncController {
     // Signatures and unwraps of pulled pages in workers, off this page's thread (sync/crypto-pool.js).
     this.pool = new CryptoPool();
     const pool = this.pool;
+    pool.warm();
     this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
       travelAuto: () => Boolean(session.settings.travelAuto),
       onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra),
@@ -167,7 +168,8 @@ export class SyncController {
       if (this.session.records !== records || records.closed) return;
       const opened = await records.absorb(page, { pool: this.pool });
       opened.forEach((id) => this.absorbed.add(id));
-      if (this.session.records === records) this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
+      if (this.session.records !== records) return;
+      this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
     }).catch(() => {});
   }
 
@@ -258,7 +260,8 @@ export class SyncController {
     const kept = (await this.store.getMeta('revocations')) ?? [];
     if (!kept.some((o) => o.sig === order.sig)) await this.store.putMeta('revocations', [...kept, order]);
     this.engine?.forget();
-    session.useDirectory(session.directory, session.trusted, { removed: [...new Set([...session.removed, order.device])] });
+    session.useDirectory(session.directory, session.trusted,
+      { removed: [...new Set([...session.removed, order.device])] });
     if (session.device.role !== 'coordinator' || !session.records) return;
     await this.syncNow()?.catch(() => null); // every record the device could read is known here first
     const entry = session.directory.find((d) => d.id === order.device);

@@ -55,6 +55,11 @@ export class CryptoPool {
     }
   }
 
+  /** Start the workers now (at unlock), so their modules load while the first page travels. */
+  warm() {
+    if (!this.closed) this.#start();
+  }
+
   #answer(data) {
     const job = this.waiting.get(data?.id);
     if (!job) return;
@@ -101,8 +106,8 @@ export class CryptoPool {
     this.#start();
     if (!this.broken && states.length) {
       try {
-        const done = await Promise.all(this.#parts(states).map((p) => this.#send({ type: 'records', states: p, ctx: plain,
-          localKey })));
+        const done = await Promise.all(this.#parts(states).map((p) => this.#send({ type: 'records', states: p,
+          ctx: plain, localKey })));
         this.opened.worker += states.length;
         return { answers: done.flatMap((d) => d.answers), names: [...new Set(done.flatMap((d) => d.names ?? []))] };
       } catch (err) {

@@ -44,7 +44,8 @@ async function checkChangeItem(ctx, change) {
     throw new ProtocolError('bad_change', 'a change from another workspace');
   }
   checkChange(change);
-  if (Object.prototype.hasOwnProperty.call(change, 'e') && !(Number.isInteger(change.e) && change.e >= 0 && change.e <= MAX_EPOCH)) {
+  if (Object.prototype.hasOwnProperty.call(change, 'e')
+    && !(Number.isInteger(change.e) && change.e >= 0 && change.e <= MAX_EPOCH)) {
     throw new ProtocolError('bad_change', `a change's key epoch is not an integer of 0 to ${MAX_EPOCH}`);
   }
   if (!(await verifyChange(signerKey(ctx, change.device), change))) {

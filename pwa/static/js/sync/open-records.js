@@ -234,7 +234,8 @@ export async function openRecord(state, ctx, localKey) {
   if (!judged.key) return { id: state.id, chain: null, wrong: judged.wrong };
   const view = await decryptState(state, judged, ctx);
   const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
-  const summary = summarize(state.id, view.values, { ...view, author: first?.device ?? null, created: first?.t ?? null });
+  const summary = summarize(state.id, view.values,
+    { ...view, author: first?.device ?? null, created: first?.t ?? null });
   const box = await sealLocal(localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary });
   return { id: state.id, chain: judged.chain, wrong: judged.wrong, summary,
     entry: { id: state.id, version: versionOf(state), ...box } };

@@ -4,10 +4,10 @@
  * transaction (store/sync-store.js): a pull cut off anywhere (offline, the app closed) resumes
  * after the last page stored, and nothing of a page is stored twice or half. The next page is
  * asked for as soon as one arrives, so the network works while the page verifies and stores; each
- * stored page is handed to `ctx.onPage` at once, so the list grows while the pull goes on. A 410 means the cursor is older than the
- * server keeps deletions: pull again from 0 and keep the outbox. Records the fresh pull did not
- * mention are kept too (no signed purge order covers them) and listed in `result.unconfirmed`
- * (as sync/client.py does).
+ * stored page is handed to `ctx.onPage` at once, so the list grows while the pull goes on. A 410
+ * means the cursor is older than the server keeps deletions: pull again from 0 and keep the outbox.
+ * Records the fresh pull did not mention are kept too (no signed purge order covers them) and
+ * listed in `result.unconfirmed` (as sync/client.py does).
  */
 
 import { HEADER, PROTOCOL, decodePage } from '../core/dense.js';
@@ -30,7 +30,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop
   const signals = [AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : null, stop].filter(Boolean);
   const signal = signals.length > 1 && AbortSignal.any ? AbortSignal.any(signals) : signals.at(-1);
   let response;
-  let data = null;
+  let data;
   try {
     response = await fetchFn(`/api/sync/pull?cursor=${cursor}&limit=${limit}`, {
       headers: { Accept: 'application/json', Authorization: 'Bearer ' + token, [HEADER]: PROTOCOL }, signal,
@@ -58,7 +58,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop
  */
 export async function pullAll(ctx, result, { afresh = false } = {}) {
   const { replica } = ctx;
-  let cursor = afresh ? 0 : await replica.cursor();
+  const start = afresh ? 0 : await replica.cursor();
   let seen = afresh ? new Set() : null;
   let asked = 0;
   const ask = (from) => {
@@ -67,17 +67,16 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     p.catch(() => {}); // awaited below, or dropped when the pull stops first
     return p;
   };
-  let next = ask(cursor);
+  let next = ask(start);
   for (;;) {
     let page;
     try {
       page = await next;
     } catch (err) {
       if (err.status !== 410 || seen) throw err;
-      cursor = 0;
       seen = new Set();
       result.afresh = true;
-      next = ask(cursor);
+      next = ask(0);
       continue;
     }
     // The next page travels while this one is verified and stored.
@@ -104,7 +103,6 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
       result.revoked = true;
       return;
     }
-    cursor = page.cursor;
     if (!page.more || ctx.stopped?.()) break;
   }
   if (seen && !ctx.stopped?.()) result.unconfirmed = await replica.unconfirmed(seen);

@@ -62,7 +62,8 @@ export async function updateDirectory(ctx, devices) {
  * keys, changes, purges, quarantine, released, problems}.
  */
 export async function verifyPage(page, ctx, at = Date.now()) {
-  const out = { device: ctx.device, devices: page.devices ?? [], directory: ctx.directory, trusted: ctx.trusted, trustChanged: false,
+  const out = { device: ctx.device, devices: page.devices ?? [], directory: ctx.directory, trusted: ctx.trusted,
+    trustChanged: false,
     revoked: false, wraps: [], keys: new Map(), changes: [], purges: [], quarantine: [], released: [], problems: [] };
   if (out.devices.length) {
     const next = await updateDirectory(ctx, out.devices);
