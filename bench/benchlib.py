@@ -46,7 +46,7 @@ def new_workspace(url, base_url):
     from server import create_app
     from server.cli import new_workspace as make
     from server.extensions import db
-    from sync.client import Client, HTTPTransport
+    from client import Client, HTTPTransport
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

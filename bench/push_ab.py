@@ -51,7 +51,7 @@ def run(backend, records, rounds, tmp):
     import server.store.push as store
     from server.cli import new_workspace
     from support import FlaskTransport
-    from sync.client import Client
+    from client import Client
 
     url = backend_url(backend, tmp)
     apps = {"before": make_app(url, False), "check": make_app(url, True), "after": make_app(url, True)}

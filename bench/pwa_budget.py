@@ -113,7 +113,7 @@ def coordinator(url, base):
     from server import create_app
     from server.cli import new_workspace
     from server.extensions import db
-    from sync.client import Client, HTTPTransport
+    from client import Client, HTTPTransport
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():

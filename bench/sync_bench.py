@@ -28,7 +28,7 @@ sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "test
 from benchlib import backend_url, drop_backend, new_workspace, record_fields  # noqa: E402
 from peerlib import Autoanalyze  # noqa: E402
 from servers import GunicornServer  # noqa: E402
-from sync.client import Client  # noqa: E402
+from client import Client  # noqa: E402
 from sync.dense import decode_page  # noqa: E402
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from support import Workspace
 
-from sync import attach_client as ac
+from client import attachments as ac
 from sync.attachments import THUMB, seal
-from sync.client import APIError
+from client import APIError
 
 
 def rows(app, **where):
@@ -222,7 +222,7 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
 def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
     from support import new_workspace_on
 
-    from sync import client as cli
+    from client import cli
 
     if db_url.startswith("postgresql"):
         pytest.skip("the command line is the same on both backends")

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from support import live_writes
-from sync.client import APIError
+from client import APIError
 from sync.envelopes import sign_change
 from sync.field_ids import FIRST_CHANGE_WRITES as FIRST
 

@@ -2,7 +2,7 @@
 twice whatever order the server takes them in, and a failed batch stays in the outbox."""
 
 from support import coordinator_and_volunteer, live_writes
-from sync.client import TransportError
+from client import TransportError
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 

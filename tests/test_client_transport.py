@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from sync.client import HTTPTransport, TransportError, ca_bundle
+from client import HTTPTransport, TransportError
+from client.transport import ca_bundle
 from tlscert import self_signed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -118,11 +119,11 @@ def test_the_command_runs_from_any_directory_and_fails_in_one_line(scripted, tmp
     server = scripted([(502, {"Content-Type": "text/html"}, NGINX_502)])
     env = {**os.environ, "PYTHONPATH": ROOT, "ZAPIS_PASSPHRASE": "correct horse battery staple"}
     link = "%s/join#c=code&w=ws&f=fp" % server.url
-    run = subprocess.run([sys.executable, "-m", "sync.client", "--state", "me.json", "enroll", link],
+    run = subprocess.run([sys.executable, "-m", "client", "--state", "me.json", "enroll", link],
                          cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert run.stderr == "zapis: the server is unavailable (502); nothing was lost, try again\n"
     assert not (tmp_path / "me.json").exists()
-    help_run = subprocess.run([sys.executable, "-m", "sync.client", "--help"], cwd=str(tmp_path), env=env,
+    help_run = subprocess.run([sys.executable, "-m", "client", "--help"], cwd=str(tmp_path), env=env,
                               capture_output=True, text=True, timeout=60)
     assert help_run.returncode == 0 and "--ca" in help_run.stdout

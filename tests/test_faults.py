@@ -9,7 +9,7 @@ from support import new_workspace_on
 from fleet import Fleet, retry
 from netproxy import FaultyProxy
 from servers import GunicornServer
-from sync.client import Client, HTTPTransport
+from client import Client, HTTPTransport
 
 pytestmark = pytest.mark.slow
 

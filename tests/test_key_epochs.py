@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from server.extensions import db
-from sync.client import APIError, Client, TransportError
+from client import APIError, Client, TransportError
 from sync.envelopes import (ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys,
                             wrap_keys)
 

@@ -12,7 +12,7 @@ import pytest
 
 from support import new_workspace_on
 from servers import GunicornServer
-from sync.client import Client, HTTPTransport
+from client import Client, HTTPTransport
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 

@@ -74,7 +74,7 @@ def test_every_code_has_a_message_in_every_language(lang):
 
 
 def test_the_server_takes_its_messages_from_the_registry(workspace):
-    from sync.client import APIError
+    from client import APIError
 
     from server.api.sync import REFUSALS
 

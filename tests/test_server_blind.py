@@ -7,7 +7,7 @@ import subprocess
 from sqlalchemy import create_engine, text
 
 from support import TABLES, new_workspace_on
-from sync.client import Client, HTTPTransport
+from client import Client, HTTPTransport
 
 
 def dump_database(db_url):

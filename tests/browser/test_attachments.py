@@ -14,7 +14,7 @@ from drive import (APP_DATABASES, AXE, PASSPHRASE, axe, db_rows, horizontal_over
 from playwright.sync_api import expect
 from servers import GunicornServer
 
-from sync import attach_client as ac
+from client import attachments as ac
 from sync.attachments import assemble, open_chunk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from drive import (create_invite, db_rows, join, open_settings_item, read_store, setup_link, sync_now,
                    wait_all_sent)
 from server.store import logical_writes
-from sync.client import Client
+from client import Client
 from sync.envelopes import ProtocolError, open_value, unwrap_keys
 from test_sync import check_screen, count, edit_need
 

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from drive import (AXE, axe, create_invite, db_rows, horizontal_overflow, join, open_settings_item, safety_number,
                    read_store, setup_link, storage_dump, sync_now, sync_runs, unlock, wait_all_sent,
                    wait_offline_ready, wait_sync_run)
-from sync.client import Client, HTTPTransport
+from client import Client, HTTPTransport
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
