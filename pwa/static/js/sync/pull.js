@@ -3,7 +3,7 @@
  * cursor in one transaction (store/sync-store.js). A 410 means the cursor is older than the
  * server keeps deletions: pull again from 0 and keep the outbox. Records the fresh pull did not
  * mention are kept too (no signed purge order covers them) and listed in `result.unconfirmed`
- * (as sync/client.py does).
+ * (as client/core.py does).
  */
 
 import { HEADER, PROTOCOL, decodePage } from '../core/dense.js';
