@@ -2,9 +2,9 @@
 
 | module | what it holds |
 | --- | --- |
-| `transport.py` | HTTP: the session, headers (`Zapis-Protocol`), gzip, trust (--ca, SSL_CERT_FILE), 429 waits, errors |
+| `transport.py` | HTTP: session, `Zapis-Protocol`, gzip, trust (--ca, SSL_CERT_FILE), 429 waits, errors |
 | `state.py` | the passphrase-protected state file |
-| `core.py` | `Client`: join, save, push, pull, sync (its result object), re-wrap, rotate, export, coordination |
+| `core.py` | `Client`: join, save, push, pull, sync (its result), re-wrap, rotate, export, coordination |
 | `attachments.py` | attach, list, upload resuming, fetch and decrypt |
 | `cli.py` | the command line, `main(argv=None)` (`zapis-client`, `python -m client`) |
 

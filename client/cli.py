@@ -126,7 +126,8 @@ def parser(prog=None):
     p = command("fetch-attachment", "download and decrypt one attachment into a file")
     p.add_argument("record")
     p.add_argument("attachment")
-    p.add_argument("--out", required=True, help="where to write the decrypted file (it leaves the encryption)")
+    p.add_argument("--out", required=True,
+                   help="where to write the decrypted file (it leaves the encryption)")
     return top
 
 
@@ -161,7 +162,8 @@ def describe(exc):
         return _one_line(str(exc))
     if isinstance(exc, OSError) and exc.filename:
         return "%s: %s" % (exc.filename, exc.strerror or exc)
-    return _one_line("unexpected error (%s: %s); run again with --debug to see where" % (type(exc).__name__, exc))
+    return _one_line("unexpected error (%s: %s); run again with --debug to see where"
+                     % (type(exc).__name__, exc))
 
 
 def _one_line(text):
@@ -215,7 +217,8 @@ def do_sync(client, args):
         print("zapis: %s" % error["message"], file=sys.stderr)
     for refused in result["refused"]:
         print("zapis: the server refused a %s of record %s: %s (%s)" % (
-            refused["kind"], refused["record"], _one_line(refused["message"]), refused["code"]), file=sys.stderr)
+            refused["kind"], refused["record"], _one_line(refused["message"]), refused["code"]),
+            file=sys.stderr)
     if result["revoked"]:
         print("zapis: this device was removed from the workspace", file=sys.stderr)
     return 1 if result["errors"] or result["revoked"] else 0
@@ -234,8 +237,8 @@ def do_save(client, args):
 def do_export(client, args):
     records = client.export()
     for u in client.replica.unreadable():
-        print("record %s, field %s: an unreadable value from %s (left out)" % (u["record"], u["field"], u["label"]),
-              file=sys.stderr)
+        print("record %s, field %s: an unreadable value from %s (left out)"
+              % (u["record"], u["field"], u["label"]), file=sys.stderr)
     if args.format == "json":
         json.dump(records, sys.stdout, indent=2, ensure_ascii=False)
         print()

@@ -14,13 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 from sync import dense, keys, kinds
-from sync.attachments import FIELD as ATTACHMENTS, describe, entries
+from sync.attachments import FIELD as ATTACHMENTS
+from sync.attachments import describe, entries
 from sync.b64 import b64encode
 from sync.envelopes import ProtocolError, binding_matches, make_certificate, safety_number
 from sync.replica import DELETED, Replica
 
 from . import state
 from .transport import APIError, HTTPTransport, TransportError, check
+
 
 def parse_link(link):
     """The parameters in an invite or setup link's fragment: {"c" or "t", "w", "f", "r"?}
@@ -243,7 +245,8 @@ class Client:
             result["errors"].append(classify(exc))
         result["refused"] = [_refusal(r, result["at"]) for r in self.replica.refused[refused_before:]]
         if result["errors"]:
-            result["retry"], result["retryAfter"] = result["errors"][0]["retry"], result["errors"][0]["retryAfter"]
+            first = result["errors"][0]
+            result["retry"], result["retryAfter"] = first["retry"], first["retryAfter"]
         result["revoked"] = result["revoked"] or bool(self.replica.revoked)
         result["conflicts"], result["unreadable"] = self.replica.review()
         result["alarm"] = list(self.replica.alarm)
@@ -430,11 +433,13 @@ def classify(exc):
         # No usable answer, or one that is not the API's JSON (a proxy's 502 page: its status).
         status = getattr(exc, "status", 0) or 0
         if status >= 500:
-            return {"status": status, "code": "server", "message": str(exc), "retry": True, "retryAfter": None}
+            return {"status": status, "code": "server", "message": str(exc), "retry": True,
+                    "retryAfter": None}
         return {"status": 0, "code": "network", "message": str(exc), "retry": True, "retryAfter": None}
     wait = exc.retry_after * 1000 if isinstance(exc.retry_after, int) else None
     if exc.status == 429:
-        return {"status": 429, "code": "rate_limited", "message": exc.line(), "retry": True, "retryAfter": wait}
+        return {"status": 429, "code": "rate_limited", "message": exc.line(), "retry": True,
+                "retryAfter": wait}
     if exc.status >= 500:
         return {"status": exc.status, "code": "server", "message": exc.line(), "retry": True,
                 "retryAfter": wait if exc.status == 503 else None}

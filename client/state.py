@@ -65,7 +65,8 @@ def read(path):
         with open(path, encoding="utf-8") as f:
             state = json.load(f)
     except FileNotFoundError:
-        raise StateFileError("there is no state file %s: join first with `setup` or `enroll`" % path) from None
+        raise StateFileError("there is no state file %s: join first with `setup` or `enroll`"
+                             % path) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise StateFileError("%s cannot be read as a state file (%s)" % (path, type(exc).__name__)) from exc
     if not isinstance(state, dict) or state.get("version") != 1 or not isinstance(state.get("secret"), dict):

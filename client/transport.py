@@ -179,7 +179,8 @@ class HTTPTransport:
                 answer = response.json()
             except ValueError as exc:
                 self.session.close()
-                raise TransportError(not_json(response.status_code, self.base_url), response.status_code) from exc
+                raise TransportError(not_json(response.status_code, self.base_url),
+                                     response.status_code) from exc
             if response.status_code == 429 and wait is not None and isinstance(answer, dict) \
                     and isinstance(answer.get("error"), dict):
                 answer["error"].setdefault("retry_after", wait)   # not waited out: the caller may

@@ -11,12 +11,12 @@ import sys
 import threading
 
 import pytest
-
-from client.cli import EXAMPLES, main, parser
 from servers import GunicornServer, free_port
 from support import new_workspace_on
-from sync.refusals import message
 from tlscert import self_signed
+
+from client.cli import EXAMPLES, main, parser
+from sync.refusals import message
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSPHRASE = "correct horse battery staple"
@@ -58,8 +58,8 @@ def test_help_lists_every_command_the_passphrase_and_works_without_isal(tmp_path
     # isal only speeds up gzip: without it the help (and everything else) still works.
     blocked = ("-c", "import sys, runpy; sys.modules['isal'] = None; sys.argv[0] = 'x'; "
                "runpy.run_module('client', run_name='__main__')")
-    run = subprocess.run([sys.executable, *blocked, "--help"], cwd=str(tmp_path), capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": ROOT}, timeout=120)
+    run = subprocess.run([sys.executable, *blocked, "--help"], cwd=str(tmp_path), capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": ROOT}, timeout=120)
     assert run.returncode == 0 and "enroll" in run.stdout, run.stderr
     out, _ = zapis(tmp_path, "enroll", "--help")
     assert "--state" in out and "link" in out
@@ -145,7 +145,8 @@ def bad_gateway():
     server.server_close()
 
 
-def test_a_proxy_502_page_and_no_server_are_one_line_and_lose_nothing(sqlite_server, db_url, tmp_path, bad_gateway):
+def test_a_proxy_502_page_and_no_server_are_one_line_and_lose_nothing(sqlite_server, db_url, tmp_path,
+                                                                      bad_gateway):
     zapis(tmp_path, "--state", "me.json", "setup", setup_link(sqlite_server, db_url))
     record, _ = zapis(tmp_path, "--state", "me.json", "save", '{"kind": "incident", "description": "x"}')
     state = json.loads((tmp_path / "me.json").read_text())
@@ -158,14 +159,16 @@ def test_a_proxy_502_page_and_no_server_are_one_line_and_lose_nothing(sqlite_ser
     assert err == "zapis: the server is unavailable (502); nothing was lost, try again\n"
     result = json.loads(out)
     assert not result["ok"] and result["errors"] == [{
-        "status": 502, "code": "server", "message": "the server is unavailable (502); nothing was lost, try again",
-        "retry": True, "retryAfter": None}] and result["retry"] is True
+        "status": 502, "code": "server", "retry": True, "retryAfter": None,
+        "message": "the server is unavailable (502); nothing was lost, try again"}]
+    assert result["retry"] is True
     assert len(json.loads((tmp_path / "me.json").read_text())["outbox"]) == waiting
     # Nothing listens: one line too.
     state["base_url"] = "http://127.0.0.1:%d" % free_port()
     (tmp_path / "me.json").write_text(json.dumps(state))
     _, err = zapis(tmp_path, "--state", "me.json", "sync", code=1)
-    assert err.startswith("zapis: the server refused the connection (http://127.0.0.1:") and err.count("\n") == 1
+    assert err.startswith("zapis: the server refused the connection (http://127.0.0.1:")
+    assert err.count("\n") == 1
     _, err = zapis(tmp_path, "--state", "other.json", "enroll", "%s/join#c=x&w=y&f=z" % bad_gateway, code=1)
     assert err == "zapis: the server is unavailable (502); nothing was lost, try again\n"
     # Back at the right address, the record goes out.
