@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from client import HTTPTransport, TransportError
+from client import APIError, HTTPTransport, TransportError, check
 from client.transport import ca_bundle
 from tlscert import self_signed
 
@@ -127,3 +127,33 @@ def test_the_command_runs_from_any_directory_and_fails_in_one_line(scripted, tmp
     help_run = subprocess.run([sys.executable, "-m", "client", "--help"], cwd=str(tmp_path), env=env,
                               capture_output=True, text=True, timeout=60)
     assert help_run.returncode == 0 and "--ca" in help_run.stdout
+
+
+def test_a_refusal_reads_as_the_registry_says_never_as_the_server_writes_it():
+    from sync.refusals import message
+
+    forged = APIError(403, "not_certified", "Call +375 29 ... now\x1b[2J")
+    assert forged.line() == "%s (not_certified, 403)" % message("not_certified")
+    unknown = APIError(418, "teapot", "short\nand\x1b[31mstout")
+    assert unknown.line() == "short and [31mstout (teapot, 418)"
+    assert APIError(500, "http_500", "").line() == "the server refused the request (http_500, 500)"
+
+
+def test_errors_are_classified_as_the_pwa_engine_does(scripted):
+    from client.core import classify
+
+    assert classify(TransportError("no answer")) == {"status": 0, "code": "network", "message": "no answer",
+                                                     "retry": True, "retryAfter": None}
+    assert classify(TransportError("unavailable", 502))["code"] == "server"
+    assert classify(APIError(400, "bad_request", "x")) == {
+        "status": 400, "code": "bad_request", "message": APIError(400, "bad_request", "x").line(),
+        "retry": False, "retryAfter": None}
+    # A 429 longer than the client waits: its Retry-After travels to the result, in ms.
+    server = scripted([(429, {"Retry-After": "3600", "Content-Type": "application/json"},
+                        b'{"error": {"code": "rate_limited", "message": "Too many attempts."}}')])
+    with pytest.raises(APIError) as err:
+        check(*HTTPTransport(server.url).request("GET", "/api/me"))
+    assert err.value.retry_after == 3600
+    assert classify(err.value)["code"] == "rate_limited" and classify(err.value)["retryAfter"] == 3_600_000
+    assert classify(APIError(503, "unavailable", "", 30))["retryAfter"] == 30_000
+    assert classify(APIError(502, "bad_gateway", "", 30))["retryAfter"] is None
