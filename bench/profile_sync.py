@@ -58,10 +58,10 @@ def main():
     args = parser.parse_args()
     from pyinstrument import Profiler
 
+    from client import Client
     from server import create_app
     from server.cli import new_workspace
     from server.extensions import db
-    from client import Client
 
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +100,8 @@ def main():
             def pull():
                 cursor = 0
                 while True:
-                    status, page = transport.request("GET", "/api/sync/pull", None, reader.token, {"cursor": cursor})
+                    status, page = transport.request("GET", "/api/sync/pull", None, reader.token,
+                                                     {"cursor": cursor})
                     cursor = page["cursor"]
                     if not page["more"]:
                         return cursor

@@ -14,8 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 from sync import dense, keys, kinds
-from sync.attachments import FIELD as ATTACHMENTS
-from sync.attachments import describe, entries
+from sync.attachments import FIELD as ATTACHMENTS, describe, entries
 from sync.b64 import b64encode
 from sync.envelopes import ProtocolError, binding_matches, make_certificate, safety_number
 from sync.replica import DELETED, Replica

@@ -7,11 +7,11 @@ import shutil
 
 from sqlalchemy import create_engine, text
 
+from client import Client, check
 from server import create_app
 from server.cli import new_workspace
 from server.extensions import db
 from sync import dense
-from client import Client, check
 
 PG_ADMIN = os.environ.get("ZAPIS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -124,5 +124,6 @@ def live_writes(conn_or_session):
     out = []
     for record, device, writes in conn_or_session.execute(
             text("SELECT record_id, device_id, writes FROM changes")).all():
-        out += [(record, w["field"], w["dot"][0], w["dot"][1]) for w in logical_writes(writes, device) if "ct" in w]
+        out += [(record, w["field"], w["dot"][0], w["dot"][1]) for w in logical_writes(writes, device)
+                if "ct" in w]
     return out

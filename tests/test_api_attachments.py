@@ -7,11 +7,10 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-from support import Workspace
 
-from client import attachments as ac
+from client import APIError, attachments as ac
+from support import Workspace
 from sync.attachments import THUMB, seal
-from client import APIError
 
 
 def rows(app, **where):
@@ -220,9 +219,8 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
 
 
 def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
-    from support import new_workspace_on
-
     from client import cli
+    from support import new_workspace_on
 
     if db_url.startswith("postgresql"):
         pytest.skip("the command line is the same on both backends")

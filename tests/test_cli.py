@@ -11,12 +11,12 @@ import sys
 import threading
 
 import pytest
-from servers import GunicornServer, free_port
-from support import new_workspace_on
-from tlscert import self_signed
 
 from client.cli import EXAMPLES, main, parser
+from servers import GunicornServer, free_port
+from support import new_workspace_on
 from sync.refusals import message
+from tlscert import self_signed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSPHRASE = "correct horse battery staple"

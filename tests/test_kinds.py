@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from sync import kinds
 from client.cli import main as client_main
+from sync import kinds
 from sync.envelopes import ProtocolError
 
 ROOT = os.path.join(os.path.dirname(__file__), os.pardir)

@@ -1,12 +1,11 @@
 """Replicas editing, pushing and pulling in random orders through the real server, with pushes
 and pulls that fail half-way, converge, and no write is ever lost."""
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from client import check
 from support import Workspace
 from sync import dense
-from client import check
 from sync.merge import covers
 
 FIELDS = ["status", "notes", "city"]
