@@ -88,13 +88,13 @@ def parser(prog=None):
                         "REQUESTS_CA_BUNDLE, then the system's store)")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the traceback of an unexpected error (also ZAPIS_DEBUG=1)")
-    top = argparse.ArgumentParser(prog=prog or _prog(), parents=[common], epilog=EXAMPLES,
+    top = argparse.ArgumentParser(prog=prog or _prog(), parents=[common], epilog=EXAMPLES, allow_abbrev=False,
                                   formatter_class=argparse.RawDescriptionHelpFormatter,
                                   description=DESCRIPTION)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, help):
-        return sub.add_parser(name, help=help, description=help, parents=[common])
+        return sub.add_parser(name, help=help, description=help, parents=[common], allow_abbrev=False)
 
     command("setup", "become the first coordinator of a new workspace with its setup link").add_argument(
         "link", help="https://host/setup#t=...&w=...")
@@ -138,7 +138,8 @@ def _prog():
 
 def main(argv=None):
     """Command-line entry point; returns the exit status."""
-    args = parser().parse_args(argv)
+    top = parser()
+    args = _unescape(top.parse_args(_escape(sys.argv[1:] if argv is None else list(argv), top)))
     debug = getattr(args, "debug", False) or os.environ.get("ZAPIS_DEBUG") == "1"
     try:
         return run(args)
@@ -150,6 +151,34 @@ def main(argv=None):
             raise
         print("zapis: %s" % describe(exc), file=sys.stderr)
         return 1
+
+
+# Ids are base64url and may begin with "-", which argparse would take for an option: such a word
+# that is not one of ours is passed through with a mark, removed once parsed.
+MARK = "\0"
+
+
+def _options(p):
+    found = set()
+    for action in p._actions:
+        found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _options(sub)
+    return found
+
+
+def _escape(argv, p):
+    known = _options(p)
+    return [MARK + word if word.startswith("-") and word != "--" and word.split("=")[0] not in known else word
+            for word in argv]
+
+
+def _unescape(args):
+    for name, value in vars(args).items():
+        if isinstance(value, str) and value.startswith(MARK):
+            setattr(args, name, value[len(MARK):])
+    return args
 
 
 def describe(exc):

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from client.cli import EXAMPLES, main, parser
+from client.cli import EXAMPLES, _escape, _unescape, main, parser
 from servers import GunicornServer, free_port
 from support import new_workspace_on
 from sync.refusals import message
@@ -233,3 +233,14 @@ def test_tls_is_trusted_with_ca_or_ssl_cert_file_and_refused_otherwise(db_url, t
         assert json.loads(out)["ok"]
         _, err = zapis(tmp_path, "--state", "me.json", "sync", env=untrusted, code=1)
         assert "certificate is not trusted" in err and err.count("\n") == 1
+
+
+def test_ids_that_begin_with_a_dash_are_ids_not_options():
+    # base64url ids begin with "-" one time in 64.
+    def parse(argv):
+        return _unescape(parser("zapis-client").parse_args(_escape(argv, parser())))
+
+    args = parse(["--state", "me.json", "fetch-attachment", "-rec", "-att", "--out", "-x.pdf"])
+    assert (args.record, args.attachment, args.out, args.state) == ("-rec", "-att", "-x.pdf", "me.json")
+    args = parse(["save", "{}", "--record=-r", "--state", "-s.json", "--debug"])
+    assert (args.record, args.state, args.debug) == ("-r", "-s.json", True)
