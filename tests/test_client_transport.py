@@ -157,3 +157,26 @@ def test_errors_are_classified_as_the_pwa_engine_does(scripted):
     assert classify(err.value)["code"] == "rate_limited" and classify(err.value)["retryAfter"] == 3_600_000
     assert classify(APIError(503, "unavailable", "", 30))["retryAfter"] == 30_000
     assert classify(APIError(502, "bad_gateway", "", 30))["retryAfter"] is None
+
+
+def test_no_answer_says_why_in_one_line():
+    import requests
+
+    from client.transport import unreachable
+
+    base = "https://zapis.example.org"
+    dns = requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='zapis.example.org', port=443): Max retries exceeded (Caused by "
+        "NameResolutionError(\"Failed to resolve 'zapis.example.org' ([Errno -2] Name or service not "
+        "known)\"))")
+    assert unreachable(dns, base) == (
+        "the server's name was not found (https://zapis.example.org): check the address and the network")
+    refused = requests.exceptions.ConnectionError("Max retries exceeded (Caused by NewConnectionError("
+                                                  "'[Errno 111] Connection refused'))")
+    assert unreachable(refused, base).startswith("the server refused the connection (https://zapis.example.org)")
+    tls = requests.exceptions.SSLError("certificate verify failed: self-signed certificate")
+    assert unreachable(tls, base).startswith("the server's certificate is not trusted")
+    assert unreachable(requests.exceptions.ReadTimeout("read timed out"), base).startswith(
+        "the server did not answer in time")
+    assert unreachable(requests.exceptions.MissingSchema("no scheme"), "zapis.example.org") == (
+        "zapis.example.org is not a server address (https://host)")
