@@ -12,6 +12,8 @@ import { makePurge } from './core/envelopes.js';
 import { columns, toCSV, toJSON } from './export.js';
 import { REGISTRY } from './kinds.js';
 import { figures } from './overview.js';
+import { withoutNames } from './device-names.js';
+import { DeviceNames } from './held-names.js';
 import { blankFilters, localDay, query, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
 import { listed, receivedOn } from './summary.js';
@@ -158,7 +160,7 @@ export class RecordScreens {
     const screen = listScreen(this.t, this.lang(), this.session.records.list(), this.filters, {
       open: (id) => this.go({ name: 'detail', id }),
       filters: (f) => { this.filters = f; },
-      verify: coordinator ? () => this.go({ name: 'devices' }) : null,
+      verify: coordinator ? (device) => this.go({ name: 'devices', device }) : null,
     }, { reporter: reportsForSelf(this.session.device.role), devices: this.#devices() });
     this.listView = screen;
     this.#waiting();
@@ -182,7 +184,9 @@ export class RecordScreens {
 
   async #held() {
     const held = await this.held?.().catch(() => []) ?? [];
-    return waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
+    // The records that only name a device are not what waits (held-names.js): the name is in the label.
+    const names = await this.#names().refresh().catch(() => this.#names());
+    return waitingByDevice(withoutNames(held, names.nameRecords)).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
   }
 
   // The overview (ui/overview.js): figures of the records in the date range, redrawn quietly
@@ -280,16 +284,17 @@ export class RecordScreens {
     if (session.device.role !== 'coordinator') return null;
     // Never a revoked device (signed orders kept, or the server's flag), nobody while the alarm is up.
     return (session.directory ?? []).filter((d) => d.id !== session.device.device && session.canWrapTo(d.id))
-      .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key, label: `${this.t(`role.${d.role}`)} · ${d.id.slice(0, 8)}` }));
+      .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key, label: this.#deviceLabel(d.id) }));
   }
 
-  // A device as a person is told of it: its safety number if the directory entry carries one,
-  // else its role and the start of its id.
+  // A device as a person is told of it: the name it gave itself (held-names.js; "unverified" while
+  // the device is not verified), else its role and the start of its id.
   #deviceLabel(device) {
-    const entry = (this.session.directory ?? []).find((d) => d.id === device);
-    if (entry?.safety_number) return entry.safety_number;
-    const role = device === this.session.device.device ? this.session.device.role : entry?.role;
-    return `${role ? this.t(`role.${role}`) : this.t('detail.device')} · ${device.slice(0, 8)}`;
+    return this.#names().label(this.t, device);
+  }
+
+  #names() {
+    return DeviceNames.of(this.session, this.held);
   }
 
   async #detail(id, quiet = false) {
