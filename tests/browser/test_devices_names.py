@@ -151,7 +151,10 @@ def test_named_devices_compared_by_qr_and_a_second_coordinator_reads_everything(
     expect(card.get_by_text("Unverified name", exact=True)).to_be_visible()
     expect(card.get_by_text("Volunteer", exact=False)).to_be_visible()
     card.get_by_text(number, exact=True).wait_for()
-    # "Verify the device" opened the comparison for that device.
+    # "Verify the device" put the focus on that device's Certify button; it opens the comparison.
+    certify = card.get_by_role("button", name="Certify", exact=True)
+    expect(certify).to_be_focused()
+    certify.click()
     panel = card.locator(".verify-panel")
     expect(panel.get_by_role("heading", name="Compare the safety numbers")).to_be_visible()
     check_screen(coord, problems, "devices with the comparison open (1280 px)")

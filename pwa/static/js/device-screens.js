@@ -37,11 +37,16 @@ export class DeviceScreens {
     return shareProgress(readable, session.identity.recipients, progress, session.device.device);
   }
 
-  /** The Devices screen; `open`: a device whose comparison to open at once (from "Verify the device"). */
+  /** The Devices screen; `open`: a device to verify (from "Verify the device"): its Certify button takes the focus. */
   async devices({ fresh = false, quiet = false, open = null } = {}) {
     const { session } = this;
-    // A sync in the background does not redraw a comparison (or a removal) the person is in.
+    // A sync in the background does not redraw a comparison (or a removal) the person is in, and a
+    // redraw keeps the focus on the Certify button it was on.
     if (quiet && this.shown?.el.isConnected && this.shown.busy()) return;
+    const focused = globalThis.document?.activeElement;
+    if (quiet && this.shown?.el.contains(focused) && focused.matches('button[aria-expanded]')) {
+      open = focused.closest('.device')?.dataset.device ?? open;
+    }
     // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
     if (!fresh) this.sync.syncNow()?.catch(() => {});
     const workspace = session.device.workspace;

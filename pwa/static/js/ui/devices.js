@@ -137,7 +137,7 @@ function verifyPanel(t, d, on, close) {
 /**
  * `data`: {devices: [{id, role, status, safety, bound, label, name (a verified name or null),
  * unverified (a name read from a device not verified yet, or null)}], trusted: {id: role},
- * removed: [id], me, canCertify, open (the device whose comparison to open, or null), share
+ * removed: [id], me, canCertify, open (the device to verify, whose Certify button takes the focus, or null), share
  * ([{id, done, total}]: record keys this device shared with each verified coordinator), rotation
  * ({done, total} while records get new keys after a removal, else null)}.
  * `on`: {certify(id), revoke(id), compare(id, text) → 'match'|'mismatch'|'other_device'|'not_safety'}.
@@ -175,7 +175,7 @@ export function devicesScreen(t, data, on) {
         openPanel();
       } }, t('devices.certify'));
       actions.push(certifyButton);
-      if (data.open === d.id) opened = openPanel;
+      if (data.open === d.id) opened = () => { certifyButton.scrollIntoView({ block: 'center' }); certifyButton.focus(); };
     }
     if (active && d.id !== data.me) {
       actions.push(h('button', { type: 'button', class: 'danger', onclick: () => ask(t('devices.revoke_confirm'),
@@ -213,7 +213,8 @@ export function devicesScreen(t, data, on) {
     h('p', { class: 'help' }, t('devices.help')),
     rotation,
     h('ul', { class: 'devices' }, items));
-  if (opened) setTimeout(opened, 0); // once the screen is in the page, so the focus can go there
+  // From "Verify the device": that device's Certify button takes the focus, once the screen is in the page.
+  if (opened) setTimeout(opened, 0);
   return {
     el,
     share(list) {
