@@ -42,9 +42,10 @@ export class DeviceScreens {
     const { session } = this;
     // A sync in the background does not redraw a comparison (or a removal) the person is in, and a
     // redraw keeps the focus on the Certify button it was on.
-    if (quiet && this.shown?.el.isConnected && this.shown.busy()) return;
+    const shown = this.shown?.deref();
+    if (quiet && shown?.el.isConnected && shown.busy()) return;
     const focused = globalThis.document?.activeElement;
-    if (quiet && this.shown?.el.contains(focused) && focused.matches('button[aria-expanded]')) {
+    if (quiet && shown?.el.contains(focused) && focused.matches('button[aria-expanded]')) {
       open = focused.closest('.device')?.dataset.device ?? open;
     }
     // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
@@ -94,7 +95,8 @@ export class DeviceScreens {
       }),
     });
     this.shell.show(screen.el);
-    this.shown = screen;
+    // Held weakly: the names on it are plaintext, which must not outlive the lock in memory.
+    this.shown = new WeakRef(screen);
     this.#follow(screen);
   }
 

@@ -5,6 +5,7 @@
 
 import { call } from './api.js';
 import { DeviceScreens } from './device-screens.js';
+import { DeviceNames } from './held-names.js';
 import { registered } from './sync/status.js';
 import { conflictScreen } from './ui/conflict.js';
 import { recordLabel } from './ui/format.js';
@@ -86,7 +87,7 @@ export class SyncScreens {
     };
     const directory = new Map((session.directory ?? []).map((d) => [d.id, d]));
     this.shell.show(conflictScreen(this.t, this.lang(), record,
-      { me: session.device.device, directory, trusted: session.trusted },
+      { me: session.device.device, directory, trusted: session.trusted, names: DeviceNames.of(session).verified() },
       { keep: resolve, merge: resolve, back: () => this.go({ name: 'detail', id }, { replace: true }) }));
   }
 
