@@ -232,3 +232,72 @@ def test_named_devices_compared_by_qr_and_a_second_coordinator_reads_everything(
     for canary in (ALIAS, PHONE, SECOND, *NEEDS):
         assert canary.encode() not in stored, canary
     assert problems == {}, problems
+
+
+def test_a_name_from_the_reference_client_waits_unverified_and_wrong_codes_are_said_plainly(make_context, server):
+    """Dark theme, 360 px: a device enrolled by the reference client names itself with a `profile`
+    record (the protocol, not the PWA's code); the coordinator's browser reads that name from the
+    held-back items, and says plainly which code it was shown."""
+    from sync.client import Client
+
+    problems = {}
+    ctx = make_context(color_scheme="dark")
+    page = ctx.new_page()
+    join_named(page, setup_link(server)[0], "Coordinator-Dark", "Tablet")
+    other = Client.enroll_link(create_invite(page, "Volunteer"))
+    other.save({"kind": "profile", "name": "Mikola · Nokia"})
+    other.save({"kind": "incident", "category": "bank", "date": "2026-12-01", "country": "PL",
+                "description": "Canary-Names-Client-Incident", "consent": ["store"]})
+    other.sync()
+    sync_now(page)
+    page.get_by_role("button", name="Records", exact=True).click()
+    expect(page.locator(".waiting-devices .waiting")).to_contain_text(
+        re.compile(r"^1 record from Mikola · Nokia \(unverified name\) · Volunteer · \S{8} is waiting"))
+    check_screen(page, problems, "list with a named waiting device (dark, 360 px)")
+
+    invite = create_invite(page, "Reporting for myself")
+    open_settings_item(page, "Devices")
+    me, mine = own_code(page)
+    assert me != other.replica.device
+    card = page.locator(".device").filter(has_text="Mikola · Nokia")
+    card.get_by_text(other.safety_number(), exact=True).wait_for()
+    card.get_by_role("button", name="Certify", exact=True).click()
+    panel = card.locator(".verify-panel")
+    picture = panel.get_by_label("Choose a picture of its QR code")
+    result = panel.locator(".compare-result")
+    # The invite's QR code is no safety number; this coordinator's own number is another device's.
+    for text, said in ((invite, "This QR code is not a safety number"), (mine, "This is the code of another device")):
+        png = base64.b64decode(page.evaluate(QR_PNG, text))
+        picture.set_input_files(files=[{"name": "code.png", "mimeType": "image/png", "buffer": png}])
+        expect(result).to_contain_text(said)
+        expect(panel.get_by_role("button", name="They match: certify")).to_be_visible()
+    check_screen(page, problems, "devices with a wrong code (dark, 360 px)")
+    png = base64.b64decode(page.evaluate(QR_PNG, "zapis-safety/1 %s %s" % (
+        other.replica.device, other.safety_number().replace(" ", ""))))
+    picture.set_input_files(files=[{"name": "code.png", "mimeType": "image/png", "buffer": png}])
+    expect(result).to_have_text("The safety numbers match. You can certify this device.")
+    expect(panel.get_by_role("button", name="They match: certify")).to_be_focused()
+    panel.get_by_role("button", name="They match: certify").click()
+    card = page.locator(".device").filter(has_text="Mikola · Nokia")
+    expect(card.get_by_text("Verified", exact=True)).to_be_visible(timeout=60000)
+
+    # This device's own page in the dark theme; the name is edited there.
+    this_device(page)
+    check_screen(page, problems, "this device (dark, 360 px)")
+    page.get_by_label("Device name").fill("Coordinator-Dark · Desk")
+    page.get_by_role("button", name="Save the name").click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
+    wait_all_sent(page)
+    page.get_by_role("button", name="Settings", exact=True).click()
+    row = page.locator(".row").filter(has=page.get_by_text("Device name", exact=True))
+    expect(row).to_contain_text("Coordinator-Dark · Desk")
+    assert problems == {}, problems
+
+
+
+def own_code(page):
+    """The QR text of this coordinator's own safety number, read from its Devices screen."""
+    card = page.locator(".device").filter(has_text="this device")
+    number = " ".join(card.locator("code.safety .group").all_inner_texts())
+    return card.get_attribute("data-device"), "zapis-safety/1 %s %s" % (card.get_attribute("data-device"),
+                                                                        number.replace(" ", ""))

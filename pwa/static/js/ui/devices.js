@@ -164,7 +164,11 @@ export function devicesScreen(t, data, on) {
     };
     const actions = [];
     const openPanel = () => {
-      const panel = verifyPanel(t, d, on, () => { panelBox.replaceChildren(); certifyButton?.focus(); });
+      const panel = verifyPanel(t, d, on, () => {
+        panelBox.replaceChildren();
+        certifyButton?.setAttribute('aria-expanded', 'false');
+        certifyButton?.focus();
+      });
       panelBox.replaceChildren(panel);
       panel.querySelector('button')?.focus();
     };
