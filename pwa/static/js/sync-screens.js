@@ -115,7 +115,8 @@ export class SyncScreens {
         }
       },
       withdraw: async (id) => {
-        await call('DELETE', `/api/invites/${encodeURIComponent(id)}`, { token: session.token }).catch((err) => this.#fail(err));
+        await call('DELETE', `/api/invites/${encodeURIComponent(id)}`,
+          { token: session.token }).catch((err) => this.#fail(err));
         await redraw();
       },
       copy: (link) => navigator.clipboard?.writeText(link).then(() => true, () => false) ?? Promise.resolve(false),

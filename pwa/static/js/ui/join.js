@@ -183,7 +183,8 @@ export function deviceNameFields(t) {
 export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'primary' }, t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
+  const button = h('button', { type: 'submit', class: 'primary' },
+    t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
   const chooser = passphraseChooser(t, lang, error);
   const naming = deviceNameFields(t);
   const noticeEl = notice ? h('p', { class: 'warning', role: 'note' }, notice) : null;
@@ -204,7 +205,8 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
     h('h1', { id: 'join-title' }, t(mode === 'setup' ? 'join.setup_title' : 'join.title')),
     noticeEl,
     h('p', {}, t(mode === 'setup' ? 'join.setup_intro' : 'join.intro')),
-    fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ', h('code', {}, fingerprint.slice(0, 16))) : null,
+    fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ',
+      h('code', {}, fingerprint.slice(0, 16))) : null,
     form, languagePicker(t, lang, on.language));
 
   return {
