@@ -103,7 +103,8 @@ def device_names(records):
         values = r.get("values") or {}
         name = clean_name(values.get(KINDS[NAME_KIND]["names_device"])) if NAME_KIND else ""
         author = r.get("author")
-        if kind_of(values) != NAME_KIND or values.get("_deleted") is True or not name or not isinstance(author, str):
+        if (kind_of(values) != NAME_KIND or values.get("_deleted") is True or not name
+                or not isinstance(author, str)):
             continue
         key = (r.get("t") or 0, rid)
         if author not in best or key > best[author][0]:

@@ -150,6 +150,7 @@ def test_a_device_named_by_its_own_record_is_read_by_coordinators_only(workspace
     other.sync()
     assert other.read(profile) is None  # wrapped to its author and the coordinators, nobody else
     read = coordinator.read(profile)
-    entry = {"values": {f: v["value"] for f, v in read.items()}, "author": coordinator.replica.author(profile),
+    entry = {"values": {f: v["value"] for f, v in read.items()},
+             "author": coordinator.replica.author(profile),
              "t": max(s["t"] for v in read.values() for s in v["siblings"])}
     assert kinds.device_names({profile: entry}) == {volunteer.replica.device: "Ales · Pixel"}

@@ -12,6 +12,8 @@ import glob
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from drive import (
     AXE,
     PASSPHRASE,
@@ -24,7 +26,6 @@ from drive import (
     wait_all_sent,
     wait_offline_ready,
 )
-from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,6 +34,7 @@ PHONE = "Pixel-Canary-9"
 SECOND = "Hanna-Canary-2290"
 NEEDS = ["Canary-Names-Need-Lida-1", "Canary-Names-Need-Pinsk-2", "Canary-Names-Need-Mir-3"]
 WIDE = {"width": 1280, "height": 800}
+MATCH = "The safety numbers match. You can certify this device."
 
 # Draws `text` as a QR code on a canvas (vendored uqr) and returns it as PNG bytes in base64.
 QR_PNG = """async (text) => {
@@ -45,7 +47,9 @@ QR_PNG = """async (text) => {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#000';
-  data.forEach((row, y) => row.forEach((dark, x) => { if (dark) ctx.fillRect(x * scale, y * scale, scale, scale); }));
+  data.forEach((row, y) => row.forEach((dark, x) => {
+    if (dark) ctx.fillRect(x * scale, y * scale, scale, scale);
+  }));
   const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/png'));
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let s = '';
@@ -143,7 +147,8 @@ def test_named_devices_compared_by_qr_and_a_second_coordinator_reads_everything(
     coord.get_by_role("button", name="Records", exact=True).click()
     waiting = coord.locator(".waiting-devices .waiting")
     expect(waiting).to_contain_text(re.compile(
-        r"^3 records from " + re.escape(f"{ALIAS} · {PHONE}") + r" \(unverified name\) · Volunteer · \S{8} are waiting"))
+        r"^3 records from " + re.escape(f"{ALIAS} · {PHONE}")
+        + r" \(unverified name\) · Volunteer · \S{8} are waiting"))
     expect(coord.locator(".record-item")).to_have_count(0)
     waiting.get_by_role("button", name="Verify the device").click()
     coord.get_by_role("heading", name="Devices", exact=True).wait_for()
@@ -172,7 +177,7 @@ def test_named_devices_compared_by_qr_and_a_second_coordinator_reads_everything(
     # The picture of the volunteer's own QR code: the numbers match; then certify.
     panel.get_by_label("Choose a picture of its QR code").set_input_files(
         files=[{"name": "safety.png", "mimeType": "image/png", "buffer": picture}])
-    expect(panel.locator(".compare-result")).to_have_text("The safety numbers match. You can certify this device.")
+    expect(panel.locator(".compare-result")).to_have_text(MATCH)
     panel.get_by_role("button", name="They match: certify").click()
     card = coord.locator(".device").filter(has_text=f"{ALIAS} · {PHONE}")
     expect(card.get_by_text("Verified", exact=True)).to_be_visible(timeout=60000)
@@ -200,7 +205,8 @@ def test_named_devices_compared_by_qr_and_a_second_coordinator_reads_everything(
 
     # The record keys go to it batch by batch with the syncs: a bar with counts, to the end.
     share = card2.locator(".share-progress")
-    expect(share).to_contain_text(re.compile(r"Record keys shared with this coordinator: \d+ of \d+"), timeout=60000)
+    expect(share).to_contain_text(re.compile(r"Record keys shared with this coordinator: \d+ of \d+"),
+                                  timeout=60000)
     expect(share).to_contain_text(re.compile(r": (\d+) of \1$"), timeout=60000)
     bar = share.locator("progress")
     assert bar.get_attribute("value") == bar.get_attribute("max")
@@ -234,7 +240,8 @@ def test_named_devices_compared_by_qr_and_a_second_coordinator_reads_everything(
     assert problems == {}, problems
 
 
-def test_a_name_from_the_reference_client_waits_unverified_and_wrong_codes_are_said_plainly(make_context, server):
+def test_a_name_from_the_reference_client_waits_unverified_and_wrong_codes_are_said_plainly(
+        make_context, server):
     """Dark theme, 360 px: a device enrolled by the reference client names itself with a `profile`
     record (the protocol, not the PWA's code); the coordinator's browser reads that name from the
     held-back items, and says plainly which code it was shown."""
@@ -266,7 +273,8 @@ def test_a_name_from_the_reference_client_waits_unverified_and_wrong_codes_are_s
     picture = panel.get_by_label("Choose a picture of its QR code")
     result = panel.locator(".compare-result")
     # The invite's QR code is no safety number; this coordinator's own number is another device's.
-    for text, said in ((invite, "This QR code is not a safety number"), (mine, "This is the code of another device")):
+    for text, said in ((invite, "This QR code is not a safety number"),
+                       (mine, "This is the code of another device")):
         png = base64.b64decode(page.evaluate(QR_PNG, text))
         picture.set_input_files(files=[{"name": "code.png", "mimeType": "image/png", "buffer": png}])
         expect(result).to_contain_text(said)
@@ -275,7 +283,7 @@ def test_a_name_from_the_reference_client_waits_unverified_and_wrong_codes_are_s
     png = base64.b64decode(page.evaluate(QR_PNG, "zapis-safety/1 %s %s" % (
         other.replica.device, other.safety_number().replace(" ", ""))))
     picture.set_input_files(files=[{"name": "code.png", "mimeType": "image/png", "buffer": png}])
-    expect(result).to_have_text("The safety numbers match. You can certify this device.")
+    expect(result).to_have_text(MATCH)
     expect(panel.get_by_role("button", name="They match: certify")).to_be_focused()
     panel.get_by_role("button", name="They match: certify").click()
     card = page.locator(".device").filter(has_text="Mikola · Nokia")

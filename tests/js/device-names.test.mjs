@@ -49,7 +49,8 @@ test('a name is one line without hidden marks, and the alias and phone join with
 test('the phone is suggested from the model the browser tells, else from the user agent', () => {
   assert.equal(suggestPhone('', { model: 'Pixel 7', platform: 'Android', mobile: true }), 'Pixel 7');
   // A reduced user agent says "K" for every Android phone: not a model.
-  const reduced = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36';
+  const reduced = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) '
+    + 'Chrome/120.0 Mobile Safari/537.36';
   assert.equal(suggestPhone(reduced, { model: '', platform: 'Android', mobile: true }), 'Android phone');
   assert.equal(suggestPhone('Mozilla/5.0 (Linux; Android 9; SM-A105F Build/PPR1) AppleWebKit Mobile'), 'SM-A105F');
   assert.equal(suggestPhone('Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)'), 'iPhone');
@@ -139,7 +140,8 @@ async function joined(role = 'volunteer') {
   const coordinator = await generateDeviceKeys();
   const coordinatorId = 'C'.repeat(22);
   const id = b64encode(crypto.getRandomValues(new Uint8Array(16)));
-  const entry = { id, role, sign_key: await exportPublic(keys.sign.publicKey), ecdh_key: await exportPublic(keys.ecdh.publicKey) };
+  const entry = { id, role, sign_key: await exportPublic(keys.sign.publicKey),
+    ecdh_key: await exportPublic(keys.ecdh.publicKey) };
   entry.binding = await makeBinding(keys.sign.privateKey, { workspace: WORKSPACE, device: id, role,
     sign_key: entry.sign_key, ecdh_key: entry.ecdh_key });
   const store = new LocalStore(memoryAdapter());
@@ -171,7 +173,8 @@ test("a coordinator reads a device's name from what it sent before it was verifi
   assert.equal((await heldNames(await held(), ctx, cache)).names.get(entry.id).name, 'Ales · Nokia');
 
   // Once the device is trusted its records are read the usual way, not from what is held back.
-  assert.equal((await heldNames(await held(), { ...ctx, trusted: { ...ctx.trusted, [entry.id]: 'volunteer' } })).names.size, 0);
+  const trusting = { ...ctx, trusted: { ...ctx.trusted, [entry.id]: 'volunteer' } };
+  assert.equal((await heldNames(await held(), trusting)).names.size, 0);
 });
 
 test('a held-back name needs a matching key-binding statement and genuine signatures', async () => {

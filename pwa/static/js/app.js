@@ -214,7 +214,8 @@ async function render(next, { quiet = false } = {}) {
     }
     case 'settings': {
       const { settings: settingsScreen, ownName } = await loadScreens();
-      return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage, name: ownName(),
+      return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
+        name: ownName(),
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
         safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
           session.device.ecdh_key), alarm: session.alarm, camouflage: camouflaged(),

@@ -82,7 +82,8 @@ export class DeviceScreens {
         }
         const cert = await makeCertificate(session.identity.signKey, { workspace, device: d.id, role: d.binding.role,
           sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
-        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`, { body: { cert }, token: session.token });
+        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`,
+          { body: { cert }, token: session.token });
         // A new coordinator reads every record: the next syncs share with it, batch by batch, the
         // keys of those this device holds (sync/rewrap.js), once its certificate is back.
         if (d.role === 'coordinator') this.sync.saved();

@@ -23,7 +23,8 @@ const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 // One held-back record's name: {device, name, t, record} or null.
 async function readHeld(wrap, changes, ctx) {
   const entry = ctx.directory.find((d) => d.id === wrap.sender);
-  if (!entry || entry.status === 'revoked' || wrap.workspace !== ctx.workspace || wrap.recipient !== ctx.device) return null;
+  if (!entry || entry.status === 'revoked' || wrap.workspace !== ctx.workspace
+    || wrap.recipient !== ctx.device) return null;
   if (!(await bindingMatches(entry.binding, entry, ctx.workspace))) return null;
   if (!(await verifyObject(entry.sign_key, wrap))) return null;
   let chain;
@@ -75,7 +76,9 @@ export async function heldNames(quarantine, ctx, cache = new Map()) {
   for (const q of quarantine ?? []) {
     const item = q?.item;
     if (typeof item?.record !== 'string') continue;
-    if (q.kind === 'wrap' && item.recipient === ctx.device && !has(ctx.trusted, item.sender)) at(item.record).wraps.push(item);
+    if (q.kind === 'wrap' && item.recipient === ctx.device && !has(ctx.trusted, item.sender)) {
+      at(item.record).wraps.push(item);
+    }
     if (q.kind === 'change' && !has(ctx.trusted, item.device)) at(item.record).changes.push(item);
   }
   const names = new Map();
@@ -89,7 +92,9 @@ export async function heldNames(quarantine, ctx, cache = new Map()) {
       if (!found) continue;
       records.add(record);
       const best = names.get(found.device);
-      if (!best || found.t > best.t || (found.t === best.t && found.record > best.record)) names.set(found.device, found);
+      if (!best || found.t > best.t || (found.t === best.t && found.record > best.record)) {
+        names.set(found.device, found);
+      }
     }
   }
   return { names, records };

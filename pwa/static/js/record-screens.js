@@ -186,7 +186,8 @@ export class RecordScreens {
     const held = await this.held?.().catch(() => []) ?? [];
     // The records that only name a device are not what waits (held-names.js): the name is in the label.
     const names = await this.#names().refresh().catch(() => this.#names());
-    return waitingByDevice(withoutNames(held, names.nameRecords)).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
+    return waitingByDevice(withoutNames(held, names.nameRecords))
+      .map(([device, n]) => [device, n, this.#deviceLabel(device)]);
   }
 
   // The overview (ui/overview.js): figures of the records in the date range, redrawn quietly

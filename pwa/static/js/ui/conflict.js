@@ -13,7 +13,10 @@ import { formatValue, recordLabel } from './format.js';
 
 const MERGEABLE = ['text', 'textarea', 'tags', 'links', 'checks', 'number'];
 
-/** Who wrote a value, as the directory tells it (and `names`, device → {name}, the names devices gave themselves): {text, verified}. */
+/**
+ * Who wrote a value, as the directory tells it (and `names`, device → {name}: the names devices gave
+ * themselves): {text, verified}.
+ */
 export function authorOf(t, device, { me, directory, trusted, names = null }) {
   if (device === me) return { text: t('conflict.this_device'), verified: true };
   const entry = directory.get(device);

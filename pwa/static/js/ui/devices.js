@@ -105,24 +105,27 @@ function verifyPanel(t, d, on, close) {
     }
   } }, t('devices.scan'));
   const fileId = uid('safetyfile');
-  const file = h('input', { id: fileId, type: 'file', accept: 'image/*', class: 'visually-hidden', onchange: async (e) => {
-    const chosen = e.target.files?.[0];
-    e.target.value = '';
-    if (!chosen) return;
-    problem.textContent = '';
-    status.textContent = t('scan.reading');
-    let text = null;
+  const read = async (chosen) => {
     try {
-      text = await decodeFile(chosen, await qrDecoder());
+      return await decodeFile(chosen, await qrDecoder());
     } catch {
-      text = null;
+      return null; // not a picture, or no decoder (offline before jsQR was ever loaded)
     }
-    if (text) judge(text);
-    else {
-      status.textContent = '';
-      problem.textContent = t('devices.scan_no_code');
-    }
-  } });
+  };
+  const file = h('input', { id: fileId, type: 'file', accept: 'image/*', class: 'visually-hidden',
+    onchange: async (e) => {
+      const chosen = e.target.files?.[0];
+      e.target.value = '';
+      if (!chosen) return;
+      problem.textContent = '';
+      status.textContent = t('scan.reading');
+      const text = await read(chosen);
+      if (text) judge(text);
+      else {
+        status.textContent = '';
+        problem.textContent = t('devices.scan_no_code');
+      }
+    } });
   const titleId = uid('compare');
   return h('div', { class: 'verify-panel stack', role: 'group', 'aria-labelledby': titleId },
     h('h3', { id: titleId }, t('devices.compare_title')),
@@ -181,7 +184,12 @@ export function devicesScreen(t, data, on) {
         openPanel();
       } }, t('devices.certify'));
       actions.push(certifyButton);
-      if (data.open === d.id) opened = () => { certifyButton.scrollIntoView({ block: 'center' }); certifyButton.focus(); };
+      if (data.open === d.id) {
+        opened = () => {
+          certifyButton.scrollIntoView({ block: 'center' });
+          certifyButton.focus();
+        };
+      }
     }
     if (active && d.id !== data.me) {
       actions.push(h('button', { type: 'button', class: 'danger', onclick: () => ask(t('devices.revoke_confirm'),

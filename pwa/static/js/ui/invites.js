@@ -47,7 +47,8 @@ export function invitesScreen(t, lang, data, on) {
     const reporter = role.select.value === 'reporter';
     on.create({ role: role.select.value, max_uses: reporter ? Number(uses.select.value) : 1,
       expires_in_hours: Number(hours.select.value) });
-  } }, role.el, coordinatorHelp, uses.el, hours.el, h('button', { type: 'submit', class: 'primary' }, t('invites.create')));
+  } }, role.el, coordinatorHelp, uses.el, hours.el,
+  h('button', { type: 'submit', class: 'primary' }, t('invites.create')));
 
   let created = null;
   if (data.created) {

@@ -17,7 +17,8 @@ import { qrCode } from './qr.js';
 export function thisDeviceScreen(t, data, on) {
   const nid = uid('name');
   const input = h('input', { id: nid, type: 'text', value: data.name ?? '', maxlength: String(NAME_MAX),
-    autocomplete: 'off', autocapitalize: 'none', autocorrect: 'off', spellcheck: 'false', 'aria-describedby': `${nid}-help` });
+    autocomplete: 'off', autocapitalize: 'none', autocorrect: 'off', spellcheck: 'false',
+    'aria-describedby': `${nid}-help` });
   const status = h('p', { class: 'status', role: 'status' });
   const form = h('form', { class: 'stack', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
@@ -29,7 +30,7 @@ export function thisDeviceScreen(t, data, on) {
     h('p', { class: 'help', id: `${nid}-help` }, t('name.edit_help'))),
   status,
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('name.save'))));
-  let qr = null;
+  let qr;
   try {
     qr = qrCode(safetyText(data.device, data.safety), t('safety.qr_label'));
   } catch {
