@@ -51,7 +51,10 @@ export class DeviceScreens {
     // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
     if (!fresh) this.sync.syncNow()?.catch(() => {});
     const workspace = session.device.workspace;
-    const names = await this.#names().refresh().catch(() => this.#names());
+    // Drawn with the names read so far; the held-back names are read after (the first time in a
+    // session each held-back record is opened once), and the screen drawn again if they changed.
+    const names = this.#names();
+    const known = JSON.stringify([...names.unverified]);
     const verified = names.verified();
     const devices = await Promise.all((session.directory ?? []).map(async (d) => ({
       ...d, safety: await safetyNumber(workspace, d.id, d.sign_key, d.ecdh_key).catch(() => '?'),
@@ -96,6 +99,11 @@ export class DeviceScreens {
       }),
     });
     this.shell.show(screen.el);
+    names.refresh().then(() => {
+      if (JSON.stringify([...names.unverified]) !== known && screen.el.isConnected && !screen.busy()) {
+        this.devices({ fresh: true, quiet: true, open });
+      }
+    }).catch(() => {});
     // Held weakly: the names on it are plaintext, which must not outlive the lock in memory.
     this.shown = new WeakRef(screen);
     this.#follow(screen);

@@ -20,13 +20,17 @@ import { NAME_FIELD, NAME_KIND, cleanName, deviceLabel, latestNames } from './de
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 
-// One held-back record's name: {device, name, t, record} or null.
-async function readHeld(wrap, changes, ctx) {
+const PARALLEL = 8; // held-back records opened at once (WebCrypto works beside the page)
+
+// One held-back record's name: {device, name, t, record} or null. First a look at its kind alone
+// (nothing is kept from it): most held-back records are reports, and those cost one unwrap and one
+// decryption. Only a name record is checked in full: the sender's binding (once per device, in
+// `bound`), the wrap's signature, each change's signature, and its kind and name read again from
+// the changes that verify.
+async function readHeld(wrap, changes, ctx, bound) {
   const entry = ctx.directory.find((d) => d.id === wrap.sender);
   if (!entry || entry.status === 'revoked' || wrap.workspace !== ctx.workspace
     || wrap.recipient !== ctx.device) return null;
-  if (!(await bindingMatches(entry.binding, entry, ctx.workspace))) return null;
-  if (!(await verifyObject(entry.sign_key, wrap))) return null;
   let chain;
   try {
     chain = await unwrapKeys(wrap, ctx.ecdhKey);
@@ -39,17 +43,29 @@ async function readHeld(wrap, changes, ctx) {
     const ids = { kind: await fid(fidKey, 'kind'), name: await fid(fidKey, NAME_FIELD) };
     const wanted = (field) => (field === ids.kind || field === 'kind' ? 'kind'
       : field === ids.name || field === NAME_FIELD ? 'name' : null);
+    const own = changes.filter((c) => c.device === wrap.sender && commits.includes(c.kc));
+    const open = async (change, which) => {
+      const out = [];
+      for (const w of change.writes ?? []) {
+        if (!('ct' in w) || !which.includes(wanted(w.field))) continue;
+        const opened = await openValue(chain[commits.indexOf(change.kc)], fidKey, ctx.workspace, wrap.record, w.field,
+          w.dot, w.nonce, w.ct, has(change, 'e') ? change.e : 0).catch(() => null);
+        if (opened) out.push(opened);
+      }
+      return out;
+    };
+    let looks = false;
+    for (const change of own) {
+      if ((await open(change, ['kind'])).some((v) => v.name === 'kind' && v.value === NAME_KIND)) looks = true;
+    }
+    if (!looks) return null;
+    if (!bound.has(entry.id)) bound.set(entry.id, await bindingMatches(entry.binding, entry, ctx.workspace));
+    if (!bound.get(entry.id) || !(await verifyObject(entry.sign_key, wrap))) return null;
     let kind = null;
     let name = null;
-    for (const change of changes) {
-      const i = commits.indexOf(change.kc);
-      const writes = (change.writes ?? []).filter((w) => 'ct' in w && wanted(w.field));
-      if (change.device !== wrap.sender || i < 0 || !writes.length) continue;
+    for (const change of own) {
       if (!(await verifyChange(entry.sign_key, change).catch(() => false))) continue;
-      for (const w of writes) {
-        const opened = await openValue(chain[i], fidKey, ctx.workspace, wrap.record, w.field, w.dot, w.nonce, w.ct,
-          has(change, 'e') ? change.e : 0).catch(() => null);
-        if (!opened) continue;
+      for (const opened of await open(change, ['kind', 'name'])) {
         if (opened.name === 'kind') kind = opened.value;
         if (opened.name === NAME_FIELD && (!name || opened.t > name.t)) name = { value: opened.value, t: opened.t };
       }
@@ -83,18 +99,29 @@ export async function heldNames(quarantine, ctx, cache = new Map()) {
   }
   const names = new Map();
   const records = new Set();
+  const bound = new Map();
+  const jobs = [];
   for (const [record, { wraps, changes }] of byRecord) {
     for (const wrap of wraps) {
       const entry = ctx.directory.find((d) => d.id === wrap.sender);
-      const key = [wrap.sig, entry?.sign_key ?? '', ...changes.map((c) => c.sig).sort()].join('|');
-      if (!cache.has(key)) cache.set(key, await readHeld(wrap, changes, ctx).catch(() => null));
-      const found = cache.get(key);
-      if (!found) continue;
-      records.add(record);
-      const best = names.get(found.device);
-      if (!best || found.t > best.t || (found.t === best.t && found.record > best.record)) {
-        names.set(found.device, found);
-      }
+      const key = [wrap.sig, entry?.sign_key ?? '', entry?.binding?.sig ?? '', ...changes.map((c) => c.sig).sort()]
+        .join('|');
+      jobs.push({ record, key, run: () => readHeld(wrap, changes, ctx, bound).catch(() => null) });
+    }
+  }
+  const todo = jobs.filter((j) => !cache.has(j.key));
+  for (let i = 0; i < todo.length; i += PARALLEL) {
+    const batch = todo.slice(i, i + PARALLEL);
+    const found = await Promise.all(batch.map((j) => j.run()));
+    batch.forEach((j, n) => cache.set(j.key, found[n]));
+  }
+  for (const { record, key } of jobs) {
+    const found = cache.get(key);
+    if (!found) continue;
+    records.add(record);
+    const best = names.get(found.device);
+    if (!best || found.t > best.t || (found.t === best.t && found.record > best.record)) {
+      names.set(found.device, found);
     }
   }
   return { names, records };

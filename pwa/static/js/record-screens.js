@@ -178,14 +178,21 @@ export class RecordScreens {
   // Records held back because their author's device is not verified yet, by device.
   async #waiting() {
     const view = this.listView;
-    const waiting = await this.#held();
-    if (view === this.listView) view.waiting(waiting);
+    // Drawn at once with the names read so far, then again once the held-back names are read (the
+    // first time in a session, each held-back record is opened once: seconds for thousands).
+    let drawn = null;
+    for (const fresh of [false, true]) {
+      const waiting = await this.#held(fresh);
+      if (view !== this.listView) return;
+      if (JSON.stringify(waiting) !== drawn) view.waiting(waiting);
+      drawn = JSON.stringify(waiting);
+    }
   }
 
-  async #held() {
+  async #held(fresh = true) {
     const held = await this.held?.().catch(() => []) ?? [];
     // The records that only name a device are not what waits (held-names.js): the name is in the label.
-    const names = await this.#names().refresh().catch(() => this.#names());
+    const names = fresh ? await this.#names().refresh().catch(() => this.#names()) : this.#names();
     return waitingByDevice(withoutNames(held, names.nameRecords))
       .map(([device, n]) => [device, n, this.#deviceLabel(device)]);
   }
@@ -256,8 +263,13 @@ export class RecordScreens {
     const view = this.overviewView;
     const offset = new Date().getTimezoneOffset();
     const f = figures(this.session.records.list(), { ...this.range, today: localDay(Date.now(), offset), offset });
-    const waiting = await this.#held();
-    if (view === this.overviewView && view.el.isConnected) view.update({ figures: f, waiting });
+    let drawn = null;
+    for (const fresh of [false, true]) {
+      const waiting = await this.#held(fresh);
+      if (view !== this.overviewView || !view.el.isConnected) return;
+      if (JSON.stringify(waiting) !== drawn) view.update({ figures: f, waiting });
+      drawn = JSON.stringify(waiting);
+    }
   }
 
   // Only a certified coordinator may purge (the server checks the same); never while the alarm is up.
