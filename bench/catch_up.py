@@ -306,7 +306,7 @@ class ZapisSide:
         from server import create_app
         from server.cli import new_workspace
         from server.extensions import db
-        from sync.client import Client
+        from client import Client
 
         self.n = n
         folder = os.path.join(self.tmp, "zapis-%d" % n)

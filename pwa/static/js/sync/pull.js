@@ -7,7 +7,7 @@
  * stored page is handed to `ctx.onPage` at once, so the list grows while the pull goes on. A 410
  * means the cursor is older than the server keeps deletions: pull again from 0 and keep the outbox.
  * Records the fresh pull did not mention are kept too (no signed purge order covers them) and
- * listed in `result.unconfirmed` (as sync/client.py does).
+ * listed in `result.unconfirmed` (as client/core.py does).
  */
 
 import { HEADER, PROTOCOL, decodePage } from '../core/dense.js';
