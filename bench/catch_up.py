@@ -65,7 +65,8 @@ POUCH_BATCH = 100   # PouchDB's replicator default batch_size
 
 
 def log(*args):
-    print("[%s load %.2f]" % (time.strftime("%H:%M:%S"), os.getloadavg()[0]), *args, file=sys.stderr, flush=True)
+    print("[%s load %.2f]" % (time.strftime("%H:%M:%S"), os.getloadavg()[0]), *args, file=sys.stderr,
+          flush=True)
 
 
 # -- one Chromium, started by us and driven over CDP -------------------------------------------
@@ -188,7 +189,8 @@ class Probe:
         for t in self.bcdp.send("Target.getTargets")["targetInfos"]:
             if t["type"] == "worker" and t["targetId"] not in self.workers:
                 try:
-                    sid = self.bcdp.send("Target.attachToTarget", {"targetId": t["targetId"], "flatten": False})
+                    sid = self.bcdp.send("Target.attachToTarget",
+                                         {"targetId": t["targetId"], "flatten": False})
                 except Exception:  # noqa: BLE001 - the worker ended meanwhile
                     continue
                 self.workers[t["targetId"]] = sid["sessionId"]
@@ -302,11 +304,11 @@ class ZapisSide:
         self.server = None
 
     def start(self, n):
+        from client import Client
         from drive import create_invite, join, open_settings_item, wait_offline_ready
         from server import create_app
         from server.cli import new_workspace
         from server.extensions import db
-        from client import Client
 
         self.n = n
         folder = os.path.join(self.tmp, "zapis-%d" % n)
@@ -333,7 +335,8 @@ class ZapisSide:
             card.get_by_text(number, exact=True).wait_for()
             card.get_by_role("button", name="Certify").click()
             card.get_by_role("button", name="They match: certify").click()
-            page.locator(".device").filter(has_text="Volunteer").get_by_text("Verified", exact=True).wait_for()
+            card = page.locator(".device").filter(has_text="Volunteer")
+            card.get_by_text("Verified", exact=True).wait_for()
             page.wait_for_timeout(1000)
         finally:
             chromium.stop()
@@ -373,7 +376,8 @@ class ZapisSide:
                     page.evaluate("window.__catchUp")), timeout, "zapis catch-up")
             except TimeoutError:
                 s = page.evaluate("window.__catchUp")
-                raise TimeoutError("not done after %d s: the list said %d of %d records (first listed at %.1f s)"
+                raise TimeoutError("not done after %d s: the list said %d of %d records "
+                                   "(first listed at %.1f s)"
                                    % (timeout, max(s["last"], 0), self.n, (s["first"] - s["start"]) / 1000
                                       if s["first"] else float("nan"))) from None
             split = split_profile(probe.cdp.send("Profiler.stop")["profile"]) if cpu_profile else None
@@ -382,7 +386,8 @@ class ZapisSide:
             # Searchable: the last record's own word finds exactly it.
             page.evaluate(SEARCH)
             page.get_by_label("Search").fill("z%dq" % (self.n - 1))
-            page.wait_for_function("() => window.__search && window.__search.found > 0", timeout=timeout * 1000)
+            page.wait_for_function("() => window.__search && window.__search.found > 0",
+                                   timeout=timeout * 1000)
             search = page.evaluate("window.__search.found - window.__search.start")
             probe.sample()
             probe.close()
@@ -415,7 +420,8 @@ POUCH_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Pouc
 <script src="/_bench/pouchdb.min.js"></script><body><p>PouchDB</p></body></html>"""
 
 REPLICATE = """([remote, n, batch]) => {
-  const s = window.__pouch = { start: performance.now(), first: 0, complete: 0, all: 0, count: 0, error: null };
+  const s = window.__pouch = { start: performance.now(), first: 0, complete: 0, all: 0, count: 0,
+    error: null };
   const local = new PouchDB('catchup');
   PouchDB.replicate(remote, local, { batch_size: batch })
     .on('change', (info) => { if (!s.first && info.docs_written > 0) s.first = performance.now(); })
@@ -521,7 +527,8 @@ def table(results, ns, rates):
                 "%.1f MB" % (med(p, "bytes") / 1e6)]
             ratio = ["—", "—"]
             if z and p:
-                ratio = ["%.2f×" % (med(z, "done") / med(p, "done")), "%.2f" % (med(z, "bytes") / med(p, "bytes"))]
+                ratio = ["%.2f×" % (med(z, "done") / med(p, "done")),
+                         "%.2f" % (med(z, "bytes") / med(p, "bytes"))]
             out.append("| {:,} | ×{} | {} |".format(n, rate, " | ".join(zc + pc + ratio)))
     return "\n".join(out)
 
@@ -530,8 +537,8 @@ def growth(results, ns, rates):
     if len(ns) < 2:
         return ""
     a, b = ns[0], ns[-1]
-    out = ["| CPU | Zapis %s→%s | PouchDB %s→%s | records ×%g |" % ("{:,}".format(a), "{:,}".format(b),
-                                                                    "{:,}".format(a), "{:,}".format(b), b / a),
+    out = ["| CPU | Zapis %s→%s | PouchDB %s→%s | records ×%g |" % (f"{a:,}", f"{b:,}",
+                                                                    f"{a:,}", f"{b:,}", b / a),
            "| ---: | ---: | ---: | ---: |"]
     for rate in rates:
         cells = []
@@ -565,7 +572,7 @@ def main(argv=None):
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "pwa", "server", "sync"],
                            capture_output=True, text=True).stdout.strip()
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     loads = ["start: %.2f %.2f %.2f" % os.getloadavg()]
     results, notes, versions = {}, [], {}
     tmp = tempfile.mkdtemp(prefix="catch-up-")
@@ -595,14 +602,14 @@ def main(argv=None):
                                 results.setdefault((n, rate, name), []).append(out)
                                 loads.append("%s N=%d ×%d run %d: %s → %.2f" % (name, n, rate, r + 1, before,
                                                                               os.getloadavg()[0]))
-                                log(name, {k: (round(v) if isinstance(v, float) else v) for k, v in out.items()
-                                           if k != "counts"})
+                                log(name, {k: (round(v) if isinstance(v, float) else v)
+                                           for k, v in out.items() if k != "counts"})
                 finally:
                     for side in made.values():
                         side.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    finished = datetime.datetime.now(datetime.timezone.utc)
+    finished = datetime.datetime.now(datetime.UTC)
 
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     report = ["# A coordinator's phone catches up: Zapis and PouchDB, %s" % started.strftime("%Y-%m-%d"), "",
@@ -632,20 +639,20 @@ def main(argv=None):
             if name == "zapis":
                 counts = r["counts"]
                 step = max(1, len(counts) // 12)
-                details.append("zapis N={:,} ×{}: {} requests ({}); workers {}; main-thread heap peak {:.0f} MB; "
-                               "count line over time (ms: count): {}".format(
+                details.append("zapis N={:,} ×{}: {} requests ({}); workers {}; main-thread heap peak "
+                               "{:.0f} MB; count line over time (ms: count): {}".format(
                                    n, rate, r["requests"], where, r["workers"], r["main heap"] / 1e6,
                                    ", ".join("%d: %d" % tuple(c) for c in counts[::step] + [counts[-1]])))
             else:
-                details.append("pouchdb N={:,} ×{}: {} requests ({}); adapter {}; first docs at {:.1f} s".format(
-                    n, rate, r["requests"], where, r["adapter"], r["first"] / 1000))
+                details.append("pouchdb N={:,} ×{}: {} requests ({}); adapter {}; first docs at {:.1f} s"
+                               .format(n, rate, r["requests"], where, r["adapter"], r["first"] / 1000))
     report += ["", "Details:", ""] + ["- " + d for d in details]
-    for (n, rate, name), runs in sorted(results.items()):
+    for (n, rate, _name), runs in sorted(results.items()):
         for r in runs:
             if r.get("split"):
                 total, files, fns = r["split"]
-                report += ["", "Where the main thread's time went, Zapis N={:,} ×{} (CPU profile, {:.1f} s "
-                           "sampled; self time):".format(n, rate, total / 1000), "",
+                report += ["", f"Where the main thread's time went, Zapis N={n:,} ×{rate} (CPU profile, "
+                           f"{total / 1000:.1f} s sampled; self time):", "",
                            "| by file | s | share |", "| --- | ---: | ---: |"]
                 report += ["| %s | %.1f | %.0f%% |" % (k, ms / 1000, 100 * ms / total) for k, ms in files]
                 report += ["", "| by function | s | share |", "| --- | ---: | ---: |"]

@@ -19,7 +19,20 @@ import subprocess
 import sys
 import uuid
 
-from peerlib import ENV, HERE, Wire, free_port, installed, mark, payload_bytes, run, same_payload, session, stop_group, wait_http
+from peerlib import (
+    ENV,
+    HERE,
+    Wire,
+    free_port,
+    installed,
+    mark,
+    payload_bytes,
+    run,
+    same_payload,
+    session,
+    stop_group,
+    wait_http,
+)
 
 PREFIX = os.path.join(ENV, "pouchdb")
 SOURCE = os.path.join(HERE, "pouchdb")
@@ -68,7 +81,8 @@ def pull_changes(s, base, db, since=0, batch=BATCH):
     """_changes with include_docs in pages of `batch` from `since`. Returns (count, last_seq, errors)."""
     count = 0
     while True:
-        r = s.get("%s/%s/_changes" % (base, db), params={"include_docs": "true", "since": since, "limit": batch})
+        r = s.get("%s/%s/_changes" % (base, db),
+                  params={"include_docs": "true", "since": since, "limit": batch})
         if r.status_code != 200:
             return count, since, 1
         page = r.json()
@@ -89,7 +103,8 @@ class PouchPeer:
     def start(self):
         install()
         pouch, node = version()
-        self.note = "pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults; %d a batch" % (
+        self.note = ("pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults; "
+                     "%d a batch") % (
             pouch, node, self.batch)
         data = os.path.join(self.tmp, "data")
         os.makedirs(data, exist_ok=True)

@@ -63,7 +63,8 @@ def snapshot(code, into):
         what = "the work tree at %s%s" % (head, " with local edits to " + ", ".join(
             line[3:] for line in dirty if line) if any(dirty) else "")
     else:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", code], capture_output=True, text=True,
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", code],
+                                capture_output=True, text=True,
                                 check=True).stdout.strip()
         archive = subprocess.run(["git", "-C", ROOT, "archive", "--format=tar", commit], capture_output=True,
                                  check=True).stdout
@@ -161,7 +162,8 @@ def columns(args, full=True):
     random = [("push random", "push: random ÷ wire bytes", "%.3f", None),
               ("pull random", "pull: random ÷ wire bytes", "%.3f", None)]
     if not full:
-        return cols + [("push B/rec", "push B/rec", "%.0f", False), ("pull B/rec", "pull B/rec", "%.0f", False)] + random
+        return cols + [("push B/rec", "push B/rec", "%.0f", False),
+                       ("pull B/rec", "pull B/rec", "%.0f", False)] + random
     cols.append(("noop", "no-op pull @%s, ms" % k(args.records), "%.2f", False))
     if args.big > args.records:
         cols.append(("noop big", "no-op pull @%s, ms" % k(args.big), "%.2f", False))
@@ -187,9 +189,11 @@ def table(rows, args, full=True):
            "| --- | --- | " + " | ".join("---:" for _ in cols) + " |"]
     for name, (note, row) in rows.items():
         if "failed" in row:
-            out.append("| %s | %s | %s |" % (name, note, " | ".join(["—"] * (len(cols) - 1) + [row["failed"]])))
+            out.append("| %s | %s | %s |" % (name, note,
+                                             " | ".join(["—"] * (len(cols) - 1) + [row["failed"]])))
             continue
-        out.append("| %s | %s | %s |" % (name, note, " | ".join(cell(row, key, fmt) for key, _, fmt, _ in cols)))
+        out.append("| %s | %s | %s |" % (name, note,
+                                         " | ".join(cell(row, key, fmt) for key, _, fmt, _ in cols)))
     peers = {n: r for n, (_, r) in rows.items() if n not in OURS and "failed" not in r}
     for ours in [n for n in rows if n in OURS and "failed" not in rows[n][1]]:
         row = rows[ours][1]
@@ -219,7 +223,8 @@ def run_servers(args, rows, notes, loads, batch=None, full=True):
                 rows[name] = (peer.note, row)
             except Exception as exc:  # noqa: BLE001 - a server that fails is a row that says so
                 traceback.print_exc()
-                rows[name] = (getattr(peer, "note", name), {"failed": "failed: %s" % str(exc).splitlines()[0][:200]})
+                rows[name] = (getattr(peer, "note", name),
+                              {"failed": "failed: %s" % str(exc).splitlines()[0][:200]})
                 notes.append("%s failed: %s" % (name, str(exc)[:1000]))
             finally:
                 peer.stop()
@@ -232,13 +237,15 @@ def main():
     parser.add_argument("--big", type=int, default=100000, help="records stored for the second no-op pull "
                         "(100000; 0 to skip)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50; 0 to skip)")
-    parser.add_argument("--client-records", type=int, default=100, help="records each concurrent client pushes")
+    parser.add_argument("--client-records", type=int, default=100,
+                        help="records each concurrent client pushes")
     parser.add_argument("--rounds", type=int, default=200, help="no-op pulls whose median is taken")
     parser.add_argument("--noop-seconds", type=int, default=60, help="time budget of each no-op median "
                         "(at least 5 requests)")
     parser.add_argument("--fill-minutes", type=int, default=25, help="time budget of each fill to --big")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated, from: " + ", ".join(SERVERS))
+    parser.add_argument("--servers", default=",".join(SERVERS),
+                        help="comma-separated, from: " + ", ".join(SERVERS))
     parser.add_argument("--batches", default="default,500,1000", help="one table each: 'default' (every "
                         "server at its own client's batch and page sizes, with every column), then numbers "
                         "(every server pushing that many a request and pulling pages of that many; push and "
@@ -254,8 +261,9 @@ def main():
     code_dir = tempfile.mkdtemp(prefix="peers-code-")
     code = snapshot(args.code, code_dir)
     log("our server and client:", code)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    loads = ["start: %s (%s)" % (load(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
+    started = datetime.datetime.now(datetime.UTC)
+    loads = ["start: %s (%s)" % (load(),
+                                 subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
     tables, notes = [], []
     try:
         for batch in args.batches.split(","):
@@ -265,11 +273,12 @@ def main():
             tables.append((size, size is None, rows))
     finally:
         shutil.rmtree(code_dir, ignore_errors=True)
-    finished = datetime.datetime.now(datetime.timezone.utc)
+    finished = datetime.datetime.now(datetime.UTC)
 
     report = ["# Zapis and its peers, %s" % started.strftime("%Y-%m-%d"), "",
               "`%s` on %s, %d cores, Python %s; started %s, finished %s (UTC)." % (
-                  " ".join(["bench/peers.py"] + sys.argv[1:]), platform.node() or "this machine", os.cpu_count(),
+                  " ".join(["bench/peers.py"] + sys.argv[1:]), platform.node() or "this machine",
+                  os.cpu_count(),
                   platform.python_version(), started.strftime("%H:%M"), finished.strftime("%H:%M")),
               "Our server and client: %s." % code, "",
               "Every server stores the same payload: each record's or document's random bytes are those "
@@ -281,7 +290,8 @@ def main():
                   payload_bytes(), payload_bytes(1), payload_bytes()), ""]
     for size, full, rows in tables:
         report += ["## %s" % ("Every server at its own client's defaults" if size is None else
-                              "Every server at batches and pages of %d" % size), "", table(rows, args, full), ""]
+                              "Every server at batches and pages of %d" % size), "",
+                   table(rows, args, full), ""]
     report += ["This machine's PostgreSQL runs with `autovacuum = off`; on the PostgreSQL rows an "
                "`ANALYZE` every 15 s stands in for autovacuum's analyze (bench/peerlib.py, Autoanalyze).", "",
                "Load average (1, 5, 15 min) before → after each server; the machine is shared, so "
