@@ -139,8 +139,9 @@ def zapis(ctx):
     the instance folder, ZAPIS_INSTANCE), ZAPIS_PUBLIC_URL, ZAPIS_BIND and the rest (README.md,
     Configuration)."""
     # Commands that need the app build it when they run (Flask's with_appcontext), so `--help`
-    # and `serve` touch no database.
-    ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False)
+    # and `serve` touch no database. (A caller may pass its own ScriptInfo: the tests do.)
+    if ctx.obj is None:
+        ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False)
 
 
 for _command in (db_commands, *APP_COMMANDS, serve):
