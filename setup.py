@@ -1,9 +1,9 @@
 """What goes into the package; everything else about it is in pyproject.toml.
 
-The server's packages are found (server*, sync*, client*), with the migrations. The PWA's files (pwa/, beside server/ in
-the repository) are shipped as package data of `server.pwa`, where an installed server finds them
-(server.pwa_folder); the migrations (Alembic's files) and the protocol's JSON registries are
-package data too. tests/test_packaging.py builds the wheel and runs its commands.
+The server's packages are found (server*, sync*, client*), with the migrations. The PWA's files
+(pwa/, beside server/ in the repository) are shipped as package data of `server.pwa`, where an
+installed server finds them (server.pwa_folder); Alembic's files and the protocol's JSON
+registries are package data too. tests/test_packaging.py builds the wheel and runs its commands.
 """
 
 from setuptools import find_namespace_packages, setup

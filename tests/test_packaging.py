@@ -129,9 +129,9 @@ def test_the_wheel_holds_the_server_the_pwa_the_migrations_and_the_registries(in
         names = set(whl.namelist())
         meta = whl.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
         scripts = whl.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
-    for path in ("server/pwa/templates/shell.html", "server/pwa/static/js/app.js", "server/pwa/static/js/sw/sw.js",
-                 "server/migrations/alembic.ini", "server/migrations/env.py", "sync/kinds.json",
-                 "sync/refusals.json", "server/gunicorn_conf.py", "server/wsgi.py"):
+    for path in ("server/pwa/templates/shell.html", "server/pwa/static/js/app.js",
+                 "server/pwa/static/js/sw/sw.js", "server/migrations/alembic.ini", "server/migrations/env.py",
+                 "sync/kinds.json", "sync/refusals.json", "server/gunicorn_conf.py", "server/wsgi.py"):
         assert path in names, path
     assert [n for n in names if n.startswith("server/migrations/versions/")]
     assert not [n for n in names if n.startswith(("tests/", "bench/")) or "__pycache__" in n]
@@ -141,7 +141,8 @@ def test_the_wheel_holds_the_server_the_pwa_the_migrations_and_the_registries(in
         if m:
             listed[_name(m.group(1))] = m.group(3)
     assert listed == requirements("requirements.txt")
-    assert 'Requires-Dist: redis==%s; extra == "redis"' % requirements("requirements-redis.txt")["redis"] in meta
+    redis = requirements("requirements-redis.txt")["redis"]
+    assert 'Requires-Dist: redis==%s; extra == "redis"' % redis in meta
     assert "zapis = server.command:main" in scripts and "zapis-client = client.cli:main" in scripts
 
 
@@ -161,7 +162,8 @@ def test_the_installed_zapis_migrates_creates_a_workspace_and_serves(installed):
     zapis(installed, "db", "upgrade")
     assert os.path.exists(os.path.join(installed["env"]["ZAPIS_INSTANCE"], "zapis.sqlite3"))
     out = zapis(installed, "create-workspace", ZAPIS_PUBLIC_URL="https://zapis.example.org")
-    assert re.search(r"^Open on the first coordinator's device: https://zapis\.example\.org/setup#t=", out, re.M)
+    assert re.search(r"^Open on the first coordinator's device: https://zapis\.example\.org/setup#t=",
+                     out, re.M)
     out = zapis(installed, "setup-link", "--url", "https://zapis.example.org")
     assert "https://zapis.example.org/setup#t=" in out
     assert zapis(installed, "workspace-count").strip() == "1"

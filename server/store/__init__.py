@@ -49,5 +49,6 @@ __all__ = ["active_devices", "attachments", "add_root", "apply_push", "bind", "c
            "erase_freed", "get_device", "get_workspace", "hash_text", "insert_tuples", "invite_by_code",
            "invites_of", "logical_writes", "new_workspace", "page_json", "prune_tombstones", "pull_page",
            "purge", "PushBatch", "renew_setup_token", "revoke", "sequenced", "Sequencer", "split_writes",
-           "_state_dump", "_state_load", "withdraw_invite", "workspace_by_setup_token", "workspace_count", "workspaces",
+           "_state_dump", "_state_load", "withdraw_invite", "workspace_by_setup_token", "workspace_count",
+           "workspaces",
            "WRAP_COLUMNS", "wrap_text", "write_text"]
