@@ -13,7 +13,7 @@ call them. `python -m server` is `zapis` too.
 """
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -99,7 +99,7 @@ def workspace_count():
 def prune_tombstones(days):
     """Drop tombstones older than the horizon; devices behind it will pull afresh."""
     days = current_app.config["ZAPIS_TOMBSTONE_DAYS"] if days is None else days
-    cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=days)
+    cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
     click.echo("Dropped %d tombstones." % store.prune_tombstones(cutoff))
 
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from server.command import zapis
-from support import Client, FlaskTransport
 from servers import ROOT
+from support import Client, FlaskTransport
 
 LINK = re.compile(r"(\S+)/setup#t=([\w-]+)&w=([\w-]+)")
 
