@@ -74,6 +74,7 @@ __all__ = ["active_devices", "attachments", "add_root", "apply_push", "bind", "c
            "change_text", "CHUNK", "create_invite", "device_entry", "devices_of", "enroll",
            "erase_freed", "get_device", "get_workspace", "hash_text", "insert_tuples", "invite_by_code",
            "invites_of", "logical_writes", "new_workspace", "page_json", "prune_tombstones", "pull_page",
-           "purge", "PushBatch", "records_wrapped_to", "renew_setup_token", "revoke", "sequenced", "Sequencer",
-           "split_writes", "_state_dump", "_state_load", "withdraw_invite", "workspace_by_setup_token",
-           "workspace_count", "workspaces", "WRAP_COLUMNS", "wrap_text", "wraps_of", "write_text"]
+           "purge", "PushBatch", "records_wrapped_to", "renew_setup_token", "revoke", "sequenced",
+           "Sequencer", "split_writes", "_state_dump", "_state_load", "withdraw_invite",
+           "workspace_by_setup_token", "workspace_count", "workspaces", "WRAP_COLUMNS", "wrap_text",
+           "wraps_of", "write_text"]
