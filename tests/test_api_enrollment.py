@@ -2,9 +2,9 @@
 
 import pytest
 
+from client import APIError, Client
 from server.cli import new_workspace
 from support import FlaskTransport, Workspace
-from sync.client import APIError, Client
 from sync.envelopes import make_certificate
 from sync.trust import verify_directory
 
@@ -36,9 +36,9 @@ def test_a_root_certificate_for_other_keys_is_refused(app):
     with app.app_context():
         ws, token = new_workspace()
         ws_id = ws.id
-    from sync.client import _new_replica
+    from client import new_replica
 
-    a, b = _new_replica(ws_id, "coordinator", None), _new_replica(ws_id, "coordinator", None)
+    a, b = new_replica(ws_id, "coordinator", None), new_replica(ws_id, "coordinator", None)
     mine, theirs = a.public_entry(), b.public_entry()
     cert = make_certificate(b.sign_key, ws_id, mine["id"], "coordinator", theirs["sign_key"],
                             theirs["ecdh_key"],

@@ -27,10 +27,10 @@ import requests
 from sqlalchemy import create_engine, text
 
 from addresses import find_address
+from client import Client, HTTPTransport
 from server.extensions import address_key
 from servers import ROOT, GunicornServer, _die_with_parent, free_port
 from support import PG_ADMIN
-from sync.client import Client, HTTPTransport
 from tlscert import self_signed
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -206,7 +206,7 @@ def client_cli(args, cwd, cert):
     """The reference client's command from another directory, trusting the proxy by SSL_CERT_FILE."""
     env = {**os.environ, "PYTHONPATH": ROOT, "ZAPIS_PASSPHRASE": PASSPHRASE, "SSL_CERT_FILE": cert}
     env.pop("REQUESTS_CA_BUNDLE", None)
-    run = subprocess.run([sys.executable, "-m", "sync.client", "--state", "state.json"] + args, cwd=str(cwd),
+    run = subprocess.run([sys.executable, "-m", "client", "--state", "state.json"] + args, cwd=str(cwd),
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
@@ -400,7 +400,7 @@ def _scenario(tmp_path, public, cert, hosts, ports, setup_link, db_url, pw):
     pushing.join(300)
     first = results["first"]
     assert first["errors"], "the kill fell between two requests: the push was not cut"
-    assert re.search(r"502|unavailable", first["errors"][0]), first["errors"]
+    assert re.search(r"502|unavailable", first["errors"][0]["message"]), first["errors"]
     assert volunteer.replica.outbox, "what the server did not confirm stays in the outbox"
     second = volunteer.sync()
     assert second["ok"] and not second["errors"], second
