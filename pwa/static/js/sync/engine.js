@@ -6,6 +6,7 @@
  * with the push-only token, from the page or the service worker.
  */
 
+import { request } from '../api.js';
 import { ChunkStore } from '../store/chunks.js';
 import { pushOutbox } from './outbox.js';
 import { PAGE_LIMIT, pullAll } from './pull.js';
@@ -52,7 +53,7 @@ export class SyncEngine {
     this.replica = deps.replica;
     this.me = deps.me;
     this.token = deps.token;
-    this.fetch = deps.fetch ?? ((...args) => fetch(...args));
+    this.fetch = deps.fetch ?? request; // the app's one fetch wrapper (api.js)
     this.travelAuto = deps.travelAuto ?? (() => false);
     this.onDirectory = deps.onDirectory ?? (() => {});
     this.now = deps.now ?? (() => Date.now());
