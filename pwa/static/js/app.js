@@ -72,7 +72,7 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
 
 // A module did not load (a new version half deployed, a cache gone): said when it is needed.
 function loadFailed(error) {
-  report(error, { where: 'app.load', show: false });
+  report(error, { where: 'app/load', show: false });
 }
 
 // The sync controller loads once it has something to do: right away on a device that has
@@ -155,7 +155,7 @@ function syncReport(status) {
     syncAlert = null;
   } else {
     const retryable = error.code === 'network' || error.code === 'server' || error.code === 'rate_limited';
-    report(error, { where: 'sync.run', show: !retryable && error.code !== 'update_required' })
+    report(error, { where: 'sync/run', show: !retryable && error.code !== 'update_required' })
       .then((text) => { if (!retryable) syncAlert = text; });
   }
   if (status.refused && sync) {
@@ -163,7 +163,7 @@ function syncReport(status) {
       for (const item of items) {
         if (refusalsLogged.has(item.seq)) continue;
         refusalsLogged.add(item.seq);
-        report({ code: item.code, status: 0 }, { where: 'sync.item', show: false });
+        report({ code: item.code, status: 0 }, { where: 'sync/item', show: false });
       }
     }, loadFailed);
   }
@@ -305,7 +305,7 @@ function opened() {
   const records = session.records;
   setTimeout(() => records.verify().then((changed) => {
     if (changed && session.records === records && view.name === 'list') render(view);
-  }).catch((error) => report(error, { where: 'records.verify', show: false })), VERIFY_AFTER_MS);
+  }).catch((error) => report(error, { where: 'records/verify', show: false })), VERIFY_AFTER_MS);
   idle?.stop();
   idle = watchIdle(() => session.settings.idleMinutes, () => lock());
   loadSync().then((loaded) => {
@@ -444,7 +444,7 @@ async function boot() {
     updateReady: (apply) => shell.notice(i18n.t('sw.update'), [
       { label: i18n.t('sw.reload'), primary: true, run: async () => { await leaveForm(); apply(); } },
       { label: i18n.t('sw.later') }]),
-  }).catch((error) => report(error, { where: 'sw.register', show: false })); // the app works online without it
+  }).catch((error) => report(error, { where: 'sw/register', show: false })); // the app works online without it
 }
 
 boot();

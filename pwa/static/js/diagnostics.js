@@ -14,7 +14,7 @@ import { registered } from './sync/status.js';
 /** The most entries kept: older ones go first. */
 export const LOG_LIMIT = 100;
 const MINUTE = 60 * 1000;
-const WORD = /^[a-z][a-z0-9_.-]{0,47}$/;
+const WORD = /^[a-z][a-z0-9_./-]{0,47}$/; // 'sync/run', 'record/save': a place, never data
 const KIND = /^[A-Za-z]{1,40}$/;
 
 /** One log entry for `error` (anything thrown), met at `where` at time `at` (ms) in app `version`. */
@@ -41,19 +41,21 @@ export function appendEntry(log, entry, limit = LOG_LIMIT) {
 /**
  * What to tell the person about `error`, in their language: the app's own message for its code
  * (error.<code>), else the registry's (refusal.<code>), else the sync run's (sync.error.<code>), else
- * that something did not work.
+ * that something did not work (or the caller's `fallback` key, which also stands for a bug's
+ * 'internal': "Saving did not work, your text is kept" says more than "something went wrong").
  * Never the server's own words (they may hold data, and are not in the person's language).
  */
-export function messageFor(t, error) {
+export function messageFor(t, error, fallback = null) {
   const e = ZapisError.from(error);
-  if (e.code === 'internal' || e.code === 'storage') return t(`error.${e.code}`);
+  if (e.code === 'storage') return t('error.storage');
+  if (e.code === 'internal') return t(fallback ?? 'error.internal');
   const key = `error.${e.code}`;
   const own = t(key);
   if (own !== key) return own;
   const known = registered(t, e.code);
   if (known) return known;
   const sync = `sync.error.${e.code}`; // the sync run's own codes (sync/status.js)
-  return t(sync) !== sync ? t(sync) : t('error.action_failed');
+  return t(sync) !== sync ? t(sync) : t(fallback ?? 'error.action_failed');
 }
 
 /** The log as plain text, one entry a line, newest first (what the Copy button puts on the clipboard). */

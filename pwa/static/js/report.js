@@ -57,14 +57,15 @@ function record(entry) {
 
 /**
  * Report a failure: log it and, unless `show` is false (the caller says it in its own place, or
- * it is not the person's to act on), show the translated message as an alert. The same message is
+ * it is not the person's to act on), show the translated message as an alert (diagnostics.js
+ * messageFor; `fallback` is the message key for a failure without a known code). The same message is
  * not shown twice while the first is still up. Resolves to the message (the caller may show it
  * inline instead) once the entry is stored.
  */
-export async function report(error, { where, show = true } = {}) {
+export async function report(error, { where, show = true, fallback = null } = {}) {
   const entry = diagnosticEntry(error, { where, at: state.now(), version: await version() });
   const t = state.translator();
-  const text = t ? messageFor(t, error) : '';
+  const text = t ? messageFor(t, error, fallback) : '';
   if (show && text && state.shell && !state.shown.has(text)) {
     const close = state.shell.notice(text, [{ label: t('notice.ok'), run: () => state.shown.delete(text) }],
       { kind: 'error' });

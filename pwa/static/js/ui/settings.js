@@ -58,7 +58,7 @@ function diagnosticsSection(t, log) {
     } catch (err) {
       // No clipboard here (an insecure origin, or permission refused): the lines can be selected by hand.
       status.textContent = t('settings.diagnostics_copy_failed');
-      report(err, { where: 'settings.copy_diagnostics', show: false });
+      report(err, { where: 'settings/copy-diagnostics', show: false });
     }
   };
   return h('div', { class: 'stack diagnostics' },
@@ -88,7 +88,7 @@ export function settingsScreen(t, data, on) {
   const duressForm = h('form', { class: 'stack', onsubmit: async (e) => {
     e.preventDefault();
     const estimator = await loadEstimator().catch((err) => {
-      report(err, { where: 'settings.estimator', show: false }); // said below, in place
+      report(err, { where: 'settings/estimator', show: false }); // said below, in place
       return null;
     });
     if (!estimator) {
