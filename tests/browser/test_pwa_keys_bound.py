@@ -5,11 +5,10 @@ import re
 
 from playwright.sync_api import expect
 
-from drive import (PASSPHRASE, create_invite, join, leftovers, open_settings_item, read_store, setup_link, sync_now,
-                   wait_all_sent)
+from drive import (PASSPHRASE, SEED, check_screen, count, create_invite, db_rows, enroll_volunteer, join, leftovers,
+                   new_need, open_settings_item, read_store, setup_link, sync_now, wait_all_sent)
 from sync import keys
 from sync.client import Client
-from test_sync import SEED, check_screen, count, db_rows, enroll_volunteer, new_need
 
 ALARM = "The server shows this device with keys or a role that are not its own."
 
