@@ -135,8 +135,10 @@ export class SyncEngine {
     }
     result.ok = !result.errors.length && !result.revoked && !result.alarm.length;
     const before = await this.replica.status();
+    // The stored error keeps its code, never the server's words (shown by code; docs/pwa.md, Errors).
+    const error = result.errors[0] ? { ...result.errors[0], message: '' } : null;
     await this.replica.putStatus({ lastOk: result.ok ? result.at : before.lastOk, lastTry: result.at,
-      error: result.errors[0] ?? null, revoked: result.revoked });
+      error, revoked: result.revoked });
     return result;
   }
 
