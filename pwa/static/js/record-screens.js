@@ -115,7 +115,10 @@ export class RecordScreens {
     const draw = async (message = this.attachNote?.id === id ? this.attachNote.text : '') => {
       if (message) this.attachNote = { id, text: message };
       const now = message ? await session.records.read(id) ?? record : record;
-      const states = await store.states(id).catch(() => ({}));
+      const states = await store.states(id).catch((err) => {
+        report(err, { where: 'attachment/states', show: false }); // drawn without "waiting" marks
+        return {};
+      });
       const el = attachmentsSection(this.t, this.lang(), Attachments.listOf(now), states, {
         add: async (files) => {
           const prepared = [];
@@ -182,7 +185,7 @@ export class RecordScreens {
   }
 
   async #held() {
-    const held = await this.held?.().catch(() => []) ?? [];
+    const held = await this.held?.().catch(() => []) ?? []; // the sync store not loaded yet: nothing held
     return waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
   }
 

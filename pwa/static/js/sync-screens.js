@@ -88,8 +88,9 @@ export class SyncScreens {
   async #devices({ fresh = false } = {}) {
     const { session } = this;
     // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
-    if (!fresh) this.sync.syncNow()?.catch(() => {});
+    if (!fresh) this.sync.syncNow()?.catch(() => {}); // a failed run is in the status line and the log
     const workspace = session.device.workspace;
+    // A malformed key has no safety number to compare: shown as '?'.
     const devices = await Promise.all((session.directory ?? []).map(async (d) => ({
       ...d, safety: await safetyNumber(workspace, d.id, d.sign_key, d.ecdh_key).catch(() => '?'),
       bound: await bindingMatches(d.binding, d, workspace) })));
