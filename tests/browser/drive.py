@@ -68,10 +68,19 @@ LEFTOVERS = """async () => ({
 # wait is for a state, the record list or the join or lock screen's error, not for a guess of the
 # time: it fails at once on an error, and only gives up after OPEN_LIMIT_MS, a bound for a hang.
 OPEN_LIMIT_MS = 300000
+# A failed join says why on its screen; a failed unlock too, once the field is back and emptied
+# (the error of an earlier attempt stays on the screen while the next one runs).
 OPENED_OR_FAILED = """() => {
   const heading = [...document.querySelectorAll('main h1')].find((h) => h.textContent.trim() === 'Records');
-  const error = document.querySelector('.screen.join .error, .lock-screen .error');
-  return heading ? 'opened' : error && error.textContent.trim() ? 'failed: ' + error.textContent.trim() : null;
+  if (heading) return 'opened';
+  const join = document.querySelector('.screen.join .error');
+  if (join && join.textContent.trim()) return 'failed: ' + join.textContent.trim();
+  const lock = document.querySelector('.lock-screen .error');
+  const field = document.querySelector('.lock-screen input');
+  if (lock && lock.textContent.trim() && field && !field.disabled && !field.value) {
+    return 'failed: ' + lock.textContent.trim();
+  }
+  return null;
 }"""
 
 
