@@ -4,6 +4,7 @@
  */
 
 import { safetyNumber } from './core/binding.js';
+import { ZapisError } from './core/errors.js';
 import { applyLook, camouflaged, disguise, undisguise } from './door.js';
 import { navTabs } from './forms.js';
 import { Installer, persistStorage } from './install.js';
@@ -154,7 +155,7 @@ function syncReport(status) {
     if (syncAlert) withdraw(syncAlert);
     syncAlert = null;
   } else {
-    const retryable = error.code === 'network' || error.code === 'server' || error.code === 'rate_limited';
+    const { retryable } = ZapisError.from(error); // no answer, busy or overloaded: tried again by itself
     report(error, { where: 'sync/run', show: !retryable && error.code !== 'update_required' })
       .then((text) => { if (!retryable) syncAlert = text; });
   }
@@ -165,7 +166,7 @@ function syncReport(status) {
         refusalsLogged.add(item.seq);
         report({ code: item.code, status: 0 }, { where: 'sync/item', show: false });
       }
-    }, loadFailed);
+    }, (err) => report(err, { where: 'sync/item', show: false }));
   }
 }
 
