@@ -12,8 +12,14 @@ from .. import bodies, store
 from ..auth import authenticated
 from ..authority import is_root
 from ..errors import APIError
-from ..schemas import (CertifySchema, DeviceListSchema, DeviceRecordsQuerySchema, DeviceRecordsSchema,
-                       DeviceSchema, RevocationSchema)
+from ..schemas import (
+    CertifySchema,
+    DeviceListSchema,
+    DeviceRecordsQuerySchema,
+    DeviceRecordsSchema,
+    DeviceSchema,
+    RevocationSchema,
+)
 from ..store import device_entry
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")

@@ -24,7 +24,7 @@ def build_spec(app):
     spec.components.response("Error", {"description": "An error, in the one envelope.",
                                         "content": {"application/json": {"schema": "Error"}}})
     with app.test_request_context():
-        for endpoint, view in sorted(app.view_functions.items()):
+        for _endpoint, view in sorted(app.view_functions.items()):
             if view.__doc__ and "---" in view.__doc__:
                 spec.path(view=view, app=app)
     doc = spec.to_dict()

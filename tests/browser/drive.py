@@ -217,7 +217,8 @@ def wait_all_sent(page, timeout=30000):
             break
         page.wait_for_timeout(100)
     try:
-        page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync")).wait_for(timeout=timeout)
+        all_sent = page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync"))
+        all_sent.wait_for(timeout=timeout)
     except Exception as e:
         raise AssertionError(f"the sync line still says: {page.locator('.sync-line').inner_text()!r}") from e
 
@@ -395,8 +396,8 @@ SEED = """async ([count, passphrase]) => {
   const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
   await session.init();
   if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
-  const words = 'bank account closed refused passport residence permit landlord flat school child border queue'
-    .split(' ');
+  const words = ('bank account closed refused passport residence permit landlord flat school child '
+    + 'border queue').split(' ');
   for (let i = 0; i < count; i++) {
     const kind = i % 3 ? 'incident' : 'need';
     const form = blank(kind, '2025-03-14');
@@ -428,13 +429,15 @@ CHROME_PROBLEMS = """() => {
   const vw = document.documentElement.clientWidth;
   const problems = [];
   const name = (el) => `${el.tagName.toLowerCase()}.${(el.getAttribute('class') || '').replace(/ /g, '.')}`;
-  const roots = [...document.querySelectorAll('header.bar, nav.tabs, .sync-line')].filter((e) => e.checkVisibility());
+  const roots = [...document.querySelectorAll('header.bar, nav.tabs, .sync-line')]
+    .filter((e) => e.checkVisibility());
   for (const root of roots) {
     for (const el of [root, ...root.querySelectorAll('*')]) {
       if (!el.checkVisibility()) continue;
       const r = el.getBoundingClientRect();
       if (r.width > vw + 0.5 || r.left < -0.5 || r.right > vw + 0.5) {
-        problems.push(`${name(el)} is ${Math.round(r.width)} px wide at ${Math.round(r.left)}..${Math.round(r.right)}, the screen ${vw}`);
+        const at = `${Math.round(r.left)}..${Math.round(r.right)}`;
+        problems.push(`${name(el)} is ${Math.round(r.width)} px wide at ${at}, the screen ${vw}`);
       }
     }
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);

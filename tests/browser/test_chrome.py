@@ -7,6 +7,7 @@ error summary.
 import json
 
 import pytest
+
 from drive import CHROME_PROBLEMS, LANGUAGES, join, messages, open_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,7 +24,8 @@ PANIC = """() => {
           onTop: b.contains(top), width: r.width, height: r.height};
 }"""
 
-LAYOUT = "() => [document.querySelector('header.bar').dataset.fit, document.querySelector('nav.tabs').dataset.fit]"
+LAYOUT = ("() => [document.querySelector('header.bar').dataset.fit, "
+          "document.querySelector('nav.tabs').dataset.fit]")
 
 
 def check_chrome(page, lang, where):
@@ -52,7 +54,8 @@ def test_the_chrome_fits_320px_in_every_language(make_context, coordinator, serv
         open_tab(page, "settings")
         page.locator(".language select").select_option(lang)
         page.locator(f'html[lang="{lang}"]').wait_for()
-        page.locator("nav.tabs .tab").last.filter(has_text=messages(lang)["nav.settings"]).wait_for(state="attached")
+        settings_tab = page.locator("nav.tabs .tab").last.filter(has_text=messages(lang)["nav.settings"])
+        settings_tab.wait_for(state="attached")
         settle(page)
         found = check_chrome(page, lang, f"{lang} settings")
         layouts[lang] = page.evaluate(LAYOUT)

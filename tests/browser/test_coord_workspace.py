@@ -9,6 +9,8 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from drive import (
     check_screen,
     create_invite,
@@ -23,7 +25,6 @@ from drive import (
     wait_all_sent,
     wait_sync_run,
 )
-from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

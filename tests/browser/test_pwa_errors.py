@@ -8,8 +8,17 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from drive import (check_screen, enroll_volunteer, messages, new_need, read_store, storage_dump, sync_now,
-                   sync_runs, wait_sync_run)
+from drive import (
+    check_screen,
+    enroll_volunteer,
+    messages,
+    new_need,
+    read_store,
+    storage_dump,
+    sync_now,
+    sync_runs,
+    wait_sync_run,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

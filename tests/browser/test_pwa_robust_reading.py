@@ -8,8 +8,18 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from drive import (AXE, axe, enroll_volunteer, horizontal_overflow, new_need, open_record, read_store, sync_now,
-                   unlock, wait_all_sent)
+from drive import (
+    AXE,
+    axe,
+    enroll_volunteer,
+    horizontal_overflow,
+    new_need,
+    open_record,
+    read_store,
+    sync_now,
+    unlock,
+    wait_all_sent,
+)
 from sync.b64 import b64encode
 from sync.envelopes import key_commitment, new_record_key, sign_change, wrap_key
 from sync.merge import next_write
@@ -89,8 +99,10 @@ def test_a_poisoned_value_and_a_wrong_key_cost_only_themselves_in_the_pwa(make_c
     expect(page.locator(".record-item")).to_have_count(3)
     open_record(page, "Shared later")
     expect(page.locator(".notice-inline.problems")).to_contain_text(
-        "A key sent by Coordinator · %s does not open this record; it was refused." % coordinator.replica.device[:8])
+        "A key sent by Coordinator · %s does not open this record; it was refused."
+        % coordinator.replica.device[:8])
     coordinator.pull()
-    edited = [r for r in coordinator.replica.readable() if (coordinator.read(r).get("city") or {}).get("value") == "Hrodna"]
+    edited = [r for r in coordinator.replica.readable()
+              if (coordinator.read(r).get("city") or {}).get("value") == "Hrodna"]
     assert len(edited) == 1
     assert read_store(page, "outbox") == []

@@ -10,9 +10,24 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from drive import (CHROME_PROBLEMS, LANGUAGES, certify, check_screen, create_invite, horizontal_overflow, join,
-                   join_invite, messages, open_tab, read_store, safety_number, settle, setup_root, sync_now,
-                   wait_all_sent)
+from drive import (
+    CHROME_PROBLEMS,
+    LANGUAGES,
+    certify,
+    check_screen,
+    create_invite,
+    horizontal_overflow,
+    join,
+    join_invite,
+    messages,
+    open_tab,
+    read_store,
+    safety_number,
+    settle,
+    setup_root,
+    sync_now,
+    wait_all_sent,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -27,7 +27,8 @@ test('a ZapisError carries a stable code, the status and whether a retry may hel
   assert.equal(new ZapisError('invalid_item', { status: 400, retryable: true }).retryable, true); // as told
   // Whatever is not a code (a message, a URL) never becomes one.
   assert.equal(new ZapisError('Failed to fetch https://x/?t=1').code, 'internal');
-  assert.deepEqual([isRetryable(0, 'network'), isRetryable(0, 'internal'), isRetryable(404, 'x')], [true, false, false]);
+  assert.deepEqual([isRetryable(0, 'network'), isRetryable(0, 'internal'), isRetryable(404, 'x')],
+    [true, false, false]);
 });
 
 test('anything thrown becomes a ZapisError; the protocol\'s errors are ZapisErrors already', () => {
@@ -35,7 +36,8 @@ test('anything thrown becomes a ZapisError; the protocol\'s errors are ZapisErro
   assert.ok(p instanceof ZapisError);
   assert.deepEqual([p.code, p.retryable, ZapisError.from(p)], ['bad_wrap', false, p]);
   const pushed = ZapisError.from(new PushError(409, 'equivocation', SECRET, 5000));
-  assert.deepEqual([pushed.code, pushed.status, pushed.retryAfter, pushed.retryable], ['equivocation', 409, 5000, false]);
+  assert.deepEqual([pushed.code, pushed.status, pushed.retryAfter, pushed.retryable],
+    ['equivocation', 409, 5000, false]);
   assert.equal(ZapisError.from(new TypeError(SECRET)).code, 'internal');
   assert.equal(ZapisError.from(new DOMException('full', 'QuotaExceededError')).code, 'storage');
   assert.equal(ZapisError.from({ status: 502 }).code, 'http_502');
@@ -118,8 +120,9 @@ test('the one fetch wrapper: the app\'s defaults, no answer is ZapisError(networ
     globalThis.fetch = async (path, init) => {
       seen.push([path, init]);
       if (path === '/down') throw new TypeError('Failed to fetch');
-      if (path === '/refused') return new Response(JSON.stringify({ error: { code: 'not_certified', message: SECRET } }),
-        { status: 403 });
+      if (path === '/refused') {
+        return new Response(JSON.stringify({ error: { code: 'not_certified', message: SECRET } }), { status: 403 });
+      }
       if (path === '/proxy') return new Response('<html>Bad gateway</html>', { status: 502 });
       return new Response('{"ok":true}', { status: 200 });
     };

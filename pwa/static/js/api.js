@@ -39,7 +39,8 @@ export async function call(method, path, { body, token } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = 'Bearer ' + token;
-  const response = await request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const sent = body === undefined ? undefined : JSON.stringify(body);
+  const response = await request(path, { method, headers, body: sent });
   // An error page from a proxy, say, is no JSON: judged by its status below.
   const data = await response.json().catch(() => null);
   if (!response.ok) throw await answerError(response, data);

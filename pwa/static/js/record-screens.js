@@ -347,13 +347,15 @@ export class RecordScreens {
         const purge = async () => {
           const { identity, device } = this.session;
           const order = await makePurge(identity.signKey, device.workspace, id, device.device);
-          await call('POST', `/api/records/${encodeURIComponent(id)}/purge`, { body: order, token: this.session.token });
+          await call('POST', `/api/records/${encodeURIComponent(id)}/purge`,
+            { body: order, token: this.session.token });
         };
         if (!await this.#attempt('record/purge', purge)) return;
         this.shell.toast(this.t('detail.purged'));
         await this.go({ name: 'list' }, { replace: true });
         // The next pull brings the signed tombstone back, which erases the record here as everywhere.
-        this.syncNow?.()?.catch?.((err) => report(err, { where: 'record/purge-sync', show: false })); // the status line says it
+        // A failed run is in the status line already: logged only.
+        this.syncNow?.()?.catch?.((err) => report(err, { where: 'record/purge-sync', show: false }));
       } : null,
       restore: async () => {
         await this.session.records.restore(id, before, record.contexts);
@@ -392,7 +394,8 @@ export class RecordScreens {
    * for a kind notes are not written about, or a role that may not write them.
    */
   async #notes(id, record) {
-    if (!NOTE || !kindSpec(kindOf(record.values))?.listed || !kindSpec(NOTE).create.includes(this.session.device.role)) {
+    if (!NOTE || !kindSpec(kindOf(record.values))?.listed
+      || !kindSpec(NOTE).create.includes(this.session.device.role)) {
       return null;
     }
     const { records } = this.session;
