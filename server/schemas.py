@@ -445,17 +445,13 @@ class PurgeSchema(Schema):
 
 
 class PushSchema(Schema):
-    """Items are loaded one by one afterwards, so one bad item never costs its neighbours."""
+    """Items are loaded one by one afterwards (load_change, load_wrap), so one bad item never
+    costs its neighbours; each list documents its items as the schema that loads them."""
 
-    changes = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=2000))
-    wraps = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=5000))
-
-
-class PushDocSchema(Schema):
-    """The push body as documented (loaded item by item through PushSchema)."""
-
-    changes = fields.List(fields.Nested(ChangeSchema))
-    wraps = fields.List(fields.Nested(WrapSchema))
+    changes = fields.List(fields.Raw(metadata={"schema": ChangeSchema}), load_default=list,
+                          validate=validate.Length(max=2000))
+    wraps = fields.List(fields.Raw(metadata={"schema": WrapSchema}), load_default=list,
+                        validate=validate.Length(max=5000))
 
 
 class ItemResultSchema(Schema):
