@@ -347,7 +347,8 @@ def _fast_write_ok(w):
             type(d) is str and _DEVICE.fullmatch(d) and type(n) is int and 1 <= n <= MAX_SAFE_INTEGER
             for d, n in ctx.items()):
         return False
-    return (decoded_length(nonce) == NONCE_BYTES and type(ct) is str and MIN_CT_CHARS <= len(ct) <= MAX_CT_CHARS
+    return (decoded_length(nonce) == NONCE_BYTES and type(ct) is str
+            and MIN_CT_CHARS <= len(ct) <= MAX_CT_CHARS
             and decoded_length(ct) is not None)
 
 
@@ -409,7 +410,8 @@ def _fast_change_ok(c):
     return (type(c) is dict and (c.keys() == _CHANGE_KEYS or (
                 c.keys() == _CHANGE_KEYS_E and type(c["e"]) is int and 0 <= c["e"] <= MAX_EPOCH))
             and _id(c["workspace"], _UUID)
-            and _id(c["record"], _UUID) and _id(c["device"], _DEVICE) and decoded_length(c["sig"]) == SIG_BYTES
+            and _id(c["record"], _UUID) and _id(c["device"], _DEVICE)
+            and decoded_length(c["sig"]) == SIG_BYTES
             and decoded_length(c["kc"]) == KEY_BYTES
             and type(c["writes"]) is list and 1 <= len(c["writes"]) <= MAX_WRITES
             and all(map(_fast_write_ok, c["writes"])))

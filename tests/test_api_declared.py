@@ -103,9 +103,9 @@ def test_the_body_decorator_loads_and_refuses_as_before(flask_app):
     client = flask_app.test_client()
     ok = client.post("/probe", json={"n": 1})
     assert ok.status_code == 201 and ok.get_json() == {"n": 2}
-    for kwargs, status, code in [({"json": {"n": "1"}}, 400, "invalid_request"),
-                                 ({"json": [1]}, 400, "invalid_request"),
-                                 ({"data": "{", "content_type": "application/json"}, 400, "invalid_json"),
-                                 ({"data": "n=1", "content_type": "text/plain"}, 415, "unsupported_media_type")]:
+    cases = [({"json": {"n": "1"}}, 400, "invalid_request"), ({"json": [1]}, 400, "invalid_request"),
+             ({"data": "{", "content_type": "application/json"}, 400, "invalid_json"),
+             ({"data": "n=1", "content_type": "text/plain"}, 415, "unsupported_media_type")]
+    for kwargs, status, code in cases:
         answer = client.post("/probe", **kwargs)
         assert (answer.status_code, answer.get_json()["error"]["code"]) == (status, code)

@@ -13,8 +13,15 @@ from ..auth import authenticated
 from ..authority import is_root
 from ..declare import body, other_responses, query, response
 from ..errors import APIError
-from ..schemas import (BindSchema, CertifySchema, DeviceListSchema, DeviceRecordsQuerySchema,
-                       DeviceRecordsSchema, DeviceSchema, RevocationSchema)
+from ..schemas import (
+    BindSchema,
+    CertifySchema,
+    DeviceListSchema,
+    DeviceRecordsQuerySchema,
+    DeviceRecordsSchema,
+    DeviceSchema,
+    RevocationSchema,
+)
 from ..store import device_entry
 from .enrollment import _check_binding
 

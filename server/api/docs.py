@@ -20,6 +20,7 @@ from ..declare import JSON, declared, implied_refusals, response
 from ..schemas import ErrorSchema, WriteSchema
 
 bp = Blueprint("docs", __name__, url_prefix="/api")
+BINARY = {"type": "string", "format": "binary"}
 
 
 def _item2properties(self, field, **kwargs):
@@ -66,14 +67,14 @@ def _operation(rule, view, api):
         op["parameters"] = parameters
     if api.get("body"):
         declared_body = api["body"]
-        schema = declared_body["schema"] or {"type": "string", "format": "binary"}
+        schema = declared_body["schema"] or BINARY
         op["requestBody"] = {"required": True, "content": {declared_body["media_type"]: {"schema": schema}}}
         if declared_body.get("description"):
             op["requestBody"]["description"] = declared_body["description"]
     answer = api["response"]
     schema = answer["schema"]
     if schema is None:
-        schema = {"type": "object"} if answer["media_type"] == JSON else {"type": "string", "format": "binary"}
+        schema = {"type": "object"} if answer["media_type"] == JSON else BINARY
     op["responses"] = {str(answer["status"]): {
         "description": answer["description"] or HTTPStatus(answer["status"]).phrase,
         "content": {answer["media_type"]: {"schema": schema}}}}

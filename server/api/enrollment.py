@@ -77,7 +77,8 @@ def bootstrap(data):
 @limiter.limit(_enroll_limit)
 @body(EnrollSchema)
 @response(SessionSchema, 201)
-@other_responses({400: ["invalid_key", "bad_binding"], 404: "invite_unknown", 409: ["device_exists", "conflict"],
+@other_responses({400: ["invalid_key", "bad_binding"], 404: "invite_unknown",
+                  409: ["device_exists", "conflict"],
                   410: ["invite_revoked", "invite_expired", "invite_used_up"]})
 def enroll(data):
     """Enroll a device with an invite code: public keys in, a bearer token out."""
