@@ -20,7 +20,8 @@ AUTH_COLUMNS = (Device.id, Device.workspace_id, Device.role, Device.sign_key, De
 # Built once: constructing the statement cost as much as running it, and every request runs it.
 AUTH_QUERY = (select(*AUTH_COLUMNS, (Device.push_token_hash == bindparam("digest")).label("push_only"))
               .join(Workspace, Workspace.id == Device.workspace_id)
-              .where(or_(Device.token_hash == bindparam("digest"), Device.push_token_hash == bindparam("digest"))))
+              .where(or_(Device.token_hash == bindparam("digest"),
+                         Device.push_token_hash == bindparam("digest"))))
 
 
 def new_secret():

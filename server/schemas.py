@@ -4,10 +4,10 @@ They check shape, types and sizes. Signatures and the rules of the sync model ar
 loading, by `sync.envelopes`, the same code the clients run.
 """
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-
 import re
-from datetime import timezone
+from datetime import UTC
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from sync.b64 import decoded_length
 from sync.canonical import MAX_SAFE_INTEGER
@@ -270,7 +270,7 @@ class UTCDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 
@@ -291,7 +291,8 @@ class InviteListSchema(Schema):
 
 # -- sync -------------------------------------------------------------------------------------------
 
-DOT_DOC = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+DOT_DOC = {"type": "array", "minItems": 2, "maxItems": 2,
+           "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
            "description": "[device id, counter]"}
 
 

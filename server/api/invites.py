@@ -1,6 +1,6 @@
 """Invites: coordinators create, list and withdraw them. The code is shown once, stored hashed."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, g
 
@@ -15,7 +15,7 @@ COLUMNS = [name for name in InviteSchema().fields if name != "code"]
 
 
 def _utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @bp.post("")

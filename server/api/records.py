@@ -36,7 +36,8 @@ def wraps(data):
 def purge(order, record_id):
     """Purge a record: its values, headers and wraps are erased; a signed tombstone stays."""
     device = g.device
-    if order["record"] != record_id or order["workspace"] != device.workspace_id or order["device"] != device.id:
+    if (order["record"] != record_id or order["workspace"] != device.workspace_id
+            or order["device"] != device.id):
         raise APIError(400, "bad_purge")
     if not verify_object(device.sign_key, order):
         raise APIError(400, "bad_signature", "The purge order's signature does not verify.")

@@ -110,7 +110,8 @@ def push(data):
                     {"status": s} if c is None else _refused(c) for s, c in outcome]}
     # Built by the code above, so serialised as it is; PushResultSchema documents it and the
     # tests load real results through it.
-    return json_response(json.dumps({"changes": change_results, "wraps": wrap_results}, separators=(",", ":")))
+    return json_response(json.dumps({"changes": change_results, "wraps": wrap_results},
+                                    separators=(",", ":")))
 
 
 @bp.get("/pull")
