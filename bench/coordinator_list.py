@@ -29,8 +29,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "bench")]
 
-from pwa_budget import ARGS, CHROMIUM, PASSPHRASE, migrated_sqlite
-from servers import GunicornServer
+from pwa_budget import ARGS, CHROMIUM, PASSPHRASE, migrated_sqlite  # noqa: E402
+from servers import GunicornServer  # noqa: E402
 
 SEED = """async ([count, passphrase]) => {
   const { Session } = await import('/static/js/session.js');

@@ -102,8 +102,9 @@ def main():
             "bytes": len(raw), "gzip bytes": len(gz),
             "gzip B/rec": len(gz) / records,
             "random ÷ gzip bytes": random_bytes(page) / len(gz),
-            "server gzip ms": median_ms(lambda: igzip.compress(raw, compresslevel=1), args.rounds),
-            "Python gunzip+parse+decode ms": median_ms(lambda: decode(igzip.decompress(gz)), args.rounds),
+            "server gzip ms": median_ms(lambda raw=raw: igzip.compress(raw, compresslevel=1), args.rounds),
+            "Python gunzip+parse+decode ms": median_ms(
+                lambda decode=decode, gz=gz: decode(igzip.decompress(gz)), args.rounds),
         }
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, n) for n in ("v2.json", "v3.json", "bench.mjs")]
@@ -124,7 +125,7 @@ def main():
     for name, row in rows.items():
         print("| %s | %s |" % (name, " | ".join(
             ("%.3f" % row[k]) if k.startswith("random") else ("%.1f" % row[k]) if isinstance(row[k], float)
-            else "{:,}".format(row[k]) for k in keys)))
+            else f"{row[k]:,}" for k in keys)))
     before, after = rows["2 (objects)"], rows["3 (dense)"]
     print("| 3 ÷ 2 | " + " | ".join("%.2f" % (after[k] / before[k]) for k in keys) + " |")
 

@@ -171,8 +171,9 @@ class Chromium:
 def joined_device(chromium, link, records):
     """Join with Playwright in the flow's Chromium, wait for the service worker's cache, save
     `records` records (pwa_budget.SEED: the app's own modules), and leave the profile locked."""
-    from drive import join, wait_offline_ready
     from playwright.sync_api import sync_playwright
+
+    from drive import join, wait_offline_ready
 
     with sync_playwright() as p:
         browser = p.chromium.connect_over_cdp("http://127.0.0.1:%d" % chromium.port)
@@ -188,7 +189,7 @@ def lighthouse_flow(chromium, base, records, out):
     """bench/lighthouse/flow.mjs against the joined device; returns the FlowResult."""
     opts = {"port": chromium.port, "base": base, "records": records, "passphrase": PASSPHRASE, "out": out}
     proc = subprocess.run(["node", os.path.join(PREFIX, "flow.mjs"), json.dumps(opts)], env=env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError("the Lighthouse flow failed (%s):\n%s" % (proc.returncode, proc.stderr[-4000:]))
     with open(out + ".report.json", encoding="utf-8") as f:
@@ -318,7 +319,7 @@ def main(argv=None):
     parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args(argv)
 
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     load_before = uptime()
     install()
     vers = versions()
@@ -352,7 +353,7 @@ def main(argv=None):
                     log("lighthouse %s, run %d of %d" % (name, i + 1, args.runs))
                     path = os.path.join(outdir, "%s-%d" % (name, i + 1))
                     cold[name].append(attempts("lighthouse %s, run %d" % (name, i + 1),
-                                               lambda: lighthouse_cli(url, path)))
+                                               lambda url=url, path=path: lighthouse_cli(url, path)))
 
             flows = []
             with Chromium(folder) as chromium:
@@ -362,14 +363,15 @@ def main(argv=None):
                     log("lighthouse flow, run %d of %d" % (i + 1, args.runs))
                     path = os.path.join(outdir, "flow-%d" % (i + 1))
                     flows.append(attempts("lighthouse flow, run %d" % (i + 1),
-                                          lambda: lighthouse_flow(chromium, base, args.records, path)))
+                                          lambda path=path: lighthouse_flow(chromium, base,
+                                                                            args.records, path)))
 
             log("first-load bytes and offline open (%d records)" % args.offline_records)
             visit, js_css, version, cached, timings = bytes_and_offline(base, invite(), args.offline_records,
                                                                         args.offline_runs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    finished = datetime.datetime.now(datetime.timezone.utc)
+    finished = datetime.datetime.now(datetime.UTC)
     load_after = uptime()
 
     # -- the report ----------------------------------------------------------------------------

@@ -87,15 +87,16 @@ def main():
         finally:
             drop_backend(args.backend, url)
     errors = [entry for entry in log if entry[2] != 200]
-    print("%d devices, %d gunicorn workers, %s, %ds on loopback\n" % (args.devices, args.workers, args.backend,
-                                                                   args.seconds))
+    print("%d devices, %d gunicorn workers, %s, %ds on loopback\n"
+          % (args.devices, args.workers, args.backend, args.seconds))
     print("| requests | per second | p50 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- |")
     for kind in ("/api/sync/push", "/api/sync/pull", None):
         rows = [e for e in log if kind is None or e[0] == kind]
         lat = [e[1] * 1000 for e in rows]
-        print("| %s | %.1f | %.1f | %.1f | %d |" % (kind or "all", len(rows) / elapsed, statistics.median(lat),
-                                                     percentile(lat, 0.99), sum(1 for e in rows if e[2] != 200)))
+        failed = sum(1 for e in rows if e[2] != 200)
+        print("| %s | %.1f | %.1f | %.1f | %d |" % (kind or "all", len(rows) / elapsed,
+                                                    statistics.median(lat), percentile(lat, 0.99), failed))
     if errors:
         print("\nerrors:", errors[:10])
 

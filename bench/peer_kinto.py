@@ -26,7 +26,20 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import create_engine, text
 
 from benchlib import PG_ADMIN
-from peerlib import ENV, HERE, Autoanalyze, Wire, free_port, installed, mark, random_fields, run, session, stop_group, wait_http
+from peerlib import (
+    ENV,
+    HERE,
+    Autoanalyze,
+    Wire,
+    free_port,
+    installed,
+    mark,
+    random_fields,
+    run,
+    session,
+    stop_group,
+    wait_http,
+)
 
 KINTO_ENV = os.path.join(ENV, "kinto")
 REQUIREMENTS = os.path.join(HERE, "requirements-kinto.txt")
@@ -140,7 +153,8 @@ class KintoPeer:
             url = "postgresql://postgres@127.0.0.1:5432/" + self.db
         ini = os.path.join(self.tmp, "kinto.ini")
         with open(ini, "w", encoding="utf-8") as f:
-            f.write(INI.format(backend=self.backend, url=url, secret=uuid.uuid4().hex, secret2=uuid.uuid4().hex))
+            f.write(INI.format(backend=self.backend, url=url, secret=uuid.uuid4().hex,
+                               secret2=uuid.uuid4().hex))
         log = os.path.join(self.tmp, "kinto.log")
         bin_ = os.path.join(KINTO_ENV, "bin")
         if self.backend == "postgresql":
@@ -207,8 +221,10 @@ class KintoPeer:
             sessions = [session(auth=self.auth) for _ in range(self.workers)]
             with ThreadPoolExecutor(self.workers) as pool:
                 while stored < n and time.monotonic() < deadline:
-                    chunks = [self.prepare(min(500, n - stored - i)) for i in range(0, min(n - stored, 1000), 500)]
-                    errors = sum(pool.map(lambda ic: push_records(sessions[ic[0]], self.base, ic[1], self.batch),
+                    chunks = [self.prepare(min(500, n - stored - i))
+                              for i in range(0, min(n - stored, 1000), 500)]
+                    errors = sum(pool.map(lambda ic: push_records(sessions[ic[0]], self.base, ic[1],
+                                                                  self.batch),
                                           enumerate(chunks)))
                     assert errors == 0, errors
                     stored += sum(len(c) for c in chunks)
@@ -223,8 +239,9 @@ class KintoPeer:
             with engine.begin() as conn:
                 parent = conn.execute(text("SELECT parent_id FROM objects WHERE resource_name = 'record' "
                                            "AND parent_id LIKE '%/collections/bench' LIMIT 1")).scalar_one()
-                base = conn.execute(text("SELECT as_epoch(MAX(last_modified)) FROM objects WHERE parent_id = :p "
-                                         "AND resource_name = 'record'"), {"p": parent}).scalar_one()
+                base = conn.execute(text("SELECT as_epoch(MAX(last_modified)) FROM objects "
+                                         "WHERE parent_id = :p AND resource_name = 'record'"),
+                                    {"p": parent}).scalar_one()
                 conn.execute(text(
                     "INSERT INTO objects (id, parent_id, resource_name, data, last_modified, deleted) "
                     "SELECT gen_random_uuid()::text, parent_id, resource_name, data, "

@@ -19,7 +19,19 @@ import subprocess
 import sys
 import uuid
 
-from peerlib import ENV, HERE, Wire, free_port, installed, mark, random_fields, run, session, stop_group, wait_http
+from peerlib import (
+    ENV,
+    HERE,
+    Wire,
+    free_port,
+    installed,
+    mark,
+    random_fields,
+    run,
+    session,
+    stop_group,
+    wait_http,
+)
 
 PREFIX = os.path.join(ENV, "pouchdb")
 SOURCE = os.path.join(HERE, "pouchdb")
@@ -68,7 +80,8 @@ def pull_changes(s, base, db, since=0):
     """_changes with include_docs in pages of BATCH from `since`. Returns (count, last_seq, errors)."""
     count = 0
     while True:
-        r = s.get("%s/%s/_changes" % (base, db), params={"include_docs": "true", "since": since, "limit": BATCH})
+        r = s.get("%s/%s/_changes" % (base, db),
+                  params={"include_docs": "true", "since": since, "limit": BATCH})
         if r.status_code != 200:
             return count, since, 1
         page = r.json()
@@ -88,7 +101,8 @@ class PouchPeer:
     def start(self):
         install()
         pouch, node = version()
-        self.note = "pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults" % (pouch, node)
+        self.note = ("pouchdb-server %s on Node %s: one process (no workers), LevelDB, defaults"
+                     % (pouch, node))
         data = os.path.join(self.tmp, "data")
         os.makedirs(data, exist_ok=True)
         self.port = free_port()

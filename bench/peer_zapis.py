@@ -21,7 +21,8 @@ def raw_pull(client, cursor, wire=None):
     """Every page after `cursor`, unapplied. Returns (records seen, final cursor, errors)."""
     records, errors = set(), 0
     while True:
-        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token, {"cursor": cursor})
+        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token,
+                                                {"cursor": cursor})
         if status != 200:
             return records, cursor, errors + 1
         records.update(c["record"] for c in decode_page(page)["changes"])

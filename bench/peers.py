@@ -63,7 +63,8 @@ def snapshot(code, into):
         what = "the work tree at %s%s" % (head, " with local edits to " + ", ".join(
             line[3:] for line in dirty if line) if any(dirty) else "")
     else:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", code], capture_output=True, text=True,
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", code],
+                                capture_output=True, text=True,
                                 check=True).stdout.strip()
         archive = subprocess.run(["git", "-C", ROOT, "archive", "--format=tar", commit], capture_output=True,
                                  check=True).stdout
@@ -173,9 +174,11 @@ def table(rows, args):
            "| --- | --- | " + " | ".join("---:" for _ in cols) + " |"]
     for name, (note, row) in rows.items():
         if "failed" in row:
-            out.append("| %s | %s | %s |" % (name, note, " | ".join(["—"] * (len(cols) - 1) + [row["failed"]])))
+            out.append("| %s | %s | %s |" % (name, note,
+                                             " | ".join(["—"] * (len(cols) - 1) + [row["failed"]])))
             continue
-        out.append("| %s | %s | %s |" % (name, note, " | ".join(cell(row, key, fmt) for key, _, fmt, _ in cols)))
+        out.append("| %s | %s | %s |" % (name, note,
+                                         " | ".join(cell(row, key, fmt) for key, _, fmt, _ in cols)))
     peers = {n: r for n, (_, r) in rows.items() if n not in OURS and "failed" not in r}
     for ours in [n for n in rows if n in OURS and "failed" not in rows[n][1]]:
         row = rows[ours][1]
@@ -205,7 +208,8 @@ def run_servers(args, rows, notes, loads):
                 rows[name] = (peer.note, row)
             except Exception as exc:  # noqa: BLE001 - a server that fails is a row that says so
                 traceback.print_exc()
-                rows[name] = (getattr(peer, "note", name), {"failed": "failed: %s" % str(exc).splitlines()[0][:200]})
+                rows[name] = (getattr(peer, "note", name),
+                              {"failed": "failed: %s" % str(exc).splitlines()[0][:200]})
                 notes.append("%s failed: %s" % (name, str(exc)[:1000]))
             finally:
                 peer.stop()
@@ -218,13 +222,15 @@ def main():
     parser.add_argument("--big", type=int, default=100000, help="records stored for the second no-op pull "
                         "(100000; 0 to skip)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50; 0 to skip)")
-    parser.add_argument("--client-records", type=int, default=100, help="records each concurrent client pushes")
+    parser.add_argument("--client-records", type=int, default=100,
+                        help="records each concurrent client pushes")
     parser.add_argument("--rounds", type=int, default=200, help="no-op pulls whose median is taken")
     parser.add_argument("--noop-seconds", type=int, default=60, help="time budget of each no-op median "
                         "(at least 5 requests)")
     parser.add_argument("--fill-minutes", type=int, default=25, help="time budget of each fill to --big")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated, from: " + ", ".join(SERVERS))
+    parser.add_argument("--servers", default=",".join(SERVERS),
+                        help="comma-separated, from: " + ", ".join(SERVERS))
     parser.add_argument("--out", help="also write the report (markdown) to this file")
     parser.add_argument("--code", default="HEAD", help="our server and client: a commit (HEAD), exported "
                         "to a temporary directory, or 'worktree' for the files as they are")
@@ -236,18 +242,20 @@ def main():
     code_dir = tempfile.mkdtemp(prefix="peers-code-")
     code = snapshot(args.code, code_dir)
     log("our server and client:", code)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    loads = ["start: %s (%s)" % (load(), subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
+    started = datetime.datetime.now(datetime.UTC)
+    loads = ["start: %s (%s)" % (load(),
+                                 subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
     rows, notes = {}, []
     try:
         run_servers(args, rows, notes, loads)
     finally:
         shutil.rmtree(code_dir, ignore_errors=True)
-    finished = datetime.datetime.now(datetime.timezone.utc)
+    finished = datetime.datetime.now(datetime.UTC)
 
     report = ["# Zapis and its peers, %s" % started.strftime("%Y-%m-%d"), "",
               "`%s` on %s, %d cores, Python %s; started %s, finished %s (UTC)." % (
-                  " ".join(["bench/peers.py"] + sys.argv[1:]), platform.node() or "this machine", os.cpu_count(),
+                  " ".join(["bench/peers.py"] + sys.argv[1:]), platform.node() or "this machine",
+                  os.cpu_count(),
                   platform.python_version(), started.strftime("%H:%M"), finished.strftime("%H:%M")),
               "Our server and client: %s." % code, "", table(rows, args), "",
               "This machine's PostgreSQL runs with `autovacuum = off`; on the PostgreSQL rows an "

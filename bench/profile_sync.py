@@ -100,7 +100,8 @@ def main():
             def pull():
                 cursor = 0
                 while True:
-                    status, page = transport.request("GET", "/api/sync/pull", None, reader.token, {"cursor": cursor})
+                    status, page = transport.request("GET", "/api/sync/pull", None, reader.token,
+                                                     {"cursor": cursor})
                     cursor = page["cursor"]
                     if not page["more"]:
                         return cursor

@@ -65,7 +65,8 @@ def run(backend, records, rounds, tmp):
         finally:
             erasing.append((time.perf_counter() - t) * 1000)
 
-    patches = {"before": (lambda *a: None, lambda *a, **k: True), "check": (real_unseen, lambda *a, **k: True),
+    patches = {"before": (lambda *a: None, lambda *a, **k: True),
+               "check": (real_unseen, lambda *a, **k: True),
                "after": (real_unseen, timed_erase)}
     try:
         with apps["after"].app_context():
@@ -116,7 +117,8 @@ def main():
         erase = result.pop("erase")
         base = result["before"]
         for name, (wall, cpu) in result.items():
-            print("| %s | %s | %.1f | %.1f | %.2f | %.2f |" % (backend, name, wall, cpu, wall / base[0], cpu / base[1]))
+            print("| %s | %s | %.1f | %.1f | %.2f | %.2f |" % (backend, name, wall, cpu, wall / base[0],
+                                                               cpu / base[1]))
         print("| %s | the erasure alone, after commit (median) | %.1f | | | |" % (backend, erase))
 
 

@@ -27,8 +27,17 @@ from msgspec import Meta  # noqa: E402
 
 from benchlib import record_fields  # noqa: E402
 from server import create_app  # noqa: E402
-from server.schemas import (DEVICE_RE, FIELD_RE, MAX_CT_CHARS, MAX_CTX, MAX_WRITES, UUID_RE,  # noqa: E402
-                            PushSchema, load_change, load_wrap)
+from server.schemas import (  # noqa: E402
+    DEVICE_RE,
+    FIELD_RE,
+    MAX_CT_CHARS,
+    MAX_CTX,
+    MAX_WRITES,
+    UUID_RE,
+    PushSchema,
+    load_change,
+    load_wrap,
+)
 from support import Workspace, _config, _migrate  # noqa: E402
 from sync.b64 import decoded_length  # noqa: E402
 

@@ -74,7 +74,8 @@ def raw_pull(client):
     and the client's parsing into the logical changes and wraps."""
     cursor, n = 0, 0
     while True:
-        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token, {"cursor": cursor})
+        status, page = client.transport.request("GET", "/api/sync/pull", None, client.token,
+                                                {"cursor": cursor})
         assert status == 200
         n += len({c["record"] for c in decode_page(page)["changes"]})
         cursor = page["cursor"]

@@ -62,7 +62,8 @@ def chained_ids(devices, workspace_id, fingerprint):
 def recompute(workspace_id, seq):
     """Recompute `chained` for every device of the workspace. Call under the workspace lock
     (`seq` is its Sequencer): a device that becomes chained gets `chained_seq` = the next seq."""
-    fingerprint = db.session.execute(select(Workspace.fingerprint).where(Workspace.id == workspace_id)).scalar_one()
+    fingerprint = db.session.execute(
+        select(Workspace.fingerprint).where(Workspace.id == workspace_id)).scalar_one()
     devices = db.session.execute(select(Device).where(Device.workspace_id == workspace_id)).scalars().all()
     chained = chained_ids(devices, workspace_id, fingerprint)
     for d in devices:

@@ -1,6 +1,6 @@
 """Server commands: `flask create-workspace`, `flask prune-tombstones`."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -25,7 +25,8 @@ def register(app):
         click.echo("Workspace %s created." % ws.id)
         click.echo("Setup token (shown once): %s" % token)
         # The token travels in the fragment, which browsers never send to the server.
-        click.echo("Open on the first coordinator's device: %s/setup#t=%s&w=%s" % (url.rstrip("/"), token, ws.id))
+        click.echo("Open on the first coordinator's device: %s/setup#t=%s&w=%s" % (url.rstrip("/"),
+                                                                                   token, ws.id))
 
     @app.cli.command("workspace-count")
     def workspace_count():
@@ -37,5 +38,5 @@ def register(app):
     def prune_tombstones(days):
         """Drop tombstones older than the horizon; devices behind it will pull afresh."""
         days = current_app.config["ZAPIS_TOMBSTONE_DAYS"] if days is None else days
-        cutoff = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=days)
+        cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
         click.echo("Dropped %d tombstones." % store.prune_tombstones(cutoff))

@@ -5,8 +5,18 @@ payloads are AES-GCM ciphertext made on the devices. Timestamps exist only where
 them (invites, tombstones).
 """
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
-                        Text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 
 from .extensions import db
 

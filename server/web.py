@@ -87,7 +87,8 @@ def preferred_language(app, accept_languages):
 def _languages(app):
     cached = app.extensions.get("zapis_web_languages")
     if cached is None:
-        cached = frozenset(name[:-len(".json")] for name in os.listdir(os.path.join(app.static_folder, "i18n"))
+        cached = frozenset(name[:-len(".json")]
+                           for name in os.listdir(os.path.join(app.static_folder, "i18n"))
                            if name.endswith(".json"))
         app.extensions["zapis_web_languages"] = cached
     return cached
@@ -134,7 +135,8 @@ def _no_cache(response):
 def shell():
     """The app shell. The same page for every route, so the service worker caches one copy;
     the app reads the route, and the secrets of invite and setup links, in the browser."""
-    response = Response(_shell(preferred_language(current_app, request.accept_languages)), mimetype="text/html")
+    response = Response(_shell(preferred_language(current_app, request.accept_languages)),
+                        mimetype="text/html")
     response.vary.add("Accept-Language")
     return _no_cache(response)
 

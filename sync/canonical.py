@@ -7,10 +7,10 @@ and refusing them removes the hardest part of JCS (ECMAScript number formatting)
 implementations. NaN and infinities are refused too.
 """
 
+import json
+
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 32
-
-import json
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 

@@ -28,8 +28,14 @@ from isal import igzip
 from . import dense, keys, kinds
 from .attachments import FIELD as ATTACHMENTS, describe, entries
 from .b64 import b64decode, b64encode
-from .envelopes import (ProtocolError, binding_matches, key_commitment, make_certificate, safety_number,
-                        unwrap_keys)
+from .envelopes import (
+    ProtocolError,
+    binding_matches,
+    key_commitment,
+    make_certificate,
+    safety_number,
+    unwrap_keys,
+)
 from .replica import DELETED, Replica
 
 PBKDF2_ITERATIONS = 600_000
@@ -324,7 +330,8 @@ class Client:
 
     def sync(self):
         """Push, then pull. Returns a result object: pushed, pulled, conflicts, errors, ok."""
-        result = {"pushed": None, "pulled": None, "conflicts": [], "unreadable": [], "errors": [], "ok": False,
+        result = {"pushed": None, "pulled": None, "conflicts": [], "unreadable": [], "errors": [],
+                  "ok": False,
                   "alarm": []}
         try:
             result["pushed"] = self.push()
@@ -629,7 +636,8 @@ def _main(argv=None):
     p = sub.add_parser("fetch-attachment", help="download and decrypt one attachment into a file")
     p.add_argument("record")
     p.add_argument("attachment")
-    p.add_argument("--out", required=True, help="where to write the decrypted file (it leaves the encryption)")
+    p.add_argument("--out", required=True,
+                   help="where to write the decrypted file (it leaves the encryption)")
     args = parser.parse_args(argv)
 
     if args.command in ("setup", "enroll"):
@@ -660,7 +668,8 @@ def _main(argv=None):
     elif args.command == "export":
         records = client.export()
         for u in client.replica.unreadable():
-            print("record %s, field %s: an unreadable value from %s (left out)" % (u["record"], u["field"], u["label"]),
+            print("record %s, field %s: an unreadable value from %s (left out)" % (u["record"], u["field"],
+                                                                                   u["label"]),
                   file=sys.stderr)
         if args.format == "json":
             json.dump(records, sys.stdout, indent=2, ensure_ascii=False)

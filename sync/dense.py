@@ -126,7 +126,8 @@ def encode_write(w, device):
 
 def encode_change(c):
     """A logical change (as the server keeps it) as its dense array."""
-    out = [c["record"], c["device"], c.get("kc"), c["sig"], [encode_write(w, c["device"]) for w in c["writes"]]]
+    out = [c["record"], c["device"], c.get("kc"), c["sig"],
+           [encode_write(w, c["device"]) for w in c["writes"]]]
     if "e" in c:
         out.append(c["e"])
     return out

@@ -279,7 +279,8 @@ def validated_header_bytes(change):
     """
     hashes = [validated_write_hash(w["nonce"], w["ct"]) for w in change["writes"]]
     writes = ",".join('{"ctx":{%s},"dot":["%s",%d],"field":"%s","h":"%s"}' % (
-        ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1], w["field"], h)
+        ",".join('"%s":%d' % (d, w["ctx"][d]) for d in sorted(w["ctx"])), w["dot"][0], w["dot"][1],
+        w["field"], h)
         for w, h in zip(change["writes"], hashes))
     epoch = ',"e":%d' % change["e"] if "e" in change else ""
     kc = ',"kc":"%s"' % change["kc"] if "kc" in change else ""

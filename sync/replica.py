@@ -9,14 +9,40 @@ import uuid
 
 from . import keys
 from .canonical import canonical_json
-from .envelopes import (MAX_EPOCH, PURGE, WRAP_TYPES, ProtocolError, check_change, decrypt_field,
-                        encrypt_field, encrypt_value, key_commitment, make_binding, make_purge,
-                        make_revocation, new_record_key, open_value, sign_change, unwrap_keys, verify_change,
-                        verify_object, wrap_keys)
-from .field_ids import field_id_key_from, fid, is_legacy, is_name, is_padding, padded_first
+from .envelopes import (
+    MAX_EPOCH,
+    PURGE,
+    WRAP_TYPES,
+    ProtocolError,
+    check_change,
+    decrypt_field,
+    encrypt_field,
+    encrypt_value,
+    key_commitment,
+    make_binding,
+    make_purge,
+    make_revocation,
+    new_record_key,
+    open_value,
+    sign_change,
+    unwrap_keys,
+    verify_change,
+    verify_object,
+    wrap_keys,
+)
+from .field_ids import fid, field_id_key_from, is_legacy, is_name, is_padding, padded_first
 from .kinds import KINDS
-from .merge import (ACCEPTED, DUPLICATE, EQUIVOCATION, STALE, apply_writes, display_order, merge,
-                    names_unissued, next_write)
+from .merge import (
+    ACCEPTED,
+    DUPLICATE,
+    EQUIVOCATION,
+    STALE,
+    apply_writes,
+    display_order,
+    merge,
+    names_unissued,
+    next_write,
+)
 from .trust import evaluate, self_check
 
 DELETED = "_deleted"
@@ -727,7 +753,8 @@ class Replica:
         for write, tag in zip(writes, tags):
             if tag == EQUIVOCATION:
                 self.problems.append({"kind": "change", "item": change, "code": "equivocation",
-                                      "reason": "two different values carry the same dot %s" % (write["dot"],)})
+                                      "reason": "two different values carry the same dot %s"
+                                                % (write["dot"],)})
             else:
                 merged += 1
         if state.get("wraps"):

@@ -23,7 +23,8 @@ class Fleet:
         self.clients = [self.root]
         for i in range(devices):
             role = "volunteer" if i % 2 else "reporter"
-            c = Client.enroll_link(self.root.create_invite(role, base_url=base_url), HTTPTransport(base_url, timeout))
+            c = Client.enroll_link(self.root.create_invite(role, base_url=base_url),
+                                   HTTPTransport(base_url, timeout))
             self.root.certify(c.replica.device)
             c.pull()
             self.clients.append(c)
@@ -51,7 +52,8 @@ class Fleet:
                 else:
                     record = None
                 field = rnd.choice(["status", "notes", "city", "urgency"])
-                rid = client.save({field: "%s-%d" % (client.replica.device[:4], rnd.randrange(10**6))}, record=record)
+                rid = client.save({field: "%s-%d" % (client.replica.device[:4], rnd.randrange(10**6))},
+                                  record=record)
                 if record is None:
                     mine.append(rid)
             elif action < 0.8:

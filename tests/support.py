@@ -124,5 +124,6 @@ def live_writes(conn_or_session):
     out = []
     for record, device, writes in conn_or_session.execute(
             text("SELECT record_id, device_id, writes FROM changes")).all():
-        out += [(record, w["field"], w["dot"][0], w["dot"][1]) for w in logical_writes(writes, device) if "ct" in w]
+        out += [(record, w["field"], w["dot"][0], w["dot"][1]) for w in logical_writes(writes, device)
+                if "ct" in w]
     return out

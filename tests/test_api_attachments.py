@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-from support import Workspace
 
+from support import Workspace
 from sync import attach_client as ac
 from sync.attachments import THUMB, seal
 from sync.client import APIError
@@ -221,7 +221,6 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
 
 def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
     from support import new_workspace_on
-
     from sync import client as cli
 
     if db_url.startswith("postgresql"):

@@ -28,7 +28,8 @@ def entry_of(workspace, device_id, caller=None):
 
 
 def cert_for(issuer, workspace, entry):
-    return make_certificate(issuer.replica.sign_key, workspace.id, entry["id"], entry["role"], entry["sign_key"],
+    return make_certificate(issuer.replica.sign_key, workspace.id, entry["id"], entry["role"],
+                            entry["sign_key"],
                             entry["ecdh_key"], issuer.replica.device)
 
 
@@ -68,7 +69,8 @@ def test_an_uncertified_coordinator_cannot_purge_and_a_certified_one_can(workspa
     root.push()
     rogue = workspace.enroll("coordinator", certify=False)
     order = make_purge(rogue.replica.sign_key, workspace.id, record, rogue.replica.device)
-    refused(lambda: workspace.call(rogue, "POST", "/api/records/%s/purge" % record, order), 403, "not_certified")
+    refused(lambda: workspace.call(rogue, "POST", "/api/records/%s/purge" % record, order), 403,
+            "not_certified")
     fresh = workspace.enroll("coordinator")
     fresh.pull()
     assert record in fresh.replica.records and fresh.replica.records[record]["fields"]
@@ -79,7 +81,8 @@ def test_an_uncertified_coordinator_cannot_purge_and_a_certified_one_can(workspa
 def test_an_uncertified_coordinator_cannot_manage_invites(workspace):
     rogue = workspace.enroll("coordinator", certify=False)
     invite = workspace.call(workspace.root, "POST", "/api/invites", {"role": "volunteer"})
-    refused(lambda: workspace.call(rogue, "POST", "/api/invites", {"role": "coordinator"}), 403, "not_certified")
+    refused(lambda: workspace.call(rogue, "POST", "/api/invites", {"role": "coordinator"}), 403,
+            "not_certified")
     refused(lambda: workspace.call(rogue, "GET", "/api/invites"), 403, "not_certified")
     refused(lambda: workspace.call(rogue, "DELETE", "/api/invites/%s" % invite["id"]), 403, "not_certified")
     # Certified, the same device may.
@@ -107,7 +110,8 @@ def test_certificates_are_added_never_replaced(workspace):
     assert again["cert"] == first["cert"]
     assert [c["issuer"] for c in again["certs"]] == [workspace.root.replica.device, second.replica.device]
     # Sending the same certificate again changes nothing.
-    same = workspace.call(second, "PUT", "/api/devices/%s/certificate" % first["id"], {"cert": again["certs"][1]})
+    same = workspace.call(second, "PUT", "/api/devices/%s/certificate" % first["id"],
+                          {"cert": again["certs"][1]})
     assert same["certs"] == again["certs"]
 
 
@@ -115,7 +119,8 @@ def test_a_revoked_coordinator_anchors_no_chain(workspace):
     middle = workspace.enroll("coordinator")
     invite = workspace.call(middle, "POST", "/api/invites", {"role": "coordinator"})
     from sync.client import Client
-    leaf = Client.enroll(workspace.transport, invite["code"], workspace.id, workspace.root.replica.fingerprint)
+    leaf = Client.enroll(workspace.transport, invite["code"], workspace.id,
+                         workspace.root.replica.fingerprint)
     middle.certify(leaf.replica.device)
     assert workspace.call(leaf, "GET", "/api/invites")["invites"]
     workspace.root.revoke(middle.replica.device)
@@ -147,7 +152,8 @@ def test_an_uncertified_coordinator_gets_the_directory_and_its_own_records_only(
     status, page = raw_pull(workspace, rogue, 0)
     assert status == 200
     assert {c["record"] for c in page["changes"]} == {own}
-    assert {d["id"] for d in page["devices"]} >= {root.replica.device, volunteer.replica.device, rogue.replica.device}
+    assert {d["id"] for d in page["devices"]} >= {root.replica.device, volunteer.replica.device,
+                                                  rogue.replica.device}
     cursor = page["cursor"]
 
     # Certified later: its cursor lies past what it may now read, so its next pull starts over.
@@ -194,7 +200,8 @@ def test_the_fresh_pull_after_certification_pages_through_and_survives_a_lost_pa
     root.certify(late.replica.device)
 
     def page(cursor):
-        response = workspace.transport.client.get("/api/sync/pull", query_string={"cursor": cursor, "limit": 1},
+        response = workspace.transport.client.get("/api/sync/pull",
+                                                  query_string={"cursor": cursor, "limit": 1},
                                                   headers={"Authorization": "Bearer " + late.token,
                                                            dense.HEADER: dense.PROTOCOL})
         body = response.get_json()

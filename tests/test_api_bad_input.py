@@ -58,7 +58,8 @@ def test_a_gzipped_push_is_accepted(workspace):
     v = workspace.enroll("volunteer")
     v.save({"status": "new"})
     body, _ = v.replica.push_batch()
-    response = workspace.transport.client.post("/api/sync/push", data=gzip.compress(json.dumps(body).encode()),
+    response = workspace.transport.client.post("/api/sync/push",
+                                               data=gzip.compress(json.dumps(body).encode()),
                                                content_type="application/json",
                                                headers={"Authorization": "Bearer " + v.token,
                                                         "Content-Encoding": "gzip"})

@@ -2,8 +2,8 @@
 
 import pytest
 
-from support import FlaskTransport, Workspace
 from server.cli import new_workspace
+from support import FlaskTransport, Workspace
 from sync.client import APIError, Client
 from sync.envelopes import make_certificate
 from sync.trust import verify_directory
@@ -17,7 +17,8 @@ def test_bootstrap_makes_the_root_whose_key_is_the_workspace_fingerprint(workspa
     me = workspace.call(workspace.root, "GET", "/api/me")
     assert me["device"]["role"] == "coordinator"
     assert me["fingerprint"] == workspace.root.replica.fingerprint
-    assert verify_directory([me["device"]], workspace.id, me["fingerprint"]) == {me["device"]["id"]: "coordinator"}
+    roles = verify_directory([me["device"]], workspace.id, me["fingerprint"])
+    assert roles == {me["device"]["id"]: "coordinator"}
 
 
 def test_a_setup_token_works_once(app):
@@ -39,9 +40,11 @@ def test_a_root_certificate_for_other_keys_is_refused(app):
 
     a, b = _new_replica(ws_id, "coordinator", None), _new_replica(ws_id, "coordinator", None)
     mine, theirs = a.public_entry(), b.public_entry()
-    cert = make_certificate(b.sign_key, ws_id, mine["id"], "coordinator", theirs["sign_key"], theirs["ecdh_key"],
+    cert = make_certificate(b.sign_key, ws_id, mine["id"], "coordinator", theirs["sign_key"],
+                            theirs["ecdh_key"],
                             mine["id"])
-    response = app.test_client().post("/api/bootstrap", json={"setup_token": token, "device": mine, "cert": cert})
+    response = app.test_client().post("/api/bootstrap",
+                                      json={"setup_token": token, "device": mine, "cert": cert})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_certificate"
 
@@ -50,7 +53,8 @@ def test_a_volunteer_invite_is_single_use(workspace):
     link = workspace.root.create_invite("volunteer")
     Client.enroll(workspace.transport, invite_code(link), workspace.id, workspace.root.replica.fingerprint)
     with pytest.raises(APIError) as err:
-        Client.enroll(workspace.transport, invite_code(link), workspace.id, workspace.root.replica.fingerprint)
+        Client.enroll(workspace.transport, invite_code(link), workspace.id,
+                      workspace.root.replica.fingerprint)
     assert err.value.status == 410 and err.value.code == "invite_used_up"
     assert "new link" in err.value.message
 
@@ -58,10 +62,12 @@ def test_a_volunteer_invite_is_single_use(workspace):
 def test_a_reporter_invite_admits_up_to_its_cap(workspace):
     link = workspace.root.create_invite("reporter", max_uses=3)
     for _ in range(3):
-        device = Client.enroll(workspace.transport, invite_code(link), workspace.id, workspace.root.replica.fingerprint)
+        device = Client.enroll(workspace.transport, invite_code(link), workspace.id,
+                               workspace.root.replica.fingerprint)
         assert device.replica.role == "reporter"
     with pytest.raises(APIError) as err:
-        Client.enroll(workspace.transport, invite_code(link), workspace.id, workspace.root.replica.fingerprint)
+        Client.enroll(workspace.transport, invite_code(link), workspace.id,
+                      workspace.root.replica.fingerprint)
     assert err.value.code == "invite_used_up"
     invites = workspace.call(workspace.root, "GET", "/api/invites")["invites"]
     assert [(i["role"], i["uses"], i["max_uses"]) for i in invites] == [("reporter", 3, 3)]
@@ -80,7 +86,8 @@ def test_a_withdrawn_invite_is_refused(workspace):
     invite = workspace.call(workspace.root, "GET", "/api/invites")["invites"][0]
     workspace.call(workspace.root, "DELETE", "/api/invites/" + invite["id"])
     with pytest.raises(APIError) as err:
-        Client.enroll(workspace.transport, invite_code(link), workspace.id, workspace.root.replica.fingerprint)
+        Client.enroll(workspace.transport, invite_code(link), workspace.id,
+                      workspace.root.replica.fingerprint)
     assert err.value.code == "invite_revoked"
 
 
@@ -96,7 +103,8 @@ def test_an_expired_invite_is_refused(workspace, app):
         invite.expires_at = datetime(2020, 1, 1) + timedelta(hours=1)
         db.session.commit()
     with pytest.raises(APIError) as err:
-        Client.enroll(workspace.transport, invite_code(link), workspace.id, workspace.root.replica.fingerprint)
+        Client.enroll(workspace.transport, invite_code(link), workspace.id,
+                      workspace.root.replica.fingerprint)
     assert err.value.status == 410 and err.value.code == "invite_expired"
 
 
@@ -134,19 +142,22 @@ def test_certification_is_verified_and_shows_in_the_directory(workspace):
         workspace.call(root, "GET", "/api/devices")["devices"], workspace.id, root.replica.fingerprint)
     entry = next(d for d in workspace.call(root, "GET", "/api/devices")["devices"]
                  if d["id"] == volunteer.replica.device)
-    forged = make_certificate(volunteer.replica.sign_key, workspace.id, entry["id"], "volunteer", entry["sign_key"],
+    forged = make_certificate(volunteer.replica.sign_key, workspace.id, entry["id"], "volunteer",
+                              entry["sign_key"],
                               entry["ecdh_key"], root.replica.device)
     with pytest.raises(APIError) as err:
         workspace.call(root, "PUT", "/api/devices/%s/certificate" % entry["id"], {"cert": forged})
     assert err.value.code == "bad_signature"
-    promoted = make_certificate(root.replica.sign_key, workspace.id, entry["id"], "coordinator", entry["sign_key"],
+    promoted = make_certificate(root.replica.sign_key, workspace.id, entry["id"], "coordinator",
+                                entry["sign_key"],
                                 entry["ecdh_key"], root.replica.device)
     with pytest.raises(APIError) as err:
         workspace.call(root, "PUT", "/api/devices/%s/certificate" % entry["id"], {"cert": promoted})
     assert err.value.code == "bad_certificate"
     root.certify(volunteer.replica.device)
     volunteer.pull()
-    assert volunteer.replica.trusted == {root.replica.device: "coordinator", volunteer.replica.device: "volunteer"}
+    assert volunteer.replica.trusted == {root.replica.device: "coordinator",
+                                         volunteer.replica.device: "volunteer"}
 
 
 def test_a_revoked_device_is_refused_on_its_very_next_request(workspace):
@@ -191,7 +202,8 @@ def test_workspaces_are_isolated(app):
 def test_a_device_id_already_enrolled_is_refused(workspace):
     link = workspace.root.create_invite("volunteer")
     taken = workspace.root.replica.public_entry()
-    response = workspace.transport.client.post("/api/enroll", json={"invite": invite_code(link), "device": taken})
+    response = workspace.transport.client.post("/api/enroll",
+                                               json={"invite": invite_code(link), "device": taken})
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "device_exists"
     invites = workspace.call(workspace.root, "GET", "/api/invites")["invites"]

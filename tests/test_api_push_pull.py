@@ -129,7 +129,8 @@ def test_a_field_device_cannot_write_or_read_a_record_it_has_no_key_for(workspac
     results = b.push()
     assert results["refused"] == 1
     assert b.replica.refused[0]["code"] == "no_access"
-    assert a.replica.records[record]["fields"][a.replica.field_of(record, "status")][0]["dot"][0] == a.replica.device
+    status = a.replica.field_of(record, "status")
+    assert a.replica.records[record]["fields"][status][0]["dot"][0] == a.replica.device
 
 
 def test_a_grant_brings_the_whole_record_to_the_new_reader(workspace):
@@ -141,7 +142,8 @@ def test_a_grant_brings_the_whole_record_to_the_new_reader(workspace):
     a.grant(record, b.replica.device)
     a.push()
     b.pull()
-    assert {f: v["value"] for f, v in b.read(record).items()} == {"status": "new", "notes": "kept behind b's cursor",
+    assert {f: v["value"] for f, v in b.read(record).items()} == {"status": "new",
+                                                                  "notes": "kept behind b's cursor",
                                                                "_deleted": False}
     b.save({"status": "triaged"}, record=record)
     assert b.push()["accepted"] == 1
@@ -194,7 +196,8 @@ def test_a_purge_must_be_signed_by_the_coordinator(workspace):
     workspace.root.push()
     order = workspace.root.replica.purge_order(record)
     with pytest.raises(APIError) as err:
-        workspace.call(workspace.root, "POST", "/api/records/%s/purge" % record, {**order, "sig": order["sig"][::-1]})
+        workspace.call(workspace.root, "POST", "/api/records/%s/purge" % record,
+                       {**order, "sig": order["sig"][::-1]})
     assert err.value.code in ("bad_signature", "invalid_request")
     v = workspace.enroll("volunteer")
     with pytest.raises(APIError) as err:

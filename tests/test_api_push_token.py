@@ -12,7 +12,8 @@ def enroll_raw(workspace, role="volunteer"):
     link = workspace.root.create_invite(role)
     code = link.split("#c=")[1].split("&")[0]
     replica = _new_replica(workspace.id, role, workspace.root.replica.fingerprint)
-    body = workspace.transport.client.post("/api/enroll", json={"invite": code, "device": replica.public_entry(),
+    body = workspace.transport.client.post("/api/enroll",
+                                           json={"invite": code, "device": replica.public_entry(),
                                                                 "binding": replica.binding()})
     assert body.status_code == 201
     return replica, body.get_json()

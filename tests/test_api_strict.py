@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from server.store import change_text, hash_text, wrap_text, write_text, _state_dump, _state_load
+from server.store import _state_dump, _state_load, change_text, hash_text, wrap_text, write_text
 from sync import dense
 from sync.envelopes import make_certificate, make_purge, sign_change, sign_object
 
@@ -34,7 +34,8 @@ def pull_is_valid_json(workspace, device):
 def signed_change(device, record, field):
     return sign_change(device.replica.sign_key, {
         "workspace": device.replica.workspace, "record": record, "device": device.replica.device,
-        "writes": [{"field": field, "dot": [device.replica.device, 1], "ctx": {}, "nonce": "A" * 16, "ct": "B" * 32}]})
+        "writes": [{"field": field, "dot": [device.replica.device, 1], "ctx": {}, "nonce": "A" * 16,
+                    "ct": "B" * 32}]})
 
 
 def push(workspace, device, body):

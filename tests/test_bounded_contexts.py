@@ -5,8 +5,7 @@ client refuses such a write from a hostile server when it names its own device."
 
 import copy
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from support import Workspace, coordinator_and_volunteer
 from sync import dense
@@ -25,7 +24,8 @@ def forged_write(client, record, field, value, extra):
     nonce, ct = encrypt_value(state["key"], r.workspace, record, field, name, dot, value, 1)
     return sign_change(r.sign_key, {"workspace": r.workspace, "record": record, "device": r.device,
                                     "kc": key_commitment(state["key"]),
-                                    "writes": [{"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
+                                    "writes": [{"field": field, "dot": dot, "ctx": ctx, "nonce": nonce,
+                                                "ct": ct}]})
 
 
 def push_one(client, change):
@@ -101,7 +101,8 @@ def test_the_bound_is_per_record_and_field_and_survives_covering(workspace):
     state = v.replica.records[record]
     change = forged_write(v, record, "status", "z", {me: 9})
     city = v.replica.field_of(record, "city")
-    nonce, ct = encrypt_value(state["key"], workspace.id, record, city, "city", [v.replica.device, 1], "Vilnius", 1)
+    nonce, ct = encrypt_value(state["key"], workspace.id, record, city, "city", [v.replica.device, 1],
+                              "Vilnius", 1)
     both = {k: change[k] for k in ("workspace", "record", "device", "kc")}
     both["writes"] = [{k: change["writes"][0][k] for k in ("field", "dot", "ctx", "nonce", "ct")},
                       {"field": city, "dot": [v.replica.device, 1], "ctx": {}, "nonce": nonce, "ct": ct}]
@@ -145,7 +146,8 @@ def test_a_client_holds_back_a_write_naming_its_own_unissued_counter(workspace):
 def test_the_issued_counters_survive_the_state_file(workspace, tmp_path):
     from sync.client import Client
 
-    root, v = workspace.root, workspace.enroll("volunteer")
+    root = workspace.root
+    workspace.enroll("volunteer")
     record = root.save({"status": "new"})
     root.save({"status": "newer"}, record=record)
     path = str(tmp_path / "root.json")

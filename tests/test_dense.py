@@ -22,7 +22,8 @@ def test_a_dense_page_decodes_to_its_logical_page_and_back(case):
     assert dense.encode_page(case["logical"], VECTORS["workspace"], VECTORS["recipient"]) == case["dense"]
 
 
-@pytest.mark.parametrize("case", [p for p in PAGES if p["signed"]], ids=[p["name"] for p in PAGES if p["signed"]])
+@pytest.mark.parametrize("case", [p for p in PAGES if p["signed"]],
+                         ids=[p["name"] for p in PAGES if p["signed"]])
 def test_decoded_changes_and_wraps_verify_under_their_signatures(case):
     page = dense.decode_page(copy.deepcopy(case["dense"]))
     assert page["changes"] and all(verify_change(VECTORS["signer"], c) for c in page["changes"])
@@ -54,7 +55,8 @@ def test_the_servers_hand_written_text_is_the_vectors_json_byte_for_byte(case):
                            logical.get("e"))
         assert text == json.dumps(expected, separators=(",", ":"))
     for logical, expected in zip(case["logical"]["wraps"], case["dense"]["wraps"]):
-        text = wrap_text(logical["record"], logical["sender"], logical["epk"], logical["nonce"], logical["ct"],
+        text = wrap_text(logical["record"], logical["sender"], logical["epk"], logical["nonce"],
+                         logical["ct"],
                          logical["sig"], logical.get("epoch"))
         assert text == json.dumps(expected, separators=(",", ":"))
 
@@ -83,11 +85,13 @@ def test_a_v3_client_gets_a_dense_page_that_decodes_to_what_it_signed(workspace)
     assert response.status_code == 200
     page = json.loads(response.get_data(as_text=True))
     assert page["workspace"] == workspace.id and page["recipient"] == workspace.root.replica.device
-    assert all(isinstance(c, list) for c in page["changes"]) and all(isinstance(w, list) for w in page["wraps"])
+    assert all(isinstance(c, list) for c in page["changes"])
+    assert all(isinstance(w, list) for w in page["wraps"])
     logical = dense.decode_page(page)
     mine = [c for c in logical["changes"] if c["record"] == record]
     assert [len(c["writes"]) for c in mine] == [FIRST_CHANGE_WRITES, 1]  # a first change is padded
-    assert all(verify_change(volunteer.replica.directory[volunteer.replica.device]["sign_key"], c) for c in mine)
+    assert all(verify_change(volunteer.replica.directory[volunteer.replica.device]["sign_key"], c)
+               for c in mine)
     first, edit = mine
     # The edit covered the first city value: the first change keeps it as its hash, the edit's
     # context names the volunteer's first city write (its own entry, rebuilt by the decoder).

@@ -26,8 +26,8 @@ import requests
 from sqlalchemy import create_engine, text
 
 from addresses import find_address
-from servers import ROOT, GunicornServer, _die_with_parent, free_port
 from server.extensions import address_key
+from servers import ROOT, GunicornServer, _die_with_parent, free_port
 from support import PG_ADMIN
 from sync.client import Client, HTTPTransport
 from tlscert import self_signed
@@ -87,13 +87,13 @@ def nginx_config(prefix, cert, key, ports, upstreams):
         ("server 10.0.0.12:8000", "server %s" % upstreams[1]),
         # Added for the test: temporary files under the prefix, the proxy's own address towards
         # the hosts, and the positive controls (logs that do keep addresses, scanned separately).
-        ("http {\n", ("http {{\n"
-                      "    client_body_temp_path {p}/tmp/body; proxy_temp_path {p}/tmp/proxy;\n"
-                      "    fastcgi_temp_path {p}/tmp/fastcgi; uwsgi_temp_path {p}/tmp/uwsgi;\n"
-                      "    scgi_temp_path {p}/tmp/scgi;\n"
-                      "    proxy_bind {proxy};\n"
+        ("http {\n", ("http {\n"
+                      f"    client_body_temp_path {prefix}/tmp/body; proxy_temp_path {prefix}/tmp/proxy;\n"
+                      f"    fastcgi_temp_path {prefix}/tmp/fastcgi; uwsgi_temp_path {prefix}/tmp/uwsgi;\n"
+                      f"    scgi_temp_path {prefix}/tmp/scgi;\n"
+                      f"    proxy_bind {PROXY};\n"
                       "    log_format control '$remote_addr \"$request\" $status';\n"
-                      "    error_log {p}/control/error.log error;\n").format(p=prefix, proxy=PROXY)),
+                      f"    error_log {prefix}/control/error.log error;\n")),
         # ("access_log off" cancels every access log of its level: the control one is the server's.)
         ("        ssl_certificate_key", "        access_log %s/control/access.log control;\n"
          "        ssl_certificate_key" % prefix),

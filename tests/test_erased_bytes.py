@@ -104,7 +104,8 @@ def pg_pages(conn, tuples_only):
                         "SELECT t_data FROM heap_page_items(get_raw_page(:r, :b)) WHERE t_data IS NOT NULL"),
                         {"r": rel, "b": block})]
                 else:
-                    out.append(bytes(conn.execute(text("SELECT get_raw_page(:r, :b)"), {"r": rel, "b": block}).scalar()))
+                    out.append(bytes(conn.execute(text("SELECT get_raw_page(:r, :b)"),
+                                                  {"r": rel, "b": block}).scalar()))
     return b"\x00".join(out)
 
 

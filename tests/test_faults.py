@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from support import new_workspace_on
 from fleet import Fleet, retry
 from netproxy import FaultyProxy
 from servers import GunicornServer
+from support import new_workspace_on
 from sync.client import Client, HTTPTransport
 
 pytestmark = pytest.mark.slow
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 def fresh_coordinator(fleet, base_url):
     """A coordinator enrolled and certified after the storm: it sees exactly what the server
     holds (an uncertified one would see only the directory and its own records)."""
-    fresh = Client.enroll_link(fleet.root.create_invite("coordinator", base_url=base_url), HTTPTransport(base_url))
+    fresh = Client.enroll_link(fleet.root.create_invite("coordinator", base_url=base_url),
+                               HTTPTransport(base_url))
     fleet.root.transport = HTTPTransport(base_url)   # straight to the server: a proxy may be gone
     retry(lambda: fleet.root.certify(fresh.replica.device))
     retry(fresh.pull)

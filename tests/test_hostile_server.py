@@ -6,9 +6,6 @@ the server's answers, and the database is edited directly, to play that server.
 """
 
 import copy
-import json
-
-import pytest
 
 from sync import dense
 from sync.client import _new_replica
@@ -37,7 +34,8 @@ def test_a_coordinator_the_server_slips_into_the_directory_never_receives_a_reco
     impostor = _new_replica(workspace.id, "coordinator", None)
     keys = impostor.public_entry()
     fake = {**keys, "role": "coordinator", "status": "active", "invite": None,
-            "cert": make_certificate(impostor.sign_key, workspace.id, keys["id"], "coordinator", keys["sign_key"],
+            "cert": make_certificate(impostor.sign_key, workspace.id, keys["id"], "coordinator",
+                                     keys["sign_key"],
                                      keys["ecdh_key"], workspace.root.replica.device)}
 
     def add_impostor(page):
@@ -80,7 +78,8 @@ def test_a_ciphertext_moved_to_another_field_is_refused(workspace):
         for change in page["changes"]:
             if change["record"] == record:
                 by_field = {w["field"]: w for w in change["writes"]}
-                status, contact = (by_field[volunteer.replica.field_of(record, f)] for f in ("status", "contact"))
+                status, contact = (by_field[volunteer.replica.field_of(record, f)]
+                                   for f in ("status", "contact"))
                 status["nonce"], contact["nonce"] = contact["nonce"], status["nonce"]
                 status["ct"], contact["ct"] = contact["ct"], status["ct"]
         return page
@@ -126,7 +125,8 @@ def test_a_write_inserted_straight_into_the_database_is_refused_by_readers(works
         change = db.session.query(Change).one()
         writes = logical_writes(change.writes, change.device_id)
         writes[0]["ctx"] = {workspace.root.replica.device: 1}
-        change.writes = ",".join(write_text(w["field"], w["dot"], w["ctx"], w["nonce"], w["ct"]) for w in writes)
+        change.writes = ",".join(write_text(w["field"], w["dot"], w["ctx"], w["nonce"], w["ct"])
+                                 for w in writes)
         db.session.commit()
     fresh = workspace.enroll("coordinator")
     assert record not in fresh.replica.records or not fresh.replica.records[record]["fields"]

@@ -14,8 +14,7 @@ from sqlalchemy import text
 
 from server.extensions import db
 from sync.client import APIError, Client, TransportError
-from sync.envelopes import (ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys,
-                            wrap_keys)
+from sync.envelopes import ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys, wrap_keys
 
 
 def stored_changes(app, record):
@@ -264,7 +263,8 @@ def test_a_rotation_cut_off_halfway_resumes_after_a_restart(workspace, tmp_path)
     _, e, ((field, dot, nonce, ct),) = stored_changes(workspace.app, ids[4])[-1]
     fid_key = again.replica.field_id_key(ids[4])
     assert opens(again.replica.chain(ids[4])[-1], fid_key, workspace.id, ids[4], field, dot, nonce, ct, e)
-    assert e == 1 and not any(opens(k, fid_key, workspace.id, ids[4], field, dot, nonce, ct, e) for k in leaving_keys)
+    assert e == 1 and not any(opens(k, fid_key, workspace.id, ids[4], field, dot, nonce, ct, e)
+                              for k in leaving_keys)
 
 
 def test_the_server_keeps_the_newest_key_list_of_each_sender(workspace):

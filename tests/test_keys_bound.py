@@ -59,11 +59,13 @@ def test_trust_needs_the_binding(workspace):
 
 
 @pytest.mark.parametrize("change", ["role", "ecdh_key", "workspace", "device", "signer"])
-def test_the_server_refuses_a_binding_that_does_not_name_the_device_its_keys_and_the_invites_role(workspace, change):
+def test_the_server_refuses_a_binding_that_does_not_name_the_device_its_keys_and_the_invites_role(workspace,
+                                                                                                 change):
     code = invite_code(workspace.root.create_invite("volunteer"))
     replica = _new_replica(workspace.id, "volunteer", workspace.root.replica.fingerprint)
     mine = replica.public_entry()
-    values = {"workspace": workspace.id, "device": mine["id"], "role": "volunteer", "sign_key": mine["sign_key"],
+    values = {"workspace": workspace.id, "device": mine["id"], "role": "volunteer",
+              "sign_key": mine["sign_key"],
               "ecdh_key": mine["ecdh_key"]}
     signer = replica.sign_key
     if change == "role":
@@ -96,13 +98,13 @@ def test_a_device_enrolled_without_a_binding_posts_it_once_and_only_its_own(work
     with pytest.raises(APIError) as err:   # someone else's
         workspace.call(workspace.root, "PUT", path, same)
     assert err.value.status == 403
-    other = Client.enroll(workspace.transport, invite_code(workspace.root.create_invite("volunteer")), workspace.id,
-                          workspace.root.replica.fingerprint, "volunteer")
+    other = Client.enroll(workspace.transport, invite_code(workspace.root.create_invite("volunteer")),
+                          workspace.id, workspace.root.replica.fingerprint, "volunteer")
     edit_device(workspace.app, other.replica.device, binding=None)
+    binding = make_binding(other.replica.sign_key, workspace.id, other.replica.device, "volunteer",
+                           keys.public_b64(other.replica.sign_key), keys.public_b64(keys.generate_key()))
     with pytest.raises(APIError) as err:   # keys that are not its own
-        workspace.call(other, "PUT", "/api/devices/%s/binding" % other.replica.device, {"binding": make_binding(
-            other.replica.sign_key, workspace.id, other.replica.device, "volunteer",
-            keys.public_b64(other.replica.sign_key), keys.public_b64(keys.generate_key()))})
+        workspace.call(other, "PUT", "/api/devices/%s/binding" % other.replica.device, {"binding": binding})
     assert err.value.code == "bad_binding"
 
 
@@ -134,7 +136,8 @@ def test_a_server_that_replaces_both_keys_and_signs_its_own_statement_fails_the_
     forged = make_binding(sign, workspace.id, joining.replica.device, "coordinator", keys.public_b64(sign),
                           keys.public_b64(ecdh))
     from sync.canonical import canonical_json
-    edit_device(workspace.app, joining.replica.device, sign_key=keys.public_b64(sign), ecdh_key=keys.public_b64(ecdh),
+    edit_device(workspace.app, joining.replica.device, sign_key=keys.public_b64(sign),
+                ecdh_key=keys.public_b64(ecdh),
                 binding=canonical_json(forged))
     workspace.root.pull()
     assert workspace.root.safety_number(joining.replica.device) != number
@@ -172,8 +175,10 @@ def test_the_revoke_call_takes_only_a_signed_order_by_the_caller_for_that_device
     bad = [
         ({}, 400),
         (make_revocation(r.sign_key, workspace.id, other.replica.device, r.device), 400),   # another device
-        (make_revocation(r.sign_key, workspace.id, victim.replica.device, other.replica.device), 400),  # issuer
-        (make_revocation(other.replica.sign_key, workspace.id, victim.replica.device, r.device), 400),  # signer
+        (make_revocation(r.sign_key, workspace.id, victim.replica.device, other.replica.device),
+         400),  # issuer
+        (make_revocation(other.replica.sign_key, workspace.id, victim.replica.device, r.device),
+         400),  # signer
     ]
     for body, status in bad:
         with pytest.raises(APIError) as err:
@@ -188,7 +193,8 @@ def test_the_revoke_call_takes_only_a_signed_order_by_the_caller_for_that_device
 
 
 @pytest.mark.parametrize("how", ["dropped", "flipped"])
-def test_a_server_that_drops_or_flips_a_revocation_gets_no_key_for_the_revoked_device(workspace, how, tmp_path):
+def test_a_server_that_drops_or_flips_a_revocation_gets_no_key_for_the_revoked_device(workspace,
+                                                                                      how, tmp_path):
     second = workspace.enroll("coordinator")
     volunteer = workspace.enroll("volunteer")
     volunteer.pull()
@@ -323,29 +329,35 @@ def test_a_coordinator_certified_after_1000_records_reads_them_all_after_an_inte
     from sqlalchemy import create_engine
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        n = conn.execute(select(func.count()).select_from(Wrap).where(Wrap.recipient == late.replica.device)).scalar()
+        n = conn.execute(select(func.count()).select_from(Wrap)
+                         .where(Wrap.recipient == late.replica.device)).scalar()
     engine.dispose()
     assert n == 1000
 
 
-@pytest.mark.parametrize("body", [None, [], "x", {}, {"binding": None}, {"binding": {"type": "zapis/device/1"}},
-                                  {"binding": {"type": "zapis/device/1", "workspace": 5, "device": [], "role": "boss",
-                                               "sign_key": "!", "ecdh_key": "", "sig": "A" * 86}}])
+@pytest.mark.parametrize("body", [None, [], "x", {}, {"binding": None},
+                                  {"binding": {"type": "zapis/device/1"}},
+                                  {"binding": {"type": "zapis/device/1", "workspace": 5, "device": [],
+                                               "role": "boss", "sign_key": "!", "ecdh_key": "",
+                                               "sig": "A" * 86}}])
 def test_junk_bindings_and_revocations_are_refused_with_a_4xx_and_a_message(workspace, body):
     device = workspace.enroll("volunteer")
     for path, who in [("/api/devices/%s/binding" % device.replica.device, device),
                       ("/api/devices/%s/revoke" % device.replica.device, workspace.root)]:
-        response = workspace.transport.client.open(path, method="PUT" if "binding" in path else "POST", json=body,
+        response = workspace.transport.client.open(path, method="PUT" if "binding" in path else "POST",
+                                                   json=body,
                                                    headers={"Authorization": "Bearer " + who.token})
         assert 400 <= response.status_code < 500, (path, response.status_code)
         assert response.get_json()["error"]["message"]
-    revoke_junk = {"type": "zapis/revoke/1", "workspace": workspace.id, "device": 7, "issuer": None, "sig": "x"}
+    revoke_junk = {"type": "zapis/revoke/1", "workspace": workspace.id, "device": 7,
+                   "issuer": None, "sig": "x"}
     status, answer = workspace.transport.request("POST", "/api/devices/%s/revoke" % device.replica.device,
                                                  revoke_junk, workspace.root.token)
     assert status == 400 and answer["error"]["code"]
     code = invite_code(workspace.root.create_invite("volunteer"))
     status, answer = workspace.transport.request("POST", "/api/enroll", {
-        "invite": code, "device": device.replica.public_entry() | {"id": "newDeviceIdAAAAAAAAAAA"}, "binding": body})
+        "invite": code, "device": device.replica.public_entry() | {"id": "newDeviceIdAAAAAAAAAAA"},
+        "binding": body})
     assert 400 <= status < 500
 
 

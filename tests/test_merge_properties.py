@@ -1,7 +1,6 @@
 """Property tests of the merge rule, over histories that honest devices could produce."""
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from sync.merge import covers, merge, merge_all, next_write
 

@@ -5,10 +5,10 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
-from support import _config
 
 from server import create_app
 from server.extensions import db
+from support import _config
 
 BLOB = bytes(range(256)) * 5
 

@@ -56,12 +56,14 @@ def test_values_move_into_their_changes_and_records_and_back(tmp_path):
         upgrade(revision="c81d2e4f7a90")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 9, 0)"))
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'r', :d)"), {"d": dev})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES ('w', 'r', :d)"),
+                         {"d": dev})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 5, 'r', :d, 's', :w)"),
                          {"d": dev, "w": "\n".join(json.dumps(w, separators=(",", ":")) for w in header)})
             # Only the first write is live; an orphan header with nothing live is dropped.
-            conn.execute(text("INSERT INTO field_values VALUES ('w', 'r', 'status', :d, 2, :c, :n, :ct, 5, 0, 7)"),
+            conn.execute(text("INSERT INTO field_values "
+                              "VALUES ('w', 'r', 'status', :d, 2, :c, :n, :ct, 5, 0, 7)"),
                          {"d": dev, "c": json.dumps({dev: 1}), "n": nonce, "ct": ct})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 2, 'r', :d, 's', :w)"), {"d": dev, "w": json.dumps(header[1])})
@@ -99,7 +101,8 @@ def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_pat
     def device(name, role, issuer=None, revoked=False, did=None):
         sign, ecdh = keys.generate_key(), keys.generate_key()
         did = did or (name * 22)[:22]
-        entry = {"id": did, "role": role, "sign_key": keys.public_b64(sign), "ecdh_key": keys.public_b64(ecdh),
+        entry = {"id": did, "role": role, "sign_key": keys.public_b64(sign),
+                 "ecdh_key": keys.public_b64(ecdh),
                  "key": sign, "revoked": revoked}
         uncertified, issuer = issuer is False, made.get(issuer, entry)
         entry["cert"] = None if uncertified else canonical_json(make_certificate(
@@ -117,18 +120,23 @@ def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_pat
     nonce, ct = "A" * 16, "B" * 40
     h = write_hash(nonce, ct)
     live = {"field": "status", "dot": [dev, 1], "ctx": {}, "nonce": nonce, "ct": ct}
-    poisoned = '{"field":"notes\n","dot":["%s",2],"ctx":{"%s":1},"nonce":"%s","ct":"%s"}' % (dev, dev, nonce, ct)
+    poisoned = '{"field":"notes\n","dot":["%s",2],"ctx":{"%s":1},"nonce":"%s","ct":"%s"}' % (dev,
+                                                                                             dev, nonce, ct)
     with app.app_context():
         upgrade(revision="e5a7c3d9b1f2")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspaces (id, fingerprint, seq, horizon) VALUES (:w, :f, 20, 0)"),
+            conn.execute(text("INSERT INTO workspaces (id, fingerprint, seq, horizon) "
+                              "VALUES (:w, :f, 20, 0)"),
                          {"w": ws, "f": keys.fingerprint(root["sign_key"])})
             for i, d in enumerate(made.values()):
-                conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, token_hash, "
-                                  "revoked, seq) VALUES (:id, :w, :role, :s, :e, :c, :t, :r, :q)"),
-                             {"id": d["id"], "w": ws, "role": d["role"], "s": d["sign_key"], "e": d["ecdh_key"],
+                conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, "
+                                  "token_hash, revoked, seq) "
+                                  "VALUES (:id, :w, :role, :s, :e, :c, :t, :r, :q)"),
+                             {"id": d["id"], "w": ws, "role": d["role"], "s": d["sign_key"],
+                              "e": d["ecdh_key"],
                               "c": d["cert"], "t": "%064d" % i, "r": d["revoked"], "q": i + 1})
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES (:w, :r, :d, :s)"),
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) "
+                              "VALUES (:w, :r, :d, :s)"),
                          {"w": ws, "r": good, "d": dev, "s": '{"status":[["%s",1,{},10,0,"%s"]],'
                           '"notes\n":[["%s",2,{"%s":1},11,0,"%s"]]}' % (dev, h, dev, dev, h)})
             conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :r, :d)"),
@@ -136,16 +144,20 @@ def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_pat
             for cid, record, writes, signer in [(10, good, json.dumps(live, separators=(",", ":")), dev),
                                                 (11, good, poisoned, dev),
                                                 (12, bad, json.dumps(live, separators=(",", ":")), dev),
-                                                (13, good, json.dumps(live, separators=(",", ":")), made["N"]["id"])]:
+                                                (13, good, json.dumps(live, separators=(",", ":")),
+                                                 made["N"]["id"])]:
                 conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
-                                  "VALUES (:w, :i, :r, :d, 's', :x)"), {"w": ws, "i": cid, "r": record, "d": signer,
+                                  "VALUES (:w, :i, :r, :d, 's', :x)"),
+                             {"w": ws, "i": cid, "r": record, "d": signer,
                                                                        "x": writes})
-            for record, recipient in [(good, made["V"]["id"]), (bad, made["V"]["id"]), (good, made["N"]["id"])]:
+            for record, recipient in [(good, made["V"]["id"]), (bad, made["V"]["id"]),
+                                      (good, made["N"]["id"])]:
                 conn.execute(text("INSERT INTO wraps VALUES (:w, :r, :p, :s, 'e', 'n', 'c', 's', 5)"),
                              {"w": ws, "r": record, "p": recipient, "s": dev})
         upgrade(revision="7f3e9a1c2b4d")
         with db.engine.connect() as conn:
-            rows = {r.id: r for r in conn.execute(text("SELECT id, cert, certs, chained, chained_seq FROM devices"))}
+            rows = {r.id: r
+                    for r in conn.execute(text("SELECT id, cert, certs, chained, chained_seq FROM devices"))}
             changes = conn.execute(text("SELECT id FROM changes ORDER BY id")).scalars().all()
             records = conn.execute(text("SELECT id, state FROM records")).all()
             wraps = conn.execute(text("SELECT record_id, recipient FROM wraps")).all()
@@ -154,7 +166,8 @@ def test_authority_columns_are_filled_and_invalid_stored_data_is_removed(tmp_pat
         assert all(r.chained_seq is None for r in rows.values())
         assert json.loads(rows[dev].certs) == [rows[dev].cert] and rows[made["U"]["id"]].certs is None
         assert changes == [10]
-        assert [(r.id, json.loads(r.state)) for r in records] == [(good, {"status": [[dev, 1, {}, 10, 0, h]]})]
+        assert [(r.id, json.loads(r.state))
+                for r in records] == [(good, {"status": [[dev, 1, {}, 10, 0, h]]})]
         assert [tuple(w) for w in wraps] == [(good, made["V"]["id"])]
         downgrade(revision="e5a7c3d9b1f2")
         with db.engine.connect() as conn:
@@ -171,17 +184,21 @@ def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
     writes = ",".join(json.dumps(w, separators=(",", ":")) for w in [
         {"field": "status", "dot": [b, 1], "ctx": {a: 4, c: 2}, "nonce": "n" * 16, "ct": "c" * 40},
         {"field": "notes", "dot": [a, 2], "ctx": {a: 1}, "h": "g" * 43}])
-    other = json.dumps({"field": "status", "dot": [a, 6], "ctx": {a: 5}, "h": "k" * 43}, separators=(",", ":"))
+    other = json.dumps({"field": "status", "dot": [a, 6], "ctx": {a: 5}, "h": "k" * 43},
+                       separators=(",", ":"))
     with app.app_context():
         upgrade(revision="e5a7c3d9b1f2")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES (:w, 9, 0)"), {"w": ws})
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) VALUES (:w, :r, :d, :s)"),
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator, state) "
+                              "VALUES (:w, :r, :d, :s)"),
                          {"w": ws, "r": r, "d": a, "s": json.dumps(old)})
-            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :p, :d)"), {"w": ws, "p": p, "d": a})
+            conn.execute(text("INSERT INTO records (workspace_id, id, creator) VALUES (:w, :p, :d)"),
+                         {"w": ws, "p": p, "d": a})
             for cid, w in ((7, writes), (8, other)):
                 conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
-                                  "VALUES (:ws, :i, :r, :d, 's', :w)"), {"ws": ws, "r": r, "i": cid, "d": a, "w": w})
+                                  "VALUES (:ws, :i, :r, :d, 's', :w)"),
+                             {"ws": ws, "r": r, "i": cid, "d": a, "w": w})
         upgrade(revision="0b7d9e1f2a3c")
         with db.engine.connect() as conn:
             states = dict(conn.execute(text("SELECT id, state FROM records")).all())
@@ -190,7 +207,8 @@ def test_records_learn_the_highest_dots_from_what_is_stored_and_back(tmp_path):
                                            "notes": [old["notes"], {a: 2}]}
         downgrade(revision="e5a7c3d9b1f2")
         with db.engine.connect() as conn:
-            assert json.loads(conn.execute(text("SELECT state FROM records WHERE id = :r"), {"r": r}).scalar_one()) == old
+            assert json.loads(conn.execute(text("SELECT state FROM records WHERE id = :r"),
+                                           {"r": r}).scalar_one()) == old
 
 
 def test_high_s_signatures_become_their_low_s_twins_and_wraps_gain_their_sender_key(tmp_path):
@@ -216,13 +234,15 @@ def test_high_s_signatures_become_their_low_s_twins_and_wraps_gain_their_sender_
         upgrade(revision="0b7d9e1f2a3c")  # past the strict scan, which keeps no made-up ids
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO workspaces (id, seq, horizon) VALUES ('w', 5, 0)"))
-            conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, token_hash, "
-                              "revoked, seq) VALUES (:d, 'w', 'coordinator', :k, :k, :c, 't', false, 1)"),
+            conn.execute(text("INSERT INTO devices (id, workspace_id, role, sign_key, ecdh_key, cert, "
+                              "token_hash, revoked, seq) "
+                              "VALUES (:d, 'w', 'coordinator', :k, :k, :c, 't', false, 1)"),
                          {"d": "D" * 22, "k": pub, "c": canonical_json(cert_high)})
             conn.execute(text("INSERT INTO changes (workspace_id, id, record_id, device_id, sig, writes) "
                               "VALUES ('w', 2, 'r', :d, :s, 'x')"), {"d": "D" * 22, "s": high(low)})
-            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epk, nonce, ct, sig, seq) "
-                              "VALUES ('w', 'r', :d, :d, 'e', 'n', 'c', 's', 3)"), {"d": "D" * 22})
+            conn.execute(text("INSERT INTO wraps (workspace_id, record_id, recipient, sender, epk, nonce, "
+                              "ct, sig, seq) VALUES ('w', 'r', :d, :d, 'e', 'n', 'c', 's', 3)"),
+                         {"d": "D" * 22})
         assert not verify_object(pub, cert_high)
         upgrade()
         with db.engine.connect() as conn:
@@ -286,7 +306,8 @@ def test_stored_writes_become_dense_arrays_and_back(tmp_path):
         upgrade()
         with db.engine.connect() as conn:
             dense, odd = conn.execute(text("SELECT writes FROM changes ORDER BY id")).scalars().all()
-        assert dense == '["status",1,{},"%s","%s"],["notes",3,{"%s":4},"%s"]' % ("n" * 16, "c" * 40, other, "h" * 43)
+        assert dense == '["status",1,{},"%s","%s"],["notes",3,{"%s":4},"%s"]' % ("n" * 16, "c" * 40,
+                                                                                 other, "h" * 43)
         assert odd == "not json"   # nothing the server wrote: left as it is
         assert logical_writes(dense, dev) == objects
         assert decode_change(json.loads(change_text("r", dev, "s", dense)), "w")["writes"] == objects

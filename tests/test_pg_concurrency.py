@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from support import new_workspace_on
 from servers import GunicornServer
+from support import new_workspace_on
 from sync.client import Client, HTTPTransport
 from sync.field_ids import FIRST_CHANGE_WRITES
 
@@ -76,11 +76,11 @@ def test_a_reader_pulling_during_concurrent_pushes_misses_nothing(pg_server):
 def test_a_push_that_commits_late_holds_back_every_later_number(pg_server):
     """Hold one push's transaction open; a second push waits, and the reader's cursor stops
     below both until they commit."""
-    from support import _config
     from server import create_app
     from server.extensions import db
     from server.models import Device
     from server.store import PushBatch, sequenced
+    from support import _config
 
     server, url = pg_server
     root, (slow, fast) = setup(server, url, pushers=2)

@@ -27,7 +27,8 @@ def _emitted():
         for status, code in re.findall(r'\((\d{3}), "([a-z_]+)"\)', text):
             found.add((int(status), code))
         if path.name == "sync.py" or path.parent.name == "store":   # the push: server/store/push.py
-            for code in re.findall(r'(?:return|code =|_refused\(|\("refused",|ProtocolError\() ?"([a-z_]+)"', text):
+            pattern = r'(?:return|code =|_refused\(|\("refused",|ProtocolError\() ?"([a-z_]+)"'
+            for code in re.findall(pattern, text):
                 found.add(("item", code))
     envelopes = (ROOT / "sync" / "envelopes.py").read_text(encoding="utf-8")
     check = envelopes[envelopes.index("def check_change"):]
@@ -38,7 +39,8 @@ def _emitted():
 
 def test_the_scan_finds_what_it_should():
     emitted = _emitted()
-    for pair in [(403, "not_certified"), (409, "root_immutable"), (410, "newly_certified"), (400, "invalid_request"),
+    for pair in [(403, "not_certified"), (409, "root_immutable"), (410, "newly_certified"),
+                 (400, "invalid_request"),
                  (404, "not_found"), (500, "internal_error"), ("item", "no_access"), ("item", "equivocation"),
                  ("item", "foreign_dot"), ("item", "invalid_item"), ("item", "unknown_recipient")]:
         assert pair in emitted
@@ -74,9 +76,8 @@ def test_every_code_has_a_message_in_every_language(lang):
 
 
 def test_the_server_takes_its_messages_from_the_registry(workspace):
-    from sync.client import APIError
-
     from server.api.sync import REFUSALS
+    from sync.client import APIError
 
     assert REFUSALS == {code: message(code) for code in REGISTRY if "item" in statuses(code)}
     rogue = workspace.enroll("coordinator", certify=False)
@@ -101,7 +102,8 @@ def test_the_protocol_document_lists_every_code():
     begin = text.index("-->", text.index("<!-- refusals:begin")) + 3
     end = text.index("<!-- refusals:end -->")
     assert text[begin:end].strip() == refusal_table(), (
-        "run: python -c 'import sys; sys.path[:0]=[\"tests\", \".\"]; import test_refusals as t; t.write_table()'")
+        "run: python -c 'import sys; sys.path[:0]=[\"tests\", \".\"]; "
+        "import test_refusals as t; t.write_table()'")
 
 
 def write_table():

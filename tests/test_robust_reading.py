@@ -71,7 +71,8 @@ def test_a_poisoned_value_costs_only_itself(workspace, tmp_path):
     assert "unreadable" not in root.read(first)["status"]
 
 
-def test_the_cli_exports_and_saves_its_state_despite_a_poisoned_value(workspace, tmp_path, monkeypatch, capsys):
+def test_the_cli_exports_and_saves_its_state_despite_a_poisoned_value(workspace, tmp_path,
+                                                                      monkeypatch, capsys):
     from sync import client as client_module
 
     volunteer = workspace.enroll("volunteer")
@@ -100,14 +101,16 @@ def test_the_cli_exports_and_saves_its_state_despite_a_poisoned_value(workspace,
 def wrong_wrap(sender, record, recipient):
     """A validly signed wrap of a key that is not the record's."""
     entry = sender.replica.directory[recipient] if recipient != sender.replica.device else None
-    return wrap_key(new_record_key(), sender.replica.workspace, record, sender.replica.device, sender.replica.sign_key,
+    return wrap_key(new_record_key(), sender.replica.workspace, record, sender.replica.device,
+                    sender.replica.sign_key,
                     recipient, entry["ecdh_key"])
 
 
 def rewrap(creator, record, recipient):
     """The creator's wrap of the record's right key for `recipient`, made again."""
     r = creator.replica
-    return wrap_key(r.records[record]["key"], r.workspace, record, r.device, r.sign_key, recipient.replica.device,
+    return wrap_key(r.records[record]["key"], r.workspace, record, r.device, r.sign_key,
+                    recipient.replica.device,
                     r.directory[recipient.replica.device]["ecdh_key"])
 
 
@@ -222,7 +225,8 @@ def test_a_value_under_a_key_the_reader_does_not_hold_costs_only_itself(workspac
     dot, ctx = next_write(state["fields"][status], creator.replica.device)
     nonce, ct = encrypt_value(own, workspace.id, record, status, "status", dot, "under another key", 1)
     change = sign_change(creator.replica.sign_key, {
-        "workspace": workspace.id, "record": record, "device": creator.replica.device, "kc": key_commitment(own),
+        "workspace": workspace.id, "record": record, "device": creator.replica.device,
+        "kc": key_commitment(own),
         "writes": [{"field": status, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct}]})
     creator.replica.outbox.append({"change": change})
     creator.push()
@@ -250,12 +254,15 @@ def test_a_change_with_one_equivocating_write_applies_the_others(workspace):
     from sync.envelopes import encrypt_value
 
     nonce, ct = encrypt_value(state["key"], workspace.id, record, status, "status", live["dot"], "twin", 1)
-    n2, c2 = encrypt_value(state["key"], workspace.id, record, notes, "notes", [creator.replica.device, 1], "new", 1)
+    n2, c2 = encrypt_value(state["key"], workspace.id, record, notes, "notes",
+                           [creator.replica.device, 1], "new", 1)
     twin = sign_change(creator.replica.sign_key, {
         "workspace": workspace.id, "record": record, "device": creator.replica.device,
         "kc": key_commitment(state["key"]),
-        "writes": sorted([{"field": notes, "dot": [creator.replica.device, 1], "ctx": {}, "nonce": n2, "ct": c2},
-                          {"field": status, "dot": live["dot"], "ctx": live["ctx"], "nonce": nonce, "ct": ct}],
+        "writes": sorted([{"field": notes, "dot": [creator.replica.device, 1], "ctx": {},
+                           "nonce": n2, "ct": c2},
+                          {"field": status, "dot": live["dot"], "ctx": live["ctx"],
+                           "nonce": nonce, "ct": ct}],
                          key=lambda w: w["field"])})
 
     def add(page):  # the server would refuse it, so a hostile one delivers it

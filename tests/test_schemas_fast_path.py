@@ -3,12 +3,10 @@ whatever the fast path accepts, the schema accepts with the same result."""
 
 import copy
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from marshmallow import ValidationError
 
-from server.schemas import (CHANGE_SCHEMA, WRAP_SCHEMA, _fast_change_ok, _fast_wrap_ok, load_change,
-                            load_wrap)
+from server.schemas import CHANGE_SCHEMA, WRAP_SCHEMA, _fast_change_ok, _fast_wrap_ok, load_change, load_wrap
 from sync.client import _new_replica
 
 REPLICA = _new_replica("6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b", "coordinator", None)
@@ -20,7 +18,8 @@ WRAP2 = REPLICA.outbox[-1]["wrap"]
 
 junk = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 60, 2 ** 60), st.floats(allow_nan=False),
                  st.text(max_size=30), st.just(""), st.just("A" * 22), st.just("0" * 86),
-                 st.lists(st.integers(0, 3), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+                 st.lists(st.integers(0, 3), max_size=3),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
                  st.sampled_from(["AQ", "AB", "A=", "a+b/", "AAAA" * 16]))
 
 

@@ -34,7 +34,8 @@ class RecordingTransport(HTTPTransport):
         return status, data
 
 
-def test_canaries_in_every_field_reach_no_table_no_log_and_no_response(live_server, db_url, backend, tmp_path):
+def test_canaries_in_every_field_reach_no_table_no_log_and_no_response(live_server, db_url,
+                                                                       backend, tmp_path):
     ws, token = new_workspace_on(db_url)
     responses = []
     root = Client.bootstrap(RecordingTransport(live_server.url, responses), token, ws)

@@ -4,8 +4,7 @@ the strings hold (control characters, quotes, backslashes, non-ASCII, line separ
 
 import json
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from server.store import _state_dump, _state_load, change_text, hash_text, page_json, wrap_text, write_text
 
@@ -38,7 +37,8 @@ def test_writes_are_json_dumps_of_their_dense_arrays(field, device, n, context, 
 def test_changes_are_json_dumps_of_their_dense_arrays(record, device, sig, kc, e, writes):
     texts = [write_text(f, [device, n], c, nonce, ct) for f, n, c, nonce, ct in writes]
     change = change_text(record, device, sig, ",".join(texts), kc, e)
-    expected = [record, device, kc, sig, [[f, n, others(c, device), nonce, ct] for f, n, c, nonce, ct in writes]]
+    expected = [record, device, kc, sig,
+                [[f, n, others(c, device), nonce, ct] for f, n, c, nonce, ct in writes]]
     if e is not None:
         expected.append(e)
     assert json.loads(change) == expected

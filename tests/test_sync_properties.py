@@ -1,8 +1,7 @@
 """Replicas editing, pushing and pulling in random orders through the real server, with pushes
 and pulls that fail half-way, converge, and no write is ever lost."""
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from support import Workspace
 from sync import dense

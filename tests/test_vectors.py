@@ -8,8 +8,20 @@ import pytest
 from sync import keys
 from sync.b64 import b64decode
 from sync.canonical import CanonicalJSONError, canonical_json
-from sync.envelopes import (ProtocolError, change_header, check_change, decrypt_field, encrypt_field, field_aad,
-                            pad, unwrap_key, verify_change, verify_object, wrap_key, write_hash)
+from sync.envelopes import (
+    ProtocolError,
+    change_header,
+    check_change,
+    decrypt_field,
+    encrypt_field,
+    field_aad,
+    pad,
+    unwrap_key,
+    verify_change,
+    verify_object,
+    wrap_key,
+    write_hash,
+)
 from sync.merge import display_order, merge, names_unissued, next_write, unseen
 from sync.trust import verify_directory
 
@@ -69,7 +81,8 @@ def test_contexts_are_bounded_as_the_vector_says(case):
 
 @pytest.mark.parametrize("case", MERGE["names_unissued"], ids=ids(MERGE["names_unissued"]))
 def test_a_client_holds_back_what_the_vector_holds_back(case):
-    assert names_unissued(case["ctx"], case["me"], case["writer"], case["issued"], case["live"]) == case["held"]
+    assert names_unissued(case["ctx"], case["me"], case["writer"], case["issued"],
+                          case["live"]) == case["held"]
 
 
 @pytest.mark.parametrize("case", FIELDS["fields"], ids=[c["field"] for c in FIELDS["fields"]])
@@ -77,7 +90,8 @@ def test_field_encryption_reproduces_the_vector_ciphertext(case):
     key = b64decode(case["record_key"])
     assert field_aad(case["workspace"], case["record"], case["field"], case["dot"]).decode() == case["aad"]
     assert len(pad(case["plaintext"].encode())) == case["padded_length"]
-    nonce, ct = encrypt_field(key, case["workspace"], case["record"], case["field"], case["dot"], case["value"],
+    nonce, ct = encrypt_field(key, case["workspace"], case["record"], case["field"], case["dot"],
+                              case["value"],
                               case["t"], nonce=b64decode(case["nonce"]))
     assert (nonce, ct) == (case["nonce"], case["ct"])
     assert write_hash(nonce, ct) == case["h"]
@@ -88,7 +102,8 @@ def test_field_encryption_reproduces_the_vector_ciphertext(case):
 @pytest.mark.parametrize("case", FIELDS["tampered"], ids=[c["why"] for c in FIELDS["tampered"]])
 def test_a_tampered_or_moved_ciphertext_does_not_decrypt(case):
     with pytest.raises(ProtocolError):
-        decrypt_field(b64decode(case["record_key"]), case["workspace"], case["record"], case["field"], case["dot"],
+        decrypt_field(b64decode(case["record_key"]), case["workspace"], case["record"], case["field"],
+                      case["dot"],
                       case["nonce"], case["ct"])
 
 

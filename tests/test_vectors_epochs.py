@@ -9,8 +9,16 @@ import pytest
 from sync import keys
 from sync.b64 import b64decode
 from sync.canonical import canonical_json
-from sync.envelopes import (ProtocolError, change_header, decrypt_field, key_commitment, unwrap_keys,
-                            verify_change, verify_object, wrap_keys)
+from sync.envelopes import (
+    ProtocolError,
+    change_header,
+    decrypt_field,
+    key_commitment,
+    unwrap_keys,
+    verify_change,
+    verify_object,
+    wrap_keys,
+)
 
 with open(os.path.join(os.path.dirname(__file__), "vectors", "epochs.json"), encoding="utf-8") as f:
     EPOCHS = json.load(f)

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from sync import keys
 from sync.canonical import canonical_json
 from sync.envelopes import binding_matches, make_binding, safety_number, verify_object
-from sync import keys
 from sync.trust import evaluate, self_check
 
 with open(os.path.join(os.path.dirname(__file__), "vectors", "trust.json"), encoding="utf-8") as f:
@@ -69,7 +69,8 @@ def test_hostile_junk_in_bindings_certs_and_revocations_does_not_crash():
     junk = [{**d, "binding": "x", "certs": [1, None, {"type": 3}], "revocations": ["x", {"type": None}]}
             for d in case["devices"]]
     assert evaluate(junk, WS, case["fingerprint"]) == {"trusted": {}, "revoked": [], "orders": []}
-    assert evaluate(case["devices"] + [None, 5, {"id": 3}], WS, case["fingerprint"])["trusted"] == case["trusted"]
+    assert evaluate(case["devices"] + [None, 5, {"id": 3}], WS,
+                    case["fingerprint"])["trusted"] == case["trusted"]
 
 
 def test_self_check_catches_a_swapped_key_role_binding_or_certificate():

@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from server import create_app
-from server import web
+from server import create_app, web
 
 
 @pytest.fixture
@@ -42,7 +41,8 @@ def test_the_shell_preloads_what_the_first_screen_imports_and_the_preferred_lang
     html = client.get("/").get_data(as_text=True)
     preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
     # The entry and everything it imports statically, near and far...
-    for url in ["/static/js/app.js", "/static/js/session.js", "/static/js/ui/lock.js", "/static/vendor/idb/idb.js",
+    for url in ["/static/js/app.js", "/static/js/session.js", "/static/js/ui/lock.js",
+                "/static/vendor/idb/idb.js",
                 "/static/js/core/canonical.js"]:
         assert url in preloaded
     # ...but not the screens behind the lock, which it imports on demand, nor what it never imports.
@@ -52,7 +52,8 @@ def test_the_shell_preloads_what_the_first_screen_imports_and_the_preferred_lang
     build = build_of(client.get("/sw.js"))
     assert set(preloaded) < set(build["precache"])  # all of it still cached for offline
     assert "/static/js/record-screens.js" in build["precache"]
-    for header, lang in [("pl-PL,pl;q=0.9,en;q=0.8", "pl"), ("de-DE,be;q=0.5", "be"), ("fr", "en"), (None, "en")]:
+    for header, lang in [("pl-PL,pl;q=0.9,en;q=0.8", "pl"), ("de-DE,be;q=0.5", "be"), ("fr", "en"),
+                         (None, "en")]:
         response = client.get("/", headers={"Accept-Language": header} if header else {})
         assert f'<link rel="preload" href="/static/i18n/{lang}.json" as="fetch" crossorigin="anonymous">' \
             in response.get_data(as_text=True)
@@ -137,7 +138,8 @@ def test_the_camouflage_manifest_is_a_calculator_in_the_chosen_language(web_app)
         text = response.get_data(as_text=True).lower()
         assert "zapis" not in text and "/static/icons/icon" not in text
         # The same app as the real manifest (one installed app), starting at the calculator.
-        assert manifest["id"] == "/" and manifest["start_url"] == "/calc" and manifest["display"] == "standalone"
+        assert manifest["id"] == "/" and manifest["start_url"] == "/calc"
+        assert manifest["display"] == "standalone"
         sizes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
         assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
         for icon in manifest["icons"]:

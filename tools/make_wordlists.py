@@ -32,8 +32,8 @@ from wordfreq import top_n_list, zipf_frequency
 COUNT = {"ru": 4096, "be": 2048}
 DICT_SIZE = 20000
 # Words a person should not be handed as a passphrase (slurs, obscenity roots, grim words).
-SKIP = re.compile(r"(хуй|хуе|пизд|еба|ёба|бля|жоп|сука|сучк|мудак|педик|пидор|гомик|шлюх|дерьм|говн|срат|ссат|"
-                  r"задниц|смерт|убий|убит|труп|насил|тюрьм|турм|расстр|растр|гитлер|нацист|лукаш)")
+SKIP = re.compile(r"(хуй|хуе|пизд|еба|ёба|бля|жоп|сука|сучк|мудак|педик|пидор|гомик|шлюх|дерьм|говн|"
+                  r"срат|ссат|задниц|смерт|убий|убит|труп|насил|тюрьм|турм|расстр|растр|гитлер|нацист|лукаш)")
 
 VOWEL = re.compile("[аеёіоуыэюяи]")
 
@@ -67,7 +67,8 @@ def main(be_dic: str, ru_dic: str, out: str) -> None:
     be_all = lemmas(Path(be_dic), "абвгдеёжзійклмнопрстуўфхцчшыьэюя")
     be_all.sort(key=lambda w: (-max(zipf_frequency(w, "uk"), zipf_frequency(w, "ru")), len(w), w))
     dictionaries["hunspell-be"] = be_all[:DICT_SIZE]
-    (out_dir / "dictionaries.json").write_text(json.dumps(dictionaries, ensure_ascii=False, separators=(",", ":")),
+    (out_dir / "dictionaries.json").write_text(json.dumps(dictionaries, ensure_ascii=False,
+                                                          separators=(",", ":")),
                                                encoding="utf-8")
 
 

@@ -32,21 +32,41 @@ leaving the files), `attachments` (attachment chunks: upload, list, download, de
 
 from . import attachments
 from .bulk import CHUNK, insert_tuples
-from .directory import (add_root, bind, certify, devices_of, enroll, get_device, get_workspace,
-                        invite_by_code, revoke, workspace_by_setup_token)
+from .directory import (
+    add_root,
+    bind,
+    certify,
+    devices_of,
+    enroll,
+    get_device,
+    get_workspace,
+    invite_by_code,
+    revoke,
+    workspace_by_setup_token,
+)
 from .erase import erase_freed
 from .pull import CHANGE_COLUMNS, WRAP_COLUMNS, device_entry, pull_page
 from .push import PushBatch, active_devices, apply_push
-from .records import prune_tombstones, purge, records_wrapped_to, wrap_entry, wraps_of
+from .records import prune_tombstones, purge, records_wrapped_to, wraps_of
 from .sequencer import Sequencer, sequenced
-from .text import (_state_dump, _state_load, change_text, hash_text, logical_writes, page_json,
-                   split_writes, wrap_text, write_text)
+from .text import (
+    _state_dump,
+    _state_load,
+    change_text,
+    hash_text,
+    logical_writes,
+    page_json,
+    split_writes,
+    wrap_text,
+    write_text,
+)
 from .workspaces import create_invite, invites_of, new_workspace, withdraw_invite, workspace_count
 
 __all__ = ["active_devices", "attachments", "add_root", "apply_push", "bind", "certify", "CHANGE_COLUMNS",
            "change_text", "CHUNK", "create_invite", "device_entry", "devices_of", "enroll",
            "erase_freed", "get_device", "get_workspace", "hash_text", "insert_tuples", "invite_by_code",
            "invites_of", "logical_writes", "new_workspace", "page_json", "prune_tombstones", "pull_page",
-           "purge", "PushBatch", "revoke", "sequenced", "Sequencer", "split_writes", "_state_dump",
+           "purge", "PushBatch", "records_wrapped_to", "revoke", "sequenced", "Sequencer", "split_writes",
+           "_state_dump",
            "_state_load", "withdraw_invite", "workspace_by_setup_token", "workspace_count",
-           "WRAP_COLUMNS", "wrap_text", "write_text"]
+           "WRAP_COLUMNS", "wrap_text", "wraps_of", "write_text"]

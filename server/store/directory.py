@@ -6,7 +6,7 @@ here, inside `sequenced`, and refused with the same APIError the views raise.
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -86,7 +86,7 @@ def enroll(invite, keys_, binding):
         db.session.refresh(invite)  # read again under the workspace lock: uses may have changed
         if invite.revoked:
             raise APIError(410, "invite_revoked")
-        if invite.expires_at <= datetime.now(timezone.utc).replace(tzinfo=None):
+        if invite.expires_at <= datetime.now(UTC).replace(tzinfo=None):
             raise APIError(410, "invite_expired")
         if invite.uses >= invite.max_uses:
             raise APIError(410, "invite_used_up")

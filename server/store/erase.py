@@ -34,7 +34,8 @@ def erase_freed(purge=False):
         if not purge or mode == "off":
             return True
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (FULL) changes, wraps" if mode == "full" else "VACUUM changes, wraps")
+            conn.exec_driver_sql("VACUUM (FULL) changes, wraps" if mode == "full"
+                                 else "VACUUM changes, wraps")
         return True
     except SQLAlchemyError as exc:
         current_app.logger.warning("erasing freed bytes left for later: %s", type(exc).__name__)

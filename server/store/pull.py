@@ -58,7 +58,8 @@ def pull_page(device, cursor, limit, upper):
     sources = [
         [(c.id, "change", c) for c in db.session.execute(changes.order_by(Change.id).limit(limit))],
         [(w.seq, "wrap", w) for w in db.session.execute(
-            select(*WRAP_COLUMNS).where(Wrap.workspace_id == ws, Wrap.recipient == device.id, window(Wrap.seq))
+            select(*WRAP_COLUMNS).where(Wrap.workspace_id == ws, Wrap.recipient == device.id,
+                                        window(Wrap.seq))
             .order_by(Wrap.seq).limit(limit))],
         [(d.seq, "device", d) for d in db.session.execute(
             select(Device).where(Device.workspace_id == ws, window(Device.seq))
@@ -66,7 +67,8 @@ def pull_page(device, cursor, limit, upper):
     ]
     if cursor > 0:
         sources.append([(r.purged_seq, "tombstone", r) for r in db.session.execute(
-            select(Record.purge, Record.purged_seq).where(Record.workspace_id == ws, window(Record.purged_seq))
+            select(Record.purge, Record.purged_seq).where(Record.workspace_id == ws,
+                                                          window(Record.purged_seq))
             .order_by(Record.purged_seq).limit(limit))])
     # A source that filled its limit may hold more rows beyond its last one: the page may only
     # reach that far, or it would skip them.

@@ -59,7 +59,8 @@ class PushBatch:
                 self.records[rec.id] = _Rec(rec.creator, rec.purged_seq, rec.state, False)
             if not self.coordinator:
                 self.readable.update(db.session.execute(
-                    select(Wrap.record_id).where(Wrap.workspace_id == self.ws, Wrap.recipient == self.device.id,
+                    select(Wrap.record_id).where(Wrap.workspace_id == self.ws,
+                                                 Wrap.recipient == self.device.id,
                                                  Wrap.record_id.in_(chunk))).scalars())
 
     def access(self, record_id):

@@ -1,7 +1,7 @@
 """Record-level storage: purging a record, pruning old tombstones, and who holds a record's keys
 (the stored wraps a coordinator reads for a key rotation)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
 
@@ -16,7 +16,7 @@ from .sequencer import sequenced
 
 
 def _utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def purge(device, record_id, order):

@@ -5,7 +5,6 @@ import re
 
 from sync.dense import decode_change
 
-
 # -- the text of writes ------------------------------------------------------------------------
 # Every piece was validated at the edge (field names, device ids, integers, base64url), so the JSON
 # is made by formatting: json.dumps for each of a push's writes was a tenth of its cost. Each text

@@ -95,7 +95,8 @@ def wait_all_sent(page, timeout=30000):
             break
         page.wait_for_timeout(100)
     try:
-        page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync")).wait_for(timeout=timeout)
+        all_sent = page.locator(".sync-line").filter(has_text=re.compile(r"^All sent · last sync"))
+        all_sent.wait_for(timeout=timeout)
     except Exception as e:
         raise AssertionError(f"the sync line still says: {page.locator('.sync-line').inner_text()!r}") from e
 

@@ -115,7 +115,8 @@ def views(path):
     folder = os.path.dirname(path)
     if name.endswith((".ldb", ".sst")):
         out.append(("leveldb-table", leveldb_table(data)))
-    elif (name.endswith(".log") or name.startswith("MANIFEST-")) and os.path.exists(os.path.join(folder, "CURRENT")):
+    elif ((name.endswith(".log") or name.startswith("MANIFEST-"))
+          and os.path.exists(os.path.join(folder, "CURRENT"))):
         out.append(("leveldb-log", leveldb_log(data)))
     return out
 

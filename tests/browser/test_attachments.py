@@ -9,11 +9,20 @@ import io
 import os
 
 import pytest
-from drive import (APP_DATABASES, AXE, PASSPHRASE, axe, db_rows, horizontal_overflow, join, read_store,
-                   wait_all_sent)
 from playwright.sync_api import expect
-from servers import GunicornServer
 
+from drive import (
+    APP_DATABASES,
+    AXE,
+    PASSPHRASE,
+    axe,
+    db_rows,
+    horizontal_overflow,
+    join,
+    read_store,
+    wait_all_sent,
+)
+from servers import GunicornServer
 from sync import attach_client as ac
 from sync.attachments import assemble, open_chunk
 
@@ -266,7 +275,8 @@ def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_st
     page.get_by_role("button", name="Records", exact=True).click()
     new_incident(page, "written after the refusal")
     # Every record is sent; the line does not say "all sent" while an attachment stays here.
-    expect(page.locator(".sync-line")).to_contain_text("Attachments not sent yet: 1 · last sync", timeout=60000)
+    expect(page.locator(".sync-line")).to_contain_text("Attachments not sent yet: 1 · last sync",
+                                                       timeout=60000)
     for _ in range(120):
         if not read_store(page, "outbox"):
             break

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+
 from drive import join, storage_dump, unlock
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -104,7 +105,8 @@ def test_camouflage_looks_like_a_calculator_whose_code_opens_the_app(make_contex
     page.get_by_role("button", name="Stop looking like a calculator").click()
     page.get_by_label("Your code (4 to 12 digits)").wait_for()
     look = page.evaluate(LOOK)
-    assert look["title"] == "Zapis" and look["manifest"]["name"] == "Zapis" and look["icon"].endswith("/icon.svg")
+    assert look["title"] == "Zapis" and look["manifest"]["name"] == "Zapis"
+    assert look["icon"].endswith("/icon.svg")
     page.goto(server.url + "/calc")
     press(page, list(CODE) + ["="])
     expect(page.locator("#display")).to_have_text(CODE)

@@ -8,6 +8,7 @@ import json
 import os
 
 import pytest
+
 from drive import join
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,13 +30,15 @@ CHROME_PROBLEMS = """() => {
   const vw = document.documentElement.clientWidth;
   const problems = [];
   const name = (el) => `${el.tagName.toLowerCase()}.${(el.getAttribute('class') || '').replace(/ /g, '.')}`;
-  const roots = [...document.querySelectorAll('header.bar, nav.tabs, .sync-line')].filter((e) => e.checkVisibility());
+  const roots = [...document.querySelectorAll('header.bar, nav.tabs, .sync-line')]
+    .filter((e) => e.checkVisibility());
   for (const root of roots) {
     for (const el of [root, ...root.querySelectorAll('*')]) {
       if (!el.checkVisibility()) continue;
       const r = el.getBoundingClientRect();
       if (r.width > vw + 0.5 || r.left < -0.5 || r.right > vw + 0.5) {
-        problems.push(`${name(el)} is ${Math.round(r.width)} px wide at ${Math.round(r.left)}..${Math.round(r.right)}, the screen ${vw}`);
+        const at = `${Math.round(r.left)}..${Math.round(r.right)}`;
+        problems.push(`${name(el)} is ${Math.round(r.width)} px wide at ${at}, the screen ${vw}`);
       }
     }
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -85,7 +88,8 @@ PANIC = """() => {
           onTop: b.contains(top), width: r.width, height: r.height};
 }"""
 
-LAYOUT = "() => [document.querySelector('header.bar').dataset.fit, document.querySelector('nav.tabs').dataset.fit]"
+LAYOUT = ("() => [document.querySelector('header.bar').dataset.fit, "
+          "document.querySelector('nav.tabs').dataset.fit]")
 
 
 def settle(page):
@@ -126,7 +130,8 @@ def test_the_chrome_fits_320px_in_every_language(make_context, coordinator, serv
         open_tab(page, "settings")
         page.locator(".language select").select_option(lang)
         page.locator(f'html[lang="{lang}"]').wait_for()
-        page.locator("nav.tabs .tab").last.filter(has_text=messages(lang)["nav.settings"]).wait_for(state="attached")
+        settings_tab = page.locator("nav.tabs .tab").last.filter(has_text=messages(lang)["nav.settings"])
+        settings_tab.wait_for(state="attached")
         settle(page)
         found = check_chrome(page, lang, f"{lang} settings")
         layouts[lang] = page.evaluate(LAYOUT)

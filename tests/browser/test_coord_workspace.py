@@ -9,6 +9,8 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
+
 from drive import (
     AXE,
     axe,
@@ -24,7 +26,6 @@ from drive import (
     wait_offline_ready,
     wait_sync_run,
 )
-from playwright.sync_api import expect
 from test_chrome import open_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

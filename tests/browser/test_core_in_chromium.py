@@ -25,7 +25,8 @@ RUNNER = """<!doctype html>
                                 "node:assert": SHIMS + "assert.mjs", "node:fs": SHIMS + "fs.mjs"}}), SHIMS)
 
 # The node test files that need nothing of Node beyond test, assert and reading a file.
-IN_CHROMIUM = ["vectors.test.mjs", "canonical.test.mjs", "merge.test.mjs", "envelopes.test.mjs", "keys.test.mjs",
+IN_CHROMIUM = ["vectors.test.mjs", "canonical.test.mjs", "merge.test.mjs", "envelopes.test.mjs",
+               "keys.test.mjs",
                "trust.test.mjs", "trust-vectors.test.mjs", "epoch-vectors.test.mjs", "dense.test.mjs",
                "field-ids.test.mjs", "attachments.test.mjs"]
 
@@ -37,7 +38,8 @@ def serve(route):
     full = os.path.normpath(os.path.join(ROOT, path))
     if not path.startswith(SERVED) or not full.startswith(ROOT + os.sep) or not os.path.isfile(full):
         return route.fulfill(status=404, body="not served")
-    kind = "text/javascript" if full.endswith((".js", ".mjs")) else mimetypes.guess_type(full)[0] or "text/plain"
+    kind = ("text/javascript" if full.endswith((".js", ".mjs"))
+            else mimetypes.guess_type(full)[0] or "text/plain")
     with open(full, "rb") as f:
         return route.fulfill(status=200, content_type=kind, body=f.read())
 

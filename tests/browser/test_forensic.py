@@ -14,8 +14,16 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ARGS, CHROMIUM
-from drive import (join, read_store, setup_link, storage_dump, unlock, wait_all_sent,
-                   wait_offline_ready, write_store)
+from drive import (
+    join,
+    read_store,
+    setup_link,
+    storage_dump,
+    unlock,
+    wait_all_sent,
+    wait_offline_ready,
+    write_store,
+)
 from forensic import scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -51,7 +59,8 @@ PROBE = "QzProbeStoredOnPurpose1357"  # the positive control: stored as is, it m
 
 def open_profile(playwright_api, folder, server):
     ctx = playwright_api.chromium.launch_persistent_context(
-        str(folder), executable_path=CHROMIUM, args=ARGS, viewport={"width": 360, "height": 740}, locale="en-GB")
+        str(folder), executable_path=CHROMIUM, args=ARGS, viewport={"width": 360, "height": 740},
+        locale="en-GB")
     ctx.set_default_timeout(30000)
     errors = []
     ctx.on("weberror", lambda e: errors.append(str(e.error)))
@@ -102,10 +111,12 @@ def assert_scan(folder, absent, present=(), browser_files=()):
     missing = [p for p in present if p not in hits]
     assert missing == [], "the scan failed to find what is there (positive control): %s" % missing
     leaked = {n: places for n, places in hits.items() if n in absent}
-    assert leaked == {}, "found on disk: %s" % {n: sorted({f for f, _v, _p in places}) for n, places in leaked.items()}
+    assert leaked == {}, "found on disk: %s" % {n: sorted({f for f, _v, _p in places})
+                                                for n, places in leaked.items()}
 
 
-def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(playwright_api, server, coordinator,
+def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(playwright_api, server,
+                                                                                coordinator,
                                                                                tmp_path):
     # -- the volunteer: every field, an edit, a search, a conflict, a draft -------------------
     folder = tmp_path / "volunteer"
@@ -134,7 +145,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
 
     # A conflict: the coordinator and the volunteer change the need's details at once.
     coordinator.pull()
-    [need] = [r["id"] for r in read_store(page, "records") if coordinator.read(r["id"])["kind"]["value"] == "need"]
+    [need] = [r["id"] for r in read_store(page, "records")
+              if coordinator.read(r["id"])["kind"]["value"] == "need"]
     ctx.set_offline(True)
     page.get_by_role("button", name="Edit").click()
     page.get_by_label("Details of the need *").fill(MINE)
@@ -147,7 +159,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.locator(".sync-open").click()
     page.get_by_role("button", name="Sync now").click()
     page.get_by_role("button", name="Records", exact=True).click()
-    page.locator(".record-item").filter(has_text="Accommodation").get_by_text("Conflict", exact=True).wait_for()
+    item = page.locator(".record-item").filter(has_text="Accommodation")
+    item.get_by_text("Conflict", exact=True).wait_for()
     page.locator(".record-item").filter(has_text="Accommodation").click()
     page.get_by_role("button", name="Resolve conflicts").click()
     page.get_by_role("heading", name="Resolve the conflict").wait_for()
@@ -164,7 +177,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     # Travel mode erases the records from this device: their ciphertexts leave the disk with the
     # data bucket it remakes (kept, the rows would stay in LevelDB files until a compaction).
     records = read_store(page, "records")
-    erased = [w["ct"] for r in records for live in r["fields"].values() for w in live if len(w.get("ct", "")) >= 24]
+    erased = [w["ct"] for r in records for live in r["fields"].values() for w in live
+              if len(w.get("ct", "")) >= 24]
     assert len(erased) >= 10
     ids = [r["id"] for r in records]  # opened above: never in the URL, the title or history state
     assert set(page.evaluate("Object.keys(history.state)")) == {"step"}
@@ -216,7 +230,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     page.get_by_role("button", name="+ Incident").click()
     page.get_by_label("What kind of incident *").select_option("bank")
     page.get_by_label("Country *").select_option("PL")
-    fill(page, {"What happened *": INCIDENT["What happened *"], "Contact (optional)": INCIDENT["Contact (optional)"]})
+    fill(page, {"What happened *": INCIDENT["What happened *"],
+                "Contact (optional)": INCIDENT["Contact (optional)"]})
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Edit").wait_for()
     page.get_by_role("button", name="+ Need").click()
@@ -234,7 +249,8 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     identity = [device["device"], device["sign_key"], device["ecdh_key"], device["fingerprint"]]
     write_store(page, "meta", PROBE, "probe")
     ctx.close()
-    coordinator_canaries = [INCIDENT["What happened *"], INCIDENT["Contact (optional)"], DRAFT, PASSPHRASE, DURESS]
+    coordinator_canaries = [INCIDENT["What happened *"], INCIDENT["Contact (optional)"], DRAFT,
+                            PASSPHRASE, DURESS]
     assert_scan(folder, coordinator_canaries, present=[PROBE, vault["ct"]])
 
     ctx, page = open_profile(playwright_api, folder, server)

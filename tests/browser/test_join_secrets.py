@@ -15,6 +15,7 @@ import os
 import re
 
 import pytest
+
 from conftest import ARGS, CHROMIUM
 from drive import AXE, PASSPHRASE, axe, join, read_store
 
@@ -30,7 +31,9 @@ QR_PNG = """async (text) => {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#000';
-  data.forEach((row, y) => row.forEach((dark, x) => { if (dark) ctx.fillRect(x * scale, y * scale, scale, scale); }));
+  data.forEach((row, y) => row.forEach((dark, x) => {
+    if (dark) ctx.fillRect(x * scale, y * scale, scale, scale);
+  }));
   const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/png'));
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let s = '';
@@ -66,8 +69,8 @@ def test_a_generated_passphrase_is_offered_and_opens_the_device(make_context, co
     first = generated_words(page)
     assert all(re.fullmatch(r"[a-z-]+", w) for w in first)  # the English list for an English interface
     page.get_by_role("button", name="Another one").click()
-    page.wait_for_function("(w) => [...document.querySelectorAll('.generated-words .word')].map((e) => e.textContent)"
-                           ".join(' ') !== w", arg=" ".join(first))
+    page.wait_for_function("(w) => [...document.querySelectorAll('.generated-words .word')]"
+                           ".map((e) => e.textContent).join(' ') !== w", arg=" ".join(first))
     # A wrong word is caught before anything is sealed.
     page.get_by_label("Type the six words again, from your paper").fill("not the words at all")
     page.get_by_role("button", name="Join").click()
@@ -149,7 +152,8 @@ def test_an_invite_link_opened_as_a_link_is_used_at_once(make_context, coordinat
         first.goto(link)
     assert enrolled.value.status == 201
     assert first.url == server.url + "/"
-    first.get_by_text("This invite link has just been used to join on this phone: it no longer works").wait_for()
+    first.get_by_text("This invite link has just been used to join on this phone: "
+                      "it no longer works").wait_for()
     # What History keeps is useless: another browser opening the same link cannot join.
     second = make_context().new_page()
     second.goto(link)

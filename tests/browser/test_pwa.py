@@ -10,8 +10,22 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from drive import (AXE, PASSPHRASE, axe, horizontal_overflow, join, leftovers, new_workspace, read_store,
-                   storage_dump, unlock, wait_all_sent, wait_offline_ready, write_store)
+
+from drive import (
+    AXE,
+    PASSPHRASE,
+    axe,
+    horizontal_overflow,
+    join,
+    leftovers,
+    new_workspace,
+    read_store,
+    storage_dump,
+    unlock,
+    wait_all_sent,
+    wait_offline_ready,
+    write_store,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -153,7 +167,8 @@ def test_panic_leaves_at_once_and_can_wipe_everything(make_context, coordinator,
     page.get_by_label("The Exit button also erases this device").check()
     page.get_by_role("button", name="Exit").click()
     page.wait_for_url(server.url + "/calc")
-    assert leftovers(page) == {"databases": [], "buckets": [], "caches": [], "workers": 0, "local": 0, "session": 0}
+    assert leftovers(page) == {"databases": [], "buckets": [], "caches": [], "workers": 0, "local": 0,
+                               "session": 0}
     page.goto(server.url + "/")
     page.get_by_role("heading", name="Welcome").wait_for()
 
@@ -201,7 +216,8 @@ NO_BUCKETS = """try {
 } catch (e) { /* a document without cookies (about:blank) */ }"""
 
 
-def test_without_buckets_settings_says_so_and_an_older_install_moves_into_buckets_once(make_context, coordinator,
+def test_without_buckets_settings_says_so_and_an_older_install_moves_into_buckets_once(make_context,
+                                                                                       coordinator,
                                                                                        server):
     ctx = make_context()
     ctx.add_cookies([{"name": "nobuckets", "value": "1", "url": server.url}])
@@ -211,7 +227,8 @@ def test_without_buckets_settings_says_so_and_an_older_install_moves_into_bucket
     new_incident(page, CANARY_INCIDENT)
     assert leftovers(page)["databases"] == ["zapis"] and leftovers(page)["buckets"] == []
     page.get_by_role("button", name="Settings").click()
-    expect(page.get_by_text("This browser cannot delete the app’s storage files.", exact=False)).to_be_visible()
+    expect(page.get_by_text("This browser cannot delete the app’s storage files.",
+                            exact=False)).to_be_visible()
     expect(page.get_by_text("use the app in Chrome, Edge, Samsung Internet", exact=False)).to_be_visible()
     page.get_by_role("button", name="Lock").first.click()
     vault = read_store(page, "vault", "keys")
@@ -225,7 +242,8 @@ def test_without_buckets_settings_says_so_and_an_older_install_moves_into_bucket
     assert left["databases"] == [] and sorted(left["buckets"]) == ["zapis-data", "zapis-vault"]
     assert read_store(page, "vault", "keys") == vault
     page.get_by_role("button", name="Settings").click()
-    expect(page.get_by_text("deletes the app’s storage on this browser, files and all", exact=False)).to_be_visible()
+    expect(page.get_by_text("deletes the app’s storage on this browser, files and all",
+                            exact=False)).to_be_visible()
     expect(page.get_by_text("Copies from before the move may stay", exact=False)).to_be_visible()
     page.reload()
     unlock(page)
@@ -358,7 +376,8 @@ def test_every_screen_fits_360px_and_has_no_serious_accessibility_violation(make
     assert problems == {}, json.dumps(problems, indent=1)
 
 
-def test_what_the_browser_saves_reaches_a_coordinator_who_verifies_and_reads_it(make_context, coordinator, server):
+def test_what_the_browser_saves_reaches_a_coordinator_who_verifies_and_reads_it(make_context,
+                                                                                coordinator, server):
     """The browser syncs by itself after a save: the Python core verifies the change's signature
     against the directory, unwraps its key and decrypts the values the browser saved."""
     ctx = make_context()
@@ -502,5 +521,6 @@ def test_no_canary_reached_the_server_database_or_logs(server):
         for canary in (CANARY_INCIDENT, CANARY_NEED, CANARY_DRAFT, "Białystok"):
             if canary.encode("utf-8") in data:
                 found.setdefault(canary, []).append(os.path.basename(path))
-    assert any(name.endswith(".sqlite3") for name in os.listdir(folder)) and os.path.getsize(server.access_log)
+    assert any(name.endswith(".sqlite3") for name in os.listdir(folder))
+    assert os.path.getsize(server.access_log)
     assert found == {}

@@ -7,8 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from drive import (create_invite, db_rows, join, open_settings_item, read_store, setup_link, sync_now,
-                   wait_all_sent)
+from drive import (
+    create_invite,
+    db_rows,
+    join,
+    open_settings_item,
+    read_store,
+    setup_link,
+    sync_now,
+    wait_all_sent,
+)
 from server.store import logical_writes
 from sync.client import Client
 from sync.envelopes import ProtocolError, open_value, unwrap_keys
@@ -26,11 +34,14 @@ def every_key_of(device, server):
     for state in device.replica.records.values():
         found.update(state.get("keys", {}).values())
         found.update(state.get("chain") or [])
-    rows = db_rows(server.db_url, "SELECT record_id, recipient, sender, epoch, epk, nonce, ct, sig FROM wraps "
+    rows = db_rows(server.db_url,
+                   "SELECT record_id, recipient, sender, epoch, epk, nonce, ct, sig FROM wraps "
                                   "WHERE recipient = :d", d=device.replica.device)
     for record, recipient, sender, epoch, epk, nonce, ct, sig in rows:
-        wrap = {"type": "zapis/wrap/1" if epoch is None else "zapis/wrap/2", "workspace": device.replica.workspace,
-                "record": record, "recipient": recipient, "sender": sender, "epk": epk, "nonce": nonce, "ct": ct,
+        wrap = {"type": "zapis/wrap/1" if epoch is None else "zapis/wrap/2",
+                "workspace": device.replica.workspace,
+                "record": record, "recipient": recipient, "sender": sender, "epk": epk,
+                "nonce": nonce, "ct": ct,
                 "sig": sig, **({"epoch": epoch} if epoch is not None else {})}
         found.update(unwrap_keys(wrap, device.replica.ecdh_key))
     return found
@@ -46,10 +57,11 @@ def test_removing_a_volunteer_on_the_devices_screen_closes_later_edits_to_its_ke
     card.get_by_text(leaving.safety_number(), exact=True).wait_for()
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(page.locator(".device").filter(has_text=leaving.replica.device[:8]).get_by_text("Verified", exact=True)
-           ).to_be_visible()
+    leaving_card = page.locator(".device").filter(has_text=leaving.replica.device[:8])
+    expect(leaving_card.get_by_text("Verified", exact=True)).to_be_visible()
     leaving.pull()
-    record = leaving.save({"kind": "need", "category": "legal", "urgency": "normal", "country": "LT", "adults": 1,
+    record = leaving.save({"kind": "need", "category": "legal", "urgency": "normal", "country": "LT",
+                           "adults": 1,
                            "description": BEFORE, "status": "new"})
     leaving.push()
     sync_now(page)
@@ -60,8 +72,7 @@ def test_removing_a_volunteer_on_the_devices_screen_closes_later_edits_to_its_ke
     card = page.locator(".device").filter(has_text=leaving.replica.device[:8])
     card.get_by_role("button", name="Remove").click()
     card.get_by_role("button", name="Yes, remove it").click()
-    expect(page.locator(".device").filter(has_text=leaving.replica.device[:8]).get_by_text("Removed", exact=True)
-           ).to_be_visible()
+    expect(leaving_card.get_by_text("Removed", exact=True)).to_be_visible()
     problems = {}
     check_screen(page, problems, "devices after a removal")
     # The rotation goes with the next runs; the sync screen counts it.
@@ -72,13 +83,15 @@ def test_removing_a_volunteer_on_the_devices_screen_closes_later_edits_to_its_ke
     sync_now(page)
     expect(page.get_by_text(re.compile(r"^1 of 1 records have a new key$"))).to_be_visible()
     check_screen(page, problems, "sync screen with the rotation")
-    holders = db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r AND epoch = 1", r=record)
+    holders = db_rows(server.db_url,
+                      "SELECT recipient FROM wraps WHERE record_id = :r AND epoch = 1", r=record)
     # The only reader left is this browser: the removed device got nothing of the new epoch.
     assert [h for (h,) in holders] == [read_store(page, "meta", "device")["device"]]
 
     edit_need(page, BEFORE, {"Details of the need *": AFTER})
     wait_all_sent(page)
-    [(e, device, writes)] = db_rows(server.db_url, "SELECT e, device_id, writes FROM changes WHERE record_id = :r "
+    [(e, device, writes)] = db_rows(server.db_url,
+                                    "SELECT e, device_id, writes FROM changes WHERE record_id = :r "
                                                    "ORDER BY id DESC LIMIT 1", r=record)
     assert e == 1
     [write] = [w for w in logical_writes(writes, device) if "ct" in w]   # stored dense

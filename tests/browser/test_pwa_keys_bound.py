@@ -5,8 +5,17 @@ import re
 
 from playwright.sync_api import expect
 
-from drive import (PASSPHRASE, create_invite, join, leftovers, open_settings_item, read_store, setup_link, sync_now,
-                   wait_all_sent)
+from drive import (
+    PASSPHRASE,
+    create_invite,
+    join,
+    leftovers,
+    open_settings_item,
+    read_store,
+    setup_link,
+    sync_now,
+    wait_all_sent,
+)
 from sync import keys
 from sync.client import Client
 from test_sync import SEED, check_screen, count, db_rows, enroll_volunteer, new_need
@@ -34,7 +43,8 @@ def serve_again(server, device, **columns):
         db.engine.dispose()
 
 
-def test_a_server_that_swaps_the_devices_ecdh_key_raises_the_alarm_and_gets_no_key(make_context, coordinator, server):
+def test_a_server_that_swaps_the_devices_ecdh_key_raises_the_alarm_and_gets_no_key(make_context,
+                                                                                   coordinator, server):
     ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
     sync_now(page)
     expect(page.get_by_text(ALARM)).to_have_count(0)
@@ -55,7 +65,8 @@ def test_a_server_that_swaps_the_devices_ecdh_key_raises_the_alarm_and_gets_no_k
         page.wait_for_timeout(100)
     assert read_store(page, "outbox") == []
     [newest] = [r["id"] for r in read_store(page, "records")]
-    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
+    recipients = {r for (r,) in db_rows(server.db_url,
+                                        "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
     assert recipients == {device}
     # The coordinator sees the device's own statement no longer match: it is trusted no more.
     coordinator.pull()
@@ -82,10 +93,12 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     late = Client.enroll_link(link)
     # A device whose own statement is missing (or does not match) cannot be certified here.
     import requests
+
     from sync.client import _new_replica
     code = create_invite(page, "Volunteer").split("#c=")[1].split("&")[0]
     silent = _new_replica(late.replica.workspace, "volunteer", late.replica.fingerprint)
-    assert requests.post(server.url + "/api/enroll", json={"invite": code, "device": silent.public_entry()}).ok
+    assert requests.post(server.url + "/api/enroll",
+                         json={"invite": code, "device": silent.public_entry()}).ok
     open_settings_item(page, "Devices")
     unbound = page.locator(".device").filter(has_text=silent.device[:8])
     expect(unbound).to_contain_text("This device has not confirmed its own keys")
@@ -94,8 +107,8 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     card.get_by_text(late.safety_number(), exact=True).wait_for()
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(page.locator(".device").filter(has_text=late.replica.device[:8]).get_by_text("Verified", exact=True)
-           ).to_be_visible()
+    late_card = page.locator(".device").filter(has_text=late.replica.device[:8])
+    expect(late_card.get_by_text("Verified", exact=True)).to_be_visible()
     problems = {}
     check_screen(page, problems, "devices with safety numbers")
     # The re-wrap goes in batches of 200, one per run; the sync screen counts them.
@@ -153,7 +166,8 @@ def test_a_revocation_the_server_flips_back_still_keeps_every_key_from_the_revok
     new_need(page, "before the removal")
     sync_now(page)
     first = [r["id"] for r in read_store(page, "records")]
-    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=first[0])}
+    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r",
+                                        r=first[0])}
     assert second.replica.device in recipients
     coordinator.revoke(second.replica.device)
     sync_now(page)
@@ -164,7 +178,8 @@ def test_a_revocation_the_server_flips_back_still_keeps_every_key_from_the_revok
     new_need(page, "after the server undid the removal")
     sync_now(page)
     [newest] = [r["id"] for r in read_store(page, "records") if r["id"] not in first]
-    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
+    recipients = {r for (r,) in db_rows(server.db_url,
+                                        "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
     assert recipients == {device, coordinator.replica.device}
     # After a reload and unlock too: the kept order comes from the store.
     page.get_by_role("button", name="Records", exact=True).click()
@@ -176,5 +191,6 @@ def test_a_revocation_the_server_flips_back_still_keeps_every_key_from_the_revok
     new_need(page, "after a restart")
     sync_now(page)
     latest = [r["id"] for r in read_store(page, "records") if r["id"] not in first + [newest]]
-    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=latest[0])}
+    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r",
+                                        r=latest[0])}
     assert second.replica.device not in recipients

@@ -89,8 +89,10 @@ def test_a_poisoned_value_and_a_wrong_key_cost_only_themselves_in_the_pwa(make_c
     expect(page.locator(".record-item")).to_have_count(3)
     open_record(page, "Shared later")
     expect(page.locator(".notice-inline.problems")).to_contain_text(
-        "A key sent by Coordinator · %s does not open this record; it was refused." % coordinator.replica.device[:8])
+        "A key sent by Coordinator · %s does not open this record; it was refused."
+        % coordinator.replica.device[:8])
     coordinator.pull()
-    edited = [r for r in coordinator.replica.readable() if (coordinator.read(r).get("city") or {}).get("value") == "Hrodna"]
+    edited = [r for r in coordinator.replica.readable()
+              if (coordinator.read(r).get("city") or {}).get("value") == "Hrodna"]
     assert len(edited) == 1
     assert read_store(page, "outbox") == []

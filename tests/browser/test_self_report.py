@@ -10,8 +10,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from drive import (AXE, axe, create_invite, horizontal_overflow, join, open_settings_item, read_store,
-                   safety_number, setup_link, sync_now, wait_all_sent, wait_offline_ready)
+from drive import (
+    AXE,
+    axe,
+    create_invite,
+    horizontal_overflow,
+    join,
+    open_settings_item,
+    read_store,
+    safety_number,
+    setup_link,
+    sync_now,
+    wait_all_sent,
+    wait_offline_ready,
+)
 from test_chrome import CHROME_PROBLEMS, LANGUAGES, messages, open_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -15,10 +15,25 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from drive import (AXE, axe, create_invite, db_rows, horizontal_overflow, join, open_settings_item, safety_number,
-                   read_store, setup_link, storage_dump, sync_now, sync_runs, unlock, wait_all_sent,
-                   wait_offline_ready, wait_sync_run)
-from sync.client import Client, HTTPTransport
+from drive import (
+    AXE,
+    axe,
+    create_invite,
+    db_rows,
+    horizontal_overflow,
+    join,
+    open_settings_item,
+    read_store,
+    safety_number,
+    setup_link,
+    storage_dump,
+    sync_now,
+    sync_runs,
+    unlock,
+    wait_all_sent,
+    wait_offline_ready,
+    wait_sync_run,
+)
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -81,7 +96,8 @@ def check_screen(page, problems, name):
         problems[name] = {"overflow": overflow, "violations": violations}
 
 
-def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_everywhere(make_context, server):
+def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_everywhere(make_context,
+                                                                                        server):
     problems = {}
     # The coordinator sets the workspace up in a browser (dark theme: axe checks both) and invites
     # the volunteer from there.
@@ -117,7 +133,8 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     check_screen(coord, problems, "devices")
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(coord.locator(".device").filter(has_text="Volunteer").get_by_text("Verified", exact=True)).to_be_visible()
+    volunteer_card = coord.locator(".device").filter(has_text="Volunteer")
+    expect(volunteer_card.get_by_text("Verified", exact=True)).to_be_visible()
 
     # The volunteer records an incident and a need with no network at all.
     vol_ctx.set_offline(True)
@@ -125,7 +142,8 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     new_need(vol, CANARY_NEED, city="Vilnius")
     expect(vol.locator(".sync-line")).to_contain_text("2 records waiting to be sent")
     expect(vol.locator(".sync-line")).to_contain_text("sent once online")
-    assert len(read_store(vol, "outbox")) == 6  # per record: its change, its key for itself and the coordinator
+    # Per record: its change, its key for itself and the coordinator.
+    assert len(read_store(vol, "outbox")) == 6
 
     # Back online, it syncs by itself; the coordinator sees both, decrypted.
     vol_ctx.set_offline(False)
@@ -220,7 +238,8 @@ def count(server, sql, **params):
     return db_rows(server.db_url, sql, **params)[0][0]
 
 
-def test_a_connection_dropped_mid_push_duplicates_nothing_and_loses_nothing(make_context, coordinator, server):
+def test_a_connection_dropped_mid_push_duplicates_nothing_and_loses_nothing(make_context,
+                                                                            coordinator, server):
     ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
     pushes = []
 
@@ -339,21 +358,26 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     fields = coordinator.replica.records[record]["fields"]
     city_n = max(w["dot"][1] for w in fields[coordinator.replica.field_of(record, "city")])
     forged = write("city", [device, city_n + 1], {device: city_n}, CANARY_FORGED)
+    # Signed by a key not the volunteer's.
     forged_change = sign_change(keys.generate_key(), {"workspace": ws, "record": record, "device": device,
-                                                      "writes": [forged]})  # signed by a key not the volunteer's
+                                                      "writes": [forged]})
     seen = {w["dot"][0]: w["dot"][1] for w in fields[coordinator.replica.field_of(record, "description")]}
     by_rogue = sign_change(rogue_sign, {"workspace": ws, "record": record, "device": rogue["id"],
-                                        "writes": [write("description", [rogue["id"], 1], seen, CANARY_ROGUE)]})
+                                        "writes": [write("description", [rogue["id"], 1], seen,
+                                                         CANARY_ROGUE)]})
 
     def change_rows(change):
         def add(seq):
             return [Change(workspace_id=ws, id=seq.next(), record_id=record, device_id=change["device"],
-                           sig=change["sig"], writes=",".join(write_text(w["field"], w["dot"], w["ctx"], w["nonce"],
+                           sig=change["sig"],
+                           writes=",".join(write_text(w["field"], w["dot"], w["ctx"], w["nonce"],
                                                                          w["ct"]) for w in change["writes"]))]
         return add
 
-    rows = [lambda seq: [Device(id=rogue["id"], workspace_id=ws, role="coordinator", sign_key=rogue["sign_key"],
-                                ecdh_key=rogue["ecdh_key"], cert=canonical_json(cert), token_hash=secret_hash("r"),
+    rows = [lambda seq: [Device(id=rogue["id"], workspace_id=ws, role="coordinator",
+                                sign_key=rogue["sign_key"],
+                                ecdh_key=rogue["ecdh_key"], cert=canonical_json(cert),
+                                token_hash=secret_hash("r"),
                                 revoked=False, seq=seq.next())],
             change_rows(forged_change), change_rows(by_rogue)]
     insert_straight_into_the_database(server, ws, rows)
@@ -361,7 +385,8 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     sync_now(page)
     # Neither value is shown; the forged write is reported, the rogue's write is held back.
     expect(page.locator(".sync-line")).to_contain_text("needs attention: 1")
-    expect(page.get_by_text("Its signature does not match: it may have been forged or altered.")).to_be_visible()
+    expect(page.get_by_text("Its signature does not match: it may have been forged or altered.")
+           ).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Held back: 1\."))).to_be_visible()
     open_record(page, "Accommodation")
     expect(page.get_by_text(CANARY_CITY, exact=True)).to_be_visible()
@@ -372,7 +397,8 @@ def test_a_forged_write_and_a_coordinator_that_does_not_chain_to_the_fingerprint
     new_need(page, "after the rogue arrived")
     sync_now(page)  # the line said "All sent" before this save too: wait for a run after it
     newest = [r["id"] for r in read_store(page, "records") if r["id"] != record][0]
-    recipients = {r for (r,) in db_rows(server.db_url, "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
+    recipients = {r for (r,) in db_rows(server.db_url,
+                                        "SELECT recipient FROM wraps WHERE record_id = :r", r=newest)}
     assert recipients == {device, coordinator.replica.device}
     page.get_by_role("button", name="Settings", exact=True).click()
     expect(page.get_by_text("This device and 1 verified coordinator.")).to_be_visible()
@@ -395,12 +421,15 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     key = coordinator.replica.records[record]["key"]
     me = coordinator.replica.device
     city = coordinator.replica.field_of(record, "city")
-    city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"][city] if w["dot"][0] == device)
+    city_n = max(w["dot"][1] for w in coordinator.replica.records[record]["fields"][city]
+                 if w["dot"][0] == device)
     nonce, ct = encrypt_value(key, ws, record, city, "city", [me, 1], CANARY_INFLATED, 0)
     kc = key_commitment(key)
-    change = sign_change(coordinator.replica.sign_key, {"workspace": ws, "record": record, "device": me, "kc": kc,
+    change = sign_change(coordinator.replica.sign_key,
+                         {"workspace": ws, "record": record, "device": me, "kc": kc,
                                                         "writes": [{"field": city, "dot": [me, 1],
-                                                                    "ctx": {device: city_n + 1000}, "nonce": nonce,
+                                                                    "ctx": {device: city_n + 1000},
+                                                                    "nonce": nonce,
                                                                     "ct": ct}]})
     # The server refuses it when pushed...
     result = coordinator._call("POST", "/api/sync/push", {"wraps": [], "changes": [change]})
@@ -412,8 +441,8 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
 
     sync_now(page)
     expect(page.locator(".sync-line")).to_contain_text("needs attention: 1")
-    expect(page.get_by_text("A change claims to have seen versions of this device's edits that it never made."))\
-        .to_be_visible()
+    expect(page.get_by_text("A change claims to have seen versions of this device's edits "
+                            "that it never made.")).to_be_visible()
     open_record(page, "Accommodation")
     expect(page.get_by_text("Hrodna", exact=True)).to_be_visible()
     assert CANARY_INFLATED not in page.content() and CANARY_INFLATED not in storage_dump(page)
@@ -421,7 +450,8 @@ def test_a_write_claiming_versions_this_browser_never_made_is_held_back(make_con
     assert [w["dot"] for w in state["fields"][city]] == [[device, city_n]]
 
 
-def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make_context, coordinator, server):
+def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make_context,
+                                                                            coordinator, server):
     ctx, page, device, answer = enroll_volunteer(make_context, coordinator, server)
     wait_offline_ready(page)
     push_token = answer["push_token"]
@@ -430,9 +460,11 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
     worker = read_store(page, "worker", "push")
     assert set(worker) == {"key", "nonce", "ct"}
     assert page.evaluate("""async () => {
-      const factory = navigator.storageBuckets ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
+      const factory = navigator.storageBuckets
+        ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
       const box = await new Promise((ok) => { const r = factory.open('zapis'); r.onsuccess = () => {
-        const g = r.result.transaction('worker').objectStore('worker').get('push'); g.onsuccess = () => ok(g.result); }; });
+        const g = r.result.transaction('worker').objectStore('worker').get('push');
+        g.onsuccess = () => ok(g.result); }; });
       return [box.key.extractable, box.key.algorithm.name];
     }""") == [False, "AES-GCM"]
 
@@ -443,7 +475,8 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
     ctx.set_offline(False)
 
     sent = []
-    ctx.on("request", lambda r: sent.append(r.headers.get("authorization")) if r.url.endswith("/api/sync/push") else None)
+    ctx.on("request", lambda r: sent.append(r.headers.get("authorization"))
+           if r.url.endswith("/api/sync/push") else None)
     calc = ctx.new_page()  # a page of the origin where the app does not run, to reach the worker
     calc.goto(server.url + "/calc")
     cdp = ctx.new_cdp_session(calc)
@@ -456,7 +489,8 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
             break
         calc.wait_for_timeout(100)
     registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
-    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": server.url, "registrationId": registration["registrationId"],
+    cdp.send("ServiceWorker.dispatchSyncEvent",
+             {"origin": server.url, "registrationId": registration["registrationId"],
                                                  "tag": "zapis-push", "lastChance": False})
     for _ in range(300):
         if count(server, "SELECT count(*) FROM changes WHERE record_id = :r", r=record):
@@ -464,8 +498,11 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
         calc.wait_for_timeout(100)
     assert sent and set(sent) == {"Bearer " + push_token}  # the worker used the push-only token
     calc.wait_for_function("""async () => {
-      const factory = navigator.storageBuckets ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
-      const db = await new Promise((ok) => { const r = factory.open('zapis'); r.onsuccess = () => ok(r.result); });
+      const factory = navigator.storageBuckets
+        ? (await navigator.storageBuckets.open('zapis-data')).indexedDB : indexedDB;
+      const db = await new Promise((ok) => {
+        const r = factory.open('zapis'); r.onsuccess = () => ok(r.result);
+      });
       const n = await new Promise((ok) => { const c = db.transaction('outbox').objectStore('outbox').count();
         c.onsuccess = () => ok(c.result); });
       db.close();
@@ -475,10 +512,12 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
     assert coordinator.read(record)["description"]["value"] == CANARY_NEED + "-closed"
 
 
-def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(make_context, coordinator, server):
+def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(make_context,
+                                                                               coordinator, server):
     ctx, page, device, answer = enroll_volunteer(make_context, coordinator, server)
     # A browser without Background Sync (Firefox, Safari): the page itself is the fallback.
-    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', {get: () => undefined})")
+    ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', "
+                        "{get: () => undefined})")
     page.reload()
     unlock(page)
     ctx.set_offline(True)
@@ -488,7 +527,8 @@ def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(m
     page.get_by_role("heading", name="Locked").wait_for()
     expect(page.locator(".sync-line")).to_contain_text("1 record waiting to be sent")
     sent = []
-    page.on("request", lambda r: sent.append(r.headers.get("authorization")) if r.url.endswith("/api/sync/push")
+    page.on("request",
+            lambda r: sent.append(r.headers.get("authorization")) if r.url.endswith("/api/sync/push")
             else None)
     ctx.set_offline(False)
     expect(page.locator(".sync-line")).to_contain_text("All sent")  # still locked: nothing was pulled
@@ -506,8 +546,8 @@ def test_a_removed_device_says_so_plainly_and_erases_its_data(make_context, coor
     page.locator(".sync-open").click()
     page.get_by_role("button", name="Sync now").click()
     page.get_by_role("heading", name="Welcome").wait_for()
-    expect(page.get_by_text("A coordinator removed this device from the workspace. Everything it held has been "
-                            "erased.")).to_be_visible()
+    expect(page.get_by_text("A coordinator removed this device from the workspace. "
+                            "Everything it held has been erased.")).to_be_visible()
     assert page.evaluate("indexedDB.databases()") == []
     assert "zapis-vault" not in page.evaluate("navigator.storageBuckets.keys()")
 
@@ -557,8 +597,8 @@ SEED = """async ([count, passphrase]) => {
   const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
   await session.init();
   if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
-  const words = 'bank account closed refused passport residence permit landlord flat school child border queue'
-    .split(' ');
+  const words = ('bank account closed refused passport residence permit landlord flat school child '
+    + 'border queue').split(' ');
   for (let i = 0; i < count; i++) {
     const kind = i % 3 ? 'incident' : 'need';
     const form = blank(kind, '2025-03-14');
@@ -580,7 +620,8 @@ def ciphertext_bytes(wraps, changes):
     return total + sum(raw(w["nonce"]) + raw(w["ct"]) for c in changes for w in c["writes"] if "ct" in w)
 
 
-def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ciphertext(make_context, server):
+def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ciphertext(make_context,
+                                                                                        server):
     from drive import PASSPHRASE
 
     coord_ctx = make_context()
@@ -594,17 +635,21 @@ def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ci
     card = coord.locator(".device").filter(has_text="Volunteer")
     card.get_by_role("button", name="Certify").click()
     card.get_by_role("button", name="They match: certify").click()
-    expect(coord.locator(".device").filter(has_text="Volunteer").get_by_text("Verified", exact=True)).to_be_visible()
+    volunteer_card = coord.locator(".device").filter(has_text="Volunteer")
+    expect(volunteer_card.get_by_text("Verified", exact=True)).to_be_visible()
 
     vol_ctx.set_offline(True)
     vol.evaluate(SEED, [1000, PASSPHRASE])
     outbox = read_store(vol, "outbox")
-    pushed_ct = ciphertext_bytes([i["wrap"] for i in outbox if "wrap" in i], [i["change"] for i in outbox if "change" in i])
+    pushed_ct = ciphertext_bytes([i["wrap"] for i in outbox if "wrap" in i],
+                                 [i["change"] for i in outbox if "change" in i])
     pushes = []
-    vol.on("requestfinished", lambda r: pushes.append(r.sizes()) if r.url.endswith("/api/sync/push") else None)
+    vol.on("requestfinished",
+           lambda r: pushes.append(r.sizes()) if r.url.endswith("/api/sync/push") else None)
     vol_ctx.set_offline(False)
     wait_all_sent(vol, timeout=120000)
-    push_bytes = sum(s["requestBodySize"] + s["requestHeadersSize"] + s["responseBodySize"] + s["responseHeadersSize"]
+    push_bytes = sum(s["requestBodySize"] + s["requestHeadersSize"] + s["responseBodySize"]
+                     + s["responseHeadersSize"]
                      for s in pushes)
 
     from sync.dense import decode_page
@@ -617,8 +662,10 @@ def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ci
 
     coord.on("requestfinished", pulled)
     sync_now(coord, timeout=120000)
-    pull_bytes = sum(s["requestHeadersSize"] + s["responseBodySize"] + s["responseHeadersSize"] for s, _ in pulls)
-    pulled_ct = ciphertext_bytes([w for _, p in pulls for w in p["wraps"]], [c for _, p in pulls for c in p["changes"]])
+    pull_bytes = sum(s["requestHeadersSize"] + s["responseBodySize"] + s["responseHeadersSize"]
+                     for s, _ in pulls)
+    pulled_ct = ciphertext_bytes([w for _, p in pulls for w in p["wraps"]],
+                                 [c for _, p in pulls for c in p["changes"]])
     coord.get_by_role("button", name="Records", exact=True).click()
     expect(coord.get_by_text("1000 records", exact=True)).to_be_visible(timeout=60000)
     print("\npush: %d requests, %d bytes for %d bytes of ciphertext: %.3f" % (

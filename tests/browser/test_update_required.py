@@ -20,7 +20,9 @@ def test_a_pull_answered_update_required_is_shown_and_the_service_worker_looks_f
     page.evaluate("""() => {
       window.__updates = 0;
       const update = ServiceWorkerRegistration.prototype.update;
-      ServiceWorkerRegistration.prototype.update = function () { window.__updates += 1; return update.call(this); };
+      ServiceWorkerRegistration.prototype.update = function () {
+        window.__updates += 1; return update.call(this);
+      };
     }""")
     pulls = []
 

@@ -55,7 +55,8 @@ describe('chunks.json', () => {
   test('sealAttachment makes chunks that assemble, and a thumbnail', async () => {
     const data = globalThis.crypto.getRandomValues(new Uint8Array(1000));
     const { entry, blobs } = await sealAttachment(v.workspace, v.record,
-      { name: 'p.jpg', type: 'image/jpeg', data, chunkSize: 300, thumb: { type: 'image/jpeg', bytes: new Uint8Array([1, 2]) } });
+      { name: 'p.jpg', type: 'image/jpeg', data, chunkSize: 300,
+        thumb: { type: 'image/jpeg', bytes: new Uint8Array([1, 2]) } });
     assert.equal(entry.chunks, 4);
     const parts = [0, 1, 2, 3].map((i) => blobs.get(i));
     assert.deepEqual(await assembleAttachment(entry, v.workspace, v.record, parts), data);

@@ -16,7 +16,8 @@ const ME = 'MMMMMMMMMMMMMMMMMMMMMM';
 const VOL = 'VVVVVVVVVVVVVVVVVVVVVV';
 
 const write = (field, dot, ctx, tag) => ({ field, dot, ctx, nonce: `n${tag}`, ct: `c${tag}` });
-const change = (device, writes) => ({ workspace: WS, record: REC, device, writes, sig: `s-${device}-${writes[0].dot[1]}` });
+const change = (device, writes) => ({ workspace: WS, record: REC, device, writes,
+  sig: `s-${device}-${writes[0].dot[1]}` });
 const page = (changes) => ({ device: ME, devices: [], wraps: [], changes, purges: [], quarantine: [], released: [],
   problems: [] });
 

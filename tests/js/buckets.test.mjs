@@ -61,7 +61,8 @@ async function join(adapter) {
   stubServer();
   const session = new Session(new LocalStore(adapter), { wipe: (store) => store.destroy() });
   await session.init();
-  await session.join({ code: 'invite-code', workspace: WORKSPACE, fingerprint: 'f'.repeat(43), passphrase: PASSPHRASE });
+  await session.join({ code: 'invite-code', workspace: WORKSPACE, fingerprint: 'f'.repeat(43),
+    passphrase: PASSPHRASE });
   await session.records.save({ values: { kind: 'incident', category: 'bank', description: CANARY } });
   return session;
 }
@@ -134,7 +135,8 @@ test('an install from before buckets moves into them once, and the old database 
   const session = await join(old);
   await session.lock();
   let present = true;
-  const legacy = { adapter: old, exists: async () => present, remove: async () => { present = false; await old.destroy(); } };
+  const legacy = { adapter: old, exists: async () => present,
+    remove: async () => { present = false; await old.destroy(); } };
   const buckets = fakeBuckets();
   const moved = new Session(new LocalStore(bucketed(buckets, legacy)));
   assert.equal(await moved.init(), 'locked');

@@ -8,6 +8,7 @@ const REFUSED = [
   ['a fraction', 0.5], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity],
   ['2^53', 2 ** 53], ['-(2^53)', -(2 ** 53)], ['undefined', undefined],
   ['undefined in an object', { a: undefined }],
+  // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
   ['undefined in an array', [undefined]], ['a sparse array', [1, , 3]], ['a function', () => 1],
   ['a symbol', Symbol('x')], ['a bigint', 1n], ['a Date', new Date(0)], ['a Map', new Map()],
   ['a Uint8Array', new Uint8Array(2)], ['a class instance', new (class Point { x = 1; })()],

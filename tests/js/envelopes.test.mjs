@@ -6,7 +6,8 @@ import { b64decode, b64encode } from '../../pwa/static/js/core/b64.js';
 import { canonicalJSON } from '../../pwa/static/js/core/canonical.js';
 import {
   CERT, PURGE, ProtocolError, changeHeader, checkChange, decryptField, encryptField, makeCertificate,
-  makePurge, newRecordKey, pad, signChange, signObject, unpad, unwrapKey, unwrapKeys, verifyChange, verifyObject, wrapKey,
+  makePurge, newRecordKey, pad, signChange, signObject, unpad, unwrapKey, unwrapKeys, verifyChange, verifyObject,
+  wrapKey,
   wrapKeys,
   writeHash,
 } from '../../pwa/static/js/core/envelopes.js';

@@ -53,7 +53,8 @@ async function opens(key, fidKey, record, write, e) {
 
 /** Revoke `device` as the Devices screen does, then run the rotation to its end. */
 async function revoke(w, root, device) {
-  const order = await makeRevocation(root.keys.k.sign.privateKey, { workspace: WORKSPACE, device: device.id, issuer: root.id });
+  const order = await makeRevocation(root.keys.k.sign.privateKey,
+    { workspace: WORKSPACE, device: device.id, issuer: root.id });
   w.server.updateDevice(device.id, { status: 'revoked', revocations: [order] });
   await root.store.putMeta('revocations', [...((await root.store.getMeta('revocations')) ?? []), order]);
   root.engine.forget();
@@ -91,7 +92,8 @@ test('an edit after a revocation opens with none of the removed device\'s keys; 
   assert.deepEqual(started, { pending: [id], done: 0, total: 1 }); // not the record it never read
   assert.deepEqual(steps, [{ done: 1, total: 1 }]);
   assert.equal(await root.store.getMeta('rotation').then((m) => m.pending.length), 0);
-  const epochWraps = w.server.wraps.filter(({ wrap }) => wrap.record === id && wrap.epoch === 1).map(({ wrap }) => wrap.recipient);
+  const epochWraps = w.server.wraps.filter(({ wrap }) => wrap.record === id
+    && wrap.epoch === 1).map(({ wrap }) => wrap.recipient);
   assert.deepEqual(epochWraps.sort(), [root.id, staying.id].sort());
   assert.ok(!w.server.wraps.some(({ wrap }) => wrap.record === other && wrap.epoch));
 
@@ -124,7 +126,8 @@ test('a volunteer\'s wrap claiming a new epoch is read with, never written with'
   await volunteer.sync();
   await root.sync();
   const [k0] = volunteer.records.keys.get(id);
-  const claim = await wrapKeys({ recordKeys: [k0, newRecordKey()], workspace: WORKSPACE, record: id, sender: volunteer.id,
+  const claim = await wrapKeys({ recordKeys: [k0, newRecordKey()], workspace: WORKSPACE, record: id,
+    sender: volunteer.id,
     senderKey: volunteer.keys.k.sign.privateKey, recipient: root.id, recipientEcdh: root.keys.ecdh_key });
   await volunteer.store.queueWraps([claim]);
   await volunteer.sync();
@@ -147,7 +150,8 @@ test('the holders of a new key list: never a revoked device, whatever the server
   for (const d of [root, leaving, bystander]) await d.sync();
   const id = await leaving.records.save({ values: { kind: 'need', description: 'x' } });
   await leaving.sync();
-  const order = await makeRevocation(root.keys.k.sign.privateKey, { workspace: WORKSPACE, device: leaving.id, issuer: root.id });
+  const order = await makeRevocation(root.keys.k.sign.privateKey,
+    { workspace: WORKSPACE, device: leaving.id, issuer: root.id });
   // The server hides the revocation (no order, no flag); the root kept its own order.
   await root.store.putMeta('revocations', [order]);
   await root.sync();

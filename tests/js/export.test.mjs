@@ -5,8 +5,10 @@ import { test } from 'node:test';
 
 import { columns, defaultChoice, exportFields, toCSV, toJSON } from '../../pwa/static/js/export.js';
 
-const NEED = { id: 'n1', created: Date.UTC(2026, 10, 2, 9), updated: Date.UTC(2026, 11, 1, 10), author: 'AAAAAAAAAAAAAAAAAAAAAA',
-  values: { kind: 'need', category: 'legal', urgency: 'high', country: 'PL', city: 'Gdańsk', description: 'Canary "quoted", text',
+const NEED = { id: 'n1', created: Date.UTC(2026, 10, 2, 9), updated: Date.UTC(2026, 11, 1, 10),
+  author: 'AAAAAAAAAAAAAAAAAAAAAA',
+  values: { kind: 'need', category: 'legal', urgency: 'high', country: 'PL', city: 'Gdańsk',
+    description: 'Canary "quoted", text',
     contact: '+48 600 000 000', languages: ['be', 'pl'], status: 'new', adults: 2, children: 0 } };
 const INCIDENT = { id: 'i1', values: { kind: 'incident', category: 'bank', date: '2026-11', country: 'LT',
   description: '=HYPERLINK("http://x")', tags: ['a', 'b'] } };
@@ -17,7 +19,8 @@ test('contact, names and free text are out by default; the categories and counts
     'author', 'created', 'updated']) {
     assert.ok(!chosen.includes(name), name);
   }
-  for (const name of ['category', 'urgency', 'status', 'country', 'date', 'adults', 'children', 'languages', 'follow_up']) {
+  for (const name of ['category', 'urgency', 'status', 'country', 'date', 'adults', 'children', 'languages',
+    'follow_up']) {
     assert.ok(chosen.includes(name), name);
   }
   const sensitive = exportFields().filter((f) => f.sensitive).map((f) => f.name);

@@ -5,7 +5,8 @@ import { HEADER, PROTOCOL, encodePage } from '../../pwa/static/js/core/dense.js'
 import { writeHash } from '../../pwa/static/js/core/envelopes.js';
 import { ACCEPTED, EQUIVOCATION, merge } from '../../pwa/static/js/core/merge.js';
 
-const json = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (status, body) => new Response(JSON.stringify(body),
+  { status, headers: { 'Content-Type': 'application/json' } });
 const error = (status, code, message = code) => json(status, { error: { code, message } });
 
 export class FakeServer {
@@ -29,7 +30,8 @@ export class FakeServer {
   /** Add a device to the directory; returns its bearer token. */
   enroll(entry) {
     const token = 'token-' + entry.id;
-    this.devices.set(entry.id, { entry: { status: 'active', invite: null, cert: null, ...entry }, seq: ++this.seq, token });
+    this.devices.set(entry.id, { entry: { status: 'active', invite: null, cert: null, ...entry }, seq: ++this.seq,
+      token });
     return token;
   }
 
@@ -86,7 +88,8 @@ export class FakeServer {
       return new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many attempts.' } }),
         { status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '30' } });
     }
-    if (fault === 'proxy') return new Response('<html>502 Bad Gateway</html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
+    if (fault === 'proxy') return new Response('<html>502 Bad Gateway</html>',
+      { status: 502, headers: { 'Content-Type': 'text/html' } });
     const token = (init.headers?.Authorization ?? '').replace('Bearer ', '');
     const device = [...this.devices.values()].find((d) => d.token === token);
     if (!device) return error(401, 'unauthenticated');
@@ -96,7 +99,8 @@ export class FakeServer {
     else if (u.pathname === '/api/sync/pull' && !(Number(init.headers?.[HEADER]) >= Number(PROTOCOL))) {
       response = error(400, 'update_required');
     } else if (u.pathname === '/api/sync/pull') response = await this.#pull(device.entry, u.searchParams);
-    else if (u.pathname === `/api/devices/${device.entry.id}/binding` && init.method === 'PUT' && !device.entry.binding) {
+    else if (u.pathname === `/api/devices/${device.entry.id}/binding` && init.method === 'PUT'
+      && !device.entry.binding) {
       this.updateDevice(device.entry.id, { binding: JSON.parse(body).binding });
       response = json(200, device.entry);
     } else if (u.pathname.startsWith('/api/devices/') && u.pathname.endsWith('/records') && init.method !== 'POST') {
@@ -128,7 +132,8 @@ export class FakeServer {
       // As the server: wraps only from the record's creator or a coordinator, one per sender.
       if (!code && rec && device.role !== 'coordinator' && rec.creator !== device.id) code = 'not_author';
       if (code) return { status: 'refused', code, message: code };
-      const same = (w) => w.wrap.record === wrap.record && w.wrap.recipient === wrap.recipient && w.wrap.sender === wrap.sender;
+      const same = (w) => w.wrap.record === wrap.record && w.wrap.recipient === wrap.recipient
+        && w.wrap.sender === wrap.sender;
       if (this.wraps.some((w) => same(w) && w.wrap.sig === wrap.sig)) return { status: 'duplicate' };
       // As the server: a sender's older key list never replaces its newer one (key epochs).
       if (this.wraps.some((w) => same(w) && (w.wrap.epoch ?? 0) > (wrap.epoch ?? 0))) return { status: 'duplicate' };
@@ -146,7 +151,8 @@ export class FakeServer {
         const outcome = merge(live.map((v) => v.write), w);
         if (outcome.tag === EQUIVOCATION) return { status: 'refused', code: 'equivocation', message: 'equivocation' };
         if (outcome.tag === ACCEPTED) {
-          this.live.set(key, [...live.filter((v) => !outcome.removed.includes(v.write)), { write: w, seq: ++this.seq, change: id }]);
+          this.live.set(key, [...live.filter((v) => !outcome.removed.includes(v.write)),
+            { write: w, seq: ++this.seq, change: id }]);
         }
         return { status: outcome.tag };
       });
@@ -184,15 +190,18 @@ export class FakeServer {
     for (const [key, live] of this.live) {
       for (const v of live) if (v.seq > cursor && sees(key.split('|')[0])) items.push([v.seq, 'value', v]);
     }
-    for (const w of this.wraps) if (w.seq > cursor && w.wrap.recipient === device.id) items.push([w.seq, 'wrap', w.wrap]);
+    for (const w of this.wraps) if (w.seq > cursor
+      && w.wrap.recipient === device.id) items.push([w.seq, 'wrap', w.wrap]);
     for (const d of this.devices.values()) if (d.seq > cursor) items.push([d.seq, 'device', d.entry]);
     if (cursor > 0) {
-      for (const r of this.records.values()) if (r.purged && r.purgedSeq > cursor) items.push([r.purgedSeq, 'purge', r.purged]);
+      for (const r of this.records.values()) if (r.purged
+        && r.purgedSeq > cursor) items.push([r.purgedSeq, 'purge', r.purged]);
     }
     items.sort((a, b) => a[0] - b[0]);
     const taken = items.slice(0, limit);
     const more = taken.length < items.length;
-    const page = { cursor: more ? taken.at(-1)[0] : this.seq, more, changes: [], wraps: [], tombstones: [], devices: [] };
+    const page = { cursor: more ? taken.at(-1)[0] : this.seq, more, changes: [], wraps: [], tombstones: [],
+      devices: [] };
     const values = [];
     for (const [, kind, item] of taken) {
       if (kind === 'value') values.push(item);

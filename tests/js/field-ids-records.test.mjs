@@ -22,7 +22,8 @@ describe('records with field ids', () => {
     const blank = (kind) => Object.fromEntries(FORMS[kind].map((f) => [f.name, null]));
     const incident = await phone.records.save({ values: { ...blank('incident'), kind: 'incident', category: 'bank',
       description: 'x' } });
-    const need = await phone.records.save({ values: { ...blank('need'), kind: 'need', category: 'legal', description: 'y' } });
+    const need = await phone.records.save({ values: { ...blank('need'), kind: 'need', category: 'legal',
+      description: 'y' } });
     const changes = (await phone.store.outbox()).filter((i) => i.change).map((i) => i.change);
     assert.deepEqual(changes.map((c) => c.writes.length), [FIRST_CHANGE_WRITES, FIRST_CHANGE_WRITES]);
     const [a, b] = changes.map((c) => c.writes.map((x) => x.field));
@@ -51,7 +52,8 @@ describe('records with field ids', () => {
     await root.sync();
     const view = await root.records.read(id);
     assert.deepEqual(view.values, old);
-    await root.records.save({ id, values: { ...view.values, status: 'met' }, before: view.values, seen: view.contexts });
+    await root.records.save({ id, values: { ...view.values, status: 'met' }, before: view.values,
+      seen: view.contexts });
     const [edit] = (await root.store.outbox()).filter((i) => i.change).map((i) => i.change);
     assert.deepEqual(edit.writes.map((x) => x.field), ['status']); // its name, as the record's other fields
     await root.sync();

@@ -97,7 +97,8 @@ test('nextBatch: batches per coordinator, in id order, skipping what is done', (
   const x = { id: 'x', ecdh_key: 'X' };
   const y = { id: 'y', ecdh_key: 'Y' };
   assert.deepEqual(nextBatch(readable, [y, x], {}, 2), { target: x, ids: ['a', 'b'], done: 0, total: 5 });
-  assert.deepEqual(nextBatch(readable, [y, x], { x: ['a', 'b'] }, 2), { target: x, ids: ['c', 'd'], done: 2, total: 5 });
+  assert.deepEqual(nextBatch(readable, [y, x], { x: ['a', 'b'] }, 2),
+    { target: x, ids: ['c', 'd'], done: 2, total: 5 });
   assert.deepEqual(nextBatch(readable, [y, x], { x: readable }, 10), { target: y, ids: readable, done: 0, total: 5 });
   assert.equal(nextBatch(readable, [x], { x: readable }), null);
   assert.equal(nextBatch(readable, [], {}), null);
@@ -113,7 +114,8 @@ test('a PWA coordinator re-wraps for a late coordinator, resumably, and never wh
   await root.sync();
   const meta = new Map();
   const store = { getMeta: async (k) => meta.get(k), putMeta: async (k, v) => { meta.set(k, v); } };
-  const args = { store, records: root.records, recipients: root.identity.recipients, role: 'coordinator', device: root.id,
+  const args = { store, records: root.records, recipients: root.identity.recipients, role: 'coordinator',
+    device: root.id,
     alarm: [] };
   assert.equal(await rewrapOnce({ ...args, alarm: ['keys'] }, 2), null);
   assert.deepEqual(await rewrapOnce(args, 2), { target: late.id, done: 2, total: 5 });
@@ -144,7 +146,8 @@ test('a volunteer gives the records it created to a coordinator trusted after it
   await phone.sync();
   w.server.updateDevice(late.id, { cert: await certify(w.root, late.entry) });
   await phone.sync();
-  const args = { store: phone.store, records: phone.records, recipients: phone.identity.recipients, role: 'volunteer', device: phone.id,
+  const args = { store: phone.store, records: phone.records, recipients: phone.identity.recipients, role: 'volunteer',
+    device: phone.id,
     alarm: [] };
   // Its own records go to every trusted coordinator it has not given them to (the root got its key
   // when it was saved: nothing is owed to it), then nothing is owed.

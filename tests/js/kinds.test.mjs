@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { ACK, FORMS, KINDS, OPTIONS, blank, kindOf, kindSpec, navTabs, normalize, validate } from '../../pwa/static/js/forms.js';
+import { ACK, FORMS, KINDS, OPTIONS, blank, kindOf, kindSpec, navTabs, normalize,
+  validate } from '../../pwa/static/js/forms.js';
 import { LANGUAGES } from '../../pwa/static/js/i18n.js';
 import { REGISTRY } from '../../pwa/static/js/kinds.js';
 import { CONTACT_FIELDS, FLOW, blankReport, checkReport, toRecords } from '../../pwa/static/js/self-report.js';
@@ -15,7 +16,8 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const TODAY = '2026-12-03';
 const messages = Object.fromEntries(LANGUAGES.map((lang) =>
   [lang, JSON.parse(readFileSync(`${ROOT}pwa/static/i18n/${lang}.json`, 'utf8'))]));
-const TYPES = ['select', 'radio', 'checks', 'text', 'textarea', 'number', 'when', 'date', 'tags', 'links', 'record', 'device'];
+const TYPES = ['select', 'radio', 'checks', 'text', 'textarea', 'number', 'when', 'date', 'tags', 'links', 'record',
+  'device'];
 const ROLES = ['coordinator', 'volunteer', 'reporter'];
 const en = (key) => messages.en[key] ?? key;
 const t = (key, params = {}) => en(key).replace(/\{(\w+)\}/g, (_, name) => String(params[name]));
@@ -27,7 +29,8 @@ test('the PWA reads the same registry as Python (kinds.js is made from sync/kind
 test('every kind, field and option has a label in all six languages', () => {
   for (const lang of LANGUAGES) {
     const missing = [];
-    const need = (key) => { if (typeof messages[lang][key] !== 'string' || !messages[lang][key].trim()) missing.push(key); };
+    const need = (key) => { if (typeof messages[lang][key] !== 'string'
+      || !messages[lang][key].trim()) missing.push(key); };
     for (const kind of KINDS) {
       need(`kind.${kind}`);
       if (kindSpec(kind).listed) need(`kind.${kind}s`);
@@ -37,7 +40,8 @@ test('every kind, field and option has a label in all six languages', () => {
         if (f.options) OPTIONS[f.options].forEach((v) => need(`opt.${f.options}.${v}`));
       }
     }
-    for (const kind of ['incident', 'need']) [...FLOW[kind].shown, ...FLOW[kind].folded].forEach((n) => need(`self.${kind}.${n}`));
+    for (const kind of ['incident', 'need']) [...FLOW[kind].shown,
+      ...FLOW[kind].folded].forEach((n) => need(`self.${kind}.${n}`));
     CONTACT_FIELDS.forEach((n) => need(`self.need.${n}`));
     assert.deepEqual(missing, [], lang);
   }
@@ -62,7 +66,8 @@ test('every kind names only its own fields in its defaults, rules, list entry, f
     const spec = kindSpec(kind);
     const names = FORMS[kind].map((f) => f.name);
     const named = [...Object.keys(spec.defaults), ...spec.summary, ...spec.search, ...spec.badges, ...spec.label,
-      ...spec.filters.map((f) => f.field), ...spec.rules.flatMap((r) => [r.field, ...(r.fields ?? []), ...(r.if ? [r.if] : [])]),
+      ...spec.filters.map((f) => f.field),
+      ...spec.rules.flatMap((r) => [r.field, ...(r.fields ?? []), ...(r.if ? [r.if] : [])]),
       ...(spec.title ? [spec.title] : []), ...(spec.refers ? [spec.refers] : [])];
     assert.deepEqual(named.filter((n) => !names.includes(n)), [], kind);
     for (const rule of spec.rules) assert.ok(messages.en[rule.error], `${kind}: ${rule.error}`);
@@ -107,13 +112,15 @@ test('acknowledgements stay out of the list; a kind the registry lacks is shown 
   assert.equal(ack.report, 'r');
   assert.equal(kindOf({ kind: 'constructor' }), 'incident');
   assert.equal(kindOf({ kind: 'ack' }), 'ack');
-  assert.equal(recordLabel(t, 'en', { kind: 'need', category: 'legal', city: 'Vilnius' }), 'Legal aid or legalisation · Vilnius');
+  assert.equal(recordLabel(t, 'en', { kind: 'need', category: 'legal', city: 'Vilnius' }),
+    'Legal aid or legalisation · Vilnius');
   assert.equal(recordLabel(t, 'en', { kind: 'incident', city: 'Kraków' }), 'Incident · Kraków');
 });
 
 function report(extra = {}) {
   const state = blankReport(TODAY);
-  Object.assign(state.incident, { description: 'My bank closed my account', category: 'bank', country: 'PL', city: 'Gdańsk' });
+  Object.assign(state.incident, { description: 'My bank closed my account', category: 'bank', country: 'PL',
+    city: 'Gdańsk' });
   return Object.assign(state, { help: 'no', reach: 'no', keep: true }, extra);
 }
 
@@ -133,7 +140,8 @@ test('asking for help adds a need in the same place, status new; contact details
     channel: 'signal', contact: '@me', safe_times: 'after 18:00' });
   assert.deepEqual(checkReport(state, TODAY, t), {});
   const { incident, need } = toRecords(state, t);
-  assert.deepEqual([need.kind, need.country, need.city, need.status, need.urgency], ['need', 'PL', 'Gdańsk', 'new', 'high']);
+  assert.deepEqual([need.kind, need.country, need.city, need.status, need.urgency],
+    ['need', 'PL', 'Gdańsk', 'new', 'high']);
   assert.deepEqual([need.contact, need.channel, need.safe_times], ['@me', 'signal', 'after 18:00']);
   assert.deepEqual(incident.consent, ['store', 'contact']);
   assert.equal(incident.contact, '@me (Signal) — after 18:00');

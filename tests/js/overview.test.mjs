@@ -55,7 +55,8 @@ test('a date range applies to every figure', () => {
 });
 
 test('figures hold counts only: no text of any record reaches them', () => {
-  const secret = need('s', { description: 'Secret-Name-Canary', contact: '+48 600 000 000', city: 'Gdańsk' }, '2026-11-02');
+  const secret = need('s', { description: 'Secret-Name-Canary', contact: '+48 600 000 000', city: 'Gdańsk' },
+    '2026-11-02');
   const text = JSON.stringify(figures([secret], { today: TODAY }));
   for (const word of ['Secret', '+48', 'Gdańsk', '"s"']) assert.ok(!text.includes(word), word);
 });

@@ -28,7 +28,8 @@ const gone = summarize('n4', { kind: 'need', category: 'money', urgency: 'high',
   description: 'Deleted one', _deleted: true }, { t: at('2026-11-11'), author: A });
 const ack = summarize('k1', { kind: 'ack', report: 'i1', date: TODAY }, { t: at(TODAY), author: B });
 const all = [inc, incMonth, urgent, today, met, gone, ack];
-const ids = (filters, opts = {}) => query(all, { ...blankFilters(), ...filters }, { today: TODAY, ...opts }).map((s) => s.id);
+const ids = (filters, opts = {}) => query(all, { ...blankFilters(), ...filters },
+  { today: TODAY, ...opts }).map((s) => s.id);
 
 test('a summary keeps who created the record and when', () => {
   assert.equal(inc.author, A);

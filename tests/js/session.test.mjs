@@ -27,13 +27,16 @@ async function joined(now = () => Date.now()) {
   const calls = stubServer();
   const adapter = memoryAdapter();
   const wiped = [];
-  const session = new Session(new LocalStore(adapter), { now, wipe: async (store) => { wiped.push(store); await store.destroy(); } });
+  const session = new Session(new LocalStore(adapter),
+    { now, wipe: async (store) => { wiped.push(store); await store.destroy(); } });
   await session.init();
-  await session.join({ code: 'invite-code', workspace: WORKSPACE, fingerprint: 'f'.repeat(43), passphrase: PASSPHRASE });
+  await session.join({ code: 'invite-code', workspace: WORKSPACE, fingerprint: 'f'.repeat(43),
+    passphrase: PASSPHRASE });
   return { session, adapter, calls, wiped };
 }
 
-const raw = (adapter) => JSON.stringify(adapter.dump(), (k, v) => (ArrayBuffer.isView(v) ? new TextDecoder().decode(v) : v));
+const raw = (adapter) => JSON.stringify(adapter.dump(),
+  (k, v) => (ArrayBuffer.isView(v) ? new TextDecoder().decode(v) : v));
 
 test('joining enrolls public keys only and seals the private keys and token', async () => {
   const { session, adapter, calls } = await joined();
@@ -72,7 +75,7 @@ test('wrong passphrases are counted and, from the third, must wait longer each t
 });
 
 test('the failure limit wipes the device', async () => {
-  let clock = 1_000_000;
+  const clock = 1_000_000;
   const { session, wiped } = await joined(() => clock);
   await session.saveSettings({ wipeAfter: 2 });
   await session.lock();

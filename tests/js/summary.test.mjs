@@ -4,9 +4,12 @@ import { test } from 'node:test';
 
 import { select, summarize } from '../../pwa/static/js/summary.js';
 
-const a = summarize('a', { kind: 'incident', category: 'bank', description: 'Account closed at PKO', city: 'Warszawa' }, { t: 3 });
-const b = summarize('b', { kind: 'need', category: 'legal', urgency: 'low', description: 'Residence permit help', status: 'new' }, { t: 2 });
-const c = summarize('c', { kind: 'need', category: 'medical', urgency: 'critical', description: 'Insulin', status: 'new' }, { t: 1 });
+const a = summarize('a', { kind: 'incident', category: 'bank', description: 'Account closed at PKO', city: 'Warszawa' },
+  { t: 3 });
+const b = summarize('b', { kind: 'need', category: 'legal', urgency: 'low', description: 'Residence permit help',
+  status: 'new' }, { t: 2 });
+const c = summarize('c', { kind: 'need', category: 'medical', urgency: 'critical', description: 'Insulin',
+  status: 'new' }, { t: 1 });
 const d = summarize('d', { kind: 'need', category: 'money', description: 'Rent', _deleted: true }, { t: 4 });
 const all = [a, b, c, d];
 const ids = (list) => list.map((s) => s.id);

@@ -12,7 +12,8 @@ import { errorText, refusalText, statusLine } from '../../pwa/static/js/sync/sta
 import { WORKSPACE, certify, world } from './sync-world.mjs';
 import { readFileSync } from 'node:fs';
 
-const en = translator('en', JSON.parse(readFileSync(new URL('../../pwa/static/i18n/en.json', import.meta.url), 'utf8')));
+const en = translator('en', JSON.parse(readFileSync(new URL('../../pwa/static/i18n/en.json', import.meta.url),
+  'utf8')));
 const need = (description, extra = {}) => ({ kind: 'need', category: 'legal', urgency: 'normal', status: 'new',
   description, ...extra });
 
@@ -230,7 +231,8 @@ test('a write whose signature does not verify is never stored, and is reported',
   const result = await root.sync();
   assert.equal(result.pulled.problems, 1);
   const [problem] = await root.replica.problems();
-  assert.deepEqual([problem.kind, problem.code, problem.record, problem.device], ['change', 'bad_signature', id, phone.id]);
+  assert.deepEqual([problem.kind, problem.code, problem.record, problem.device],
+    ['change', 'bad_signature', id, phone.id]);
   assert.equal((await root.records.read(id)).values.city, genuine);
   assert.equal((await root.store.getRecord(id)).fields[city].length, 1);
 });
@@ -293,7 +295,8 @@ test('a 410 followed by a page that leaves records out erases nothing', async ()
   phone.engine.fetch = async (url, init) => {
     if (url.startsWith('/api/sync/pull') && !gone) {
       gone = true;
-      return new Response(JSON.stringify({ error: { code: 'cursor_expired', message: 'start over' } }), { status: 410 });
+      return new Response(JSON.stringify({ error: { code: 'cursor_expired', message: 'start over' } }),
+        { status: 410 });
     }
     const response = await realFetch(url, init);
     if (!url.startsWith('/api/sync/pull')) return response;
@@ -410,7 +413,8 @@ test('siblings with the same value are shown as one, and a form saved over an ol
   // A form opened before a pull brought a new value: saving it does not silently cover that value.
   const opened = await phone.records.read(id);
   const r = await root.records.read(id);
-  await root.records.save({ id, values: { ...r.values, description: 'changed elsewhere' }, before: r.values, seen: r.contexts });
+  await root.records.save({ id, values: { ...r.values, description: 'changed elsewhere' }, before: r.values,
+    seen: r.contexts });
   await root.sync();
   await phone.sync();
   await phone.records.save({ id, values: { ...opened.values, description: 'typed over the old view' },
@@ -484,7 +488,8 @@ test('a pulled change deletes the record\'s sealed cache entry in the same trans
 test('a coordinator certified later reads the older records once another coordinator shares their keys', async () => {
   const w = await world();
   const root = await w.phone('coordinator', { root: true });
-  const ids = [await root.records.save({ values: need('older one') }), await root.records.save({ values: need('older two') })];
+  const ids = [await root.records.save({ values: need('older one') }),
+    await root.records.save({ values: need('older two') })];
   await root.sync();
   const late = await w.phone('coordinator');
   await late.sync();

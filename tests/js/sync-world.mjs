@@ -76,7 +76,8 @@ export async function phone(w, role, { certified = true, root = false, issuer = 
   /** Sync, and let the records catch up as the app does. */
   device.sync = async (options) => {
     const result = await engine.sync(options);
-    await records.reload({ changed: [...result.changed], purged: [...result.purged, ...result.erased], keys: result.keys });
+    await records.reload({ changed: [...result.changed], purged: [...result.purged, ...result.erased],
+      keys: result.keys });
     return result;
   };
   return device;

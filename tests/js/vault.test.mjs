@@ -30,7 +30,8 @@ test('the v2 key is HKDF of PBKDF2 with one 32-byte output block', async () => {
   const subtle = globalThis.crypto.subtle;
   const salt = Uint8Array.from(Buffer.from(vault.salt, 'base64'));
   const base = await subtle.importKey('raw', new TextEncoder().encode(REAL), 'PBKDF2', false, ['deriveBits']);
-  const seed = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: vault.iterations }, base, 256);
+  const seed = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: vault.iterations },
+    base, 256);
   const prk = await subtle.importKey('raw', seed, 'HKDF', false, ['deriveKey']);
   const key = await subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0),
     info: new TextEncoder().encode('zapis/vault/2/key') }, prk, { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
@@ -81,7 +82,8 @@ test('a device with a v1 vault unlocks and its store then holds a v2 vault', asy
   const pkcs8 = async (k) => b64encode(new Uint8Array(await crypto.subtle.exportKey('pkcs8', k)));
   const secret = { sign: await pkcs8(keys.sign.privateKey), ecdh: await pkcs8(keys.ecdh.privateKey),
     local: newLocalKey(), token: 'tok' };
-  const device = { workspace: 'w', device: 'd', role: 'volunteer', fingerprint: 'f'.repeat(43), sign_key: 'x', ecdh_key: 'y' };
+  const device = { workspace: 'w', device: 'd', role: 'volunteer', fingerprint: 'f'.repeat(43), sign_key: 'x',
+    ecdh_key: 'y' };
   await store.create({ device, vault: await sealV1(secret, REAL), directory: [], settings: {} });
   const session = new Session(store, { wipe: async () => {} });
   await session.init();
@@ -101,8 +103,10 @@ test('changing the passphrase keeps the duress passphrase and refuses a wrong cu
   const pkcs8 = async (k) => b64encode(new Uint8Array(await crypto.subtle.exportKey('pkcs8', k)));
   const secret = { sign: await pkcs8(keys.sign.privateKey), ecdh: await pkcs8(keys.ecdh.privateKey),
     local: newLocalKey(), token: 'tok' };
-  const device = { workspace: 'w', device: 'd', role: 'volunteer', fingerprint: 'f'.repeat(43), sign_key: 'x', ecdh_key: 'y' };
-  await store.create({ device, vault: await withDuress(await seal(secret, 'Natasha1985'), DURESS), directory: [], settings: {} });
+  const device = { workspace: 'w', device: 'd', role: 'volunteer', fingerprint: 'f'.repeat(43), sign_key: 'x',
+    ecdh_key: 'y' };
+  await store.create({ device, vault: await withDuress(await seal(secret, 'Natasha1985'), DURESS), directory: [],
+    settings: {} });
   const session = new Session(store, { wipe: async () => {} });
   await session.init();
   assert.equal(await session.changePassphrase('wrong', REAL), 'wrong');

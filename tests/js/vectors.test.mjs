@@ -181,7 +181,8 @@ describe('robust.json', () => {
     const wh = robust.write_hash;
     assert.equal(await writeHash(wh.nonce, wh.ct), wh.h);
     for (const c of wh.invalid) {
-      await assert.rejects(writeHash(c.nonce, c.ct), (err) => err instanceof ProtocolError && err.code === 'bad_encoding', c.why);
+      await assert.rejects(writeHash(c.nonce, c.ct),
+        (err) => err instanceof ProtocolError && err.code === 'bad_encoding', c.why);
     }
   });
   for (const c of robust.low_s) {

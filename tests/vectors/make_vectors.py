@@ -15,10 +15,24 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sync import keys  # noqa: E402
 from sync.b64 import b64encode  # noqa: E402
 from sync.canonical import canonical_json  # noqa: E402
-from sync.envelopes import (change_header, encrypt_field, field_aad, key_commitment, make_binding,  # noqa: E402
-                            make_certificate, make_purge, make_revocation, pad, safety_number, sign_change,
-                            sign_object, wrap_key, wrap_keys, write_hash)
 from sync.dense import encode_page  # noqa: E402
+from sync.envelopes import (  # noqa: E402
+    change_header,
+    encrypt_field,
+    field_aad,
+    key_commitment,
+    make_binding,
+    make_certificate,
+    make_purge,
+    make_revocation,
+    pad,
+    safety_number,
+    sign_change,
+    sign_object,
+    wrap_key,
+    wrap_keys,
+    write_hash,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WS = "6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b"
@@ -35,7 +49,8 @@ def device(label, dev_id):
     ecdh = keys.private_from_scalar(scalar(label + "/ecdh"))
     return {"id": dev_id, "sign_d": b64encode(scalar(label + "/sign")),
             "sign_pkcs8": b64encode(keys.private_to_pkcs8(sign)), "sign_key": keys.public_b64(sign),
-            "ecdh_d": b64encode(scalar(label + "/ecdh")), "ecdh_pkcs8": b64encode(keys.private_to_pkcs8(ecdh)),
+            "ecdh_d": b64encode(scalar(label + "/ecdh")),
+            "ecdh_pkcs8": b64encode(keys.private_to_pkcs8(ecdh)),
             "ecdh_key": keys.public_b64(ecdh), "fingerprint": keys.fingerprint(keys.public_b64(sign)),
             "_sign": sign, "_ecdh": ecdh}
 
@@ -64,7 +79,8 @@ def canonical_vectors():
         ("nesting", '{"z":[1,[2,{"y":null,"x":true}],false],"a":{"c":{"b":[]}}}'),
         ("integers", '[0,-0,1,-1,9007199254740991,-9007199254740991,1e2]'),
         ("escapes", '["quote\\" backslash\\\\ slash/ \\b\\f\\n\\r\\t \\u0000\\u001f\\u007f"]'),
-        ("unicode kept literal", '{"name":"Аляксандра Ўладзіміраўна","pl":"zażółć gęślą jaźń","emoji":"\\ud83d\\ude00"}'),
+        ("unicode kept literal",
+         '{"name":"Аляксандра Ўладзіміраўна","pl":"zażółć gęślą jaźń","emoji":"\\ud83d\\ude00"}'),
         ("utf-16 key order", '{"\\ue000":1,"\\ud83d\\ude00":2,"\\u00e9":3,"e":4}'),
         ("white space removed", ' { "a" : [ 1 , 2 ] ,\n "b" : "x y" } '),
         ("line separators", '["\\u2028\\u2029"]'),
@@ -128,7 +144,8 @@ def merge_vectors():
 
     next_writes = [
         {"name": "empty field", "device": A, "live": [], "dot": [A, 1], "ctx": {}},
-        {"name": "over own value", "device": A, "live": [w(A, 3, {A: 2}, "a3")], "dot": [A, 4], "ctx": {A: 3}},
+        {"name": "over own value", "device": A, "live": [w(A, 3, {A: 2}, "a3")], "dot": [A, 4],
+         "ctx": {A: 3}},
         {"name": "over siblings", "device": C, "live": [w(A, 1, {}, "a1"), w(B, 2, {B: 1, C: 4}, "b2")],
          "dot": [C, 5], "ctx": {A: 1, B: 2, C: 4}},
     ]
@@ -141,7 +158,8 @@ def merge_vectors():
     ]
     from sync.merge import names_unissued, unseen
 
-    bounds = [{"name": n, "ctx": ctx, "seen": seen, "writer": wr, "unseen": unseen(ctx, seen, wr)} for n, ctx, seen, wr in [
+    bounds = [{"name": n, "ctx": ctx, "seen": seen, "writer": wr, "unseen": unseen(ctx, seen, wr)} for n, ctx,
+              seen, wr in [
         ("within what was accepted", {A: 3, B: 1}, {A: 3, B: 2}, C),
         ("a counter above what was accepted", {A: 4, B: 1}, {A: 3, B: 2}, C),
         ("a device never accepted for the field", {C: 1}, {A: 3}, B),
@@ -181,12 +199,14 @@ def field_vectors():
         {**out[0], "dot": [VOL["id"], 9], "why": "replayed under another dot"},
         {**out[0], "ct": out[1]["ct"], "nonce": out[1]["nonce"], "why": "value of another write"},
     ]
-    pads = [{"length": n, "padded": len(pad(b"a" * n))} for n in (0, 1, 126, 127, 128, 511, 512, 8191, 8192, 20000)]
+    pads = [{"length": n, "padded": len(pad(b"a" * n))}
+            for n in (0, 1, 126, 127, 128, 511, 512, 8191, 8192, 20000)]
     return {"fields": out, "tampered": tampered, "padding": pads}
 
 
 def envelope_vectors():
-    cert_root = make_certificate(ROOT["_sign"], WS, ROOT["id"], "coordinator", ROOT["sign_key"], ROOT["ecdh_key"],
+    cert_root = make_certificate(ROOT["_sign"], WS, ROOT["id"], "coordinator", ROOT["sign_key"],
+                                 ROOT["ecdh_key"],
                                  ROOT["id"])
     cert_coord = make_certificate(ROOT["_sign"], WS, COORD["id"], "coordinator", COORD["sign_key"],
                                   COORD["ecdh_key"], ROOT["id"])
@@ -203,15 +223,18 @@ def envelope_vectors():
         nonce, ct = encrypt_field(key, WS, REC, field, dot, "value %d" % i, 1767225600000,
                                   nonce=bytes([i]) * 12)
         writes.append({"field": field, "dot": dot, "ctx": ctx, "nonce": nonce, "ct": ct})
-    change = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": VOL["id"], "writes": writes})
-    pulled = {**change, "writes": [change["writes"][0], {k: v for k, v in change_header(change)["writes"][1].items()}]}
+    change = sign_change(VOL["_sign"],
+                         {"workspace": WS, "record": REC, "device": VOL["id"], "writes": writes})
+    pulled = {**change,
+              "writes": [change["writes"][0], {k: v for k, v in change_header(change)["writes"][1].items()}]}
     purge = make_purge(ROOT["_sign"], WS, REC, ROOT["id"])
 
     def unsigned(obj):
         return canonical_json({k: v for k, v in obj.items() if k != "sig"})
 
     signed = [
-        {"name": "root certificate", "signer": ROOT["sign_key"], "object": cert_root, "signed": unsigned(cert_root)},
+        {"name": "root certificate", "signer": ROOT["sign_key"], "object": cert_root,
+         "signed": unsigned(cert_root)},
         {"name": "coordinator certificate", "signer": ROOT["sign_key"], "object": cert_coord,
          "signed": unsigned(cert_coord)},
         {"name": "volunteer certificate", "signer": COORD["sign_key"], "object": cert_vol,
@@ -220,9 +243,11 @@ def envelope_vectors():
         {"name": "purge order", "signer": ROOT["sign_key"], "object": purge, "signed": unsigned(purge)},
     ]
     bad_signed = [
-        {"name": "role changed after signing", "signer": COORD["sign_key"], "object": {**cert_vol, "role": "coordinator"}},
+        {"name": "role changed after signing", "signer": COORD["sign_key"],
+         "object": {**cert_vol, "role": "coordinator"}},
         {"name": "signed by another key", "signer": EVIL["sign_key"], "object": cert_vol},
-        {"name": "signature truncated", "signer": COORD["sign_key"], "object": {**cert_vol, "sig": cert_vol["sig"][:-4]}},
+        {"name": "signature truncated", "signer": COORD["sign_key"],
+         "object": {**cert_vol, "sig": cert_vol["sig"][:-4]}},
     ]
     changes = [
         {"name": "a change as pushed", "signer": VOL["sign_key"], "change": change, "valid": True,
@@ -233,17 +258,21 @@ def envelope_vectors():
          "change": {**change, "writes": [{**change["writes"][0], "ct": change["writes"][1]["ct"]},
                                          change["writes"][1]]}},
         {"name": "context widened", "signer": VOL["sign_key"], "valid": False,
-         "change": {**change, "writes": [{**change["writes"][0], "ctx": {COORD["id"]: 3}}, change["writes"][1]]}},
+         "change": {**change,
+                    "writes": [{**change["writes"][0], "ctx": {COORD["id"]: 3}}, change["writes"][1]]}},
         {"name": "signed by another device", "signer": EVIL["sign_key"], "change": change, "valid": False},
-        {"name": "a genuine hash beside a ciphertext the author never signed there", "signer": VOL["sign_key"],
+        {"name": "a genuine hash beside a ciphertext the author never signed there",
+         "signer": VOL["sign_key"],
          "valid": False,
          "change": {**change, "writes": [{**change["writes"][0], "h": change_header(change)["writes"][0]["h"],
-                                          "nonce": change["writes"][1]["nonce"], "ct": change["writes"][1]["ct"]},
+                                          "nonce": change["writes"][1]["nonce"],
+                                          "ct": change["writes"][1]["ct"]},
                                          change["writes"][1]]}},
     ]
     wraps = [{"record_key": b64encode(key), "recipient_ecdh_pkcs8": COORD["ecdh_pkcs8"],
               "recipient_ecdh_d": COORD["ecdh_d"], "recipient_ecdh_key": COORD["ecdh_key"],
-              "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)), "ephemeral_d": b64encode(scalar("ephemeral")),
+              "ephemeral_pkcs8": b64encode(keys.private_to_pkcs8(eph)),
+              "ephemeral_d": b64encode(scalar("ephemeral")),
               "salt": canonical_json(["zapis/wrap/1", WS, REC]),
               "info": canonical_json(["zapis/wrap/1", COORD["id"], wrap["epk"]]),
               "sender_sign_key": VOL["sign_key"], "wrap": wrap}]
@@ -261,7 +290,8 @@ def envelope_vectors():
          "fingerprint": ROOT["fingerprint"],
          "devices": [entry(ROOT, "coordinator", cert_root),
                      entry(EVIL, "coordinator", make_certificate(EVIL["_sign"], WS, EVIL["id"], "coordinator",
-                                                                 EVIL["sign_key"], EVIL["ecdh_key"], EVIL["id"]))],
+                                                                 EVIL["sign_key"], EVIL["ecdh_key"],
+                                                                 EVIL["id"]))],
          "trusted": {ROOT["id"]: "coordinator"}},
         {"name": "a certificate for other keys than the directory shows",
          "fingerprint": ROOT["fingerprint"],
@@ -347,7 +377,8 @@ def robust_vectors():
     b64 = {"valid": ["", "AA", "AQ", "AAA", "AAE", "AAAA", "_-8", "QUJD"],
            "invalid": [{"text": t, "why": why} for t, why in [
                ("AB", "stray bits in the last character"), ("AAB", "stray bits in the last character"),
-               ("A", "a length of 1 mod 4"), ("AA==", "padding"), ("QUJD=", "padding"), ("AB+/", "standard alphabet"),
+               ("A", "a length of 1 mod 4"), ("AA==", "padding"), ("QUJD=", "padding"),
+               ("AB+/", "standard alphabet"),
                ("QU JD", "white space"), ("QUJD\n", "a final newline"), ("QUJ\u00e9", "not ASCII")]]}
     key = hashlib.sha256(b"zapis robust record key").digest()
     nonce = hashlib.sha256(b"robust nonce").digest()[:12]
@@ -365,11 +396,12 @@ def robust_vectors():
 
     order = keys.ORDER
     signatures = []
-    for i, text in enumerate(["zapis low-s 1", "zapis low-s 2", "zapis low-s 3"]):
+    for text in ["zapis low-s 1", "zapis low-s 2", "zapis low-s 3"]:
         sig = b64decode_(keys.sign(VOL["_sign"], text.encode()))
         r, s_ = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
         high = r.to_bytes(32, "big") + (order - s_).to_bytes(32, "big")
-        signatures.append({"sign_key": VOL["sign_key"], "data": text, "low": b64encode(sig), "high": b64encode(high)})
+        signatures.append({"sign_key": VOL["sign_key"], "data": text, "low": b64encode(sig),
+                           "high": b64encode(high)})
 
     commitments = []
     for label in ("one", "two", "zero"):
@@ -401,7 +433,8 @@ def robust_vectors():
         ("an unsafe integer in the value", pad(b'{"t":1,"v":9007199254740993}')),
         ("a lone surrogate", pad(b'{"t":1,"v":"\\ud800"}')),
         ("nested 40 deep (canonical JSON allows 32)", pad(b'{"t":1,"v":' + b"[" * 40 + b"]" * 40 + b"}")),
-        ("nested 1500 deep (past Python's recursion limit)", pad(b'{"t":1,"v":' + b"[" * 1500 + b"]" * 1500 + b"}")),
+        ("nested 1500 deep (past Python's recursion limit)",
+         pad(b'{"t":1,"v":' + b"[" * 1500 + b"]" * 1500 + b"}")),
         ("nested 10 deep: readable", pad(b'{"t":1,"v":' + b"[" * 10 + b"]" * 10 + b"}")),
         ("readable", pad(b'{"t":7,"v":{"a":[1,"\xd0\x91"]}}')),
     ]
@@ -423,7 +456,8 @@ def robust_vectors():
         unreadable.append(case)
 
     a, b = VOL["id"], COORD["id"]
-    live = {"status": [{"field": "status", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAA", "ct": "one"}]}
+    live = {"status": [{"field": "status", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAA",
+                        "ct": "one"}]}
     writes = [{"field": "status", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAA", "ct": "other"},
               {"field": "notes", "dot": [a, 1], "ctx": {}, "nonce": "AAAAAAAAAAAAAAAB", "ct": "note"},
               {"field": "people", "dot": [a, 1], "ctx": {b: 2}, "nonce": "AAAAAAAAAAAAAAAC", "ct": "two"}]
@@ -451,7 +485,8 @@ def binding(d, role):
 def trust_vectors():
     """Key bindings, safety numbers, certificate lists and revocation orders (trust.json)."""
     def cert(issuer, d, role):
-        return make_certificate(issuer["_sign"], WS, d["id"], role, d["sign_key"], d["ecdh_key"], issuer["id"])
+        return make_certificate(issuer["_sign"], WS, d["id"], role, d["sign_key"], d["ecdh_key"],
+                                issuer["id"])
 
     def revoke(issuer, d):
         return make_revocation(issuer["_sign"], WS, d["id"], issuer["id"])
@@ -470,24 +505,31 @@ def trust_vectors():
         return canonical_json({k: v for k, v in obj.items() if k != "sig"})
 
     bindings = [
-        {"name": "a volunteer's own statement", "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")},
+        {"name": "a volunteer's own statement",
+         "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")},
          "binding": b_vol, "signed": unsigned(b_vol), "valid": True},
         {"name": "the server swapped the ECDH key", "binding": b_vol, "valid": False,
-         "entry": {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": EVIL["ecdh_key"]}},
+         "entry": {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"],
+                   "ecdh_key": EVIL["ecdh_key"]}},
         {"name": "the server shows another role", "binding": b_vol, "valid": False,
-         "entry": {"id": VOL["id"], "role": "coordinator", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"]}},
+         "entry": {"id": VOL["id"], "role": "coordinator", "sign_key": VOL["sign_key"],
+                   "ecdh_key": VOL["ecdh_key"]}},
         {"name": "another device id", "binding": b_vol, "valid": False,
-         "entry": {"id": EVIL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"]}},
+         "entry": {"id": EVIL["id"], "role": "volunteer", "sign_key": VOL["sign_key"],
+                   "ecdh_key": VOL["ecdh_key"]}},
         {"name": "the server's own keys with a statement it signed for them",
-         "binding": make_binding(EVIL["_sign"], WS, VOL["id"], "volunteer", VOL["sign_key"], EVIL["ecdh_key"]),
+         "binding": make_binding(EVIL["_sign"], WS, VOL["id"], "volunteer", VOL["sign_key"],
+                                 EVIL["ecdh_key"]),
          "valid": False,
-         "entry": {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": EVIL["ecdh_key"]}},
+         "entry": {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"],
+                   "ecdh_key": EVIL["ecdh_key"]}},
         {"name": "another workspace", "valid": False,
          "binding": make_binding(VOL["_sign"], "11111111-2222-4333-8444-555555555555", VOL["id"], "volunteer",
                                  VOL["sign_key"], VOL["ecdh_key"]),
          "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")}},
         {"name": "an extra member, even signed", "valid": False,
-         "binding": sign_object(VOL["_sign"], {**{k: v for k, v in b_vol.items() if k != "sig"}, "note": "x"}),
+         "binding": sign_object(VOL["_sign"],
+                                {**{k: v for k, v in b_vol.items() if k != "sig"}, "note": "x"}),
          "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")}},
         {"name": "a certificate is not a binding", "valid": False, "binding": vol_e["cert"],
          "entry": {k: vol_e[k] for k in ("id", "role", "sign_key", "ecdh_key")}},
@@ -496,7 +538,8 @@ def trust_vectors():
                "hashed": canonical_json(["zapis/safety/1", WS, d["id"], d["sign_key"], d["ecdh_key"]]),
                "number": safety_number(WS, d["id"], d["sign_key"], d["ecdh_key"])} for d in DEVICES]
     safety.append({**safety[2], "ecdh_key": EVIL["ecdh_key"],
-                   "hashed": canonical_json(["zapis/safety/1", WS, VOL["id"], VOL["sign_key"], EVIL["ecdh_key"]]),
+                   "hashed": canonical_json(["zapis/safety/1", WS, VOL["id"], VOL["sign_key"],
+                                             EVIL["ecdh_key"]]),
                    "number": safety_number(WS, VOL["id"], VOL["sign_key"], EVIL["ecdh_key"])})
     r_coord_by_root = revoke(ROOT, COORD)
     r_root_by_coord = revoke(COORD, ROOT)
@@ -523,7 +566,8 @@ def trust_vectors():
          "devices": [root_e, {**coord_e, "cert": cert(EVIL, COORD, "coordinator"),
                               "certs": [cert(EVIL, COORD, "coordinator"), cert(ROOT, COORD, "coordinator")]},
                      vol_e], "kept": [],
-         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}, "revoked": []},
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"},
+         "revoked": []},
         {"name": "a volunteer revoked by a coordinator stays verified, and is revoked",
          "devices": [root_e, coord_e, {**vol_e, "revocations": [r_vol_by_coord]}], "kept": [],
          "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"},
@@ -534,13 +578,16 @@ def trust_vectors():
         {"name": "the server stops showing the order: a kept order still counts",
          "devices": [root_e, coord_e, vol_e, late_reader], "kept": [r_coord_by_root],
          "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator"}, "revoked": [COORD["id"]]},
-        {"name": "a coordinator the server flags revoked, without an order, anchors nothing (the root still does)",
-         "devices": [{**root_e, "status": "revoked"}, {**coord_e, "status": "revoked"}, vol_e, coord2_e], "kept": [],
+        {"name": "a coordinator the server flags revoked, without an order, anchors nothing "
+                 "(the root still does)",
+         "devices": [{**root_e, "status": "revoked"}, {**coord_e, "status": "revoked"}, vol_e,
+                     coord2_e], "kept": [],
          "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", coord2["id"]: "coordinator"},
          "revoked": []},
         {"name": "the root cannot be revoked",
          "devices": [{**root_e, "revocations": [r_root_by_coord]}, coord_e, vol_e], "kept": [r_root_by_coord],
-         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}, "revoked": []},
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"},
+         "revoked": []},
         {"name": "a volunteer's order counts for nothing",
          "devices": [root_e, coord_e, vol_e, {**reader_e, "revocations": [r_vol_by_vol]}], "kept": [],
          "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer",
@@ -548,7 +595,8 @@ def trust_vectors():
         {"name": "an order signed by someone else than its issuer counts for nothing",
          "devices": [root_e, coord_e, {**vol_e, "revocations": [{**r_vol_by_coord, "issuer": ROOT["id"]}]}],
          "kept": [],
-         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"}, "revoked": []},
+         "trusted": {ROOT["id"]: "coordinator", COORD["id"]: "coordinator", VOL["id"]: "volunteer"},
+         "revoked": []},
         {"name": "two coordinators of one level revoke each other: both are revoked",
          "devices": [root_e, {**coord_e, "revocations": [r_coord_by_coord2]},
                      {**coord2_e, "revocations": [r_coord2_by_coord]}, vol_e], "kept": [],
@@ -573,7 +621,7 @@ def trust_vectors():
 def field_id_vectors():
     """Protocol 3: field-id derivation, values {n, t, v} under AAD zapis/field/2, and what a reader
     refuses (a value whose name is not its id's, one moved to another id or epoch)."""
-    from sync.envelopes import field_aad2, encrypt_value
+    from sync.envelopes import encrypt_value, field_aad2
     from sync.field_ids import FIRST_CHANGE_WRITES, fid, field_id_key_from, padded_first
 
     k0 = hashlib.sha256(b"zapis test record key, epoch 0").digest()
@@ -593,7 +641,8 @@ def field_id_vectors():
         field = fid(fid_key, name)
         nonce = hashlib.sha256(b"fid nonce %d" % i).digest()[:12]
         n64, ct = encrypt_value(k0, WS, REC, field, name, dot, value, t, epoch, nonce=nonce)
-        values.append({"record_key": b64encode(k0), "workspace": WS, "record": REC, "field": field, "name": name,
+        values.append({"record_key": b64encode(k0), "workspace": WS, "record": REC, "field": field,
+                       "name": name,
                        "dot": dot, "epoch": epoch, "value": value, "t": t, "nonce": n64,
                        "aad": field_aad2(WS, REC, field, dot, epoch).decode(),
                        "plaintext": canonical_json({"n": name, "t": t, "v": value}), "ct": ct})
@@ -637,7 +686,8 @@ def chunk_vectors():
     for i in range(count):
         plain = data[i * 200:(i + 1) * 200]
         blob = A.encrypt_chunk(key, WS, REC, att, i, count, plain, nonces[i])
-        chunks.append({"index": i, "aad": A.chunk_aad(WS, REC, att, i, count).decode(), "nonce": b64encode(nonces[i]),
+        chunks.append({"index": i, "aad": A.chunk_aad(WS, REC, att, i, count).decode(),
+                       "nonce": b64encode(nonces[i]),
                        "plaintext": b64encode(plain), "blob": b64encode(blob)})
     tblob = A.encrypt_chunk(key, WS, REC, att, A.THUMB, count, thumb, nonces[-1])
     chunks.append({"index": A.THUMB, "aad": A.chunk_aad(WS, REC, att, A.THUMB, count).decode(),
@@ -651,7 +701,8 @@ def chunk_vectors():
     refused = [
         {"name": "chunk 1 presented as chunk 0", "index": 0, "count": count, "attachment": att, "record": REC,
          "blob": b[1]},
-        {"name": "count lowered (truncation)", "index": 0, "count": 2, "attachment": att, "record": REC, "blob": b[0]},
+        {"name": "count lowered (truncation)", "index": 0, "count": 2, "attachment": att, "record": REC,
+         "blob": b[0]},
         {"name": "another attachment", "index": 0, "count": count, "attachment": "attAttAttAttAttAttAtt1",
          "record": REC, "blob": b[0]},
         {"name": "another record", "index": 0, "count": count, "attachment": att,
@@ -692,7 +743,8 @@ def dense_vectors():
     v = VOL["id"]
     edit = sign_change(VOL["_sign"], {"workspace": WS, "record": REC, "device": v, "kc": key_commitment(key),
                                       "writes": [live(REC, "status", [v, 1], {}, "new", 1),
-                                                 live(REC, "city", [v, 3], {v: 2, COORD["id"]: 4}, "Brest", 2),
+                                                 live(REC, "city", [v, 3], {v: 2, COORD["id"]: 4},
+                                                      "Brest", 2),
                                                  live(REC, "notes", [v, 2], {v: 1}, "covered since", 3)]})
     # As a pull delivers it once the notes value was covered: that write as its hash.
     covered = {**edit, "writes": edit["writes"][:2] + [change_header(edit)["writes"][2]]}
@@ -702,35 +754,41 @@ def dense_vectors():
                     ephemeral=keys.private_from_scalar(scalar("dense ephemeral")), nonce=bytes(range(12, 24)))
     purge = make_purge(ROOT["_sign"], WS, rec2, ROOT["id"])
     entry = {"id": VOL["id"], "role": "volunteer", "sign_key": VOL["sign_key"], "ecdh_key": VOL["ecdh_key"],
-             "cert": None, "certs": [], "binding": None, "revocations": [], "status": "active", "invite": None}
+             "cert": None, "certs": [], "binding": None, "revocations": [], "status": "active",
+             "invite": None}
     # Key epochs (helper `epoch`): the change-level `e` and a zapis/wrap/2 with its epoch, as stand-ins.
     fid = "Zk9pZC0yMi1jaGFyYWN0ZQ"
     epoch_change = {"workspace": WS, "record": REC, "device": v, "kc": "K" * 43, "sig": "S" * 86,
-                    "writes": [{"field": fid, "dot": [v, 4], "ctx": {v: 3}, "nonce": "N" * 16, "ct": "C" * 40}],
+                    "writes": [{"field": fid, "dot": [v, 4], "ctx": {v: 3}, "nonce": "N" * 16,
+                                "ct": "C" * 40}],
                     "e": 2}
     epoch_wrap = {**wrap, "type": "zapis/wrap/2", "epoch": 2, "sig": "W" * 86}
     logical = [
         ("a change with live writes, a covered one and others' counters; its wrap",
-         {"cursor": 7, "more": True, "changes": [covered], "wraps": [wrap], "tombstones": [], "devices": []}, True),
+         {"cursor": 7, "more": True, "changes": [covered], "wraps": [wrap], "tombstones": [],
+          "devices": []}, True),
         ("a change stored before key commitments (kc null)",
          {"cursor": 8, "more": False, "changes": [old], "wraps": [], "tombstones": [], "devices": []}, True),
         ("key epochs: a change with e, a zapis/wrap/2, a field id",
          {"cursor": 9, "more": False, "changes": [epoch_change], "wraps": [epoch_wrap], "tombstones": [],
           "devices": []}, False),
         ("tombstones and directory entries pass through as they are",
-         {"cursor": 10, "more": False, "changes": [], "wraps": [], "tombstones": [purge], "devices": [entry]}, False),
+         {"cursor": 10, "more": False, "changes": [], "wraps": [], "tombstones": [purge],
+          "devices": [entry]}, False),
     ]
     pages = [{"name": name, "signed": signed, "logical": page, "dense": encode_page(page, WS, ROOT["id"])}
              for name, page, signed in logical]
     good = encode_page(logical[0][1], WS, ROOT["id"])
     change, dwrap = good["changes"][0], good["wraps"][0]
     malformed = [
-        {"name": "a change of six members whose epoch is not an integer", "kind": "change", "item": change + ["2"]},
+        {"name": "a change of six members whose epoch is not an integer", "kind": "change",
+         "item": change + ["2"]},
         {"name": "a change of four members", "kind": "change", "item": change[:4]},
         {"name": "a change whose writes are not a list", "kind": "change", "item": change[:4] + [{}]},
         {"name": "a write naming its own device in its context", "kind": "change",
          "item": change[:4] + [[["status", 2, {v: 1}, "N" * 16, "C" * 40]]]},
-        {"name": "a write numbered 0", "kind": "change", "item": change[:4] + [[["status", 0, {}, "N" * 16, "C" * 40]]]},
+        {"name": "a write numbered 0", "kind": "change",
+         "item": change[:4] + [[["status", 0, {}, "N" * 16, "C" * 40]]]},
         {"name": "a write numbered true", "kind": "change",
          "item": change[:4] + [[["status", True, {}, "N" * 16, "C" * 40]]]},
         {"name": "a write of three members after a good one", "kind": "change",

@@ -215,7 +215,8 @@ async function render(next, { quiet = false } = {}) {
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
         safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
-          session.device.ecdh_key), alarm: session.alarm, camouflage: camouflaged(), away: await sync.replica.awayCount(),
+          session.device.ecdh_key), alarm: session.alarm, camouflage: camouflaged(),
+          away: await sync.replica.awayCount(),
         erasure: store.erasure, moved: Boolean(await store.getMeta(MOVED)) }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },

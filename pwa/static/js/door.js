@@ -67,7 +67,9 @@ export function applyLook(doc, lang, appName) {
   doc.title = calc ? (CALC_NAMES[lang] ?? CALC_NAMES.en) : appName;
   const link = (rel) => doc.querySelector(`link[rel="${rel}"]`);
   link('icon')?.setAttribute('href', calc ? '/static/icons/calc.svg' : '/static/icons/icon.svg');
-  link('apple-touch-icon')?.setAttribute('href', calc ? '/static/icons/calc-192.png' : '/static/icons/apple-touch-icon.png');
-  link('manifest')?.setAttribute('href', calc ? `/calc.webmanifest?lang=${encodeURIComponent(lang)}` : '/manifest.webmanifest');
+  link('apple-touch-icon')?.setAttribute('href',
+    calc ? '/static/icons/calc-192.png' : '/static/icons/apple-touch-icon.png');
+  link('manifest')?.setAttribute('href',
+    calc ? `/calc.webmanifest?lang=${encodeURIComponent(lang)}` : '/manifest.webmanifest');
   return calc;
 }

@@ -36,7 +36,10 @@ export class EntryScreens {
     Object.assign(this, deps);
   }
 
-  /** Draw {name: 'welcome', error?}, {name: 'join', code, workspace, fingerprint}, {name: 'setup', ...} or {name: 'lock'}. */
+  /**
+   * Draw {name: 'welcome', error?}, {name: 'join', code, workspace, fingerprint}, {name: 'setup', ...}
+   * or {name: 'lock'}.
+   */
   render(view) {
     stopScanning();
     if (view.name === 'welcome') {

@@ -72,7 +72,8 @@ export function row(record, cols) {
 // such a cell gets a leading apostrophe, so a record's text can never run in someone's spreadsheet.
 function cell(value) {
   if (value === null || value === undefined) return '';
-  let text = Array.isArray(value) ? value.join('; ') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = Array.isArray(value) ? value.join('; ') : typeof value === 'object'
+    ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -107,7 +107,8 @@ function haystackOf(summary, labels) {
   }
   let text = cache.get(summary);
   if (text === undefined) {
-    text = (summary.search || '') + ' ' + (summary.title || '').toLowerCase() + ' ' + String(labels(summary)).toLowerCase();
+    text = (summary.search || '') + ' ' + (summary.title || '').toLowerCase() + ' '
+      + String(labels(summary)).toLowerCase();
     cache.set(summary, text);
   }
   return text;

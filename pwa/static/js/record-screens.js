@@ -355,7 +355,8 @@ export class RecordScreens {
         try {
           const { identity, device } = this.session;
           const order = await makePurge(identity.signKey, device.workspace, id, device.device);
-          await call('POST', `/api/records/${encodeURIComponent(id)}/purge`, { body: order, token: this.session.token });
+          await call('POST', `/api/records/${encodeURIComponent(id)}/purge`,
+            { body: order, token: this.session.token });
         } catch (err) {
           this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
           throw err;
@@ -402,7 +403,8 @@ export class RecordScreens {
    * for a kind notes are not written about, or a role that may not write them.
    */
   async #notes(id, record) {
-    if (!NOTE || !kindSpec(kindOf(record.values))?.listed || !kindSpec(NOTE).create.includes(this.session.device.role)) {
+    if (!NOTE || !kindSpec(kindOf(record.values))?.listed
+      || !kindSpec(NOTE).create.includes(this.session.device.role)) {
       return null;
     }
     const { records } = this.session;

@@ -206,7 +206,8 @@ export class Records {
   /** May `sender` start a record's new key epoch, for this device? Itself, or a trusted coordinator not revoked. */
   startsEpochs(sender) {
     if (sender === this.id.device) return true;
-    return has(this.id.trusted, sender) && this.id.trusted[sender] === 'coordinator' && !(this.id.removed ?? []).includes(sender);
+    return has(this.id.trusted, sender) && this.id.trusted[sender] === 'coordinator'
+      && !(this.id.removed ?? []).includes(sender);
   }
 
   async #opensAny(state, key) {
@@ -280,7 +281,8 @@ export class Records {
       for (const [kc, k] of good) ring.set(kc, k);
       if (rank !== null) {
         ring.set(commits[0], chain[0]);
-        candidates.push({ rank, len: candidate.length, newest: candidate.length > 1 ? commits[candidate.length - 1] : '',
+        candidates.push({ rank, len: candidate.length,
+          newest: candidate.length > 1 ? commits[candidate.length - 1] : '',
           i: candidates.length, chain: candidate });
       }
     }
@@ -321,7 +323,8 @@ export class Records {
     const view = await this.#decrypt(state, judged);
     if (this.closed) return;
     const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
-    const summary = summarize(state.id, view.values, { ...view, author: first?.device ?? null, created: first?.t ?? null });
+    const summary = summarize(state.id, view.values,
+      { ...view, author: first?.device ?? null, created: first?.t ?? null });
     this.summaries.set(state.id, summary);
     const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary });
     const version = versionOf(state);
@@ -476,7 +479,8 @@ export class Records {
       return 0;
     }
     const next = [...chain, newRecordKey()];
-    const wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: next, workspace, record: id, sender: device,
+    const wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: next, workspace, record: id,
+      sender: device,
       senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
     const own = wraps.find((w) => w.recipient === device) ?? null;
     if (own) this.opened.set(own.sig, next);
@@ -515,7 +519,9 @@ export class Records {
     }
     const fields = Object.keys(writesFor).sort();
     if (!fields.length) return id;
-    if (!fields.every(isName)) throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
+    if (!fields.every(isName)) {
+      throw new TypeError('a field name is 1 to 40 of a-z, 0-9 and _, not starting with a digit');
+    }
     const t = this.now();
     // Writers write with the newest key they believe (docs/protocol.md, "Key epochs").
     const key = chain.at(-1);

@@ -99,7 +99,10 @@ export class Session {
     return { made, answer };
   }
 
-  /** Join with an invite link's code (or an `enrolled` from `enroll`); `progress(step)` reports 'keys', 'enroll', 'seal'. */
+  /**
+   * Join with an invite link's code (or an `enrolled` from `enroll`); `progress(step)` reports 'keys',
+   * 'enroll', 'seal'.
+   */
   async join({ code, workspace, fingerprint, role = null, passphrase, progress = () => {}, enrolled = null }) {
     const { made, answer } = enrolled ?? await this.enroll({ code, workspace, role, progress });
     return this.#finishJoin(made, answer, fingerprint, passphrase, progress);
@@ -115,7 +118,8 @@ export class Session {
     const binding = await makeBinding(made.keys.sign.privateKey,
       { workspace, device: id, role: 'coordinator', sign_key, ecdh_key });
     progress('enroll');
-    const answer = await call('POST', '/api/bootstrap', { body: { setup_token: token, device: made.entry, cert, binding } });
+    const answer = await call('POST', '/api/bootstrap',
+      { body: { setup_token: token, device: made.entry, cert, binding } });
     return { made, answer };
   }
 
@@ -253,7 +257,8 @@ export class Session {
     const opened = await open(vault, current);
     if (opened.status !== 'open') return 'wrong';
     const base = await upgrade(vault, opened.secret, current); // a v2 vault as it is
-    const sealed = await seal(opened.secret, next, { salt: base.salt, duress: base.duress, legacy: base.legacy_duress });
+    const sealed = await seal(opened.secret, next,
+      { salt: base.salt, duress: base.duress, legacy: base.legacy_duress });
     if ((await open(sealed, next)).status !== 'open') return 'duress';
     await this.store.putVault(sealed);
     return 'changed';

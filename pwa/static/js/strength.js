@@ -67,7 +67,8 @@ async function loadText(relative) {
   return response.text();
 }
 
-const HINTS = { dictionary: 'strength.hint_common', spatial: 'strength.hint_keyboard', sequence: 'strength.hint_keyboard',
+const HINTS = { dictionary: 'strength.hint_common', spatial: 'strength.hint_keyboard',
+  sequence: 'strength.hint_keyboard',
   repeat: 'strength.hint_repeat', date: 'strength.hint_year' };
 
 /** The meter's level 0-4 for a number of guesses (log10). */
@@ -87,7 +88,8 @@ class Estimator {
     const hints = [];
     for (const match of result.sequence) {
       if (match.pattern === 'dictionary' && /name/i.test(match.dictionaryName)) hints.push('strength.hint_name');
-      else if (match.pattern === 'dictionary' && match.dictionaryName === 'keyboards') hints.push('strength.hint_keyboard');
+      else if (match.pattern === 'dictionary'
+        && match.dictionaryName === 'keyboards') hints.push('strength.hint_keyboard');
       else if (match.pattern === 'regex' && match.regexName === 'recentYear') hints.push('strength.hint_year');
       else if (HINTS[match.pattern]) hints.push(HINTS[match.pattern]);
     }
@@ -159,7 +161,8 @@ export function randomIndex(n, random = (a) => globalThis.crypto.getRandomValues
 
 /** {words, text, bits} of a fresh passphrase: `count` words drawn uniformly from `list`, joined by spaces. */
 export function generate(list, count = GENERATED_WORDS, random) {
-  if (new Set(list).size !== list.length || list.length < 2048) throw new Error('a word list needs 2,048 distinct words');
+  if (new Set(list).size !== list.length
+    || list.length < 2048) throw new Error('a word list needs 2,048 distinct words');
   const words = Array.from({ length: count }, () => list[randomIndex(list.length, random)]);
   return { words, text: words.join(' '), bits: count * Math.log2(list.length) };
 }

@@ -221,7 +221,8 @@ export class SyncController {
     const kept = (await this.store.getMeta('revocations')) ?? [];
     if (!kept.some((o) => o.sig === order.sig)) await this.store.putMeta('revocations', [...kept, order]);
     this.engine?.forget();
-    session.useDirectory(session.directory, session.trusted, { removed: [...new Set([...session.removed, order.device])] });
+    session.useDirectory(session.directory, session.trusted,
+      { removed: [...new Set([...session.removed, order.device])] });
     if (session.device.role !== 'coordinator' || !session.records) return;
     await this.syncNow()?.catch(() => null); // every record the device could read is known here first
     const entry = session.directory.find((d) => d.id === order.device);

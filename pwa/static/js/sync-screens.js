@@ -110,7 +110,8 @@ export class SyncScreens {
       if (screen?.isConnected && session.state === 'open') await this.#devices({ fresh: true });
     };
     this.shell.show(screen = devicesScreen(this.t, { devices, trusted: session.trusted, removed: session.removed, me,
-      canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length, rotation: this.sync.status.rotation }, {
+      canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length,
+      rotation: this.sync.status.rotation }, {
       certify: (id) => act(async () => {
         const d = devices.find((x) => x.id === id);
         // Only what the device itself signed: its keys as shown, in the role it signed.
@@ -119,7 +120,8 @@ export class SyncScreens {
         }
         const cert = await makeCertificate(session.identity.signKey, { workspace, device: d.id, role: d.binding.role,
           sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
-        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`, { body: { cert }, token: session.token });
+        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`,
+          { body: { cert }, token: session.token });
         // A new coordinator reads every record: the next syncs share with it, batch by batch, the
         // keys of those this device holds (sync/rewrap.js), once its certificate is back.
         if (d.role === 'coordinator') this.sync.saved();
@@ -157,7 +159,8 @@ export class SyncScreens {
         }
       },
       withdraw: async (id) => {
-        await call('DELETE', `/api/invites/${encodeURIComponent(id)}`, { token: session.token }).catch((err) => this.#fail(err));
+        await call('DELETE', `/api/invites/${encodeURIComponent(id)}`,
+          { token: session.token }).catch((err) => this.#fail(err));
         await redraw();
       },
       copy: (link) => navigator.clipboard?.writeText(link).then(() => true, () => false) ?? Promise.resolve(false),

@@ -5,9 +5,8 @@ Revises: 6bb52ffae25c
 Create Date: 2026-11-22 03:53:29.681989
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '57d32191ecb2'

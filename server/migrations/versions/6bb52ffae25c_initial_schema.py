@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 6bb52ffae25c
-Revises: 
+Revises:
 Create Date: 2026-11-22 02:26:22.632001
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6bb52ffae25c'
@@ -34,7 +33,8 @@ def upgrade():
     sa.Column('device_id', sa.String(length=22), nullable=False),
     sa.Column('sig', sa.String(length=86), nullable=False),
     sa.Column('writes', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_changes_workspace_id_workspaces')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                            name=op.f('fk_changes_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_changes'))
     )
     op.create_table('field_values',
@@ -49,7 +49,8 @@ def upgrade():
     sa.Column('change_id', sa.BigInteger(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_field_values_workspace_id_workspaces')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                            name=op.f('fk_field_values_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('workspace_id', 'record_id', 'field', 'device', 'n', name=op.f('pk_field_values'))
     )
     with op.batch_alter_table('field_values', schema=None) as batch_op:
@@ -66,7 +67,8 @@ def upgrade():
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
     sa.Column('created_by', sa.String(length=22), nullable=False),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_invites_workspace_id_workspaces')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                            name=op.f('fk_invites_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invites')),
     sa.UniqueConstraint('code_hash', name=op.f('uq_invites_code_hash'))
     )
@@ -80,7 +82,8 @@ def upgrade():
     sa.Column('purge', sa.Text(), nullable=True),
     sa.Column('purged_seq', sa.BigInteger(), nullable=True),
     sa.Column('purged_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_records_workspace_id_workspaces')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                            name=op.f('fk_records_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('workspace_id', 'id', name=op.f('pk_records'))
     )
     with op.batch_alter_table('records', schema=None) as batch_op:
@@ -96,7 +99,8 @@ def upgrade():
     sa.Column('ct', sa.String(length=64), nullable=False),
     sa.Column('sig', sa.String(length=86), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_wraps_workspace_id_workspaces')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                            name=op.f('fk_wraps_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('workspace_id', 'record_id', 'recipient', name=op.f('pk_wraps'))
     )
     with op.batch_alter_table('wraps', schema=None) as batch_op:
@@ -114,7 +118,8 @@ def upgrade():
     sa.Column('invite_id', sa.String(length=22), nullable=True),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['invite_id'], ['invites.id'], name=op.f('fk_devices_invite_id_invites')),
-    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'], name=op.f('fk_devices_workspace_id_workspaces')),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspaces.id'],
+                            name=op.f('fk_devices_workspace_id_workspaces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_devices')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_devices_token_hash'))
     )

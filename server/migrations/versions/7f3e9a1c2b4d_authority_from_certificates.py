@@ -51,7 +51,8 @@ FIELD = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 B64 = re.compile(r"[A-Za-z0-9_-]*")
 
 devices = sa.table("devices", *(sa.column(c) for c in (
-    "id", "workspace_id", "role", "sign_key", "ecdh_key", "cert", "certs", "chained", "chained_seq", "revoked")))
+    "id", "workspace_id", "role", "sign_key", "ecdh_key", "cert", "certs", "chained", "chained_seq",
+    "revoked")))
 workspaces = sa.table("workspaces", sa.column("id"), sa.column("fingerprint"))
 records = sa.table("records", sa.column("workspace_id"), sa.column("id"), sa.column("state"))
 changes = sa.table("changes", *(sa.column(c) for c in ("workspace_id", "id", "record_id", "device_id", "sig",
@@ -107,9 +108,11 @@ def _hash(nonce, ct):
 def scan(bind):
     """Remove what could never have been valid; return the number of rows removed per table."""
     removed = {"devices": 0, "records": 0, "changes": 0, "wraps": 0}
-    bad_devices = {(d.workspace_id, d.id) for d in bind.execute(sa.select(devices.c.workspace_id, devices.c.id))
+    bad_devices = {(d.workspace_id, d.id)
+                   for d in bind.execute(sa.select(devices.c.workspace_id, devices.c.id))
                    if not _ok(DEVICE, d.id)}
-    bad_records = {(r.workspace_id, r.id) for r in bind.execute(sa.select(records.c.workspace_id, records.c.id))
+    bad_records = {(r.workspace_id, r.id)
+                   for r in bind.execute(sa.select(records.c.workspace_id, records.c.id))
                    if not _ok(UUID, r.id)}
     touched = set()
     for c in bind.execute(sa.select(changes)).all():
@@ -126,7 +129,8 @@ def scan(bind):
                 and (w.workspace_id, w.recipient) not in bad_devices
                 and (w.workspace_id, w.sender) not in bad_devices):
             continue
-        bind.execute(wraps.delete().where(wraps.c.workspace_id == w.workspace_id, wraps.c.record_id == w.record_id,
+        bind.execute(wraps.delete().where(wraps.c.workspace_id == w.workspace_id,
+                                          wraps.c.record_id == w.record_id,
                                           wraps.c.recipient == w.recipient))
         removed["wraps"] += 1
     for ws, rid in bad_records:
@@ -137,7 +141,8 @@ def scan(bind):
         removed["devices"] += 1
     for r in bind.execute(sa.select(records)).all():
         if (r.workspace_id, r.id) in touched or not _state_ok(r.state):
-            bind.execute(records.update().where(records.c.workspace_id == r.workspace_id, records.c.id == r.id)
+            bind.execute(records.update().where(records.c.workspace_id == r.workspace_id,
+                                                records.c.id == r.id)
                          .values(state=_rebuilt_state(bind, r.workspace_id, r.id)))
     return removed
 

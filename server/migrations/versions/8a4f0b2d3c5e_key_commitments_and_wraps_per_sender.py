@@ -54,7 +54,8 @@ def _signed_text(text):
 
 def _normalise_signatures():
     conn = op.get_bind()
-    for table, keys in (("changes", ("workspace_id", "id")), ("wraps", ("workspace_id", "record_id", "recipient"))):
+    for table, keys in (("changes", ("workspace_id", "id")),
+                        ("wraps", ("workspace_id", "record_id", "recipient"))):
         rows = conn.execute(sa.text("SELECT %s, sig FROM %s" % (", ".join(keys), table))).all()
         where = " AND ".join("%s = :%s" % (k, k) for k in keys)
         for row in rows:
@@ -62,7 +63,8 @@ def _normalise_signatures():
             if fixed != row.sig:
                 conn.execute(sa.text("UPDATE %s SET sig = :sig WHERE %s" % (table, where)),
                              {"sig": fixed, **{k: getattr(row, k) for k in keys}})
-    for row in conn.execute(sa.text("SELECT workspace_id, id, purge FROM records WHERE purge IS NOT NULL")).all():
+    purged = sa.text("SELECT workspace_id, id, purge FROM records WHERE purge IS NOT NULL")
+    for row in conn.execute(purged).all():
         fixed = _signed_text(row.purge)
         if fixed is not None:
             conn.execute(sa.text("UPDATE records SET purge = :p WHERE workspace_id = :w AND id = :i"),
@@ -72,8 +74,10 @@ def _normalise_signatures():
         fixed = _signed_text(row.cert)
         if fixed is None:
             continue
-        seq = conn.execute(sa.text("SELECT seq FROM workspaces WHERE id = :w"), {"w": row.workspace_id}).scalar_one()
-        conn.execute(sa.text("UPDATE workspaces SET seq = :s WHERE id = :w"), {"s": seq + 1, "w": row.workspace_id})
+        seq = conn.execute(sa.text("SELECT seq FROM workspaces WHERE id = :w"),
+                           {"w": row.workspace_id}).scalar_one()
+        conn.execute(sa.text("UPDATE workspaces SET seq = :s WHERE id = :w"),
+                     {"s": seq + 1, "w": row.workspace_id})
         conn.execute(sa.text("UPDATE devices SET cert = :c, seq = :s WHERE id = :i"),
                      {"c": fixed, "s": seq + 1, "i": row.id})
 
@@ -96,7 +100,8 @@ def upgrade():
 
 def downgrade():
     # Keep the newest wrap of each (record, recipient): the old key allows one.
-    op.execute("DELETE FROM wraps WHERE EXISTS (SELECT 1 FROM wraps AS w WHERE w.workspace_id = wraps.workspace_id "
+    op.execute("DELETE FROM wraps WHERE EXISTS (SELECT 1 FROM wraps AS w "
+               "WHERE w.workspace_id = wraps.workspace_id "
                "AND w.record_id = wraps.record_id AND w.recipient = wraps.recipient AND w.seq > wraps.seq)")
     with op.batch_alter_table('wraps', schema=None) as batch_op:
         batch_op.drop_constraint('pk_wraps', type_='primary')

@@ -14,7 +14,6 @@ decision on it).
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '9b5a1c3e4d6f'
 down_revision = '8a4f0b2d3c5e'

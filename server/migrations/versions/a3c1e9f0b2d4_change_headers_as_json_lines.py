@@ -37,7 +37,8 @@ def _rewrite(to_lines):
     for row in bind.execute(sa.select(changes.c.workspace_id, changes.c.id, changes.c.writes)).all():
         new = _convert(row.writes, to_lines)
         if new is not None:
-            bind.execute(changes.update().where(changes.c.workspace_id == row.workspace_id, changes.c.id == row.id)
+            bind.execute(changes.update().where(changes.c.workspace_id == row.workspace_id,
+                                                changes.c.id == row.id)
                          .values(writes=new))
 
 

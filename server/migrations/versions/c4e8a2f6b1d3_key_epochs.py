@@ -13,7 +13,6 @@ their header has no `e`, and they are at epoch 0). `wraps.epoch` is the epoch of
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'c4e8a2f6b1d3'
 down_revision = '9b5a1c3e4d6f'

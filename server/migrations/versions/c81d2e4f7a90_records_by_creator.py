@@ -9,7 +9,6 @@ A field device's pull selects the values of the records it may read: those it ho
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'c81d2e4f7a90'
 down_revision = 'a3c1e9f0b2d4'

@@ -16,7 +16,6 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'd2f4a6b8c0e1'
 down_revision = 'c4e8a2f6b1d3'
@@ -75,7 +74,8 @@ def _rewrite(convert):
         conn.execute(changes.update().where(changes.c.workspace_id == sa.bindparam("w"),
                                             changes.c.id == sa.bindparam("i"))
                      .values(writes=sa.bindparam("t")),
-                     [{"w": r.workspace_id, "i": r.id, "t": _converted(convert, r.writes, r.device_id)} for r in rows])
+                     [{"w": r.workspace_id, "i": r.id, "t": _converted(convert, r.writes, r.device_id)}
+                      for r in rows])
         last = (rows[-1].workspace_id, rows[-1].id)
 
 

@@ -13,7 +13,6 @@ thumbnail. Downgrading drops the table and every attachment with it.
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'd4b6f8a0c2e1'
 down_revision = 'd2f4a6b8c0e1'

@@ -50,8 +50,10 @@ def _values_table():
         sa.Column("change_id", sa.BigInteger(), nullable=False),
         sa.Column("idx", sa.Integer(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], name=op.f("fk_field_values_workspace_id_workspaces")),
-        sa.PrimaryKeyConstraint("workspace_id", "record_id", "field", "device", "n", name=op.f("pk_field_values")))
+        sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"],
+                                name=op.f("fk_field_values_workspace_id_workspaces")),
+        sa.PrimaryKeyConstraint("workspace_id", "record_id", "field", "device", "n",
+                                name=op.f("pk_field_values")))
     with op.batch_alter_table("field_values", schema=None) as batch_op:
         batch_op.create_index("ix_field_values_change", ["workspace_id", "change_id"], unique=False)
         batch_op.create_index("ix_field_values_workspace_seq", ["workspace_id", "seq"], unique=False)
@@ -68,7 +70,8 @@ def upgrade():
     for c in bind.execute(sa.select(changes)).all():
         found = live.get((c.workspace_id, c.id))
         if not found:
-            bind.execute(changes.delete().where(changes.c.workspace_id == c.workspace_id, changes.c.id == c.id))
+            bind.execute(changes.delete().where(changes.c.workspace_id == c.workspace_id,
+                                                changes.c.id == c.id))
             continue
         new_id = max(v.seq for v in found.values())
         writes = []
@@ -76,7 +79,8 @@ def upgrade():
             w = json.loads(line)
             v = found.get(idx)
             if v is None:
-                writes.append(json.dumps({"field": w["field"], "dot": w["dot"], "ctx": w["ctx"], "h": w["h"]}, **J))
+                writes.append(json.dumps({"field": w["field"], "dot": w["dot"], "ctx": w["ctx"],
+                                          "h": w["h"]}, **J))
                 continue
             writes.append(json.dumps({"field": w["field"], "dot": w["dot"], "ctx": w["ctx"], "nonce": v.nonce,
                                       "ct": v.ct}, **J))
@@ -111,7 +115,8 @@ def downgrade():
                 h = _hash(w["nonce"], w["ct"])
                 bind.execute(values.insert().values(
                     workspace_id=c.workspace_id, record_id=c.record_id, field=w["field"], device=w["dot"][0],
-                    n=w["dot"][1], ctx=json.dumps(w["ctx"], **J), nonce=w["nonce"], ct=w["ct"], change_id=c.id,
+                    n=w["dot"][1], ctx=json.dumps(w["ctx"], **J), nonce=w["nonce"], ct=w["ct"],
+                    change_id=c.id,
                     idx=idx, seq=c.id))
             lines.append(json.dumps({"field": w["field"], "dot": w["dot"], "ctx": w["ctx"], "h": h}, **J))
         bind.execute(changes.update().where(changes.c.workspace_id == c.workspace_id, changes.c.id == c.id)

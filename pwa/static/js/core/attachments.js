@@ -97,7 +97,8 @@ export async function sealAttachment(workspace, record, { name, type, data, chun
   };
   const blobs = new Map();
   for (let i = 0; i < count; i++) {
-    blobs.set(i, await encryptChunk(k, workspace, record, att, i, count, data.subarray(i * chunkSize, (i + 1) * chunkSize)));
+    blobs.set(i, await encryptChunk(k, workspace, record, att, i, count,
+      data.subarray(i * chunkSize, (i + 1) * chunkSize)));
   }
   if (thumb) {
     entry.thumb = { type: thumb.type, size: thumb.bytes.length };

@@ -9,6 +9,8 @@
 export const MAX_DEPTH = 32;
 
 const ESCAPES = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+// Control characters are what this pattern looks for.
+// eslint-disable-next-line no-control-regex
 const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const encoder = new TextEncoder();
 

@@ -16,7 +16,8 @@ export {
 } from './fields.js';
 export { CHANGE, changeHeader, checkChange, signChange, verifyChange, writeHash } from './changes.js';
 export {
-  KEY_COMMIT, MAX_EPOCH, WRAP, WRAP2, WRAP_TYPES, keyCommitment, newRecordKey, unwrapKey, unwrapKeys, wrapEpoch, wrapKey,
+  KEY_COMMIT, MAX_EPOCH, WRAP, WRAP2, WRAP_TYPES, keyCommitment, newRecordKey, unwrapKey, unwrapKeys, wrapEpoch,
+  wrapKey,
   wrapKeys,
 } from './wraps.js';
 

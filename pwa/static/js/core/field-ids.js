@@ -24,7 +24,8 @@ const encoder = new TextEncoder();
 /** The field-id key of a record (an HMAC CryptoKey) from its epoch-0 key `k0` (32 bytes). */
 export async function fieldIdKeyFrom(k0, workspace, record) {
   const ikm = await subtle.importKey('raw', k0, 'HKDF', false, ['deriveBits']);
-  const bits = await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: canonicalBytes([FIELD_ID, workspace, record]),
+  const bits = await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256',
+    salt: canonicalBytes([FIELD_ID, workspace, record]),
     info: encoder.encode(FIELD_ID) }, ikm, 256);
   return subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 }

@@ -29,7 +29,8 @@ async function kek(privateKey, publicKey, salt, info, usage) {
 
 // `info` is also the AAD. A wrap/1 (epoch null) names no epoch; a wrap/2 its type and epoch in both.
 function kdfInputs(workspace, record, recipient, epk, epoch = null) {
-  if (epoch === null) return { salt: canonicalBytes([WRAP, workspace, record]), info: canonicalBytes([WRAP, recipient, epk]) };
+  if (epoch === null) return { salt: canonicalBytes([WRAP, workspace, record]),
+    info: canonicalBytes([WRAP, recipient, epk]) };
   return { salt: canonicalBytes([WRAP2, workspace, record]), info: canonicalBytes([WRAP2, recipient, epk, epoch]) };
 }
 
@@ -56,7 +57,8 @@ export function newRecordKey() {
 export async function wrapKeys({ recordKeys, recordKey, workspace, record, sender, senderKey, recipient,
   recipientEcdh, ephemeral, nonce }) {
   const list = recordKeys ?? [recordKey];
-  if (!list.length || list.length > MAX_EPOCH + 1 || list.some((k) => !(k instanceof Uint8Array) || k.length !== KEY_BYTES)) {
+  if (!list.length || list.length > MAX_EPOCH + 1
+    || list.some((k) => !(k instanceof Uint8Array) || k.length !== KEY_BYTES)) {
     throw new ProtocolError('bad_wrap', `a key list holds 1 to ${MAX_EPOCH + 1} keys of 32 bytes`);
   }
   const epoch = list.length > 1 ? list.length - 1 : null;
@@ -86,12 +88,16 @@ export function wrapEpoch(wrap) {
   if (wrap?.type === WRAP) return 0;
   const epoch = wrap?.epoch;
   if (wrap?.type !== WRAP2 || !Number.isInteger(epoch) || epoch < 1 || epoch > MAX_EPOCH) {
-    throw new ProtocolError('bad_wrap', `a wrap must be zapis/wrap/1, or zapis/wrap/2 with an epoch of 1 to ${MAX_EPOCH}`);
+    throw new ProtocolError('bad_wrap',
+      `a wrap must be zapis/wrap/1, or zapis/wrap/2 with an epoch of 1 to ${MAX_EPOCH}`);
   }
   return epoch;
 }
 
-/** A record's key list [k0, ..., kn] from a wrap addressed to this device's ECDH key; else ProtocolError('bad_wrap'). */
+/**
+ * A record's key list [k0, ..., kn] from a wrap addressed to this device's ECDH key; else
+ * ProtocolError('bad_wrap').
+ */
 export async function unwrapKeys(wrap, ecdhPrivateKey) {
   const epoch = wrapEpoch(wrap);
   let data;

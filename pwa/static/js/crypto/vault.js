@@ -121,7 +121,8 @@ export async function open(vault, passphrase) {
 /** A v1 vault, opened with `passphrase` to `secret`, sealed again as v2 (new salt; duress kept as legacy). */
 export async function upgrade(vault, secret, passphrase) {
   if (vault.v !== 1) return vault;
-  return seal(secret, passphrase, { legacy: { salt: vault.salt, iterations: vault.iterations, verifier: vault.duress } });
+  return seal(secret, passphrase,
+    { legacy: { salt: vault.salt, iterations: vault.iterations, verifier: vault.duress } });
 }
 
 /** The vault with `passphrase` as its duress passphrase (replacing any, the carried-over one too). */
@@ -151,7 +152,8 @@ export async function sealV1(secret, passphrase, { salt = b64encode(random(16)),
   const { key } = await stretchV1(passphrase, b64decode(salt), V1_ITERATIONS);
   const nonce = random(12);
   const ct = await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: AAD[1] }, key, canonicalBytes(secret));
-  return { v: 1, kdf: V1_KDF, iterations: V1_ITERATIONS, salt, nonce: b64encode(nonce), ct: b64encode(new Uint8Array(ct)),
+  return { v: 1, kdf: V1_KDF, iterations: V1_ITERATIONS, salt, nonce: b64encode(nonce),
+    ct: b64encode(new Uint8Array(ct)),
     duress };
 }
 

@@ -188,7 +188,7 @@ function randomBytes(n) {
 
 /** About how many bytes a stored value takes (strings as UTF-16, as Chromium often keeps them). */
 function sizeOf(value) {
-  if (value == null) return 8;
+  if (value === null || value === undefined) return 8;
   if (typeof value === 'string') return value.length * 2;
   if (ArrayBuffer.isView(value)) return value.byteLength;
   if (value instanceof ArrayBuffer) return value.byteLength;
@@ -253,7 +253,8 @@ export function openStorage({ buckets = globalThis.navigator?.storageBuckets, fa
   if (buckets) {
     return bucketAdapter({
       buckets,
-      connect: (name) => idbAdapter(DB_NAME, { factory: async () => (await buckets.open(name, BUCKET_OPTIONS)).indexedDB }),
+      connect: (name) => idbAdapter(DB_NAME,
+        { factory: async () => (await buckets.open(name, BUCKET_OPTIONS)).indexedDB }),
       legacy: legacyDatabase(factory),
     });
   }

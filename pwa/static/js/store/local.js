@@ -51,7 +51,8 @@ export function applyChange(state, change) {
     const mine = known(live)[change.device] ?? 0;
     if (mine !== w.dot[1] - 1) throw new StaleStateError();
     fields[w.field] = merge(live, writeOf(w, change.kc, change.e)).live;
-    if (!Object.prototype.hasOwnProperty.call(issued, w.field) || w.dot[1] > issued[w.field]) issued[w.field] = w.dot[1];
+    if (!Object.prototype.hasOwnProperty.call(issued, w.field)
+      || w.dot[1] > issued[w.field]) issued[w.field] = w.dot[1];
   }
   return noteKc({ ...state, fields, issued }, change.kc, change.device);
 }

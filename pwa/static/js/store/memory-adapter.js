@@ -20,7 +20,8 @@ export function memoryAdapter() {
       if (keyPath) {
         if (value[keyPath] === undefined && autoIncrement) value[keyPath] = ++next[s];
         // As in IndexedDB, an explicit number above the key generator moves the generator on.
-        else if (autoIncrement && typeof value[keyPath] === 'number') next[s] = Math.max(next[s], Math.floor(value[keyPath]));
+        else if (autoIncrement && typeof value[keyPath] === 'number') next[s] = Math.max(next[s],
+          Math.floor(value[keyPath]));
         return value[keyPath];
       }
       if (key === undefined) throw new Error(`store ${s} needs an explicit key`);

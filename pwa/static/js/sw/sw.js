@@ -114,7 +114,7 @@ function workerAdapter(db) {
         result = await fn({ get: (s, k) => asked(on(s).get(k)), getAll: (s, n) => asked(on(s).getAll(null, n)),
           put: (s, v, k) => asked(on(s).put(v, k)), delete: (s, k) => asked(on(s).delete(k)) });
       } catch (err) {
-        try { tx.abort(); } catch (e) { /* already finished */ }
+        try { tx.abort(); } catch { /* already finished */ }
         done.catch(() => {});
         throw err;
       }

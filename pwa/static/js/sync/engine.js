@@ -1,9 +1,10 @@
 /**
  * One sync run: push the outbox, then pull, and say what happened in a result object (kinto.js's
  * SyncResultObject; style §9): {ok, pushed, pulled, refused, changed, purged, keys, errors, revoked,
- * retry, afresh, erased, unconfirmed, uploads (attachment chunks: sync/uploads.js)}. It runs only while the app is unlocked (pulling needs the full token and,
- * to open new record keys, the device's private key); locked, the outbox is pushed by outbox.js
- * with the push-only token, from the page or the service worker.
+ * retry, afresh, erased, unconfirmed, uploads (attachment chunks: sync/uploads.js)}. It runs only
+ * while the app is unlocked (pulling needs the full token and, to open new record keys, the device's
+ * private key); locked, the outbox is pushed by outbox.js with the push-only token, from the page or
+ * the service worker.
  */
 
 import { ChunkStore } from '../store/chunks.js';
@@ -34,9 +35,11 @@ export function classify(err) {
   const code = err?.code ?? 'error';
   const message = err?.message ?? String(err);
   const retryAfter = Number.isFinite(err?.retryAfter) ? err.retryAfter : null;
-  if (status === 0 || code === 'bad_response') return { status, code: 'network', message, retry: true, retryAfter: null };
+  if (status === 0 || code === 'bad_response') return { status, code: 'network', message, retry: true,
+    retryAfter: null };
   if (status === 429) return { status, code: 'rate_limited', message, retry: true, retryAfter };
-  if (status >= 500) return { status, code: 'server', message, retry: true, retryAfter: status === 503 ? retryAfter : null };
+  if (status >= 500) return { status, code: 'server', message, retry: true,
+    retryAfter: status === 503 ? retryAfter : null };
   return { status, code, message, retry: false, retryAfter: null };
 }
 
@@ -82,8 +85,10 @@ export class SyncEngine {
     const binding = await makeBinding(this.me.signKey, { workspace: this.me.workspace, device: this.me.device,
       role: this.me.role, sign_key: this.me.signPublic, ecdh_key: this.me.ecdhPublic });
     const response = await this.fetch(`/api/devices/${encodeURIComponent(this.me.device)}/binding`, {
-      method: 'PUT', body: JSON.stringify({ binding }), credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: 'Bearer ' + this.token } });
+      method: 'PUT', body: JSON.stringify({ binding }), credentials: 'omit', cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json',
+        Authorization: 'Bearer ' + this.token } });
     return response.ok;
   }
 
@@ -92,7 +97,8 @@ export class SyncEngine {
     const result = newResult();
     result.at = this.now();
     try {
-      const pushed = await pushOutbox(this.adapter, { token: this.token, fetch: this.fetch, now: this.now, ...this.batch });
+      const pushed = await pushOutbox(this.adapter,
+        { token: this.token, fetch: this.fetch, now: this.now, ...this.batch });
       result.pushed = pushed.counts;
       result.refused = pushed.refused;
       // Attachments' chunks after the changes that announce them (docs/pwa.md, Attachments).

@@ -125,9 +125,10 @@ export async function postPush(fetchFn, token, text) {
   const { body, encoding } = await encodeBody(text);
   const headers = { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: 'Bearer ' + token };
   if (encoding) headers['Content-Encoding'] = encoding;
-  const signal = typeof AbortSignal !== 'undefined' && AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : undefined;
+  const signal = typeof AbortSignal !== 'undefined' && AbortSignal.timeout
+    ? AbortSignal.timeout(REQUEST_MS) : undefined;
   let response;
-  let data = null;
+  let data;
   try {
     response = await fetchFn(PUSH_URL, { method: 'POST', headers, body, signal, credentials: 'omit', cache: 'no-store',
       referrerPolicy: 'no-referrer' });
@@ -161,7 +162,8 @@ export function pushOutbox(adapter, { token, fetch: fetchFn = fetch, maxItems, m
     const refused = [];
     let batches = 0;
     for (;;) {
-      const items = await adapter.transaction(['outbox'], 'readonly', (tx) => tx.getAll('outbox', maxItems || BATCH_ITEMS));
+      const items = await adapter.transaction(['outbox'], 'readonly',
+        (tx) => tx.getAll('outbox', maxItems || BATCH_ITEMS));
       if (!items.length) break;
       const batch = nextBatch(items, { maxItems, maxBytes });
       const outcome = settle(batch.items, await postPush(fetchFn, token, batch.text), now());
@@ -181,7 +183,8 @@ export function pushOutbox(adapter, { token, fetch: fetchFn = fetch, maxItems, m
 export async function sealToken(token) {
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
   const nonce = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: new TextEncoder().encode(TOKEN_LABEL) },
+  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce,
+    additionalData: new TextEncoder().encode(TOKEN_LABEL) },
     key, new TextEncoder().encode(token));
   return { key, nonce, ct: new Uint8Array(ct) };
 }

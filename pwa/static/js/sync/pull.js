@@ -19,7 +19,7 @@ const REQUEST_MS = 60000;
 export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
   const signal = AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : undefined;
   let response;
-  let data = null;
+  let data;
   try {
     response = await fetchFn(`/api/sync/pull?cursor=${cursor}&limit=${limit}`, {
       headers: { Accept: 'application/json', Authorization: 'Bearer ' + token, [HEADER]: PROTOCOL }, signal,

@@ -34,7 +34,8 @@ export async function rewrapOnce({ store, records, recipients, role, device, ala
   if (alarm.length || !records || !recipients.length) return null;
   const progress = (await store.getMeta('rewrap')) ?? {};
   const ids = role === 'coordinator' ? [...records.summaries.keys()]
-    : (await store.allRecords()).filter((r) => r.wrap?.sender === device && records.summaries.has(r.id)).map((r) => r.id);
+    : (await store.allRecords()).filter((r) => r.wrap?.sender === device
+      && records.summaries.has(r.id)).map((r) => r.id);
   const batch = nextBatch(ids.sort(), recipients, progress, limit);
   if (!batch) return null;
   await records.grant(batch.ids, batch.target);

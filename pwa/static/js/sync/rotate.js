@@ -51,7 +51,8 @@ export async function holders(state, wraps, ctx) {
   const result = [];
   for (const id of [...out].sort()) {
     if (id === ctx.device) result.push({ id, ecdh_key: ctx.ownEcdh });
-    else if (ctx.canWrapTo(id) && ctx.directory.get(id)?.ecdh_key) result.push({ id, ecdh_key: ctx.directory.get(id).ecdh_key });
+    else if (ctx.canWrapTo(id) && ctx.directory.get(id)?.ecdh_key) result.push({ id,
+      ecdh_key: ctx.directory.get(id).ecdh_key });
   }
   return result;
 }
@@ -76,7 +77,8 @@ export async function serverHint(api, device) {
 export async function startRotation({ store, records, device, coordinator, hint = [] }) {
   const readable = new Set(records.summaries.keys());
   const states = coordinator ? [] : await store.allRecords();
-  const ids = new Set([...couldRead(states, readable, device, { coordinator }), ...hint.filter((id) => readable.has(id))]);
+  const ids = new Set([...couldRead(states, readable, device, { coordinator }),
+    ...hint.filter((id) => readable.has(id))]);
   const meta = (await store.getMeta('rotation')) ?? { pending: [], done: 0, total: 0 };
   const pending = [...new Set([...meta.pending, ...ids])].sort();
   const done = meta.pending.length ? meta.done : 0;

@@ -10,7 +10,8 @@
 
 import { PushError, retryAfterMs } from './outbox.js';
 
-const base = (record, attachment) => `/api/records/${encodeURIComponent(record)}/attachments/${encodeURIComponent(attachment)}`;
+const base = (record, attachment) =>
+  `/api/records/${encodeURIComponent(record)}/attachments/${encodeURIComponent(attachment)}`;
 const OPTIONS = { credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
 
 async function send(fetchFn, method, path, token, { body, json = true } = {}) {
@@ -72,7 +73,8 @@ export async function uploadChunks(chunks, { token, fetch: fetchFn = (...a) => f
       for (const [index, key] of order) {
         if (!have.has(index)) {
           const row = await chunks.get(key);
-          const answer = await (await send(fetchFn, 'PUT', `${path}/chunks/${index}?count=${row.count}&size=${row.size}`,
+          const answer = await (await send(fetchFn, 'PUT',
+            `${path}/chunks/${index}?count=${row.count}&size=${row.size}`,
             token, { body: row.blob })).json();
           if (answer.status === 'duplicate') out.duplicate++;
           else out.uploaded++;

@@ -48,7 +48,8 @@ async function checkChangeItem(ctx, change) {
     throw new ProtocolError('bad_change', 'a change from another workspace');
   }
   checkChange(change);
-  if (Object.prototype.hasOwnProperty.call(change, 'e') && !(Number.isInteger(change.e) && change.e >= 0 && change.e <= MAX_EPOCH)) {
+  if (Object.prototype.hasOwnProperty.call(change, 'e')
+    && !(Number.isInteger(change.e) && change.e >= 0 && change.e <= MAX_EPOCH)) {
     throw new ProtocolError('bad_change', `a change's key epoch is not an integer of 0 to ${MAX_EPOCH}`);
   }
   if (!(await verifyChange(signerKey(ctx, change.device), change))) {
@@ -113,7 +114,8 @@ export async function updateDirectory(ctx, devices) {
  * keys, changes, purges, quarantine, released, problems}.
  */
 export async function verifyPage(page, ctx, at = Date.now()) {
-  const out = { device: ctx.device, devices: page.devices ?? [], directory: ctx.directory, trusted: ctx.trusted, trustChanged: false,
+  const out = { device: ctx.device, devices: page.devices ?? [], directory: ctx.directory, trusted: ctx.trusted,
+    trustChanged: false,
     revoked: false, wraps: [], keys: new Map(), changes: [], purges: [], quarantine: [], released: [], problems: [] };
   if (out.devices.length) {
     const next = await updateDirectory(ctx, out.devices);
@@ -148,7 +150,8 @@ export async function verifyPage(page, ctx, at = Date.now()) {
       }
       if (held) out.released.push(id);
       out.problems.push({ id, kind, record: typeof item?.record === 'string' ? item.record : null,
-        device: String(item?.device ?? item?.sender ?? ''), code: err instanceof ProtocolError ? err.code : 'malformed', at });
+        device: String(item?.device ?? item?.sender ?? ''),
+        code: err instanceof ProtocolError ? err.code : 'malformed', at });
     }
   }
   return out;

@@ -30,7 +30,9 @@ export function liveUrls() {
 export function formatSize(lang, bytes) {
   const units = [[1024 * 1024, 'MB'], [1024, 'KB']];
   for (const [size, unit] of units) {
-    if (bytes >= size) return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(bytes / size)} ${unit}`;
+    if (bytes >= size) {
+      return `${new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(bytes / size)} ${unit}`;
+    }
   }
   return `${bytes} B`;
 }
@@ -40,7 +42,8 @@ export function formatSize(lang, bytes) {
  * remove(id), open(entry, progress) → bytes, thumb(entry) → bytes|null, closed()}; `opts`: {canSave,
  * deleted, message (for the status line)}.
  */
-export function attachmentsSection(t, lang, entries, states, on, { canSave = false, deleted = false, message = '' } = {}) {
+export function attachmentsSection(t, lang, entries, states, on,
+  { canSave = false, deleted = false, message = '' } = {}) {
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' }, message);
   const viewer = h('div', { class: 'attachment-viewer', hidden: true });
   const camera = uid('camera');
@@ -70,13 +73,15 @@ export function attachmentsSection(t, lang, entries, states, on, { canSave = fal
   const show = async (entry, button) => {
     close();
     viewer.hidden = false;
-    const bar = h('progress', { max: String(entry.chunks), value: '0', 'aria-label': t('attach.downloading', { name: entry.name }) });
+    const bar = h('progress', { max: String(entry.chunks), value: '0',
+      'aria-label': t('attach.downloading', { name: entry.name }) });
     replace(viewer, h('p', {}, t('attach.downloading', { name: entry.name })), bar);
     let bytes;
     try {
       bytes = await on.open(entry, (done) => { bar.value = done; });
     } catch (err) {
-      replace(viewer, h('p', { class: 'error', role: 'alert' }, err?.code ? t(`refusal.${err.code}`) : t('attach.open_failed')),
+      replace(viewer, h('p', { class: 'error', role: 'alert' },
+        err?.code ? t(`refusal.${err.code}`) : t('attach.open_failed')),
         h('button', { type: 'button', class: 'secondary', onclick: close }, t('attach.close')));
       return;
     }
@@ -89,7 +94,8 @@ export function attachmentsSection(t, lang, entries, states, on, { canSave = fal
     const saveRow = canSave ? saveControl(t, entry, url) : null;
     replace(viewer, h('h3', { tabindex: '-1' }, entry.name), body,
       kind === 'image' ? null : h('p', { class: 'help' }, t('attach.metadata_kept')),
-      saveRow, h('button', { type: 'button', class: 'secondary', onclick: () => { close(); button.focus(); } }, t('attach.close')));
+      saveRow, h('button', { type: 'button', class: 'secondary', onclick: () => { close(); button.focus(); } },
+        t('attach.close')));
     viewer.querySelector('h3').focus();
   };
   const items = entries.map((entry) => {
@@ -102,18 +108,22 @@ export function attachmentsSection(t, lang, entries, states, on, { canSave = fal
         img.hidden = false;
       }).catch(() => {});
     }
-    const confirm = h('div', { class: 'actions', hidden: true }, h('p', {}, t('attach.confirm_remove', { name: entry.name })),
+    const confirm = h('div', { class: 'actions', hidden: true },
+      h('p', {}, t('attach.confirm_remove', { name: entry.name })),
       h('button', { type: 'button', class: 'danger', onclick: () => on.remove(entry.id) }, t('attach.remove_yes')),
       h('button', { type: 'button', class: 'secondary', onclick: () => { confirm.hidden = true; } }, t('form.cancel')));
-    const open = h('button', { type: 'button', class: 'secondary', onclick: () => show(entry, open) }, t('attach.open'));
+    const open = h('button', { type: 'button', class: 'secondary', onclick: () => show(entry, open) },
+      t('attach.open'));
     return h('li', { class: 'attachment', dataset: { id: entry.id } }, img,
       h('div', { class: 'attachment-meta' },
         h('p', { class: 'attachment-name' }, entry.name),
-        h('p', { class: 'help' }, `${t(`attach.kind_${kindOf(entry.type) ?? 'file'}`)} · ${formatSize(lang, entry.size)}`),
+        h('p', { class: 'help' },
+          `${t(`attach.kind_${kindOf(entry.type) ?? 'file'}`)} · ${formatSize(lang, entry.size)}`),
         state?.refused ? h('p', { class: 'error', role: 'alert' }, t(`refusal.${state.refused.code}`))
           : state?.waiting ? h('p', { class: 'help' }, t('attach.waiting')) : null),
       h('div', { class: 'actions' }, open, deleted ? null
-        : h('button', { type: 'button', class: 'secondary', onclick: () => { confirm.hidden = false; } }, t('attach.remove'))),
+        : h('button', { type: 'button', class: 'secondary', onclick: () => { confirm.hidden = false; } },
+          t('attach.remove'))),
       confirm);
   });
   return h('section', { class: 'attachments', 'aria-labelledby': 'attachments-title' },
@@ -137,5 +147,6 @@ function saveControl(t, entry, url) {
     h('p', {}, t('attach.save_warning')),
     h('a', { class: 'danger file-button', href: url, download: entry.name }, t('attach.save_yes')));
   return h('div', { class: 'attach-save' },
-    h('button', { type: 'button', class: 'secondary', onclick: () => { warn.hidden = false; } }, t('attach.save')), warn);
+    h('button', { type: 'button', class: 'secondary', onclick: () => { warn.hidden = false; } },
+      t('attach.save')), warn);
 }

@@ -24,7 +24,8 @@ function svg(tag, attrs, text = null) {
  */
 export function barChart(title, rows, headers, { none, id }) {
   const heading = h('h2', { id }, title);
-  if (!rows.length) return h('section', { class: 'chart', 'aria-labelledby': id }, heading, h('p', { class: 'help' }, none));
+  if (!rows.length) return h('section', { class: 'chart', 'aria-labelledby': id }, heading,
+    h('p', { class: 'help' }, none));
   const max = Math.max(1, ...rows.map(([, n]) => n));
   const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${rows.length * ROW}`, class: 'bars', 'aria-hidden': 'true',
     focusable: 'false', preserveAspectRatio: 'xMinYMin meet' });
@@ -36,7 +37,9 @@ export function barChart(title, rows, headers, { none, id }) {
       svg('text', { x: width + 6, y: y + 25, class: 'bar-value' }, String(n)));
   });
   const table = h('table', { class: 'numbers' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, headers[0]), h('th', { scope: 'col', class: 'n' }, headers[1]))),
-    h('tbody', {}, rows.map(([label, n]) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', { class: 'n' }, String(n))))));
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, headers[0]),
+      h('th', { scope: 'col', class: 'n' }, headers[1]))),
+    h('tbody', {}, rows.map(([label, n]) => h('tr', {}, h('th', { scope: 'row' }, label),
+      h('td', { class: 'n' }, String(n))))));
   return h('section', { class: 'chart', 'aria-labelledby': id }, heading, chart, table);
 }

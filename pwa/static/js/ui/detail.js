@@ -11,8 +11,9 @@ import { notesSection } from './notes.js';
 
 /**
  * `record`: {id, values, conflicts, siblings, unreadable?, wrongKeys?}; `on`: {edit(), remove(),
- * restore(), back(), open(id), resolve(), grant(deviceId), status(value) (a kind with a status)}; `share`: [{id, label}] devices a
- * coordinator may share it with, or null; `deviceLabel(id)`: how a device is named to a person;
+ * restore(), back(), open(id), resolve(), grant(deviceId), status(value) (a kind with a status)};
+ * `share`: [{id, label}] devices a coordinator may share it with, or null; `deviceLabel(id)`: how a
+ * device is named to a person;
  * `ack`: {received (the date of the first acknowledgement, or null), author (this device wrote it),
  * mark (this device may mark it received)}, or null for a kind nobody acknowledges; `notes`: the
  * record's case notes (ui/notes.js; `on.note(text)` adds one), or null where notes do not apply.
@@ -43,7 +44,8 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
   const confirmRow = h('div', { class: 'actions', hidden: true },
     h('p', {}, t('detail.confirm_delete')),
     h('button', { type: 'button', class: 'danger', onclick: () => on.remove() }, t('detail.delete_yes')),
-    h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = true; } }, t('form.cancel')));
+    h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = true; } },
+      t('form.cancel')));
   // Erasing for good (a signed purge order: coordinators only), once the record is deleted; the
   // confirmation names the record.
   const purgeRow = h('div', { class: 'actions', hidden: true },
@@ -64,7 +66,8 @@ export function detailScreen(t, lang, record, on, lookup = () => null, share = n
         t('detail.purge')) : null)
     : h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'primary', onclick: () => on.edit() }, t('detail.edit')),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = false; } }, t('detail.delete')));
+      h('button', { type: 'button', class: 'secondary', onclick: () => { confirmRow.hidden = false; } },
+        t('detail.delete')));
   return h('section', { class: 'screen detail-screen', 'aria-labelledby': 'detail-title' },
     h('button', { type: 'button', class: 'back', onclick: () => on.back() }, t('detail.back')),
     h('p', { class: 'kind' }, t(`kind.${kind}`)),
@@ -175,6 +178,7 @@ function shareSection(t, devices, on) {
     status.textContent = t('share.done');
   } }, h('h2', {}, t('share.title')), h('p', { class: 'help' }, t('share.help')),
   devices.length ? [h('div', { class: 'field' }, h('label', { for: id }, t('share.device')), select),
-    h('button', { type: 'submit', class: 'secondary' }, t('share.button'))] : h('p', { class: 'help' }, t('share.none')),
+    h('button', { type: 'submit', class: 'secondary' }, t('share.button'))] : h('p', { class: 'help' },
+      t('share.none')),
   status);
 }

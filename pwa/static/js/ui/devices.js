@@ -30,8 +30,10 @@ export function devicesScreen(t, data, on) {
     const confirm = h('div', { class: 'confirm', hidden: true });
     const ask = (text, label, kind, run) => {
       confirm.replaceChildren(h('p', {}, text), h('div', { class: 'actions' },
-        h('button', { type: 'button', class: kind, onclick: async (e) => { e.target.disabled = true; await run(); } }, label),
-        h('button', { type: 'button', class: 'secondary', onclick: () => { confirm.hidden = true; } }, t('form.cancel'))));
+        h('button', { type: 'button', class: kind,
+          onclick: async (e) => { e.target.disabled = true; await run(); } }, label),
+        h('button', { type: 'button', class: 'secondary', onclick: () => { confirm.hidden = true; } },
+          t('form.cancel'))));
       confirm.hidden = false;
     };
     const actions = [];

@@ -24,7 +24,8 @@ export function filterPanel(t, filters, devices, apply) {
     control.id ||= uid('filter');
     return h('div', { class: 'field' }, h('label', { for: control.id }, t(labelKey)), control);
   };
-  const select = (name, options, first = t('list.all')) => h('select', { onchange: (e) => apply({ [name]: e.target.value }) },
+  const select = (name, options, first = t('list.all')) => h('select',
+    { onchange: (e) => apply({ [name]: e.target.value }) },
     h('option', { value: '', selected: !filters[name] }, first),
     options.map(([v, text]) => h('option', { value: v, selected: filters[name] === v }, text)));
   const opts = (group) => OPTIONS[group].map((v) => [v, t(`opt.${group}.${v}`)]);
@@ -70,7 +71,8 @@ export function filterPanel(t, filters, devices, apply) {
       needs ? field('need.assignee', select('assignee', who)) : null,
       needs ? field('list.due', select('due', DUE.map((d) => [d, t(`list.due_${d}`)]))) : null,
       h('div', { class: 'check' }, h('input', { type: 'checkbox', id: conflictId, checked: Boolean(filters.conflict),
-        onchange: (e) => apply({ conflict: e.target.checked }) }), h('label', { for: conflictId }, t('list.only_conflicts'))),
+        onchange: (e) => apply({ conflict: e.target.checked }) }),
+        h('label', { for: conflictId }, t('list.only_conflicts'))),
       clear);
   }
   function refresh(rebuild = false) {

@@ -131,7 +131,8 @@ export function fieldView(t, kind, f, values, data, changed, errorsEl, controls,
       ? (data.choices?.[f.name] || []).map((r) => [r.id, r.label])
       : OPTIONS[f.options].map((v) => [v, optionLabel(t, f.options, v)]);
     control = h('select', { ...common, onchange: (e) => set(e.target.value) },
-      h('option', { value: '' }, t(f.type === 'record' ? 'form.no_link' : f.type === 'device' ? 'form.nobody' : 'form.choose')),
+      h('option', { value: '' }, t(f.type === 'record' ? 'form.no_link' : f.type === 'device'
+        ? 'form.nobody' : 'form.choose')),
       options.map(([v, text]) => h('option', { value: v, selected: values[f.name] === v }, text)));
   } else if (f.type === 'textarea' || f.type === 'links') {
     const v = values[f.name];

@@ -21,7 +21,8 @@ export function inviteState(invite, now = Date.now()) {
 
 function choice(label, options, value) {
   const id = uid('inv');
-  const select = h('select', { id }, options.map(([v, text]) => h('option', { value: String(v), selected: v === value }, text)));
+  const select = h('select', { id },
+    options.map(([v, text]) => h('option', { value: String(v), selected: v === value }, text)));
   return { el: h('div', { class: 'field' }, h('label', { for: id }, label), select), select };
 }
 

@@ -153,7 +153,8 @@ export function passphraseChooser(t, lang, error) {
 export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
   const error = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'primary' }, t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
+  const button = h('button', { type: 'submit', class: 'primary' },
+    t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
   const chooser = passphraseChooser(t, lang, error);
   const noticeEl = notice ? h('p', { class: 'warning', role: 'note' }, notice) : null;
   let unusable = false;
@@ -172,7 +173,8 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
     h('h1', { id: 'join-title' }, t(mode === 'setup' ? 'join.setup_title' : 'join.title')),
     noticeEl,
     h('p', {}, t(mode === 'setup' ? 'join.setup_intro' : 'join.intro')),
-    fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ', h('code', {}, fingerprint.slice(0, 16))) : null,
+    fingerprint ? h('p', { class: 'fingerprint' }, t('join.fingerprint'), ' ',
+      h('code', {}, fingerprint.slice(0, 16))) : null,
     form, languagePicker(t, lang, on.language));
 
   return {

@@ -49,10 +49,12 @@ export function listScreen(t, lang, summaries, filters, on, { reporter = false, 
       if (f) meta.push(h('span', { class: `badge ${name}-${s[name]}` }, t(`opt.${f.options}.${s[name]}`)));
     }
     const due = dueState(s, today);
-    if (due === 'overdue' || due === 'today') meta.push(h('span', { class: `badge due-${due}` }, t(`list.badge_${due}`)));
+    if (due === 'overdue' || due === 'today') meta.push(h('span', { class: `badge due-${due}` },
+      t(`list.badge_${due}`)));
     if (s.conflicts?.length) meta.push(h('span', { class: 'badge conflict' }, t('list.conflict')));
     if (s.deleted) meta.push(h('span', { class: 'badge' }, t('list.deleted')));
-    return h('li', {}, h('button', { type: 'button', class: `record-item kind-${s.kind}`, onclick: () => on.open(s.id) },
+    return h('li', {}, h('button',
+      { type: 'button', class: `record-item kind-${s.kind}`, onclick: () => on.open(s.id) },
       h('span', { class: 'kind' }, t(`kind.${s.kind}`)),
       h('span', { class: 'label' }, recordLabel(t, lang, s)),
       s.title ? h('span', { class: 'excerpt' }, s.title) : null,
@@ -112,7 +114,8 @@ export function listScreen(t, lang, summaries, filters, on, { reporter = false, 
 
   // "N records from <device> are waiting": held back until a coordinator verifies that device.
   function waiting(list) {
-    waitingEl.replaceChildren(...list.map(([device, n, label]) => h('div', { class: 'notice-inline waiting', role: 'note' },
+    waitingEl.replaceChildren(...list.map(([device, n, label]) => h('div',
+      { class: 'notice-inline waiting', role: 'note' },
       h('p', {}, t('list.waiting', { count: n, device: label })),
       on.verify ? h('button', { type: 'button', class: 'secondary', onclick: () => on.verify(device) },
         t('list.verify_device')) : null)));

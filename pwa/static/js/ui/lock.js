@@ -18,7 +18,8 @@ export function lockScreen(t, lang, on) {
   } }, h('div', { class: 'field' }, h('label', { for: id }, t('lock.passphrase')), input), error, status, button);
   const el = h('section', { class: 'screen lock-screen', 'aria-labelledby': 'lock-title' },
     h('h1', { id: 'lock-title' }, t('lock.title')), form,
-    on.keeps ? h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => on.keeps() }, t('keeps.link'))) : null,
+    on.keeps ? h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => on.keeps() },
+      t('keeps.link'))) : null,
     languagePicker(t, lang, on.language));
   let timer = null;
   return {

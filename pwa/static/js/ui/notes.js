@@ -35,7 +35,8 @@ export function notesSection(t, notes, add) {
     } finally {
       button.disabled = false;
     }
-  } }, h('div', { class: 'field' }, h('label', { for: id }, t('notes.new')), text), h('div', { class: 'actions' }, button));
+  } }, h('div', { class: 'field' }, h('label', { for: id }, t('notes.new')), text),
+    h('div', { class: 'actions' }, button));
   return h('section', { class: 'notes', 'aria-labelledby': headingId },
     h('h2', { id: headingId }, t('notes.title')),
     notes.length

@@ -58,7 +58,8 @@ export function overviewScreen(t, lang, range, on) {
     const held = waiting.reduce((sum, [, n]) => sum + n, 0);
     const tile = (text, n, action = null) => h('li', { class: n && action ? 'tile attention' : 'tile' },
       h('span', { class: 'n' }, String(n)), h('span', { class: 'what' }, text),
-      n && action ? h('button', { type: 'button', class: 'link no-print', onclick: action }, t('overview.show')) : null);
+      n && action ? h('button', { type: 'button', class: 'link no-print', onclick: action },
+        t('overview.show')) : null);
     const tiles = h('ul', { class: 'tiles', 'aria-label': t('overview.at_a_glance') },
       tile(t('overview.records'), f.total),
       tile(t('overview.open_needs'), openNeeds, () => on.show({ kind: 'need', sort: 'urgency' })),
@@ -72,7 +73,8 @@ export function overviewScreen(t, lang, range, on) {
         t('overview.by_category', { kind: t(`kind.${k}s`) }),
         f.categories[k].map(([v, n]) => [label(optionsOf(k, 'category'), v), n]), t('list.category'))),
       chart(t('overview.by_status'), f.statuses.map(([v, n]) => [label('status', v), n]), t('need.status')),
-      chart(t('overview.open_by_urgency'), f.openByUrgency.map(([v, n]) => [label('urgency', v), n]), t('need.urgency')),
+      chart(t('overview.open_by_urgency'), f.openByUrgency.map(([v, n]) => [label('urgency', v), n]),
+        t('need.urgency')),
       chart(t('overview.by_country'), f.countries.map(([v, n]) => [OPTIONS.country.includes(v) ? label('country', v)
         : t('overview.not_given'), n]), t('list.country')),
       chart(t('overview.by_month'), f.months.map(([m, n]) => [formatWhen(lang, m), n]), t('overview.month')),

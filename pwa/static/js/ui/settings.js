@@ -21,7 +21,8 @@ function choice(t, label, current, options, onchange) {
  */
 function camouflageSection(t, on, turn) {
   if (on) {
-    return h('div', { class: 'stack camouflage' }, h('p', { class: 'ok', role: 'status' }, t('settings.camouflage_is_on')),
+    return h('div', { class: 'stack camouflage' },
+      h('p', { class: 'ok', role: 'status' }, t('settings.camouflage_is_on')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', onclick: () => turn(null) }, t('settings.camouflage_off'))));
   }
@@ -45,7 +46,8 @@ function camouflageSection(t, on, turn) {
 /**
  * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, safety (this
  * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away,
- * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}. `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
+ * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}.
+ * `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
  * wipe(), lock(), go(view), travel() → Promise, back() → Promise, camouflage(code or null) → Promise<bool>};
  * `data.camouflage`: whether camouflage is on.
  */
@@ -93,8 +95,10 @@ export function settingsScreen(t, data, on) {
     h('h2', {}, t('settings.workspace')),
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', onclick: () => on.go('sync') }, t('sync.title')),
-      coordinator ? h('button', { type: 'button', class: 'secondary', onclick: () => on.go('devices') }, t('devices.title')) : null,
-      coordinator ? h('button', { type: 'button', class: 'secondary', onclick: () => on.go('invites') }, t('invites.title')) : null),
+      coordinator ? h('button', { type: 'button', class: 'secondary', onclick: () => on.go('devices') },
+        t('devices.title')) : null,
+      coordinator ? h('button', { type: 'button', class: 'secondary', onclick: () => on.go('invites') },
+        t('invites.title')) : null),
 
     h('h2', {}, t('travel.title')),
     travelSection(t, { auto: settings.travelAuto, away: data.away },
@@ -127,12 +131,14 @@ export function settingsScreen(t, data, on) {
     h('p', { class: storage.persisted ? 'ok' : 'warning', role: 'status' }, storageText),
     h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => on.go('keeps') }, t('keeps.link'))),
     storage.supported && !storage.persisted
-      ? h('button', { type: 'button', class: 'secondary', onclick: () => on.persist() }, t('settings.storage_ask')) : null,
+      ? h('button', { type: 'button', class: 'secondary', onclick: () => on.persist() },
+        t('settings.storage_ask')) : null,
     // How erasing works on this browser, said plainly (store/buckets.js).
     h('p', { class: data.erasure === 'buckets' ? 'help' : 'warning' },
       t(data.erasure === 'buckets' ? 'settings.erase_buckets' : 'settings.erase_overwrite')),
     data.moved ? h('p', { class: 'help' }, t('settings.erase_moved')) : null,
-    data.canInstall ? h('button', { type: 'button', class: 'secondary', onclick: () => on.install() }, t('install.button')) : null,
+    data.canInstall ? h('button', { type: 'button', class: 'secondary', onclick: () => on.install() },
+      t('install.button')) : null,
 
     h('h2', {}, t('settings.device')),
     data.alarm?.length ? h('p', { class: 'alarm', role: 'alert' }, t('alarm.text')) : null,
@@ -142,7 +148,8 @@ export function settingsScreen(t, data, on) {
       h('div', { class: 'row' }, h('dt', {}, t('settings.safety')),
         h('dd', {}, h('code', { class: 'fp safety' }, data.safety ?? ''),
           h('p', { class: 'help' }, t('settings.safety_help')))),
-      h('div', { class: 'row' }, h('dt', {}, t('settings.fingerprint')), h('dd', {}, h('code', {}, device.fingerprint))),
+      h('div', { class: 'row' }, h('dt', {}, t('settings.fingerprint')),
+        h('dd', {}, h('code', {}, device.fingerprint))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.readers')),
         h('dd', {}, data.coordinators
           ? t('settings.readers_count', { count: data.coordinators }) : t('settings.readers_none')))),

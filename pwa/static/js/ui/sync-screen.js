@@ -20,7 +20,8 @@ export function syncScreen(t, lang, data, on) {
     facts.push([t('sync.rewrap_label'), t('sync.rewrap', { done: status.rewrap.done, total: status.rewrap.total })]);
   }
   if (status.rotation) {
-    facts.push([t('sync.rotation_label'), t('sync.rotation', { done: status.rotation.done, total: status.rotation.total })]);
+    facts.push([t('sync.rotation_label'),
+      t('sync.rotation', { done: status.rotation.done, total: status.rotation.total })]);
   }
   // This device's own directory entry carries other keys or another role than its own.
   const alarm = status.alarm?.length ? h('div', { class: 'alarm', role: 'alert' },
@@ -43,7 +44,8 @@ export function syncScreen(t, lang, data, on) {
     h('ul', { class: 'issues' }, data.refused.map((r) => h('li', { class: 'issue' },
       record(r.record),
       h('p', {}, refusalText(t, r)),
-      h('button', { type: 'button', class: 'secondary', onclick: () => on.dismissRefused(r.seq) }, t('sync.dismiss'))))),
+      h('button', { type: 'button', class: 'secondary', onclick: () => on.dismissRefused(r.seq) },
+        t('sync.dismiss'))))),
   ] : [];
 
   const problems = data.problems.length ? [

@@ -23,7 +23,8 @@ export function travelSection(t, data, on) {
     const outcome = await on.now();
     now.disabled = false;
     result.className = outcome.ok ? 'ok' : 'error';
-    result.textContent = outcome.ok ? t('travel.done', { count: outcome.erased.length }) : t(REASONS[outcome.reason] ?? 'travel.failed');
+    result.textContent = outcome.ok
+      ? t('travel.done', { count: outcome.erased.length }) : t(REASONS[outcome.reason] ?? 'travel.failed');
   } }, t('travel.now'));
   const back = data.away ? h('button', { type: 'button', class: 'secondary', onclick: async () => {
     back.disabled = true;
@@ -35,7 +36,8 @@ export function travelSection(t, data, on) {
     h('p', { class: 'help' }, t('travel.help')),
     h('div', { class: 'actions' }, now, back), result,
     h('div', { class: 'check' },
-      h('input', { type: 'checkbox', id: autoId, checked: Boolean(data.auto), onchange: (e) => on.auto(e.target.checked) }),
+      h('input', { type: 'checkbox', id: autoId, checked: Boolean(data.auto),
+        onchange: (e) => on.auto(e.target.checked) }),
       h('label', { for: autoId }, t('travel.auto'))),
     h('p', { class: 'help' }, t('travel.auto_help')));
 }

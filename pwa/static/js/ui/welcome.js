@@ -75,7 +75,7 @@ export function welcomeScreen(t, lang, on, { error } = {}) {
     if (!chosen) return;
     scanError.textContent = '';
     scanStatus.textContent = t('scan.reading');
-    let text = null;
+    let text;
     try {
       text = await decodeFile(chosen, await qrDecoder());
     } catch {
