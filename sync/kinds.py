@@ -9,6 +9,7 @@ Pure: no I/O beyond reading the registry once.
 
 import json
 import os
+import re
 import sys
 
 _HERE = os.path.dirname(__file__)
@@ -77,6 +78,38 @@ def ack_values(report, today):
     else on purpose: it goes to the report's author even when that device is not certified
     (docs/design.md, 'Acknowledgements')."""
     return {"kind": ACK, KINDS[ACK]["refers"]: report, "date": today}
+
+
+NAME_KIND = next((k for k, spec in KINDS.items() if spec.get("names_device")), None)
+_HIDDEN = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+NAME_MAX = 60
+
+
+def clean_name(text):
+    """A device name as it may be shown: one line, no control, bidirectional or zero-width marks,
+    spaces folded, at most NAME_MAX characters (the twin of device-names.js cleanName)."""
+    if not isinstance(text, str):
+        return ""
+    return " ".join(_HIDDEN.sub(" ", text).split())[:NAME_MAX].strip()
+
+
+def device_names(records):
+    """{device: name} from {record id: {"values", "author", "t"}} (the decrypted values, the device
+    that wrote the record's kind, its latest write time): each device's newest name record that is
+    not deleted and has a name, the latest `t` first, then the larger record id (docs/protocol.md,
+    "Record kinds": a device's name). The twin of device-names.js latestNames."""
+    best = {}
+    for rid, r in records.items():
+        values = r.get("values") or {}
+        name = clean_name(values.get(KINDS[NAME_KIND]["names_device"])) if NAME_KIND else ""
+        author = r.get("author")
+        if (kind_of(values) != NAME_KIND or values.get("_deleted") is True or not name
+                or not isinstance(author, str)):
+            continue
+        key = (r.get("t") or 0, rid)
+        if author not in best or key > best[author][0]:
+            best[author] = (key, name)
+    return {device: name for device, (_key, name) in best.items()}
 
 
 def js_module():

@@ -122,3 +122,35 @@ def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspa
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0] == ["record", "kind", "category", "date", "description", "report"]
     assert [ack, "ack"] in [row[:2] for row in rows]
+
+
+def test_each_device_goes_by_its_newest_name_record():
+    name = kinds.KINDS[kinds.NAME_KIND]["names_device"]
+    records = {
+        "r1": {"values": {"kind": "profile", name: "Ales · Pixel"}, "author": "A", "t": 100},
+        "r2": {"values": {"kind": "profile", name: "Ales \u202e· Nokia\n"}, "author": "A", "t": 300},
+        "r3": {"values": {"kind": "profile", name: "Hanna", "_deleted": True}, "author": "B", "t": 900},
+        "r4": {"values": {"kind": "profile", name: "  "}, "author": "B", "t": 950},
+        "r5": {"values": {"kind": "incident", "description": "x"}, "author": "B", "t": 999},
+        "x1": {"values": {"kind": "profile", name: "One"}, "author": "C", "t": 5},
+        "x2": {"values": {"kind": "profile", name: "Two"}, "author": "C", "t": 5},
+    }
+    assert kinds.device_names(records) == {"A": "Ales · Nokia", "C": "Two"}
+    assert kinds.clean_name("x" * 100) == "x" * 60
+    assert kinds.KINDS[kinds.NAME_KIND]["listed"] is False
+
+
+def test_a_device_named_by_its_own_record_is_read_by_coordinators_only(workspace):
+    volunteer = workspace.enroll("volunteer")
+    other = workspace.enroll("volunteer")
+    profile = volunteer.save({"kind": "profile", "name": "Ales · Pixel"})
+    volunteer.sync()
+    coordinator = workspace.root
+    coordinator.sync()
+    other.sync()
+    assert other.read(profile) is None  # wrapped to its author and the coordinators, nobody else
+    read = coordinator.read(profile)
+    entry = {"values": {f: v["value"] for f, v in read.items()},
+             "author": coordinator.replica.author(profile),
+             "t": max(s["t"] for v in read.values() for s in v["siblings"])}
+    assert kinds.device_names({profile: entry}) == {volunteer.replica.device: "Ales · Pixel"}

@@ -79,7 +79,7 @@ function loadSync() {
   });
   return syncLoading;
 }
-const UNDER_SETTINGS = ['sync', 'devices', 'invites', 'keeps', 'passphrase'];
+const UNDER_SETTINGS = ['sync', 'devices', 'this-device', 'invites', 'keeps', 'passphrase'];
 
 // The screens behind the lock load on first use, or just ahead of it (see boot and `opening`): a
 // first visit and the lock screen need none of them, and on a slow network every module the first
@@ -88,14 +88,16 @@ let screens = null;
 
 function loadScreens() {
   screens ??= Promise.all([import('./record-screens.js'), import('./sync-screens.js'), import('./ui/settings.js'),
-    loadSync()])
-    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, controller]) => ({
+    loadSync(), import('./held-names.js')])
+    .then(([{ RecordScreens }, { SyncScreens }, { settingsScreen }, controller, { DeviceNames }]) => ({
       records: new RecordScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts), saved: () => { controller.saved(); offerInstall(); },
         held: () => controller.replica.quarantined(), syncNow: () => controller.syncNow() }),
       sync: new SyncScreens({ session, shell, sync: controller, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
         go: (next, opts) => go(next, opts) }),
       settings: settingsScreen,
+      // The name this device goes by for coordinators (an encrypted record of its own), or ''.
+      ownName: () => DeviceNames.of(session).verified().get(session.device.device)?.name ?? '',
     }), (error) => {
       screens = null; // try again on the next screen
       throw error;
@@ -211,8 +213,9 @@ async function render(next, { quiet = false } = {}) {
       return shell.show(keepsScreen(t, { back: () => go({ name: back }, { replace: back !== 'settings' }) }));
     }
     case 'settings': {
-      const { settings: settingsScreen } = await loadScreens();
+      const { settings: settingsScreen, ownName } = await loadScreens();
       return shell.show(settingsScreen(t, { settings: session.settings, device: session.device, storage,
+        name: ownName(),
         lang: i18n.lang, canInstall: installer.available, coordinators: session.identity.recipients.length,
         safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
           session.device.ecdh_key), alarm: session.alarm, camouflage: camouflaged(),
@@ -235,6 +238,7 @@ async function render(next, { quiet = false } = {}) {
     case 'sync':
     case 'conflict':
     case 'devices':
+    case 'this-device':
     case 'invites':
       return (await loadScreens()).sync.render(next, { quiet });
     default:

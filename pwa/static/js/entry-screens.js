@@ -93,7 +93,7 @@ export class EntryScreens {
     const notice = params.opened ? t(params.name === 'join' ? 'join.link_used' : 'join.setup_link_used') : null;
     const screen = joinScreen(t, this.lang(), params.name, { ...params, notice }, {
       language: this.language,
-      submit: async (passphrase) => {
+      submit: async (passphrase, name = '') => {
         const progress = (step) => screen.busy(step);
         try {
           const enrolled = used ? await used : null;
@@ -102,6 +102,11 @@ export class EntryScreens {
         } catch (err) {
           screen.fail(this.#errorMessage(err));
           return;
+        }
+        // The device's name, as an encrypted record of its own (held-names.js); the first sync sends it.
+        if (name) {
+          const { saveName } = await import('./held-names.js');
+          await saveName(session.records, session.device.device, name).catch(() => null);
         }
         // The link's secrets are spent: they lived in memory only, and go with this screen.
         const storage = await this.joined();

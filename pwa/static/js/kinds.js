@@ -568,6 +568,37 @@ export const REGISTRY = {
       ],
       "defaults": {},
       "rules": []
+    },
+    "profile": {
+      "create": [
+        "coordinator",
+        "volunteer",
+        "reporter"
+      ],
+      "nav": null,
+      "listed": false,
+      "acknowledged": false,
+      "names_device": "name",
+      "label": [
+        "name"
+      ],
+      "order": "newest",
+      "filters": [],
+      "badges": [],
+      "summary": [
+        "name"
+      ],
+      "search": [],
+      "title": null,
+      "fields": [
+        {
+          "name": "name",
+          "type": "text",
+          "required": true
+        }
+      ],
+      "defaults": {},
+      "rules": []
     }
   },
   "self_report": {

@@ -12,6 +12,8 @@ import { makePurge } from './core/envelopes.js';
 import { columns, toCSV, toJSON } from './export.js';
 import { REGISTRY } from './kinds.js';
 import { figures } from './overview.js';
+import { withoutNames } from './device-names.js';
+import { DeviceNames } from './held-names.js';
 import { blankFilters, localDay, query, waitingByDevice } from './query.js';
 import { LINK, blankReport, toRecords } from './self-report.js';
 import { listed, receivedOn } from './summary.js';
@@ -158,7 +160,7 @@ export class RecordScreens {
     const screen = listScreen(this.t, this.lang(), this.session.records.list(), this.filters, {
       open: (id) => this.go({ name: 'detail', id }),
       filters: (f) => { this.filters = f; },
-      verify: coordinator ? () => this.go({ name: 'devices' }) : null,
+      verify: coordinator ? (device) => this.go({ name: 'devices', device }) : null,
     }, { reporter: reportsForSelf(this.session.device.role), devices: this.#devices() });
     this.listView = screen;
     this.#waiting();
@@ -176,13 +178,23 @@ export class RecordScreens {
   // Records held back because their author's device is not verified yet, by device.
   async #waiting() {
     const view = this.listView;
-    const waiting = await this.#held();
-    if (view === this.listView) view.waiting(waiting);
+    // Drawn at once with the names read so far, then again once the held-back names are read (the
+    // first time in a session, each held-back record is opened once: seconds for thousands).
+    let drawn = null;
+    for (const fresh of [false, true]) {
+      const waiting = await this.#held(fresh);
+      if (view !== this.listView) return;
+      if (JSON.stringify(waiting) !== drawn) view.waiting(waiting);
+      drawn = JSON.stringify(waiting);
+    }
   }
 
-  async #held() {
+  async #held(fresh = true) {
     const held = await this.held?.().catch(() => []) ?? [];
-    return waitingByDevice(held).map(([device, n]) => [device, n, this.#deviceLabel(device)]);
+    // The records that only name a device are not what waits (held-names.js): the name is in the label.
+    const names = fresh ? await this.#names().refresh().catch(() => this.#names()) : this.#names();
+    return waitingByDevice(withoutNames(held, names.nameRecords))
+      .map(([device, n]) => [device, n, this.#deviceLabel(device)]);
   }
 
   // The overview (ui/overview.js): figures of the records in the date range, redrawn quietly
@@ -251,8 +263,13 @@ export class RecordScreens {
     const view = this.overviewView;
     const offset = new Date().getTimezoneOffset();
     const f = figures(this.session.records.list(), { ...this.range, today: localDay(Date.now(), offset), offset });
-    const waiting = await this.#held();
-    if (view === this.overviewView && view.el.isConnected) view.update({ figures: f, waiting });
+    let drawn = null;
+    for (const fresh of [false, true]) {
+      const waiting = await this.#held(fresh);
+      if (view !== this.overviewView || !view.el.isConnected) return;
+      if (JSON.stringify(waiting) !== drawn) view.update({ figures: f, waiting });
+      drawn = JSON.stringify(waiting);
+    }
   }
 
   // Only a certified coordinator may purge (the server checks the same); never while the alarm is up.
@@ -280,16 +297,17 @@ export class RecordScreens {
     if (session.device.role !== 'coordinator') return null;
     // Never a revoked device (signed orders kept, or the server's flag), nobody while the alarm is up.
     return (session.directory ?? []).filter((d) => d.id !== session.device.device && session.canWrapTo(d.id))
-      .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key, label: `${this.t(`role.${d.role}`)} · ${d.id.slice(0, 8)}` }));
+      .map((d) => ({ id: d.id, ecdh_key: d.ecdh_key, label: this.#deviceLabel(d.id) }));
   }
 
-  // A device as a person is told of it: its safety number if the directory entry carries one,
-  // else its role and the start of its id.
+  // A device as a person is told of it: the name it gave itself (held-names.js; "unverified" while
+  // the device is not verified), else its role and the start of its id.
   #deviceLabel(device) {
-    const entry = (this.session.directory ?? []).find((d) => d.id === device);
-    if (entry?.safety_number) return entry.safety_number;
-    const role = device === this.session.device.device ? this.session.device.role : entry?.role;
-    return `${role ? this.t(`role.${role}`) : this.t('detail.device')} · ${device.slice(0, 8)}`;
+    return this.#names().label(this.t, device);
+  }
+
+  #names() {
+    return DeviceNames.of(this.session, this.held);
   }
 
   async #detail(id, quiet = false) {

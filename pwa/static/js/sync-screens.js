@@ -4,11 +4,10 @@
  */
 
 import { call } from './api.js';
-import { bindingMatches, makeRevocation, safetyNumber } from './core/binding.js';
-import { makeCertificate } from './core/envelopes.js';
+import { DeviceScreens } from './device-screens.js';
+import { DeviceNames } from './held-names.js';
 import { registered } from './sync/status.js';
 import { conflictScreen } from './ui/conflict.js';
-import { devicesScreen } from './ui/devices.js';
 import { recordLabel } from './ui/format.js';
 import { invitesScreen } from './ui/invites.js';
 import { syncScreen } from './ui/sync-screen.js';
@@ -18,14 +17,19 @@ export class SyncScreens {
   constructor(deps) {
     Object.assign(this, deps);
     this.created = null; // the invite just made: its link lives in memory, on that screen only
+    this.devices = new DeviceScreens({ ...deps, fail: (err) => this.#fail(err) });
   }
 
-  /** Draw {name: 'sync'} | {name: 'conflict', id} | {name: 'devices'} | {name: 'invites'}; `quiet` after a sync. */
+  /**
+   * Draw {name: 'sync'} | {name: 'conflict', id} | {name: 'devices', device?} | {name: 'this-device'} |
+   * {name: 'invites'}; `quiet` after a sync.
+   */
   render(view, { quiet = false } = {}) {
     if (view.name !== 'invites') this.created = null;
     switch (view.name) {
       case 'conflict': return this.#conflict(view.id);
-      case 'devices': return this.#devices({ fresh: quiet });
+      case 'devices': return this.devices.devices({ fresh: quiet, quiet, open: quiet ? null : view.device ?? null });
+      case 'this-device': return this.devices.thisDevice();
       case 'invites': return this.#invites();
       default: return this.#sync();
     }
@@ -83,56 +87,8 @@ export class SyncScreens {
     };
     const directory = new Map((session.directory ?? []).map((d) => [d.id, d]));
     this.shell.show(conflictScreen(this.t, this.lang(), record,
-      { me: session.device.device, directory, trusted: session.trusted },
+      { me: session.device.device, directory, trusted: session.trusted, names: DeviceNames.of(session).verified() },
       { keep: resolve, merge: resolve, back: () => this.go({ name: 'detail', id }, { replace: true }) }));
-  }
-
-  async #devices({ fresh = false } = {}) {
-    const { session } = this;
-    // Draw what is known now; a sync fetches the directory's news, and redraws it if any.
-    if (!fresh) this.sync.syncNow()?.catch(() => {});
-    const workspace = session.device.workspace;
-    const devices = await Promise.all((session.directory ?? []).map(async (d) => ({
-      ...d, safety: await safetyNumber(workspace, d.id, d.sign_key, d.ecdh_key).catch(() => '?'),
-      bound: await bindingMatches(d.binding, d, workspace) })));
-    const me = session.device.device;
-    let screen = null;
-    const act = async (run) => {
-      try {
-        await run();
-        await this.sync.syncNow(); // the pull brings the directory entry back, now changed
-      } catch (err) {
-        this.#fail(err);
-      }
-      // Redrawn only if this screen is still the one shown: the sync that follows a certificate
-      // can take a while, and the person may have gone elsewhere meanwhile (no screen changes by
-      // itself after an action finishes in the background).
-      if (screen?.isConnected && session.state === 'open') await this.#devices({ fresh: true });
-    };
-    this.shell.show(screen = devicesScreen(this.t, { devices, trusted: session.trusted, removed: session.removed, me,
-      canCertify: session.trusted[me] === 'coordinator' && !session.alarm.length,
-      rotation: this.sync.status.rotation }, {
-      certify: (id) => act(async () => {
-        const d = devices.find((x) => x.id === id);
-        // Only what the device itself signed: its keys as shown, in the role it signed.
-        if (!(await bindingMatches(d.binding, d, workspace))) {
-          throw Object.assign(new Error('unbound'), { code: 'bad_binding' });
-        }
-        const cert = await makeCertificate(session.identity.signKey, { workspace, device: d.id, role: d.binding.role,
-          sign_key: d.sign_key, ecdh_key: d.ecdh_key, issuer: me });
-        await call('PUT', `/api/devices/${encodeURIComponent(id)}/certificate`,
-          { body: { cert }, token: session.token });
-        // A new coordinator reads every record: the next syncs share with it, batch by batch, the
-        // keys of those this device holds (sync/rewrap.js), once its certificate is back.
-        if (d.role === 'coordinator') this.sync.saved();
-      }),
-      revoke: (id) => act(async () => {
-        const order = await makeRevocation(session.identity.signKey, { workspace, device: id, issuer: me });
-        await call('POST', `/api/devices/${encodeURIComponent(id)}/revoke`, { body: order, token: session.token });
-        // Kept here at once; the records it could read get new keys (sync/rotate.js).
-        await this.sync.removed(order);
-      }),
-    }));
   }
 
   async #invites(error = null) {

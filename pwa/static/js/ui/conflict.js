@@ -13,12 +13,16 @@ import { formatValue, recordLabel } from './format.js';
 
 const MERGEABLE = ['text', 'textarea', 'tags', 'links', 'checks', 'number'];
 
-/** Who wrote a value, as the directory tells it: {text, verified}. */
-export function authorOf(t, device, { me, directory, trusted }) {
+/**
+ * Who wrote a value, as the directory tells it (and `names`, device → {name}: the names devices gave
+ * themselves): {text, verified}.
+ */
+export function authorOf(t, device, { me, directory, trusted, names = null }) {
   if (device === me) return { text: t('conflict.this_device'), verified: true };
   const entry = directory.get(device);
   const role = trusted[device] ?? entry?.role;
-  const name = (role ? t(`role.${role}`) : t('conflict.unknown_device')) + ' · ' + device.slice(0, 8);
+  const name = names?.get(device)?.name
+    ?? (role ? t(`role.${role}`) : t('conflict.unknown_device')) + ' · ' + device.slice(0, 8);
   const removed = entry?.status === 'revoked' ? ' · ' + t('devices.revoked') : '';
   return { text: name + removed, verified: Object.prototype.hasOwnProperty.call(trusted, device) };
 }
@@ -39,7 +43,7 @@ function valueText(t, lang, kind, field, value) {
 }
 
 /**
- * `record`: {id, values, siblings, conflicts}; `data`: {me, directory (Map), trusted}.
+ * `record`: {id, values, siblings, conflicts}; `data`: {me, directory (Map), trusted, names?}.
  * `on`: {keep(field, value), merge(field, value), back()}.
  */
 export function conflictScreen(t, lang, record, data, on) {

@@ -34,8 +34,11 @@ export function invitesScreen(t, lang, data, on) {
   const role = choice(t('invites.role'), ROLES.map((r) => [r, t(`role.${r}`)]), 'volunteer');
   const uses = choice(t('invites.uses'), USES.map((n) => [n, t('invites.uses_n', { count: n })]), 1);
   const hours = choice(t('invites.expires'), HOURS.map((n) => [n, t('invites.days', { count: n / 24 })]), 168);
+  // Adding a coordinator's device: what follows once it has joined (verify, certify, keys shared).
+  const coordinatorHelp = h('p', { class: 'help', role: 'note' }, t('invites.coordinator_help'));
   const syncUses = () => {
     uses.el.hidden = role.select.value !== 'reporter'; // volunteers and coordinators: single use
+    coordinatorHelp.hidden = role.select.value !== 'coordinator';
   };
   role.select.addEventListener('change', syncUses);
   syncUses();
@@ -44,7 +47,8 @@ export function invitesScreen(t, lang, data, on) {
     const reporter = role.select.value === 'reporter';
     on.create({ role: role.select.value, max_uses: reporter ? Number(uses.select.value) : 1,
       expires_in_hours: Number(hours.select.value) });
-  } }, role.el, uses.el, hours.el, h('button', { type: 'submit', class: 'primary' }, t('invites.create')));
+  } }, role.el, coordinatorHelp, uses.el, hours.el,
+  h('button', { type: 'submit', class: 'primary' }, t('invites.create')));
 
   let created = null;
   if (data.created) {

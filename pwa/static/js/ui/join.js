@@ -9,6 +9,7 @@
  * sent to a spelling service).
  */
 
+import { composeName, suggestPhone } from '../device-names.js';
 import { MIN_SCORE, generate, loadEstimator, wordList } from '../strength.js';
 import { h, uid } from './dom.js';
 import { languagePicker } from './language.js';
@@ -147,7 +148,36 @@ export function passphraseChooser(t, lang, error) {
 }
 
 /**
- * `mode` is 'join' or 'setup'; `on`: {submit(passphrase), language(lang)};
+ * Naming this device as it joins (docs/design.md, "Device names"): the person's name or alias and
+ * the phone, suggested from what the browser tells of it and editable. Only coordinators and this
+ * device read the name; without an alias nothing is saved, and the device goes by its role.
+ * Returns {el, name()} (name(): "Ales · Pixel", or '').
+ */
+export function deviceNameFields(t) {
+  const aid = uid('alias');
+  const pid = uid('phone');
+  const alias = h('input', { id: aid, type: 'text', ...QUIET, maxlength: '40', 'aria-describedby': `${aid}-help` });
+  const phone = h('input', { id: pid, type: 'text', ...QUIET, maxlength: '30',
+    value: suggestPhone(globalThis.navigator?.userAgent ?? '', globalThis.navigator?.userAgentData ?? {}) });
+  let touched = false;
+  phone.addEventListener('input', () => { touched = true; });
+  // Chromium tells the phone's model only when asked (a high-entropy client hint), asynchronously.
+  globalThis.navigator?.userAgentData?.getHighEntropyValues?.(['model', 'platform'])
+    .then((hints) => {
+      const better = suggestPhone(navigator.userAgent, { ...navigator.userAgentData, ...hints });
+      if (!touched && better) phone.value = better;
+    }).catch(() => {});
+  const el = h('fieldset', { class: 'stack device-name' },
+    h('legend', {}, t('name.legend')),
+    h('p', { class: 'help', id: `${aid}-help` }, t('name.help')),
+    h('div', { class: 'field' }, h('label', { for: aid }, t('name.alias')), alias),
+    h('div', { class: 'field' }, h('label', { for: pid }, t('name.phone')), phone));
+  return { el, name: () => (alias.value.trim() ? composeName(alias.value, phone.value) : ''),
+    disable(on) { alias.disabled = phone.disabled = on; } };
+}
+
+/**
+ * `mode` is 'join' or 'setup'; `on`: {submit(passphrase, name), language(lang)};
  * returns {el, busy(step), fail(msg), ready (a promise: the word list and estimator loaded)}.
  */
 export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
@@ -156,6 +186,7 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
   const button = h('button', { type: 'submit', class: 'primary' },
     t(mode === 'setup' ? 'join.setup_button' : 'join.button'));
   const chooser = passphraseChooser(t, lang, error);
+  const naming = deviceNameFields(t);
   const noticeEl = notice ? h('p', { class: 'warning', role: 'note' }, notice) : null;
   let unusable = false;
 
@@ -163,8 +194,9 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
     e.preventDefault();
     if (unusable) return;
     const passphrase = await chooser.take();
-    if (passphrase) on.submit(passphrase);
+    if (passphrase) on.submit(passphrase, naming.name());
   } },
+  naming.el,
   chooser.el,
   h('p', { class: 'warning' }, t('join.warning')),
   error, status, button);
@@ -183,6 +215,7 @@ export function joinScreen(t, lang, mode, { fingerprint, notice } = {}, on) {
     busy(step) {
       button.disabled = Boolean(step);
       chooser.disable(Boolean(step));
+      naming.disable(Boolean(step));
       status.textContent = step ? t(`join.step_${step}`) : '';
     },
     fail(message) {

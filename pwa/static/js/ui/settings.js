@@ -44,7 +44,8 @@ function camouflageSection(t, on, turn) {
 }
 
 /**
- * `data`: {settings, device, storage: {persisted, supported}, canInstall, coordinators, lang, safety (this
+ * `data`: {settings, device, name (the name this device goes by, or ''), storage: {persisted, supported},
+ * canInstall, coordinators, lang, safety (this
  * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away,
  * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}.
  * `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
@@ -143,6 +144,7 @@ export function settingsScreen(t, data, on) {
     h('h2', {}, t('settings.device')),
     data.alarm?.length ? h('p', { class: 'alarm', role: 'alert' }, t('alarm.text')) : null,
     h('dl', { class: 'fields' },
+      h('div', { class: 'row' }, h('dt', {}, t('name.label')), h('dd', {}, data.name || t('name.none'))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.role')), h('dd', {}, t(`role.${device.role}`))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.device_id')), h('dd', {}, h('code', {}, device.device))),
       h('div', { class: 'row' }, h('dt', {}, t('settings.safety')),
@@ -153,6 +155,8 @@ export function settingsScreen(t, data, on) {
       h('div', { class: 'row' }, h('dt', {}, t('settings.readers')),
         h('dd', {}, data.coordinators
           ? t('settings.readers_count', { count: data.coordinators }) : t('settings.readers_none')))),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => on.go('this-device') }, t('safety.open'))),
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', onclick: () => on.lock() }, t('lock.button')),
       h('button', { type: 'button', class: 'danger', onclick: () => { wipeRow.hidden = false; } }, t('settings.wipe'))),
