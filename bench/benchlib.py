@@ -43,10 +43,10 @@ def drop_backend(backend, url):
 
 def new_workspace(url, base_url):
     """A workspace on the database, bootstrapped by a reference client over HTTP."""
+    from client import Client, HTTPTransport
     from server import create_app
     from server.cli import new_workspace as make
     from server.extensions import db
-    from sync.client import Client, HTTPTransport
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -22,8 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "tests")]
 
 from benchlib import backend_url, drop_backend, new_workspace  # noqa: E402
+from client import Client, HTTPTransport  # noqa: E402
 from servers import GunicornServer  # noqa: E402
-from sync.client import Client, HTTPTransport  # noqa: E402
 
 
 class TimedTransport(HTTPTransport):

@@ -1,5 +1,5 @@
 """Our server in bench/peers.py: gunicorn with gunicorn.conf.py (tests/servers.py), driven by the
-reference client (sync.client.Client over HTTPTransport), on SQLite or PostgreSQL.
+reference client (client.Client over HTTPTransport), on SQLite or PostgreSQL.
 
 Records are saved (encrypted and signed) before any clock starts. Each new record carries one
 change of 8 writes and 2 key wraps (for its author and the root coordinator), as every record
@@ -11,9 +11,9 @@ import os
 import time
 
 from benchlib import backend_url, drop_backend, new_workspace, record_fields
+from client import Client, HTTPTransport
 from peerlib import Autoanalyze, Wire
 from servers import GunicornServer
-from sync.client import Client, HTTPTransport
 from sync.dense import decode_page
 
 

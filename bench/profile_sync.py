@@ -26,7 +26,7 @@ from sync import dense  # noqa: E402
 
 
 class FlaskTransport:
-    """sync.client's transport interface over Flask's test client, gzip both ways like HTTP."""
+    """The reference client's transport interface over Flask's test client, gzip both ways like HTTP."""
 
     def __init__(self, app):
         self.client = app.test_client()
@@ -58,10 +58,10 @@ def main():
     args = parser.parse_args()
     from pyinstrument import Profiler
 
+    from client import Client
     from server import create_app
     from server.cli import new_workspace
     from server.extensions import db
-    from sync.client import Client
 
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

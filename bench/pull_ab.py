@@ -33,9 +33,9 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 import servers  # noqa: E402
 from benchlib import drop_backend, new_workspace, record_fields  # noqa: E402
+from client import Client  # noqa: E402
 from peerlib import Autoanalyze  # noqa: E402
 from servers import GunicornServer  # noqa: E402
-from sync.client import Client  # noqa: E402
 from sync.dense import decode_page  # noqa: E402
 from sync_bench import snapshot  # noqa: E402
 

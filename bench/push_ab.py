@@ -49,9 +49,9 @@ def make_app(url, secure_delete):
 
 def run(backend, records, rounds, tmp):
     import server.store.push as store
+    from client import Client
     from server.cli import new_workspace
     from support import FlaskTransport
-    from sync.client import Client
 
     url = backend_url(backend, tmp)
     apps = {"before": make_app(url, False), "check": make_app(url, True), "after": make_app(url, True)}

@@ -110,10 +110,10 @@ def migrated_sqlite(folder):
 
 def coordinator(url, base):
     """A workspace with a root coordinator made by the reference client."""
+    from client import Client, HTTPTransport
     from server import create_app
     from server.cli import new_workspace
     from server.extensions import db
-    from sync.client import Client, HTTPTransport
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():

@@ -26,9 +26,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "tests")]
 
 from benchlib import backend_url, drop_backend, new_workspace, record_fields  # noqa: E402
+from client import Client  # noqa: E402
 from peerlib import Autoanalyze  # noqa: E402
 from servers import GunicornServer  # noqa: E402
-from sync.client import Client  # noqa: E402
 from sync.dense import decode_page  # noqa: E402
 
 

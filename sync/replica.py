@@ -1,7 +1,8 @@
 """A device's replica of its workspace: live sets, outbox and cursor. Pure: no network, no disk.
 
-The reference client (`sync.client`) wraps this with HTTP and a state file; tests drive it
-directly. Local values are kept as the same ciphertext the server holds, and decrypted on read.
+The reference client (`client/`, beside this package) wraps this with HTTP and a state file;
+tests drive it directly. Local values are kept as the same ciphertext the server holds, and
+decrypted on read.
 """
 
 import json

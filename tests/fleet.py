@@ -7,9 +7,9 @@ import time
 
 from sqlalchemy import create_engine, text
 
+from client import APIError, Client, HTTPTransport, TransportError
 from server.store import logical_writes
 from support import live_writes
-from sync.client import APIError, Client, HTTPTransport, TransportError
 from sync.merge import covers
 
 

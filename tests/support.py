@@ -7,11 +7,11 @@ import shutil
 
 from sqlalchemy import create_engine, text
 
+from client import Client, check
 from server import create_app
 from server.cli import new_workspace
 from server.extensions import db
 from sync import dense
-from sync.client import Client, _check
 
 PG_ADMIN = os.environ.get("ZAPIS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
@@ -89,7 +89,7 @@ class Workspace:
 
     def call(self, device, method, path, body=None, expected=(200, 201)):
         """The answer's body; a pull page as the logical page the client reads (sync/dense.py)."""
-        body = _check(*self.transport.request(method, path, body, device.token), expected)
+        body = check(*self.transport.request(method, path, body, device.token), expected)
         return dense.decode_page(body) if path.startswith("/api/sync/pull") else body
 
 
@@ -106,7 +106,7 @@ def new_workspace_on(db_url):
 
 def coordinator_and_volunteer(base_url, db_url):
     """Over HTTP: a new workspace's root coordinator and a volunteer it has certified."""
-    from sync.client import HTTPTransport
+    from client import HTTPTransport
 
     ws, token = new_workspace_on(db_url)
     coordinator = Client.bootstrap(HTTPTransport(base_url), token, ws)

@@ -8,10 +8,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from client import APIError, attachments as ac
 from support import Workspace
-from sync import attach_client as ac
 from sync.attachments import THUMB, seal
-from sync.client import APIError
 
 
 def rows(app, **where):
@@ -220,8 +219,8 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
 
 
 def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
+    from client import cli
     from support import new_workspace_on
-    from sync import client as cli
 
     if db_url.startswith("postgresql"):
         pytest.skip("the command line is the same on both backends")

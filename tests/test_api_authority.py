@@ -10,8 +10,8 @@ import json
 
 import pytest
 
+from client import APIError
 from sync import dense
-from sync.client import APIError
 from sync.envelopes import make_certificate, make_purge
 
 
@@ -118,7 +118,7 @@ def test_certificates_are_added_never_replaced(workspace):
 def test_a_revoked_coordinator_anchors_no_chain(workspace):
     middle = workspace.enroll("coordinator")
     invite = workspace.call(middle, "POST", "/api/invites", {"role": "coordinator"})
-    from sync.client import Client
+    from client import Client
     leaf = Client.enroll(workspace.transport, invite["code"], workspace.id,
                          workspace.root.replica.fingerprint)
     middle.certify(leaf.replica.device)

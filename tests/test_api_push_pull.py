@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from client import APIError
 from support import live_writes
-from sync.client import APIError
 from sync.envelopes import sign_change
 from sync.field_ids import FIRST_CHANGE_WRITES as FIRST
 

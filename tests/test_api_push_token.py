@@ -3,7 +3,7 @@ and nothing else, so a thief who finds it on a seized phone gains nothing."""
 
 import copy
 
-from sync.client import _new_replica
+from client import new_replica
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 
@@ -11,7 +11,7 @@ def enroll_raw(workspace, role="volunteer"):
     """Enroll through the API directly, keeping both tokens."""
     link = workspace.root.create_invite(role)
     code = link.split("#c=")[1].split("&")[0]
-    replica = _new_replica(workspace.id, role, workspace.root.replica.fingerprint)
+    replica = new_replica(workspace.id, role, workspace.root.replica.fingerprint)
     body = workspace.transport.client.post("/api/enroll",
                                            json={"invite": code, "device": replica.public_entry(),
                                                                 "binding": replica.binding()})

@@ -29,16 +29,16 @@ def forged_write(client, record, field, value, extra):
 
 
 def push_one(client, change):
-    from sync.client import _check
+    from client import check
 
-    return _check(*client.transport.request("POST", "/api/sync/push", {"wraps": [], "changes": [change]},
+    return check(*client.transport.request("POST", "/api/sync/push", {"wraps": [], "changes": [change]},
                                             client.token))["changes"][0]
 
 
 def test_an_inflated_context_is_refused_and_the_coordinators_offline_edits_survive(live_server, db_url):
     """The attack as it was found, over gunicorn: a volunteer holding a wrap claims ctx
     {coordinator: n + 1000}; the coordinators' offline edits of that field must not be lost."""
-    from sync.client import Client, HTTPTransport
+    from client import Client, HTTPTransport
 
     root, volunteer = coordinator_and_volunteer(live_server.url, db_url)
     second = Client.enroll_link(root.create_invite("coordinator", base_url=live_server.url),
@@ -144,7 +144,7 @@ def test_a_client_holds_back_a_write_naming_its_own_unissued_counter(workspace):
 
 
 def test_the_issued_counters_survive_the_state_file(workspace, tmp_path):
-    from sync.client import Client
+    from client import Client
 
     root = workspace.root
     workspace.enroll("volunteer")
@@ -178,7 +178,7 @@ def test_no_malicious_writes_make_an_acknowledged_write_disappear_without_a_conf
     is live, or covered by an honest device's write, or covered by the attacker's write only if
     the server had accepted it before that write arrived (the attacker could have pulled and
     overwritten it, like any device holding the key: an edit, not a loss)."""
-    from sync.client import _check
+    from client import check
 
     ws = Workspace(app)
     honest = [ws.root, ws.enroll("volunteer")]
@@ -198,7 +198,7 @@ def test_no_malicious_writes_make_an_acknowledged_write_disappear_without_a_conf
         elif action == "push":
             d = honest[who]
             body, items = d.replica.push_batch()
-            results = _check(*d.transport.request("POST", "/api/sync/push", body, d.token))
+            results = check(*d.transport.request("POST", "/api/sync/push", body, d.token))
             d.replica.apply_push_results(items, results)
             for item, res in zip([i for i in items if "change" in i], results["changes"]):
                 for w, wres in zip(item["change"]["writes"], res["writes"]):
@@ -224,7 +224,7 @@ def test_no_malicious_writes_make_an_acknowledged_write_disappear_without_a_conf
             evil.pull()
     for d in honest:
         assert d.push()["refused"] == 0
-    page = dense.decode_page(_check(*ws.transport.request("GET", "/api/sync/pull", None, ws.root.token,
+    page = dense.decode_page(check(*ws.transport.request("GET", "/api/sync/pull", None, ws.root.token,
                                                           {"cursor": 0})))
     live = {}
     for c in page["changes"]:

@@ -1,8 +1,8 @@
 """The reference client's push over gunicorn with two batches in flight: nothing is lost or kept
 twice whatever order the server takes them in, and a failed batch stays in the outbox."""
 
+from client import TransportError
 from support import coordinator_and_volunteer, live_writes
-from sync.client import TransportError
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 

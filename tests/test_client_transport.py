@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from sync.client import HTTPTransport, TransportError, ca_bundle
+from client import APIError, HTTPTransport, TransportError, check
+from client.transport import ca_bundle
 from tlscert import self_signed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -118,11 +119,64 @@ def test_the_command_runs_from_any_directory_and_fails_in_one_line(scripted, tmp
     server = scripted([(502, {"Content-Type": "text/html"}, NGINX_502)])
     env = {**os.environ, "PYTHONPATH": ROOT, "ZAPIS_PASSPHRASE": "correct horse battery staple"}
     link = "%s/join#c=code&w=ws&f=fp" % server.url
-    run = subprocess.run([sys.executable, "-m", "sync.client", "--state", "me.json", "enroll", link],
+    run = subprocess.run([sys.executable, "-m", "client", "--state", "me.json", "enroll", link],
                          cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert run.stderr == "zapis: the server is unavailable (502); nothing was lost, try again\n"
     assert not (tmp_path / "me.json").exists()
-    help_run = subprocess.run([sys.executable, "-m", "sync.client", "--help"], cwd=str(tmp_path), env=env,
+    help_run = subprocess.run([sys.executable, "-m", "client", "--help"], cwd=str(tmp_path), env=env,
                               capture_output=True, text=True, timeout=60)
     assert help_run.returncode == 0 and "--ca" in help_run.stdout
+
+
+def test_a_refusal_reads_as_the_registry_says_never_as_the_server_writes_it():
+    from sync.refusals import message
+
+    forged = APIError(403, "not_certified", "Call +375 29 ... now\x1b[2J")
+    assert forged.line() == "%s (not_certified, 403)" % message("not_certified")
+    unknown = APIError(418, "teapot", "short\nand\x1b[31mstout")
+    assert unknown.line() == "short and [31mstout (teapot, 418)"
+    assert APIError(500, "http_500", "").line() == "the server refused the request (http_500, 500)"
+
+
+def test_errors_are_classified_as_the_pwa_engine_does(scripted):
+    from client.core import classify
+
+    assert classify(TransportError("no answer")) == {"status": 0, "code": "network", "message": "no answer",
+                                                     "retry": True, "retryAfter": None}
+    assert classify(TransportError("unavailable", 502))["code"] == "server"
+    assert classify(APIError(400, "bad_request", "x")) == {
+        "status": 400, "code": "bad_request", "message": APIError(400, "bad_request", "x").line(),
+        "retry": False, "retryAfter": None}
+    # A 429 longer than the client waits: its Retry-After travels to the result, in ms.
+    server = scripted([(429, {"Retry-After": "3600", "Content-Type": "application/json"},
+                        b'{"error": {"code": "rate_limited", "message": "Too many attempts."}}')])
+    with pytest.raises(APIError) as err:
+        check(*HTTPTransport(server.url).request("GET", "/api/me"))
+    assert err.value.retry_after == 3600
+    assert classify(err.value)["code"] == "rate_limited" and classify(err.value)["retryAfter"] == 3_600_000
+    assert classify(APIError(503, "unavailable", "", 30))["retryAfter"] == 30_000
+    assert classify(APIError(502, "bad_gateway", "", 30))["retryAfter"] is None
+
+
+def test_no_answer_says_why_in_one_line():
+    import requests
+
+    from client.transport import unreachable
+
+    base = "https://zapis.example.org"
+    dns = requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='zapis.example.org', port=443): Max retries exceeded (Caused by "
+        "NameResolutionError(\"Failed to resolve 'zapis.example.org' ([Errno -2] Name or service not "
+        "known)\"))")
+    assert unreachable(dns, base) == (
+        "the server's name was not found (https://zapis.example.org): check the address and the network")
+    refused = requests.exceptions.ConnectionError("Max retries exceeded (Caused by NewConnectionError("
+                                                  "'[Errno 111] Connection refused'))")
+    assert unreachable(refused, base).startswith("the server refused the connection (https://zapis.example.org)")
+    tls = requests.exceptions.SSLError("certificate verify failed: self-signed certificate")
+    assert unreachable(tls, base).startswith("the server's certificate is not trusted")
+    assert unreachable(requests.exceptions.ReadTimeout("read timed out"), base).startswith(
+        "the server did not answer in time")
+    assert unreachable(requests.exceptions.MissingSchema("no scheme"), "zapis.example.org") == (
+        "zapis.example.org is not a server address (https://host)")

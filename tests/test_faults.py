@@ -5,11 +5,11 @@ import time
 
 import pytest
 
+from client import Client, HTTPTransport
 from fleet import Fleet, retry
 from netproxy import FaultyProxy
 from servers import GunicornServer
 from support import new_workspace_on
-from sync.client import Client, HTTPTransport
 
 pytestmark = pytest.mark.slow
 

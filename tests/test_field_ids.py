@@ -52,9 +52,9 @@ def stored(db_url):
 
 def pulled_first_changes(client):
     """{record: its first change as the server serves it}, from a fresh pull."""
-    from sync.client import _check
+    from client import check
 
-    page = dense.decode_page(_check(*client.transport.request("GET", "/api/sync/pull", None, client.token,
+    page = dense.decode_page(check(*client.transport.request("GET", "/api/sync/pull", None, client.token,
                                                               {"cursor": 0})))
     first = {}
     for change in page["changes"]:

@@ -7,8 +7,8 @@ the server's answers, and the database is edited directly, to play that server.
 
 import copy
 
+from client import new_replica
 from sync import dense
-from sync.client import _new_replica
 from sync.envelopes import make_certificate, sign_change
 
 
@@ -31,7 +31,7 @@ class HostileTransport:
 
 def test_a_coordinator_the_server_slips_into_the_directory_never_receives_a_record_key(workspace):
     volunteer = workspace.enroll("volunteer")
-    impostor = _new_replica(workspace.id, "coordinator", None)
+    impostor = new_replica(workspace.id, "coordinator", None)
     keys = impostor.public_entry()
     fake = {**keys, "role": "coordinator", "status": "active", "invite": None,
             "cert": make_certificate(impostor.sign_key, workspace.id, keys["id"], "coordinator",

@@ -12,8 +12,8 @@ import copy
 import pytest
 from sqlalchemy import text
 
+from client import APIError, Client, TransportError
 from server.extensions import db
-from sync.client import APIError, Client, TransportError
 from sync.envelopes import ProtocolError, key_commitment, new_record_key, open_value, unwrap_keys, wrap_keys
 
 

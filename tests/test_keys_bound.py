@@ -9,11 +9,11 @@ a revoked coordinator.
 import pytest
 from sqlalchemy import func, select
 
+from client import APIError, Client, HTTPTransport, TransportError, new_replica
 from server.extensions import db
 from server.models import Device, Wrap
 from server.store import Sequencer
 from sync import keys
-from sync.client import APIError, Client, HTTPTransport, TransportError, _new_replica
 from sync.envelopes import ProtocolError, binding_matches, make_binding, make_certificate, make_revocation
 
 
@@ -62,7 +62,7 @@ def test_trust_needs_the_binding(workspace):
 def test_the_server_refuses_a_binding_that_does_not_name_the_device_its_keys_and_the_invites_role(workspace,
                                                                                                  change):
     code = invite_code(workspace.root.create_invite("volunteer"))
-    replica = _new_replica(workspace.id, "volunteer", workspace.root.replica.fingerprint)
+    replica = new_replica(workspace.id, "volunteer", workspace.root.replica.fingerprint)
     mine = replica.public_entry()
     values = {"workspace": workspace.id, "device": mine["id"], "role": "volunteer",
               "sign_key": mine["sign_key"],

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
+from client.cli import main as client_main
 from sync import kinds
-from sync.client import main as client_main
 from sync.envelopes import ProtocolError
 
 ROOT = os.path.join(os.path.dirname(__file__), os.pardir)
@@ -111,8 +111,8 @@ def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspa
     state = str(tmp_path / "coordinator.json")
     coordinator.save_state(state, "correct horse battery staple")
     monkeypatch.setenv("ZAPIS_PASSPHRASE", "correct horse battery staple")
-    monkeypatch.setattr("sync.client.Client.load_state", classmethod(
-        lambda cls, path, phrase, transport=None, ca=None: coordinator))
+    monkeypatch.setattr("client.core.Client.load_state", classmethod(
+        lambda cls, path, phrase, transport=None, ca=None, on_wait=None: coordinator))
     assert client_main(["--state", state, "ack", report]) == 0
     ack = capsys.readouterr().out.strip()
     assert client_main(["--state", state, "export"]) == 0

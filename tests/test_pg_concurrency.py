@@ -10,9 +10,9 @@ import time
 
 import pytest
 
+from client import Client, HTTPTransport
 from servers import GunicornServer
 from support import new_workspace_on
-from sync.client import Client, HTTPTransport
 from sync.field_ids import FIRST_CHANGE_WRITES
 
 

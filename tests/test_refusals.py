@@ -76,8 +76,8 @@ def test_every_code_has_a_message_in_every_language(lang):
 
 
 def test_the_server_takes_its_messages_from_the_registry(workspace):
+    from client import APIError
     from server.api.sync import REFUSALS
-    from sync.client import APIError
 
     assert REFUSALS == {code: message(code) for code in REGISTRY if "item" in statuses(code)}
     rogue = workspace.enroll("coordinator", certify=False)

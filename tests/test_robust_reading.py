@@ -11,8 +11,8 @@ import os
 
 import pytest
 
+from client import Client
 from sync.b64 import b64encode
-from sync.client import Client
 from sync.envelopes import key_commitment, new_record_key, sign_change, wrap_key
 
 
@@ -73,7 +73,7 @@ def test_a_poisoned_value_costs_only_itself(workspace, tmp_path):
 
 def test_the_cli_exports_and_saves_its_state_despite_a_poisoned_value(workspace, tmp_path,
                                                                       monkeypatch, capsys):
-    from sync import client as client_module
+    from client import cli as client_module
 
     volunteer = workspace.enroll("volunteer")
     good = volunteer.save({"status": "fine"})
@@ -85,7 +85,7 @@ def test_the_cli_exports_and_saves_its_state_despite_a_poisoned_value(workspace,
     root = workspace.root
     root.save_state(path, "correct horse battery staple")
     saved_at = root.replica.cursor
-    monkeypatch.setattr(client_module, "HTTPTransport", lambda base_url, **_: root.transport)
+    monkeypatch.setattr("client.core.HTTPTransport", lambda base_url, **_: root.transport)
     assert client_module.main(["--state", path, "sync"]) == 0
     capsys.readouterr()
     assert client_module.main(["--state", path, "export"]) == 0

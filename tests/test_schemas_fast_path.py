@@ -6,10 +6,10 @@ import copy
 from hypothesis import given, settings, strategies as st
 from marshmallow import ValidationError
 
+from client import new_replica
 from server.schemas import CHANGE_SCHEMA, WRAP_SCHEMA, _fast_change_ok, _fast_wrap_ok, load_change, load_wrap
-from sync.client import _new_replica
 
-REPLICA = _new_replica("6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b", "coordinator", None)
+REPLICA = new_replica("6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b", "coordinator", None)
 REPLICA.save({"status": "new", "notes": "n", "city": "Vilnius"})
 WRAP = REPLICA.outbox[0]["wrap"]
 CHANGE = REPLICA.outbox[-1]["change"]

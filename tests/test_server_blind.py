@@ -6,8 +6,8 @@ import subprocess
 
 from sqlalchemy import create_engine, text
 
+from client import Client, HTTPTransport
 from support import TABLES, new_workspace_on
-from sync.client import Client, HTTPTransport
 
 
 def dump_database(db_url):

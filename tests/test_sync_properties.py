@@ -3,9 +3,9 @@ and pulls that fail half-way, converge, and no write is ever lost."""
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from client import check
 from support import Workspace
 from sync import dense
-from sync.client import _check
 from sync.merge import covers
 
 FIELDS = ["status", "notes", "city"]
@@ -24,14 +24,14 @@ def push_lost(client, cut=None):
     body, _ = client.replica.push_batch()
     if cut is not None:
         body = {"wraps": body["wraps"][:cut], "changes": body["changes"][:cut]}
-    _check(*client.transport.request("POST", "/api/sync/push", body, client.token))
+    check(*client.transport.request("POST", "/api/sync/push", body, client.token))
 
 
 def pull_half(client, cut):
     """Receive a page but store only part of it, and not the new cursor."""
     status, page = client.transport.request("GET", "/api/sync/pull", None, client.token,
                                             {"cursor": client.replica.cursor, "limit": 5})
-    page = dense.decode_page(_check(status, page))
+    page = dense.decode_page(check(status, page))
     page = {**page, "changes": page["changes"][:cut], "cursor": client.replica.cursor}
     client.replica.apply_pull(page)
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from client import Client, HTTPTransport
 from drive import new_workspace
 from servers import GunicornServer
-from sync.client import Client, HTTPTransport
 
 CHROMIUM = os.environ.get("ZAPIS_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

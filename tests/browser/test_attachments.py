@@ -11,6 +11,7 @@ import os
 import pytest
 from playwright.sync_api import expect
 
+from client import attachments as ac
 from drive import (
     APP_DATABASES,
     AXE,
@@ -23,7 +24,6 @@ from drive import (
     wait_all_sent,
 )
 from servers import GunicornServer
-from sync import attach_client as ac
 from sync.attachments import assemble, open_chunk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -245,7 +245,7 @@ def test_a_name_from_the_reference_client_waits_unverified_and_wrong_codes_are_s
     """Dark theme, 360 px: a device enrolled by the reference client names itself with a `profile`
     record (the protocol, not the PWA's code); the coordinator's browser reads that name from the
     held-back items, and says plainly which code it was shown."""
-    from sync.client import Client
+    from client import Client
 
     problems = {}
     ctx = make_context(color_scheme="dark")

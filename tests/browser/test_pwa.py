@@ -406,8 +406,8 @@ def test_a_new_version_is_offered_and_never_forced(make_context, server, tmp_pat
     import shutil
 
     import servers
+    from client import Client, HTTPTransport
     from servers import GunicornServer
-    from sync.client import Client, HTTPTransport
 
     # A copy of the app to deploy twice, on one port, so the service worker sees one origin.
     root = tmp_path / "deploy"

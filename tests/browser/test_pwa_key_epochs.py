@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from client import Client
 from drive import (
     create_invite,
     db_rows,
@@ -18,7 +19,6 @@ from drive import (
     wait_all_sent,
 )
 from server.store import logical_writes
-from sync.client import Client
 from sync.envelopes import ProtocolError, open_value, unwrap_keys
 from test_sync import check_screen, count, edit_need
 

@@ -5,6 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
+from client import Client
 from drive import (
     PASSPHRASE,
     create_invite,
@@ -17,7 +18,6 @@ from drive import (
     wait_all_sent,
 )
 from sync import keys
-from sync.client import Client
 from test_sync import SEED, check_screen, count, db_rows, enroll_volunteer, new_need
 
 ALARM = "The server shows this device with keys or a role that are not its own."
@@ -94,9 +94,9 @@ def test_a_coordinator_certified_late_gets_every_key_from_the_pwa_with_progress(
     # A device whose own statement is missing (or does not match) cannot be certified here.
     import requests
 
-    from sync.client import _new_replica
+    from client import new_replica
     code = create_invite(page, "Volunteer").split("#c=")[1].split("&")[0]
-    silent = _new_replica(late.replica.workspace, "volunteer", late.replica.fingerprint)
+    silent = new_replica(late.replica.workspace, "volunteer", late.replica.fingerprint)
     assert requests.post(server.url + "/api/enroll",
                          json={"invite": code, "device": silent.public_entry()}).ok
     open_settings_item(page, "Devices")

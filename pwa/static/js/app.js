@@ -127,10 +127,12 @@ function showStatus(status) {
     { unlocked: session.state === 'open', runs: status.runs });
 }
 
-// A pull changed records: redraw what shows them, never a form someone is typing in.
-function changed() {
+// A pull changed records: redraw what shows them, never a form someone is typing in. While a
+// catch-up goes on (`partial`: one stored page), only the list and the overview grow with it.
+function changed({ partial = false } = {}) {
   if (session.state !== 'open') return;
-  if (['list', 'detail', 'conflict', 'sync', 'devices', 'overview'].includes(view.name)) render(view, { quiet: true });
+  const shown = partial ? ['list', 'overview'] : ['list', 'detail', 'conflict', 'sync', 'devices', 'overview'];
+  if (shown.includes(view.name)) render(view, { quiet: true });
 }
 
 // A coordinator removed this device: say so plainly, and erase what it held, except what it has

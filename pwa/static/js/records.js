@@ -7,43 +7,26 @@
  */
 
 import { b64decode, b64encode } from './core/b64.js';
-import { canonicalJSON } from './core/canonical.js';
 import {
-  decryptField, encryptField, encryptValue, keyCommitment, newRecordKey, openValue, signChange, unwrapKeys, wrapKeys,
+  encryptField, encryptValue, keyCommitment, newRecordKey, signChange, wrapKeys,
 } from './core/envelopes.js';
-import { fid, fieldIdKeyFrom, isLegacy, isName, isPadding, paddedFirst } from './core/field-ids.js';
-import { displayOrder, known, nextWrite } from './core/merge.js';
+import { fid, fieldIdKeyFrom, isLegacy, isName, paddedFirst } from './core/field-ids.js';
+import { known, nextWrite } from './core/merge.js';
 import { MAX_EPOCH } from './core/wraps.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { FORMS, changed } from './forms.js';
 import { StaleStateError, applyChange } from './store/local.js';
 import { SUMMARY_FORMAT, summarize } from './summary.js';
+import { decryptState, judge, openRecord, startsEpochs, versionOf } from './sync/open-records.js';
+
+export { versionOf };
 
 export const DELETED = '_deleted';
 const RETRIES = 5;
-const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
+// Records of a pulled page opened at once (WebCrypto answers them side by side).
+const ABSORB_AT_ONCE = 32;
 // The names a field id may stand for, tried when no readable value of that field tells it.
 const FORM_NAMES = ['kind', DELETED, ...Object.values(FORMS).flatMap((form) => form.map((f) => f.name))];
-
-/** Every wrap a record state holds (its first, then the others pulled), each once. */
-function wrapsOf(state) {
-  const seen = new Set();
-  return [state.wrap, ...(state.wraps ?? [])].filter((w) => w && !seen.has(w.sig) && seen.add(w.sig));
-}
-
-/** A short, stable tag of a record's live dots: the cache entry is fresh while it matches. */
-export function versionOf(state) {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  const text = Object.keys(state.fields).sort()
-    .map((f) => f + ':' + state.fields[f].map((w) => w.dot.join('.')).sort().join(',')).join('|');
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return h1.toString(36) + h2.toString(36) + '.' + text.length;
-}
 
 /**
  * The dot and context of a new write over `live` when the writer had seen only `seen` of the
@@ -88,12 +71,6 @@ export class Records {
     const key = await fieldIdKeyFrom(k0, this.id.workspace, id);
     this.fidKeys.set(id, { k0, key });
     return key;
-  }
-
-  // The name of a field id no readable value names: a known name deriving to it, else null.
-  async #nameOf(fidKey, field) {
-    for (const name of this.names) if (await fid(fidKey, name) === field) return name;
-    return null;
   }
 
   /**
@@ -182,6 +159,58 @@ export class Records {
     this.stored = (await this.store.recordIds()).length;
   }
 
+  /**
+   * A pulled page's records (sync/pull.js onPage), as `reload` does for a whole run but in bulk:
+   * their states read in one transaction, opened side by side, their cache entries written in one
+   * transaction, so the list grows page by page while the pull goes on; with `pool` (a
+   * sync/crypto-pool.js CryptoPool) they are opened in its workers. Resolves to the ids of the
+   * records it opened (or found unreadable); the others wait for `reload` or a later page.
+   */
+  async absorb({ changed = [], purged = [], keys = new Map(), states: given = null } = {}, { pool = null } = {}) {
+    for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
+    for (const id of purged) this.#drop(id);
+    if (this.closed || !changed.length) return [];
+    // The states the page stored (SyncStore.applyPage gives them), else read in one transaction.
+    const all = given ?? await this.store.getRecords(changed);
+    const present = new Set(all.map((s) => s.id));
+    for (const id of changed) if (!present.has(id)) this.#drop(id);
+    // A record whose wraps came before its values (a push stores its wraps first) waits for the
+    // page that brings them: listed now, it would show as an empty entry.
+    const states = all.filter((s) => Object.keys(s.fields).length);
+    const entries = [];
+    if (pool) {
+      // In the crypto workers (sync/crypto-pool.js): they get the keys the pull opened for these
+      // records, and give back summaries, sealed cache entries and the records' key lists.
+      const opened = [];
+      for (const s of states) {
+        for (const w of [s.wrap, ...(s.wraps ?? [])]) {
+          if (w && this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
+        }
+      }
+      const ctx = this.#ctx();
+      const plain = { workspace: ctx.workspace, device: ctx.device, trusted: ctx.trusted, removed: ctx.removed,
+        ecdhKey: ctx.ecdhKey, opened, names: [...this.names] };
+      const { answers, names } = await pool.openRecords(states, plain, this.id.localKey);
+      if (this.closed) return [];
+      for (const name of names) this.names.add(name);
+      for (let i = 0; i < states.length; i++) {
+        const answer = answers[i];
+        if (answer?.error || answer?.id !== states[i].id) this.#drop(states[i].id);
+        else await this.#refresh(states[i], entries, answer).catch(() => this.#drop(states[i].id));
+      }
+    } else {
+      for (let i = 0; i < states.length; i += ABSORB_AT_ONCE) {
+        if (this.closed) return [];
+        await Promise.all(states.slice(i, i + ABSORB_AT_ONCE).map((state) => this.#refresh(state, entries)
+          .catch(() => this.#drop(state.id))));
+      }
+    }
+    if (this.closed) return [];
+    await this.store.putCaches(entries);
+    this.stored = await this.store.recordCount();
+    return states.map((s) => s.id);
+  }
+
   #drop(id) {
     const chain = this.keys.get(id);
     if (chain) {
@@ -194,104 +223,6 @@ export class Records {
     this.versions?.delete(id);
   }
 
-  async #open(wrap) {
-    let list = this.opened.get(wrap.sig);
-    if (!list) {
-      list = await unwrapKeys(wrap, this.id.ecdhKey);
-      this.opened.set(wrap.sig, list);
-    }
-    return list;
-  }
-
-  /** May `sender` start a record's new key epoch, for this device? Itself, or a trusted coordinator not revoked. */
-  startsEpochs(sender) {
-    if (sender === this.id.device) return true;
-    return has(this.id.trusted, sender) && this.id.trusted[sender] === 'coordinator'
-      && !(this.id.removed ?? []).includes(sender);
-  }
-
-  async #opensAny(state, key) {
-    for (const [field, live] of Object.entries(state.fields)) {
-      for (const w of live) {
-        if (has(w, 'kc')) continue;
-        try {
-          await decryptField(key, this.id.workspace, state.id, field, w.dot, w.nonce, w.ct);
-          return true;
-        } catch {
-          // not this key, or not a value: try the next
-        }
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Judge a record's wraps against its key commitments (docs/protocol.md, the twin of
-   * Replica._settle in sync/replica.py). Resolves to {key (k0), chain (the believed key list:
-   * this device writes with its last key, at epoch chain.length - 1), ring (kc → key, every
-   * accepted key), wrong ([wrap])}. A wrap holds a key list (one key for a wrap/1). From this
-   * device or a trusted coordinator not revoked (`startsEpochs`), the whole list is accepted when
-   * a change commits to one of its keys, or its k0 opens an old value without a commitment, or
-   * provisionally while the record holds nothing. From anyone else each key is judged alone, as
-   * a wrap's one key always was (committed to, and the sender a trusted coordinator or a signer
-   * of a change committing to it; a k0 also by an old value or provisionally), and it offers only
-   * its k0 as a chain: a field device never introduces an epoch. A list none of whose keys is
-   * committed to and whose k0 opens nothing is wrong. The chain is the best candidate: lowest
-   * rank, then longest, then the smallest commitment of its newest key, then arrival.
-   */
-  async #judge(state) {
-    const kcs = state.kcs ?? {};
-    const anyKc = Object.keys(kcs).length > 0;
-    const legacy = Object.values(state.fields).some((live) => live.some((w) => !has(w, 'kc')));
-    const trusted = this.id.trusted ?? {};
-    const ring = new Map();
-    const candidates = [];
-    const wrong = [];
-    for (const wrap of wrapsOf(state)) {
-      let chain;
-      try {
-        chain = await this.#open(wrap);
-      } catch {
-        continue; // not addressed to this device's key: the pull reported it
-      }
-      const commits = await Promise.all(chain.map((k) => keyCommitment(k)));
-      const sender = wrap.sender;
-      const pairs = commits.map((kc, i) => [kc, chain[i]]);
-      let good;
-      let candidate;
-      let committed;
-      if (this.startsEpochs(sender)) {
-        good = pairs;
-        candidate = chain;
-        committed = commits.some((kc) => has(kcs, kc));
-      } else {
-        const coordinator = has(trusted, sender) && trusted[sender] === 'coordinator';
-        good = pairs.filter(([kc]) => has(kcs, kc) && (coordinator || kcs[kc].includes(sender)));
-        candidate = chain.slice(0, 1);
-        committed = good.some(([kc]) => kc === commits[0]);
-      }
-      let rank = null;
-      if (committed) rank = 0;
-      else if (legacy && await this.#opensAny(state, chain[0])) rank = 1;
-      else if (!anyKc && !legacy) rank = 2; // provisional: nothing of the record to check it against yet
-      else if (!commits.some((kc) => has(kcs, kc))) {
-        wrong.push(wrap);
-        continue;
-      } // else: keys the record's changes commit to, from a sender not vouching for them (yet)
-      for (const [kc, k] of good) ring.set(kc, k);
-      if (rank !== null) {
-        ring.set(commits[0], chain[0]);
-        candidates.push({ rank, len: candidate.length,
-          newest: candidate.length > 1 ? commits[candidate.length - 1] : '',
-          i: candidates.length, chain: candidate });
-      }
-    }
-    candidates.sort((a, b) => a.rank - b.rank || b.len - a.len
-      || (a.newest < b.newest ? -1 : a.newest > b.newest ? 1 : 0) || a.i - b.i);
-    const chain = candidates[0]?.chain ?? null;
-    return { key: chain?.[0] ?? null, chain, ring, wrong };
-  }
-
   // A refused wrap is a problem the sync screen lists, as the pull's are.
   async #report(id, wrong) {
     const at = this.now();
@@ -301,89 +232,41 @@ export class Records {
 
   // The record's key list, judged afresh: a revocation learned since may have changed it.
   async #chain(state) {
-    const { chain } = await this.#judge(state);
+    const { chain } = await judge(state, this.#ctx());
     if (chain) this.keys.set(state.id, chain);
     return chain;
   }
 
-  async #refresh(state) {
-    let judged;
-    try {
-      judged = await this.#judge(state);
-    } catch {
-      return; // not addressed to this device (yet): the sync engine reports such records
-    }
-    if (!judged.key) {
+  // `entries`, when given, collects the sealed cache entry instead of storing it (absorb stores
+  // a page's entries in one transaction). `opened` is openRecord's answer when a crypto worker
+  // already opened the record.
+  async #refresh(state, entries = null, opened = null) {
+    const o = opened ?? await openRecord(state, this.#ctx(), this.id.localKey);
+    if (o.skip) return; // not addressed to this device (yet): the sync engine reports such records
+    if (!o.chain) {
       this.#drop(state.id);
-      await this.#report(state.id, judged.wrong);
+      await this.#report(state.id, o.wrong);
       return;
     }
-    this.keys.set(state.id, judged.chain);
-    await this.#report(state.id, judged.wrong);
-    const view = await this.#decrypt(state, judged);
+    this.keys.set(state.id, o.chain);
+    await this.#report(state.id, o.wrong);
     if (this.closed) return;
-    const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
-    const summary = summarize(state.id, view.values,
-      { ...view, author: first?.device ?? null, created: first?.t ?? null });
-    this.summaries.set(state.id, summary);
-    const box = await sealLocal(this.id.localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary });
-    const version = versionOf(state);
-    await this.store.putCache({ id: state.id, version, ...box });
-    this.versions?.set(state.id, version);
+    this.summaries.set(state.id, o.summary);
+    if (entries) entries.push(o.entry);
+    else await this.store.putCache(o.entry);
+    this.versions?.set(state.id, o.entry.version);
   }
 
-  /**
-   * Decrypt every live value with the key its change committed to (or, without a commitment,
-   * the record's key), in its form (protocol 3: {n, t, v} under a field id; legacy: {t, v} under a
-   * name), and group the values by field name. A value that does not decrypt, parse or unpad, or
-   * whose name does not match its id, costs only itself: it is left out and listed in `unreadable`
-   * ({field: its name, or null when this device cannot tell it, device, dot, code:
-   * 'unreadable_value'}). Padding fields are left out. `wire` maps each name to its wire field.
-   */
-  async #decrypt(state, { key, ring, wrong = [] }) {
-    const values = {};
-    const siblings = {};
-    const conflicts = [];
-    const unreadable = [];
-    const wire = {};
-    const byName = new Map();
-    let t = 0;
-    const { workspace } = this.id;
-    const fidKey = await this.fieldIdKey(state.id, key);
-    const bad = [];
-    for (const [field, live] of Object.entries(state.fields)) {
-      await Promise.all(live.map(async (w) => {
-        try {
-          const k = has(w, 'kc') ? ring.get(w.kc) : key;
-          if (!k) throw new Error('no key matches this value');
-          const { name, value, t: wt } = await openValue(k, fidKey, workspace, state.id, field, w.dot, w.nonce, w.ct,
-            has(w, 'e') ? w.e : 0);
-          wire[name] = field;
-          this.names.add(name);
-          if (!byName.has(name)) byName.set(name, []);
-          byName.get(name).push({ value: canonicalJSON(value), t: wt, device: w.dot[0] });
-        } catch {
-          bad.push({ field, device: w.dot[0], dot: [...w.dot], code: 'unreadable_value' });
-        }
-      }));
-    }
-    const named = Object.fromEntries(Object.entries(wire).map(([name, field]) => [field, name]));
-    for (const u of bad) {
-      const name = has(named, u.field) ? named[u.field]
-        : isLegacy(Object.keys(state.fields)) ? u.field : await this.#nameOf(fidKey, u.field);
-      if (name !== null && !has(wire, name)) wire[name] = u.field;
-      unreadable.push({ ...u, field: name });
-    }
-    for (const [name, entries] of byName) {
-      if (isPadding(name)) continue;
-      const shown = displayOrder(entries).map((e) => ({ ...e, value: JSON.parse(e.value) }));
-      values[name] = shown[0].value;
-      siblings[name] = shown;
-      if (shown.length > 1) conflicts.push(name);
-      t = Math.max(t, ...shown.map((e) => e.t));
-    }
-    const wrongKeys = wrong.map((w) => ({ sender: w.sender, code: 'wrong_key' }));
-    return { values, siblings, conflicts, t, unreadable, wrongKeys, wire };
+  // What the pure opening (sync/open-records.js) needs of this device.
+  #ctx() {
+    return { workspace: this.id.workspace, device: this.id.device, trusted: this.id.trusted ?? {},
+      removed: this.id.removed ?? [], ecdhKey: this.id.ecdhKey, opened: this.opened, names: this.names,
+      fieldIdKey: (id, k0) => this.fieldIdKey(id, k0) };
+  }
+
+  /** May `sender` start a record's new key epoch, for this device? Itself, or a trusted coordinator not revoked. */
+  startsEpochs(sender) {
+    return startsEpochs(this.#ctx(), sender);
   }
 
   /** The wire field of `name` in a record this device can read: its id, or the name in a legacy record. */
@@ -408,10 +291,10 @@ export class Records {
   async read(id) {
     const state = await this.store.getRecord(id);
     if (!state) return null;
-    const judged = await this.#judge(state).catch(() => null);
+    const judged = await judge(state, this.#ctx()).catch(() => null);
     if (!judged?.key) return null;
     this.keys.set(id, judged.chain);
-    const view = await this.#decrypt(state, judged);
+    const view = await decryptState(state, judged, this.#ctx());
     const contexts = Object.fromEntries(Object.entries(view.wire).map(([name, f]) => [name, known(state.fields[f])]));
     delete view.wire;
     return { id, ...view, contexts };
@@ -480,8 +363,7 @@ export class Records {
     }
     const next = [...chain, newRecordKey()];
     const wraps = await Promise.all(recipients.map((r) => wrapKeys({ recordKeys: next, workspace, record: id,
-      sender: device,
-      senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
+      sender: device, senderKey: this.id.signKey, recipient: r.id, recipientEcdh: r.ecdh_key })));
     const own = wraps.find((w) => w.recipient === device) ?? null;
     if (own) this.opened.set(own.sig, next);
     await this.store.commitRotation({ record: id, own, wraps, done });

@@ -10,6 +10,7 @@
  * browser has it (sw/sw.js; chunks wait there for the page).
  */
 
+import { CryptoPool } from './sync/crypto-pool.js';
 import { SyncEngine } from './sync/engine.js';
 import { Leadership } from './sync/leader.js';
 import { pushOutbox } from './sync/outbox.js';
@@ -36,6 +37,8 @@ export class SyncController {
     Object.assign(this, deps);
     this.replica = new SyncStore(this.store.adapter);
     this.status = initialStatus();
+    this.absorbing = Promise.resolve(); // pulled pages being opened for the list, one after another
+    this.absorbed = new Set();          // records of this run already opened page by page
     this.engine = null;
     this.scheduler = null;
     this.leadership = null;
@@ -68,9 +71,14 @@ export class SyncController {
     const me = { workspace: session.device.workspace, device: session.device.device, role: session.device.role,
       fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey,
       ecdhPublic: session.device.ecdh_key, signKey: session.identity.signKey };
+    // Signatures and unwraps of pulled pages in workers, off this page's thread (sync/crypto-pool.js).
+    this.pool = new CryptoPool();
+    const pool = this.pool;
+    pool.warm();
     this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
       travelAuto: () => Boolean(session.settings.travelAuto),
-      onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra) });
+      onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra),
+      open: (items, ctx) => pool.open(items, ctx), onPage: (page) => this.#page(page) });
     this.scheduler = new Scheduler(() => this.#run(), { isOnline: () => navigator.onLine });
     this.leadership = new Leadership({
       lead: () => this.scheduler?.start(),
@@ -81,6 +89,12 @@ export class SyncController {
 
   /** The session locked: stop syncing and let another tab lead. */
   locked() {
+    this.engine?.stop(); // a catch-up stops after the page it is storing; the next unlock resumes it
+    this.pool?.close();
+    this.pool = null;
+    this.absorbing = Promise.resolve();
+    this.absorbed = new Set();
+    this.status.pulling = null;
     this.scheduler?.stop();
     this.leadership?.release();
     this.scheduler = this.leadership = this.engine = null;
@@ -110,6 +124,7 @@ export class SyncController {
   async travel() {
     if (!this.engine) return { ok: false, reason: 'locked', erased: [] };
     const outcome = await runExclusive(() => this.engine.travel());
+    await this.absorbing;
     await this.#after(outcome.result);
     return { ok: outcome.ok, reason: outcome.reason, erased: outcome.result.erased };
   }
@@ -142,17 +157,38 @@ export class SyncController {
     this.onStatus(this.status);
   }
 
+  // A pulled page is stored: open its records for the list at once (while the next page travels),
+  // say how many have come, and let the list grow. Pages are opened one after another, in order.
+  #page(page) {
+    const records = this.session.records;
+    this.status.pulling = { received: page.received, more: page.more };
+    this.onStatus(this.status);
+    if (!records || (!page.changed.length && !page.purged.length)) return;
+    this.absorbing = this.absorbing.then(async () => {
+      if (this.session.records !== records || records.closed) return;
+      const opened = await records.absorb(page, { pool: this.pool });
+      opened.forEach((id) => this.absorbed.add(id));
+      if (this.session.records !== records) return;
+      this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
+    }).catch(() => {});
+  }
+
   async #run() {
     if (!this.engine) return null;
     this.status.syncing = true;
+    this.status.pulling = null;
+    this.absorbed = new Set();
     this.onStatus(this.status);
     let result;
     try {
       result = await runExclusive(() => this.engine?.sync());
+      await this.absorbing;
     } finally {
       this.status.syncing = false;
+      this.status.pulling = null;
     }
     if (!result) return null;
+    if (result.stopped) return result; // locked meanwhile: nothing more is read or shown
     await this.#after(result);
     return result;
   }
@@ -167,7 +203,10 @@ export class SyncController {
     if (result.purged.size) await this.store.adapter.rotate?.().catch(() => {});
     const purged = [...result.purged, ...result.erased];
     const { records, drafts } = this.session;
-    await records?.reload({ changed: [...result.changed], purged, keys: result.keys });
+    // Records opened page by page during the pull are not opened again.
+    const left = [...result.changed].filter((id) => !this.absorbed.has(id));
+    this.absorbed = new Set();
+    await records?.reload({ changed: left, purged, keys: result.keys });
     for (const id of purged) if (drafts?.get(`edit:${id}`)) await drafts.drop(`edit:${id}`);
     const stored = await this.replica.status();
     await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs: this.status.runs + 1 });

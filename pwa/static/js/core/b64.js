@@ -1,7 +1,10 @@
 /** base64url without padding, decoded strictly (the twin of sync/b64.py). */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VALUE = new Map([...ALPHABET].map((ch, i) => [ch.charCodeAt(0), i]));
+// Each character code's 6-bit value (-1: not of the alphabet); a typed table, as a Map lookup per
+// character made decoding a pulled page's ciphertexts one of the catch-up's largest costs.
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
 const PATTERN = /^[A-Za-z0-9_-]*$/;
 
 /** Text that is not canonical base64url without padding. */
@@ -37,12 +40,22 @@ export function b64decode(text, length) {
   if (typeof text !== 'string' || !PATTERN.test(text) || text.length % 4 === 1) {
     throw new Base64Error('not base64url without padding');
   }
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  const n = text.length;
+  const out = new Uint8Array(Math.floor((n * 3) / 4));
+  let i = 0;
+  let j = 0;
+  // Four characters make three bytes; the pattern above vouched for every character.
+  for (const whole = n - (n % 4); i < whole; i += 4) {
+    const v = (VALUE[text.charCodeAt(i)] << 18) | (VALUE[text.charCodeAt(i + 1)] << 12)
+      | (VALUE[text.charCodeAt(i + 2)] << 6) | VALUE[text.charCodeAt(i + 3)];
+    out[j++] = v >> 16;
+    out[j++] = (v >> 8) & 255;
+    out[j++] = v & 255;
+  }
   let bits = 0;
   let acc = 0;
-  let j = 0;
-  for (let i = 0; i < text.length; i++) {
-    acc = (acc << 6) | VALUE.get(text.charCodeAt(i));
+  for (; i < n; i++) {
+    acc = (acc << 6) | VALUE[text.charCodeAt(i)];
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

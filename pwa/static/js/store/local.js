@@ -121,6 +121,18 @@ export class LocalStore {
     return this.#read(['records'], (tx) => tx.getAllKeys('records'));
   }
 
+  /** Record states of `ids` in one transaction (those not stored are left out). */
+  getRecords(ids) {
+    if (!ids.length) return Promise.resolve([]);
+    return this.#read(['records'], async (tx) => (await Promise.all(ids.map((id) => tx.get('records', id))))
+      .filter(Boolean));
+  }
+
+  /** How many records this device stores. */
+  recordCount() {
+    return this.#read(['records'], (tx) => tx.count('records'));
+  }
+
   /** One record state, or undefined. */
   getRecord(id) {
     return this.#read(['records'], (tx) => tx.get('records', id));
@@ -134,6 +146,14 @@ export class LocalStore {
   /** Store a sealed cache entry (made again whenever a record's live values change). */
   putCache(entry) {
     return this.#write(['cache'], (tx) => tx.put('cache', entry));
+  }
+
+  /** Store many sealed cache entries in one transaction (a pulled page's records). */
+  putCaches(entries) {
+    if (!entries.length) return Promise.resolve();
+    return this.#write(['cache'], async (tx) => {
+      await Promise.all(entries.map((e) => tx.put('cache', e)));
+    });
   }
 
   /** The device directory as last fetched. */

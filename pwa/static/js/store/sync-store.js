@@ -55,7 +55,8 @@ export class SyncStore {
    * Store one verified page (sync/verify.js) and move the cursor past it, all in one transaction.
    * Writes merge into the live sets; a changed record's cache entry is deleted (the list makes it
    * again); a purge erases the record, its cache entry and anything of it still waiting to be sent.
-   * Records travel mode erased here stay away. Resolves to {changed, purged, counts}.
+   * Records travel mode erased here stay away. Resolves to {changed, purged, counts, states (the
+   * changed records' states as stored: the list opens them without reading them again)}.
    */
   applyPage(v, cursor) {
     return this.#write(PAGE_STORES, async (tx) => {
@@ -143,7 +144,7 @@ export class SyncStore {
       await tx.put('meta', [...away], 'away');
       await tx.put('meta', cursor, 'cursor');
       return { changed: [...changed], purged, counts: { ...counts, problems: problems.length,
-        held: v.quarantine.length } };
+        held: v.quarantine.length }, states: [...changed].map((id) => states.get(id)) };
     });
   }
 

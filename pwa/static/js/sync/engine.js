@@ -17,7 +17,7 @@ import { assess } from './verify.js';
 /** A fresh result object. */
 export function newResult() {
   return {
-    ok: false, at: 0,
+    ok: false, at: 0, received: 0, stopped: false,
     pushed: { accepted: 0, duplicate: 0, stale: 0, refused: 0 },
     pulled: { devices: 0, wraps: 0, writes: 0, tombstones: 0, problems: 0, held: 0 },
     refused: [], changed: new Set(), purged: new Set(), keys: new Map(), erased: [],
@@ -48,7 +48,9 @@ export class SyncEngine {
    * `deps`: {adapter, replica (store/sync-store.js), me: {workspace, device, role, fingerprint,
    * signPublic, ecdhPublic, ecdhKey, signKey}, token, fetch, travelAuto() → bool,
    * onDirectory(directory, trusted, {removed, alarm}), now, limit (pull
-   * page), batch ({maxItems, maxBytes} of a push)}.
+   * page), batch ({maxItems, maxBytes} of a push), open (items, ctx) → answers (a crypto pool's:
+   * sync/crypto-pool.js; on the page by default), onPage(page) (each stored pull page: the list
+   * grows with it)}.
    */
   constructor(deps) {
     this.adapter = deps.adapter;
@@ -62,6 +64,9 @@ export class SyncEngine {
     this.limit = deps.limit ?? PAGE_LIMIT;
     this.batch = deps.batch ?? {}; // {maxItems, maxBytes} of a push batch
     this.uploadProgress = deps.uploadProgress ?? (() => {});
+    this.open = deps.open ?? null;
+    this.onPage = deps.onPage ?? (() => {});
+    this.halted = false;
     this.directory = null;
     this.trusted = {};
     this.kept = [];
@@ -95,6 +100,8 @@ export class SyncEngine {
   /** Push, then pull (unless `pull` is false); `afresh` pulls from 0. Resolves to the result object. */
   async sync({ pull = true, afresh = false } = {}) {
     const result = newResult();
+    this.aborter = new AbortController();
+    if (this.halted) this.aborter.abort();
     result.at = this.now();
     try {
       const pushed = await pushOutbox(this.adapter,
@@ -107,7 +114,8 @@ export class SyncEngine {
       if (pull) {
         await this.#loadDirectory();
         const ctx = { replica: this.replica, fetch: this.fetch, token: this.token, me: this.me, limit: this.limit,
-          directory: this.directory, trusted: this.trusted, kept: this.kept,
+          directory: this.directory, trusted: this.trusted, kept: this.kept, open: this.open ?? undefined,
+          onPage: (page) => this.onPage(page), stopped: () => this.halted, signal: this.aborter.signal,
           onDirectory: (directory, trusted, extra) => {
             this.alarm = extra.alarm;
             this.onDirectory(directory, trusted, extra);
@@ -116,7 +124,8 @@ export class SyncEngine {
         this.directory = ctx.directory;
         this.trusted = ctx.trusted;
         this.kept = ctx.kept;
-        if (!result.revoked && await this.#postBinding().catch(() => false)) {
+        if (this.halted) result.stopped = true;
+        if (!result.revoked && !this.halted && await this.#postBinding().catch(() => false)) {
           this.directory = null; // the pull below brings our entry back, with its statement
           await this.#loadDirectory();
           ctx.directory = this.directory;
@@ -127,9 +136,11 @@ export class SyncEngine {
         }
       }
       result.alarm = [...this.alarm];
-      if (!result.revoked && this.travelAuto()) result.erased = await this.replica.eraseSynced();
+      if (!result.revoked && !result.stopped && this.travelAuto()) result.erased = await this.replica.eraseSynced();
     } catch (err) {
-      if (err?.status === 403 && err.code === 'device_revoked') {
+      if (this.halted) {
+        result.stopped = true; // the app locked: not a failure, the next unlock resumes
+      } else if (err?.status === 403 && err.code === 'device_revoked') {
         result.revoked = true;
       } else {
         const e = classify(err);
@@ -138,11 +149,19 @@ export class SyncEngine {
         result.retryAfter = e.retryAfter;
       }
     }
-    result.ok = !result.errors.length && !result.revoked && !result.alarm.length;
+    result.ok = !result.errors.length && !result.revoked && !result.alarm.length && !result.stopped;
+    // A run stopped by the lock writes nothing more: a wipe may follow at once.
+    if (result.stopped) return result;
     const before = await this.replica.status();
     await this.replica.putStatus({ lastOk: result.ok ? result.at : before.lastOk, lastTry: result.at,
       error: result.errors[0] ?? null, revoked: result.revoked });
     return result;
+  }
+
+  /** Stop a run between two pulled pages (the app locked): what is stored stays, the next run resumes. */
+  stop() {
+    this.halted = true;
+    this.aborter?.abort();
   }
 
   /** Read the directory and the kept revocation orders from the store again at the next run. */

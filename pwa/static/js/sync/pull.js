@@ -1,9 +1,13 @@
 /**
- * Pulling: page by page from the cursor, each page verified (verify.js) and then stored with its
- * cursor in one transaction (store/sync-store.js). A 410 means the cursor is older than the
- * server keeps deletions: pull again from 0 and keep the outbox. Records the fresh pull did not
- * mention are kept too (no signed purge order covers them) and listed in `result.unconfirmed`
- * (as sync/client.py does).
+ * Pulling: page by page from the cursor, each page verified (verify.js; its signatures and unwraps
+ * in the crypto workers when the engine has them) and then stored with its cursor in one
+ * transaction (store/sync-store.js): a pull cut off anywhere (offline, the app closed) resumes
+ * after the last page stored, and nothing of a page is stored twice or half. The next page is
+ * asked for as soon as one arrives, so the network works while the page verifies and stores; each
+ * stored page is handed to `ctx.onPage` at once, so the list grows while the pull goes on. A 410
+ * means the cursor is older than the server keeps deletions: pull again from 0 and keep the outbox.
+ * Records the fresh pull did not mention are kept too (no signed purge order covers them) and
+ * listed in `result.unconfirmed` (as client/core.py does).
  */
 
 import { HEADER, PROTOCOL, decodePage } from '../core/dense.js';
@@ -11,13 +15,20 @@ import { PushError, retryAfterMs } from './outbox.js';
 import { verifyPage } from './verify.js';
 
 // Items a page: a change (one saved record, about 1.4 KB after gzip) is one item, so a page is
-// about 300 KB, a few seconds on a slow mobile link, and one IndexedDB transaction.
-export const PAGE_LIMIT = 200;
+// about 1.4 MB, one IndexedDB transaction and one step of the progress. The server caps a page at
+// its ZAPIS_PULL_LIMIT (2,000 by default; docs/server.md).
+export const PAGE_LIMIT = 1000;
+// The first page of a pull is half a page, so the first records are listed soon after unlocking,
+// yet long enough to hold some changes after the wraps a push stores first; the pages after it
+// are full.
+export const FIRST_PAGE = 500;
 const REQUEST_MS = 60000;
 
 /** GET one page after `cursor`; resolve to it or reject with PushError (status 0: no answer). */
-export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
-  const signal = AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : undefined;
+export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop = null) {
+  // `stop` (an AbortSignal) ends the request at once: the app locked during a catch-up.
+  const signals = [AbortSignal.timeout ? AbortSignal.timeout(REQUEST_MS) : null, stop].filter(Boolean);
+  const signal = signals.length > 1 && AbortSignal.any ? AbortSignal.any(signals) : signals.at(-1);
   let response;
   let data;
   try {
@@ -40,28 +51,40 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT) {
 
 /**
  * Pull everything after the stored cursor into `result` (the engine's result object).
- * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory}.
+ * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory,
+ * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, states, received}),
+ * stopped() → true to stop between pages (the app locked), signal (aborts a request in flight)}.
  * Stops early, with `result.revoked`, when the directory says this device was removed.
  */
 export async function pullAll(ctx, result, { afresh = false } = {}) {
   const { replica } = ctx;
-  let cursor = afresh ? 0 : await replica.cursor();
+  const start = afresh ? 0 : await replica.cursor();
   let seen = afresh ? new Set() : null;
+  let asked = 0;
+  const ask = (from) => {
+    const limit = asked++ ? ctx.limit : Math.min(ctx.limit ?? PAGE_LIMIT, ctx.first ?? FIRST_PAGE);
+    const p = fetchPage(ctx.fetch, ctx.token, from, limit, ctx.signal);
+    p.catch(() => {}); // awaited below, or dropped when the pull stops first
+    return p;
+  };
+  let next = ask(start);
   for (;;) {
     let page;
     try {
-      page = await fetchPage(ctx.fetch, ctx.token, cursor, ctx.limit);
+      page = await next;
     } catch (err) {
       if (err.status !== 410 || seen) throw err;
-      cursor = 0;
       seen = new Set();
       result.afresh = true;
+      next = ask(0);
       continue;
     }
+    // The next page travels while this one is verified and stored.
+    next = page.more ? ask(page.cursor) : null;
     if (seen) for (const item of [...page.changes, ...page.wraps]) seen.add(item.record);
     const quarantine = page.devices?.length ? await replica.quarantined() : [];
     const verified = await verifyPage(page, { ...ctx.me, directory: ctx.directory, trusted: ctx.trusted, kept: ctx.kept,
-      quarantine });
+      quarantine, open: ctx.open });
     const applied = await replica.applyPage(verified, page.cursor);
     if (verified.devices.length) {
       ctx.directory = verified.directory;
@@ -73,12 +96,14 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     for (const [sig, key] of verified.keys) result.keys.set(sig, key);
     applied.changed.forEach((id) => result.changed.add(id));
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
+    result.received = result.changed.size; // records stored by this run so far, each once
+    ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys, counts: applied.counts,
+      states: applied.states, received: result.received, more: Boolean(page.more) });
     if (verified.revoked) {
       result.revoked = true;
       return;
     }
-    cursor = page.cursor;
-    if (!page.more) break;
+    if (!page.more || ctx.stopped?.()) break;
   }
-  if (seen) result.unconfirmed = await replica.unconfirmed(seen);
+  if (seen && !ctx.stopped?.()) result.unconfirmed = await replica.unconfirmed(seen);
 }

@@ -1,7 +1,7 @@
 /**
  * The sync status in plain words, in the person's language. Pure: it turns the numbers the
- * controller keeps ({online, locked, syncing, waiting, uploads, refused, problems, held, unreadable,
- * lastOk, error}) into a short line for every screen and the sentences of the sync screen.
+ * controller keeps ({online, locked, syncing, pulling: {received} | null, waiting, uploads, refused,
+ * problems, held, unreadable, lastOk, error}) into a short line for every screen and the sentences of the sync screen.
  */
 
 export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', 'body_too_large', 'push_only_token'];
@@ -25,7 +25,26 @@ export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge',
 /** A fresh status (`runs` counts the sync runs this page saw finish). */
 export function initialStatus() {
   return { online: true, locked: false, syncing: false, waiting: 0, uploads: 0, refused: 0, problems: 0, held: 0,
-    unreadable: 0, lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null, rotation: null };
+    unreadable: 0, lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null, rotation: null,
+    pulling: null };
+}
+
+/** A count in the person's style ("1,200", "1 200"). */
+export function formatCount(lang, n) {
+  try {
+    return new Intl.NumberFormat(lang).format(n);
+  } catch {
+    return String(n);
+  }
+}
+
+/**
+ * How far a pull has come, as counts: "records received: 1,200" (the server does not say how
+ * many are still to come, so no total is guessed); '' before the first page is stored.
+ */
+export function pullProgress(t, lang, s) {
+  const received = s.pulling?.received ?? 0;
+  return s.syncing && received ? t('sync.received', { count: formatCount(lang, received) }) : '';
 }
 
 /** A time in the person's style: just the time today, else the date and time. */
@@ -69,6 +88,8 @@ export function statusLine(t, lang, s, now = Date.now()) {
   let level = 'ok';
   if (s.syncing) {
     parts.push(t('sync.syncing'));
+    const progress = pullProgress(t, lang, s);
+    if (progress) parts.push(progress);
     level = 'busy';
   } else if (s.error && s.online) {
     parts.push(errorText(t, s.error));

@@ -10,13 +10,8 @@
  * applies the verified result in one transaction.
  */
 
-import {
-  MAX_EPOCH, PURGE, ProtocolError, WRAP_TYPES, checkChange, unwrapKeys, verifyChange, verifyObject,
-} from '../core/envelopes.js';
+import { openBatch } from './open-batch.js';
 import { evaluate, selfCheck } from '../core/trust.js';
-
-/** A pulled item signed by a device whose certificate does not (yet) chain to the root. */
-class Untrusted extends Error {}
 
 const KINDS = ['wrap', 'change', 'purge'];
 
@@ -24,54 +19,6 @@ const KINDS = ['wrap', 'change', 'purge'];
 export function itemId(kind, item) {
   return [kind, item?.record ?? '', item?.device ?? item?.sender ?? '', item?.sig ?? ''].join(':');
 }
-
-function signerKey(ctx, device) {
-  if (device === ctx.device) return ctx.signPublic;
-  if (!Object.prototype.hasOwnProperty.call(ctx.trusted, device)) throw new Untrusted();
-  return ctx.directory.get(device).sign_key;
-}
-
-async function checkWrap(ctx, wrap) {
-  if (!WRAP_TYPES.includes(wrap.type) || wrap.workspace !== ctx.workspace || wrap.recipient !== ctx.device) {
-    throw new ProtocolError('bad_wrap', 'a wrap for another device or workspace');
-  }
-  if (!(await verifyObject(signerKey(ctx, wrap.sender), wrap))) {
-    throw new ProtocolError('bad_signature', "a key wrap's signature does not verify");
-  }
-  // Opening it proves it is addressed to this device's key; its key list is kept for the list.
-  const key = ctx.ecdhKey ? await unwrapKeys(wrap, ctx.ecdhKey) : null;
-  return { record: wrap.record, wrap, key };
-}
-
-async function checkChangeItem(ctx, change) {
-  if (change.workspace !== ctx.workspace || !Array.isArray(change.writes)) {
-    throw new ProtocolError('bad_change', 'a change from another workspace');
-  }
-  checkChange(change);
-  if (Object.prototype.hasOwnProperty.call(change, 'e')
-    && !(Number.isInteger(change.e) && change.e >= 0 && change.e <= MAX_EPOCH)) {
-    throw new ProtocolError('bad_change', `a change's key epoch is not an integer of 0 to ${MAX_EPOCH}`);
-  }
-  if (!(await verifyChange(signerKey(ctx, change.device), change))) {
-    throw new ProtocolError('bad_signature', "a change's signature does not verify");
-  }
-  return change;
-}
-
-async function checkPurge(ctx, order) {
-  if (order.type !== PURGE || order.workspace !== ctx.workspace) {
-    throw new ProtocolError('bad_purge', 'a purge order for another workspace');
-  }
-  const key = signerKey(ctx, order.device);
-  const role = order.device === ctx.device ? ctx.role : ctx.trusted[order.device];
-  if (role !== 'coordinator') throw new ProtocolError('bad_purge', 'only a coordinator may purge a record');
-  if (!(await verifyObject(key, order))) {
-    throw new ProtocolError('bad_signature', "a purge order's signature does not verify");
-  }
-  return order.record;
-}
-
-const CHECKS = { wrap: checkWrap, change: checkChangeItem, purge: checkPurge };
 
 /**
  * Trust in a directory (a Map) for this device: {trusted, removed (ids revoked by a signed order
@@ -109,7 +56,8 @@ export async function updateDirectory(ctx, devices) {
 
 /**
  * Verify one pulled page. `ctx`: {workspace, device, role, fingerprint, signPublic, ecdhKey,
- * directory (Map id → entry), trusted ({id: role}), quarantine ([{id, kind, item}])}.
+ * directory (Map id → entry), trusted ({id: role}), quarantine ([{id, kind, item}]), open (items,
+ * ctx) → answers: sync/open-batch.js's openBatch by default, or a crypto pool's}.
  * Resolves to what the store applies: {device (this one), devices, directory, trusted, trustChanged, revoked, wraps,
  * keys, changes, purges, quarantine, released, problems}.
  */
@@ -131,28 +79,30 @@ export async function verifyPage(page, ctx, at = Date.now()) {
       items.push({ id: itemId(kind, item), kind, item });
     }
   }
-  for (const { id, kind, item, held } of items) {
-    try {
-      const ok = await CHECKS[kind](ctx, item);
-      if (kind === 'wrap') {
-        out.wraps.push({ record: ok.record, wrap: ok.wrap });
-        if (ok.key) out.keys.set(ok.wrap.sig, ok.key); // opened, judged by records.js against the record's kc
-      } else if (kind === 'change') {
-        out.changes.push(ok);
-      } else {
-        out.purges.push(ok);
-      }
-      if (held) out.released.push(id);
-    } catch (err) {
-      if (err instanceof Untrusted) {
-        if (!held) out.quarantine.push({ id, kind, item });
-        continue;
-      }
-      if (held) out.released.push(id);
-      out.problems.push({ id, kind, record: typeof item?.record === 'string' ? item.record : null,
-        device: String(item?.device ?? item?.sender ?? ''),
-        code: err instanceof ProtocolError ? err.code : 'malformed', at });
+  // Signatures and unwraps: on the page, or in the crypto workers when the engine has them
+  // (sync/crypto-pool.js); both run sync/open-batch.js and answer item by item, in order.
+  const open = ctx.open ?? openBatch;
+  const answers = await open(items.map(({ kind, item }) => ({ kind, item })), ctx);
+  items.forEach(({ id, kind, item, held }, i) => {
+    const answer = answers[i];
+    if (answer.untrusted) {
+      if (!held) out.quarantine.push({ id, kind, item });
+      return;
     }
-  }
+    if (held) out.released.push(id);
+    if (answer.ok) {
+      if (kind === 'wrap') {
+        out.wraps.push({ record: item.record, wrap: item });
+        if (answer.key) out.keys.set(item.sig, answer.key); // opened, judged by records.js against the record's kc
+      } else if (kind === 'change') {
+        out.changes.push(item);
+      } else {
+        out.purges.push(item.record);
+      }
+      return;
+    }
+    out.problems.push({ id, kind, record: typeof item?.record === 'string' ? item.record : null,
+      device: String(item?.device ?? item?.sender ?? ''), code: answer.code, at });
+  });
   return out;
 }

@@ -1,7 +1,7 @@
 /** The sync screen: what waits, when the last sync worked, what the server refused and why, and
  * what came from the server but failed verification (never shown as genuine). */
 
-import { errorText, formatMoment, problemText, refusalText } from '../sync/status.js';
+import { errorText, formatCount, formatMoment, problemText, pullProgress, refusalText } from '../sync/status.js';
 import { h } from './dom.js';
 
 /**
@@ -15,6 +15,8 @@ export function syncScreen(t, lang, data, on) {
     [t('sync.waiting_label'), String(status.waiting)],
     [t('sync.last_label'), status.lastOk ? formatMoment(lang, status.lastOk) : t('sync.never')],
   ];
+  const progress = pullProgress(t, lang, status);
+  if (progress) facts.push([t('sync.received_label'), formatCount(lang, status.pulling.received)]);
   if (status.error) facts.push([t('sync.error_label'), errorText(t, status.error)]);
   if (status.rewrap) {
     facts.push([t('sync.rewrap_label'), t('sync.rewrap', { done: status.rewrap.done, total: status.rewrap.total })]);

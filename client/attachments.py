@@ -5,12 +5,12 @@ field with an ordinary signed save, pushes that change (the server must know the
 it takes chunks), then uploads the chunks the server does not hold yet, so running `upload`
 again after a dropped connection resumes where it stopped. Images are not re-encoded here:
 stripping metadata is the PWA's work (docs/pwa.md, Attachments); the CLI sends files as they are.
+The sealing and assembling are the pure core's (sync/attachments.py); this module is the I/O.
 """
 
-import json
+from sync.attachments import FIELD, THUMB, assemble, describe, entries, open_chunk, seal
 
-from .attachments import FIELD, THUMB, assemble, describe, entries, open_chunk, seal
-from .client import APIError, _check
+from .transport import APIError, check, json_body
 
 CHUNKS = "/api/records/%s/attachments/%s/chunks"
 
@@ -49,21 +49,21 @@ def remove(client, record, attachment_id):
     client.push()
     path = "/api/records/%s/attachments/%s" % (record, attachment_id)
     status, body = client.transport.request("DELETE", path, token=client.token)
-    _check(status, body)
+    check(status, body)
 
 
 def upload(client, record, attachment_id, todo, on_chunk=None):
     """Send the chunks the server does not hold yet; a repeated one answers `duplicate`."""
     path = CHUNKS % (record, attachment_id)
     status, body = client.transport.request("GET", path, token=client.token)
-    have = set(_check(status, body)["have"])
+    have = set(check(status, body)["have"])
     for index in sorted(todo["blobs"], key=lambda i: (i == THUMB, i)):
         if index in have:
             continue
         params = {"count": todo["count"], "size": todo["size"]}
         status, body = client.transport.request_bytes("PUT", "%s/%d" % (path, index), todo["blobs"][index],
                                                       token=client.token, params=params)
-        _check(status, json.loads(body))
+        check(status, json_body(status, body, getattr(client.transport, "base_url", "")))
         if on_chunk:
             on_chunk(index)
 
@@ -73,7 +73,7 @@ def chunk(client, record, attachment_id, index):
     status, body = client.transport.request_bytes("GET", "%s/%d" % (CHUNKS % (record, attachment_id), index),
                                                   None, token=client.token)
     if status != 200:
-        _check(status, json.loads(body))
+        check(status, json_body(status, body, getattr(client.transport, "base_url", "")))
     return body
 
 

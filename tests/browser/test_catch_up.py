@@ -1,0 +1,211 @@
+"""A coordinator's new phone catching up, in Chromium against gunicorn (docs/pwa.md, "Catching
+up"): the catch-up cut off by going offline, and by closing the app, resumes from the page it had
+stored and ends with every record exactly once; the records the crypto workers opened are those
+the page opens itself; and the sync line says how far it has come, as counts.
+
+Pages are made small here (the pull's `limit` is rewritten on its way out), so a few dozen records
+take many pages; a page is held back at the server's door to cut the catch-up at a known place.
+"""
+
+import re
+import urllib.parse
+
+import pytest
+from playwright.sync_api import expect
+
+from drive import PASSPHRASE, join, read_store, unlock
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+RECORDS = 40
+GROWN = ("() => Number((document.querySelector('.list-screen .count')?.textContent ?? '')"
+         ".replace(/[^0-9]/g, '')) > 0")
+PAGE = 6  # items a page: three records (a change and a wrap each)
+
+# Count the crypto workers the app starts and the answers they send (the app knows nothing of this).
+COUNT_WORKERS = """(() => {
+  const Base = window.Worker;
+  window.__crypto = { workers: 0, sent: 0, answers: 0 };
+  window.Worker = class extends Base {
+    constructor(url, options) {
+      super(url, options);
+      if (options?.name !== 'zapis-crypto') return;
+      window.__crypto.workers += 1;
+      this.addEventListener('message', () => { window.__crypto.answers += 1; });
+    }
+    postMessage(...args) {
+      window.__crypto.sent += 1;
+      return super.postMessage(...args);
+    }
+  };
+})()"""
+
+# The list as this device's store opens it: through the cache entries the workers sealed (load),
+# and again on the page alone from the records themselves (reload without a pool).
+BOTH_PATHS = """async ([passphrase]) => {
+  const { Session } = await import('/static/js/session.js');
+  const { LocalStore } = await import('/static/js/store/local.js');
+  const { openStorage } = await import('/static/js/store/buckets.js');
+  const { Records } = await import('/static/js/records.js');
+  const store = new LocalStore(openStorage());
+  const session = new Session(store, { wipe: async () => {} });
+  await session.init();
+  if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
+  const cached = session.records.list();
+  const fresh = new Records(store, session.identity);
+  await fresh.reload({ changed: await store.recordIds() });
+  const byId = (list) => JSON.stringify([...list].sort((a, b) => (a.id < b.id ? -1 : 1)));
+  const cache = await store.allCache();
+  const out = { cached: byId(cached), fresh: byId(fresh.list()), count: cached.length, cache: cache.length };
+  await session.lock();
+  return out;
+}"""
+
+
+class Door:
+    """The pull requests of one browser context: small pages; after `serve` of them, held back."""
+
+    def __init__(self, ctx, serve=None):
+        self.serve = serve
+        self.served = 0
+        self.held = []
+        self.cursors = []
+        ctx.route("**/api/sync/pull?*", self.handle)
+
+    def handle(self, route):
+        url = urllib.parse.urlsplit(route.request.url)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        self.cursors.append(int(query["cursor"]))
+        query["limit"] = str(PAGE)
+        if self.serve is not None and self.served >= self.serve:
+            self.held.append(route)
+            return
+        self.served += 1
+        route.continue_(url=urllib.parse.urlunsplit(url._replace(query=urllib.parse.urlencode(query))))
+
+    def open(self):
+        """Serve every page from now on (those held back were aborted by the test)."""
+        self.serve = None
+
+    def wait_held(self, page):
+        for _ in range(600):
+            if self.held:
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError("no pull request was held back")
+
+    def drop_held(self):
+        for route in self.held:
+            route.abort("internetdisconnected")
+        self.held = []
+
+
+def new_phone(make_context, coordinator, server):
+    """A coordinator's new phone in the browser, certified; locked while the records are made."""
+    ctx = make_context(viewport={"width": 1280, "height": 800})
+    ctx.add_init_script(COUNT_WORKERS)
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("coordinator", base_url=server.url))
+    device = read_store(page, "meta", "device")["device"]
+    coordinator.certify(device)
+    coordinator.pull()
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for()
+    for i in range(RECORDS):
+        coordinator.save({"kind": "need", "category": "legal", "urgency": "normal", "status": "new",
+                          "country": "LT", "description": "Catch-up record %02d" % i})
+    # One record a push, as phones send them: its wraps and its change side by side on the server.
+    assert coordinator.push(batch=3)["refused"] == 0
+    coordinator.pull()
+    return ctx, page
+
+
+def listed(page):
+    text = page.locator(".list-screen .count").inner_text()
+    return int(re.sub(r"[^0-9]", "", text) or 0)
+
+
+def stored(page):
+    return len(read_store(page, "records"))
+
+
+def every_record_once(page):
+    expect(page.locator(".list-screen .count")).to_have_text("%d records" % RECORDS, timeout=60000)
+    ids = [r["id"] for r in read_store(page, "records")]
+    assert len(ids) == len(set(ids)) == RECORDS
+    cache = [c["id"] for c in read_store(page, "cache")]
+    assert sorted(cache) == sorted(ids)
+    assert read_store(page, "problems") == [] and read_store(page, "quarantine") == []
+
+
+def test_a_catch_up_cut_by_going_offline_resumes_where_it_stopped(make_context, coordinator, server):
+    ctx, page = new_phone(make_context, coordinator, server)
+    door = Door(ctx, serve=4)
+    unlock(page)
+    door.wait_held(page)
+    # Part of it is in: the list has grown, and the sync line says how many have come, as a count.
+    expect(page.locator(".sync-line")).to_contain_text(re.compile(r"Syncing… · records received: \d+"))
+    page.wait_for_function(GROWN)
+    # Search works on what has arrived.
+    page.get_by_label("Search").fill("Catch-up record 0")
+    expect(page.locator(".record-item").first).to_contain_text("Catch-up record 0")
+    page.get_by_label("Search").fill("")
+
+    ctx.set_offline(True)
+    door.drop_held()
+    expect(page.locator(".sync-line")).not_to_contain_text("Syncing…")
+    cursor = read_store(page, "meta", "cursor")
+    assert cursor > 0
+    assert 0 < stored(page) < RECORDS
+
+    asked = len(door.cursors)
+    door.open()
+    ctx.set_offline(False)  # the app syncs again by itself
+    every_record_once(page)
+    # It went on from the page it had stored, not from the start.
+    assert door.cursors[asked] == cursor
+    assert 0 not in door.cursors[asked:]
+    counts = page.evaluate("window.__crypto")
+    assert counts["workers"] >= 2 and counts["sent"] > 0 and counts["answers"] >= counts["sent"]
+
+
+def test_a_catch_up_cut_by_closing_the_app_resumes_and_the_workers_open_what_the_page_opens(
+        make_context, coordinator, server):
+    ctx, page = new_phone(make_context, coordinator, server)
+    door = Door(ctx, serve=3)
+    unlock(page)
+    door.wait_held(page)
+    page.wait_for_function(GROWN)
+    # Lock answers at once in the middle of it (the request in flight is let go), and unlocking
+    # goes on from where it was.
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for(timeout=5000)
+    cursor = read_store(page, "meta", "cursor")
+    assert 0 < stored(page) < RECORDS
+    door.held = []
+    asked = len(door.cursors)
+    unlock(page)
+    door.wait_held(page)
+    assert door.cursors[asked] == cursor
+    page.wait_for_timeout(500)  # nothing more is served: the store stays where it was
+    assert read_store(page, "meta", "cursor") == cursor
+    page.close()  # the app closed in the middle of the catch-up
+    door.held = []
+
+    page = ctx.new_page()
+    asked = len(door.cursors)
+    door.open()
+    page.goto(server.url + "/")
+    unlock(page)
+    every_record_once(page)
+    assert door.cursors[asked] == cursor > 0
+    assert 0 not in door.cursors[asked:]
+    assert page.evaluate("window.__crypto")["answers"] > 0
+
+    # The list the workers made (their sealed cache entries) is the list the page makes itself.
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for()
+    both = page.evaluate(BOTH_PATHS, [PASSPHRASE])
+    assert both["count"] == both["cache"] == RECORDS
+    assert both["cached"] == both["fresh"]
+    assert "Catch-up record 07" in both["cached"]
