@@ -1,10 +1,5 @@
-"""gunicorn entry point."""
-import gc
+"""gunicorn entry point from a checkout (`gunicorn -c gunicorn.conf.py wsgi:app`): server/wsgi.py."""
 
-from server import create_app
+from server.wsgi import app
 
-app = create_app()
-# Everything made so far (modules, the app, SQLAlchemy's metadata) lives as long as the worker:
-# move it out of the collector's sight. A push parses tens of thousands of small objects, and
-# each full collection walked all of this again: a third of a push's CPU.
-gc.freeze()
+__all__ = ["app"]

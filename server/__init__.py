@@ -1,16 +1,36 @@
 """The Zapis sync server: a Flask app that stores and merges ciphertext it cannot read."""
 
 import os
+import sys
 
 from flask import Flask
 from sqlalchemy import event
 
-from . import api, checks, cli, errors, security, web
+from . import api, checks, command, errors, security, web
 from .config import from_env
 from .extensions import compress, db, init_limiter, migrate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+
+
+def pwa_folder():
+    """The PWA's files: pwa/ beside server/ in a checkout (and an editable install), server/pwa/ in
+    an installed package (pyproject.toml ships it there)."""
+    installed = os.path.join(HERE, "pwa")
+    return installed if os.path.isdir(installed) else os.path.join(ROOT, "pwa")
+
+
+def instance_folder(env=None):
+    """Where the embedded SQLite database and the made rate-limit secret live: ZAPIS_INSTANCE, else
+    instance/ in a checkout, else <prefix>/var/zapis-instance of the installed package's
+    environment (Flask's place for an installed app)."""
+    env = os.environ if env is None else env
+    if env.get("ZAPIS_INSTANCE"):
+        return os.path.abspath(env["ZAPIS_INSTANCE"])
+    if os.path.isdir(os.path.join(ROOT, "pwa")):
+        return os.path.join(ROOT, "instance")
+    return os.path.join(sys.prefix, "var", "zapis-instance")
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -28,9 +48,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def create_app(config=None):
     """Build the app: configuration from the environment, then `config` (a mapping) on top."""
-    app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"),
-                template_folder=os.path.join(ROOT, "pwa", "templates"),
-                static_folder=os.path.join(ROOT, "pwa", "static"), static_url_path="/static")
+    pwa = pwa_folder()
+    app = Flask(__name__, instance_path=instance_folder(),
+                template_folder=os.path.join(pwa, "templates"),
+                static_folder=os.path.join(pwa, "static"), static_url_path="/static")
     app.config.update(from_env(os.environ, app.instance_path))
     if config:
         app.config.update(config)
@@ -51,7 +72,7 @@ def create_app(config=None):
     security.register(app)
     api.register(app)
     web.register(app)
-    cli.register(app)
+    command.register(app)
     checks.warn_at_start(app, db)
 
     @app.get("/healthz")

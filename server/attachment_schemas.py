@@ -6,13 +6,19 @@ from .schemas import _DEVICE, DEVICE_RE, FullMatch, RecordId
 from .store.attachments import MAX_CHUNKS
 
 
-class ChunkPathSchema(Schema):
-    """The ids in a chunk address, checked like every identifier (whole-string patterns)."""
+class AttachmentPathSchema(Schema):
+    """The ids in an attachment's address, checked like every identifier (whole-string patterns);
+    named as the URL's variables."""
 
-    record = RecordId(required=True)
-    attachment = fields.String(required=True, validate=FullMatch(_DEVICE, "Not an attachment id."),
-                               metadata={"pattern": DEVICE_RE})
-    index = fields.Integer(strict=False, validate=validate.Range(-1, MAX_CHUNKS - 1),
+    record_id = RecordId(required=True)
+    attachment_id = fields.String(required=True, validate=FullMatch(_DEVICE, "Not an attachment id."),
+                                  metadata={"pattern": DEVICE_RE})
+
+
+class ChunkPathSchema(AttachmentPathSchema):
+    """A chunk's address: the attachment's, and the chunk's index."""
+
+    index = fields.Integer(required=True, strict=False, validate=validate.Range(-1, MAX_CHUNKS - 1),
                            metadata={"description": "the chunk's index; -1 is the thumbnail"})
 
 

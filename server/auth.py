@@ -7,6 +7,7 @@ from functools import wraps
 from flask import g, request
 from sqlalchemy import bindparam, or_, select
 
+from .declare import spec_of
 from .errors import APIError
 from .extensions import db
 from .models import Device, Workspace
@@ -78,6 +79,8 @@ def authenticated(*roles, push_only_ok=False, certified=False):
                 raise APIError(403, "not_certified")
             return view(*args, **kwargs)
 
+        # Declared for the OpenAPI document (server/api/docs.py): security and the 401/403 codes.
+        spec_of(inner)["auth"] = {"roles": roles, "push_only_ok": push_only_ok, "certified": certified}
         return inner
 
     return decorate

@@ -19,9 +19,17 @@ DEVICE_RE = r"^[A-Za-z0-9_-]{22}$"
 # before protocol 3, a field name. The server does not insist on ids for new records: clients do
 # (docs/protocol.md, "What the server sees").
 FIELD_RE = r"^(?:[A-Za-z0-9_-]{22}|[a-z_][a-z0-9_]{0,39})$"
+# The write rules, named once: the schemas below and the one-pass checks of pushed items (the
+# fast path) both read them, and the fast path's key sets are the schemas' own fields.
 MAX_CT_CHARS = 120_000          # a 64 KiB value padded to its bucket, with the tag, in base64url
+MIN_CT_CHARS = 22               # the 16-byte tag alone, in base64url
 MAX_WRITES = 64
 MAX_CTX = 256
+NONCE_BYTES = 12                # AES-GCM nonce
+SIG_BYTES = 64                  # ECDSA P-256 signature (r ‖ s)
+PUBLIC_KEY_BYTES = 65           # uncompressed P-256 point
+KEY_BYTES = 32                  # a record key; also the length of a key commitment (HMAC-SHA256)
+TAG_BYTES = 16                  # AES-GCM tag
 # Every identifier must match the whole string. marshmallow's `validate.Regexp` uses re.match,
 # where `$` also matches before a final "\n": an id or field name ending in a newline passed, and
 # broke every pull page that carried it. The patterns above are for the OpenAPI documents; the
@@ -119,11 +127,11 @@ def WorkspaceId(**kwargs):
 
 
 def PublicKey(**kwargs):
-    return B64(nbytes=65, **kwargs)
+    return B64(nbytes=PUBLIC_KEY_BYTES, **kwargs)
 
 
 def Sig(**kwargs):
-    return B64(nbytes=64, **kwargs)
+    return B64(nbytes=SIG_BYTES, **kwargs)
 
 
 def Type(name):
@@ -297,11 +305,17 @@ class WriteSchema(Schema):
                           metadata={"pattern": FIELD_RE})
     dot = Dot(required=True, metadata=DOT_DOC)
     ctx = Context(required=True, metadata=CTX_DOC)
-    nonce = B64(nbytes=12, required=True)
-    ct = B64(max_chars=MAX_CT_CHARS, required=True, validate=validate.Length(min=22))
+    nonce = B64(nbytes=NONCE_BYTES, required=True)
+    ct = B64(max_chars=MAX_CT_CHARS, required=True, validate=validate.Length(min=MIN_CT_CHARS))
 
 
-_WRITE_KEYS = frozenset(("field", "dot", "ctx", "nonce", "ct"))
+def _keys(schema, optional=True):
+    """A schema's field names (with `optional` False, only the required ones): the exact key sets
+    the fast path accepts."""
+    return frozenset(name for name, field in schema._declared_fields.items() if optional or field.required)
+
+
+_WRITE_KEYS = _keys(WriteSchema)
 
 
 class Writes(fields.Field):
@@ -334,7 +348,8 @@ def _fast_write_ok(w):
             type(d) is str and _DEVICE.fullmatch(d) and type(n) is int and 1 <= n <= MAX_SAFE_INTEGER
             for d, n in ctx.items()):
         return False
-    return (decoded_length(nonce) == 12 and type(ct) is str and 22 <= len(ct) <= MAX_CT_CHARS
+    return (decoded_length(nonce) == NONCE_BYTES and type(ct) is str
+            and MIN_CT_CHARS <= len(ct) <= MAX_CT_CHARS
             and decoded_length(ct) is not None)
 
 
@@ -344,16 +359,21 @@ class ChangeSchema(Schema):
     device = DeviceId(required=True)
     writes = Writes(required=True, metadata={"type": "array", "minItems": 1, "maxItems": MAX_WRITES,
                                              "items": {"$ref": "#/components/schemas/Write"}})
-    kc = B64(nbytes=32, required=True, metadata={
+    kc = B64(nbytes=KEY_BYTES, required=True, metadata={
         "description": "Key commitment: base64url(HMAC-SHA256(record key, 'zapis/key-commit/1')), signed."})
     e = fields.Integer(strict=True, validate=validate.Range(0, MAX_EPOCH), metadata={
         "description": "The key epoch of kc (signed). Absent on changes made before key epochs: epoch 0."})
     sig = Sig(required=True)
 
 
+def wrap_ct_bytes(keys):
+    """The length of a wrap's ciphertext holding `keys` record keys: the keys and the tag."""
+    return KEY_BYTES * keys + TAG_BYTES
+
+
 def wrap_ct_chars(epoch):
-    """The length of a wrap's base64url `ct`: epoch + 1 keys of 32 bytes and the 16-byte tag."""
-    return -(-(32 * (epoch + 1) + 16) * 4 // 3)
+    """The length of a wrap's base64url `ct` at `epoch`: epoch + 1 keys and the tag."""
+    return -(-wrap_ct_bytes(epoch + 1) * 4 // 3)
 
 
 class WrapSchema(Schema):
@@ -365,7 +385,7 @@ class WrapSchema(Schema):
     epoch = fields.Integer(strict=True, validate=validate.Range(1, MAX_EPOCH), metadata={
         "description": "zapis/wrap/2 only: the epoch n of the newest key; ct holds k0..kn."})
     epk = PublicKey(required=True)
-    nonce = B64(nbytes=12, required=True)
+    nonce = B64(nbytes=NONCE_BYTES, required=True)
     ct = B64(max_chars=wrap_ct_chars(MAX_EPOCH), required=True, metadata={
         "description": "32 bytes a key (1 for zapis/wrap/1, epoch + 1 for zapis/wrap/2) and a 16-byte tag."})
     sig = Sig(required=True)
@@ -375,14 +395,12 @@ class WrapSchema(Schema):
         epoch = data.get("epoch")
         if (data.get("type") == WRAP2) != (epoch is not None):
             raise ValidationError("A zapis/wrap/2 has an epoch; a zapis/wrap/1 has none.", "epoch")
-        if decoded_length(data.get("ct", "")) != 32 * ((epoch or 0) + 1) + 16:
+        if decoded_length(data.get("ct", "")) != wrap_ct_bytes((epoch or 0) + 1):
             raise ValidationError("The ciphertext must hold %d keys and the tag." % ((epoch or 0) + 1), "ct")
 
 
-_CHANGE_KEYS = frozenset(("workspace", "record", "device", "kc", "writes", "sig"))
-_CHANGE_KEYS_E = _CHANGE_KEYS | {"e"}
-_WRAP_KEYS = frozenset(("type", "workspace", "record", "recipient", "sender", "epk", "nonce", "ct", "sig"))
-_WRAP2_KEYS = _WRAP_KEYS | {"epoch"}
+_CHANGE_KEYS, _CHANGE_KEYS_E = _keys(ChangeSchema, optional=False), _keys(ChangeSchema)
+_WRAP_KEYS, _WRAP2_KEYS = _keys(WrapSchema, optional=False), _keys(WrapSchema)
 
 
 def _id(value, pattern):
@@ -393,8 +411,9 @@ def _fast_change_ok(c):
     return (type(c) is dict and (c.keys() == _CHANGE_KEYS or (
                 c.keys() == _CHANGE_KEYS_E and type(c["e"]) is int and 0 <= c["e"] <= MAX_EPOCH))
             and _id(c["workspace"], _UUID)
-            and _id(c["record"], _UUID) and _id(c["device"], _DEVICE) and decoded_length(c["sig"]) == 64
-            and decoded_length(c["kc"]) == 32
+            and _id(c["record"], _UUID) and _id(c["device"], _DEVICE)
+            and decoded_length(c["sig"]) == SIG_BYTES
+            and decoded_length(c["kc"]) == KEY_BYTES
             and type(c["writes"]) is list and 1 <= len(c["writes"]) <= MAX_WRITES
             and all(map(_fast_write_ok, c["writes"])))
 
@@ -410,9 +429,9 @@ def _fast_wrap_ok(w):
     else:
         return False
     return (_id(w["workspace"], _UUID) and _id(w["record"], _UUID) and _id(w["recipient"], _DEVICE)
-            and _id(w["sender"], _DEVICE) and decoded_length(w["epk"]) == 65
-            and decoded_length(w["nonce"]) == 12 and decoded_length(w["ct"]) == 32 * keys + 16
-            and decoded_length(w["sig"]) == 64)
+            and _id(w["sender"], _DEVICE) and decoded_length(w["epk"]) == PUBLIC_KEY_BYTES
+            and decoded_length(w["nonce"]) == NONCE_BYTES and decoded_length(w["ct"]) == wrap_ct_bytes(keys)
+            and decoded_length(w["sig"]) == SIG_BYTES)
 
 
 CHANGE_SCHEMA, WRAP_SCHEMA = ChangeSchema(), WrapSchema()
@@ -446,17 +465,13 @@ class PurgeSchema(Schema):
 
 
 class PushSchema(Schema):
-    """Items are loaded one by one afterwards, so one bad item never costs its neighbours."""
+    """Items are loaded one by one afterwards (load_change, load_wrap), so one bad item never
+    costs its neighbours; each list documents its items as the schema that loads them."""
 
-    changes = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=2000))
-    wraps = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=5000))
-
-
-class PushDocSchema(Schema):
-    """The push body as documented (loaded item by item through PushSchema)."""
-
-    changes = fields.List(fields.Nested(ChangeSchema))
-    wraps = fields.List(fields.Nested(WrapSchema))
+    changes = fields.List(fields.Raw(metadata={"schema": ChangeSchema}), load_default=list,
+                          validate=validate.Length(max=2000))
+    wraps = fields.List(fields.Raw(metadata={"schema": WrapSchema}), load_default=list,
+                        validate=validate.Length(max=5000))
 
 
 class ItemResultSchema(Schema):

@@ -32,8 +32,12 @@ def free_port(host="127.0.0.1"):
 class GunicornServer:
     """gunicorn with the project's gunicorn.conf.py, as the README deploys it."""
 
-    def __init__(self, db_url, log_dir, workers=2, env=None, port=None, preload=False, host="127.0.0.1"):
+    def __init__(self, db_url, log_dir, workers=2, env=None, port=None, preload=False, host="127.0.0.1",
+                 command=None):
         self.db_url = db_url
+        # How gunicorn is started, run in the checkout: by default the project's gunicorn.conf.py
+        # and wsgi.py; tests/test_deployment.py starts hosts as the README does (`zapis serve`).
+        self.command = command or [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
         self.log_dir = str(log_dir)
         self.workers = workers
         self.host = host
@@ -53,9 +57,9 @@ class GunicornServer:
         env = {**os.environ, "DATABASE_URL": self.db_url, "ZAPIS_BIND": "%s:%d" % (self.host, self.port),
                "WEB_CONCURRENCY": str(self.workers), "ZAPIS_ACCESS_LOG": self.access_log,
                "ZAPIS_ERROR_LOG": self.error_log, "ZAPIS_RATELIMIT": "0", **self.extra_env}
-        self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                     cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True,
+                                     preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

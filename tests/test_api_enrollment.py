@@ -32,6 +32,29 @@ def test_a_setup_token_works_once(app):
     assert err.value.status == 404 and err.value.code == "setup_token_unknown"
 
 
+def test_two_setups_racing_with_one_token_make_one_root(app):
+    """Both looked the token up before either took the workspace lock: the second finds it used."""
+    from client import new_replica
+    from server import store
+    from server.errors import APIError as ServerError
+
+    with app.app_context():
+        ws, token = new_workspace()
+        looked_up = store.workspace_by_setup_token(token)
+        roots = []
+        for _ in range(2):
+            replica = new_replica(ws.id, "coordinator", None)
+            entry = replica.public_entry()
+            cert = make_certificate(replica.sign_key, ws.id, entry["id"], "coordinator", entry["sign_key"],
+                                    entry["ecdh_key"], entry["id"])
+            roots.append((entry, cert))
+        store.add_root(looked_up, *roots[0], None)
+        with pytest.raises(ServerError) as err:
+            store.add_root(looked_up, *roots[1], None)
+        assert err.value.status == 404 and err.value.code == "setup_token_unknown"
+        assert [d.role for d in store.devices_of(ws.id)] == ["coordinator"]
+
+
 def test_a_root_certificate_for_other_keys_is_refused(app):
     with app.app_context():
         ws, token = new_workspace()

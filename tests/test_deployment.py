@@ -13,6 +13,7 @@ log or a key means a client's address was kept."""
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -172,10 +173,31 @@ def pg_database():
     admin.dispose()
 
 
-def flask(args, env):
-    """A server command exactly as the README gives it: DATABASE_URL=... FLASK_APP=wsgi flask ..."""
-    run = subprocess.run([sys.executable, "-m", "flask"] + args, cwd=ROOT, env={**os.environ, **env},
-                         capture_output=True, text=True, timeout=300)
+def env_file(path, **values):
+    """deploy/zapis.env.example with this test's values: each of its settings must be given one.
+    Values it does not hold (the test's own) are added at the end."""
+    out = []
+    with open(os.path.join(ROOT, "deploy", "zapis.env.example"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                key = line.split("=", 1)[0]
+                assert key in values, "deploy/zapis.env.example changed: %s" % key
+                line = "%s=%s\n" % (key, shlex.quote(values.pop(key)))
+            out.append(line)
+    out += ["%s=%s\n" % (key, shlex.quote(value)) for key, value in values.items()]
+    path.write_text("".join(out), encoding="utf-8")
+    return path
+
+
+def zapis(envfile, *args):
+    """A server command as the README gives it, `(set -a && . zapis.env && set +a && zapis ...)`;
+    `zapis` is `python -m server` here, the same command run from the checkout."""
+    return ["sh", "-c", 'set -a && . "$0" && set +a && exec "$@"', str(envfile),
+            sys.executable, "-m", "server", *args]
+
+
+def run_zapis(envfile, *args):
+    run = subprocess.run(zapis(envfile, *args), cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
 
@@ -200,18 +222,28 @@ def test_nginx_tls_two_hosts_redis_a_host_killed_mid_push_and_no_address_kept(
     public = "https://%s:%d" % (PROXY, ports["https"])
     db_url = pg_database.replace("postgresql+psycopg://", "postgresql://")  # as a person writes it
 
-    # 1. Migrate and create the workspace, as the README says.
-    flask(["db", "upgrade"], {"DATABASE_URL": db_url, "FLASK_APP": "wsgi"})
-    out = flask(["create-workspace"],
-                {"DATABASE_URL": db_url, "FLASK_APP": "wsgi", "ZAPIS_PUBLIC_URL": public})
+    # 1. Every host's environment from deploy/zapis.env.example; migrate and create the workspace
+    # with the commands of the README.
+    settings = {"DATABASE_URL": db_url, "WEB_CONCURRENCY": "2", "ZAPIS_PUBLIC_URL": public,
+                "ZAPIS_TRUSTED_PROXIES": "1", "ZAPIS_FORWARDED_ALLOW_IPS": PROXY,
+                "ZAPIS_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/%d" % REDIS_DB,
+                "ZAPIS_RATELIMIT_SECRET": SECRET,
+                "ZAPIS_INSTANCE": str(tmp_path / "instance"),
+                # The test's own: limits on (the test servers turn them off), and a low one to meet;
+                # the hour's counters keep the keys in Redis for the scan however slow the machine.
+                "ZAPIS_RATELIMIT": "1", "ZAPIS_ENROLL_LIMIT": "5/minute;1000/hour"}
+    run_zapis(env_file(tmp_path / "zapis.env", ZAPIS_BIND="%s:8000" % HOSTS, **settings), "db", "upgrade")
+    out = run_zapis(tmp_path / "zapis.env", "create-workspace")
     setup_link = re.search(r"(https://\S+/setup#\S+)", out).group(1)
     assert setup_link.startswith(public + "/setup#t=")
 
-    # 2. Two hosts on a private address, believing X-Forwarded-* only from the proxy.
-    env = {"ZAPIS_RATELIMIT": "1", "ZAPIS_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/%d" % REDIS_DB,
-           "ZAPIS_RATELIMIT_SECRET": SECRET, "ZAPIS_TRUSTED_PROXIES": "1", "ZAPIS_FORWARDED_ALLOW_IPS": PROXY,
-           "ZAPIS_ENROLL_LIMIT": "5/minute", "ZAPIS_PUBLIC_URL": public}
-    hosts = [GunicornServer(db_url, tmp_path / name, env=env, host=HOSTS) for name in ("a", "b")]
+    # 2. Two hosts on a private address (`zapis serve`), believing X-Forwarded-* only from the proxy.
+    hosts = []
+    for name in ("a", "b"):
+        port = free_port(HOSTS)
+        envfile = env_file(tmp_path / ("%s.env" % name), ZAPIS_BIND="%s:%d" % (HOSTS, port), **settings)
+        hosts.append(GunicornServer(db_url, tmp_path / name, host=HOSTS, port=port,
+                                    command=zapis(envfile, "serve")))
     try:
         for host in hosts:
             os.makedirs(host.log_dir)

@@ -4,15 +4,17 @@ Certifying and revoking need a coordinator whose certificate chains to the works
 (server/authority.py); certificates are added, never replaced; the root's entry never changes.
 """
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from sync.envelopes import verify_object
 
-from .. import bodies, store
+from .. import store
 from ..auth import authenticated
 from ..authority import is_root
+from ..declare import body, other_responses, query, response
 from ..errors import APIError
 from ..schemas import (
+    BindSchema,
     CertifySchema,
     DeviceListSchema,
     DeviceRecordsQuerySchema,
@@ -21,6 +23,7 @@ from ..schemas import (
     RevocationSchema,
 )
 from ..store import device_entry
+from .enrollment import _check_binding
 
 bp = Blueprint("devices", __name__, url_prefix="/api/devices")
 
@@ -35,71 +38,39 @@ def get_device(device_id):
 
 @bp.get("")
 @authenticated()
+@response(DeviceListSchema)
 def index():
-    """Every device of the workspace with its public keys, role, certificate and status.
-    ---
-    get:
-      tags: [devices]
-      summary: The device directory
-      security: [{bearer: []}]
-      responses:
-        200: {content: {application/json: {schema: DeviceListSchema}}}
-        403: {$ref: '#/components/responses/Error'}
-    """
-    devices = store.devices_of(g.device.workspace_id)
-    return DeviceListSchema().dump({"devices": [device_entry(d) for d in devices]})
+    """The device directory: every device of the workspace with its public keys, role, certificate
+    and status."""
+    return {"devices": [device_entry(d) for d in store.devices_of(g.device.workspace_id)]}
 
 
 @bp.get("/<device_id>/records")
 @authenticated("coordinator", certified=True)
-def records(device_id):
+@query(DeviceRecordsQuerySchema)
+@response(DeviceRecordsSchema)
+@other_responses({404: "device_unknown"})
+def records(args, device_id):
     """The records a device holds a key wrap of: what a coordinator rotates after revoking it.
-    ---
-    get:
-      tags: [devices]
-      summary: Records a device holds a wrap of
-      description: >
-        For a key rotation after a revocation (docs/protocol.md, "Key epochs"): the ids of the
-        records that have a stored wrap addressed to the device, in id order, a page at a time.
-        A hint: the coordinator adds the records its own signed data shows.
-      security: [{bearer: []}]
-      parameters:
-      - {name: device_id, in: path, required: true, schema: {type: string}}
-      - {name: after, in: query, required: false, schema: {type: string}}
-      - {name: limit, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 5000}}
-      responses:
-        200: {content: {application/json: {schema: DeviceRecordsSchema}}}
-        403: {$ref: '#/components/responses/Error'}
-        404: {$ref: '#/components/responses/Error'}
+
+    For a key rotation after a revocation (docs/protocol.md, "Key epochs"): the ids of the
+    records that have a stored wrap addressed to the device, in id order, a page at a time.
+    A hint: the coordinator adds the records its own signed data shows.
     """
-    args = DeviceRecordsQuerySchema().load(request.args)
     target = get_device(device_id)
     ids, more = store.records_wrapped_to(target, args["after"], args["limit"])
-    return DeviceRecordsSchema().dump({"records": ids, "more": more})
+    return {"records": ids, "more": more}
 
 
 @bp.put("/<device_id>/certificate")
 @authenticated("coordinator", certified=True)
-def certify(device_id):
-    """Store a coordinator's certificate for a device, after checking its signature.
-    ---
-    put:
-      tags: [devices]
-      summary: Certify a device
-      security: [{bearer: []}]
-      parameters:
-      - {name: device_id, in: path, required: true, schema: {type: string}}
-      requestBody:
-        content:
-          application/json:
-            schema: CertifySchema
-      responses:
-        200: {content: {application/json: {schema: DeviceSchema}}}
-        403: {$ref: '#/components/responses/Error'}
-        404: {$ref: '#/components/responses/Error'}
-        409: {$ref: '#/components/responses/Error'}
-    """
-    cert = bodies.load(CertifySchema())["cert"]
+@body(CertifySchema)
+@response(DeviceSchema)
+@other_responses({400: ["bad_certificate", "bad_signature"], 404: "device_unknown",
+                  409: ["root_immutable", "target_revoked", "too_many_certificates"]})
+def certify(data, device_id):
+    """Certify a device: store a coordinator's certificate for it, after checking its signature."""
+    cert = data["cert"]
     device = get_device(device_id)
     if not (cert["workspace"] == device.workspace_id and cert["device"] == device.id
             and cert["role"] == device.role and cert["sign_key"] == device.sign_key
@@ -109,38 +80,27 @@ def certify(device_id):
     if not verify_object(g.device.sign_key, cert):
         raise APIError(400, "bad_signature", "The certificate's signature does not verify.")
     store.certify(device, g.device.id, cert)
-    return DeviceSchema().dump(device_entry(device))
+    return device_entry(device)
 
 
 @bp.post("/<device_id>/revoke")
 @authenticated("coordinator", certified=True)
-def revoke(device_id):
-    """Remove a device with a signed revocation order: its token stops at once, its later writes
-    are refused, and the order is served in the directory so every client keeps it.
-    ---
-    post:
-      tags: [devices]
-      summary: Revoke a device
-      security: [{bearer: []}]
-      parameters:
-      - {name: device_id, in: path, required: true, schema: {type: string}}
-      requestBody:
-        content:
-          application/json:
-            schema: RevocationSchema
-      responses:
-        200: {content: {application/json: {schema: DeviceSchema}}}
-        403: {$ref: '#/components/responses/Error'}
-        400: {$ref: '#/components/responses/Error'}
-        404: {$ref: '#/components/responses/Error'}
-        409: {$ref: '#/components/responses/Error'}
+@body(RevocationSchema, lazy=True)
+@response(DeviceSchema)
+@other_responses({400: ["bad_revocation", "bad_signature"], 404: "device_unknown",
+                  409: ["cannot_revoke_self", "root_immutable"]})
+def revoke(order_body, device_id):
+    """Revoke a device with a signed revocation order.
+
+    Its token stops at once, its later writes are refused, and the order is served in the
+    directory so every client keeps it. The device is checked before the body is read.
     """
     device = get_device(device_id)
     if device.id == g.device.id:
         raise APIError(409, "cannot_revoke_self")
     if is_root(device):
         raise APIError(409, "root_immutable")
-    order = bodies.load(RevocationSchema())
+    order = order_body()
     if not (order["workspace"] == device.workspace_id and order["device"] == device.id
             and order["issuer"] == g.device.id):
         raise APIError(400, "bad_revocation", "The revocation order must name this device and this "
@@ -148,4 +108,20 @@ def revoke(device_id):
     if not verify_object(g.device.sign_key, order):
         raise APIError(400, "bad_signature", "The revocation order's signature does not verify.")
     store.revoke(device, g.device.id, order)
-    return DeviceSchema().dump(device_entry(device))
+    return device_entry(device)
+
+
+@bp.put("/<device_id>/binding")
+@authenticated()
+@body(BindSchema)
+@response(DeviceSchema)
+@other_responses({400: "bad_binding", 403: "not_own_device", 409: "binding_exists"})
+def bind(data, device_id):
+    """Post the calling device's own key-binding statement, once (for devices enrolled before
+    statements existed)."""
+    if device_id != g.device.id:
+        raise APIError(403, "not_own_device", "A device can post only its own key-binding statement.")
+    me = g.device
+    text = _check_binding(data["binding"], me.workspace_id, {"id": me.id, "sign_key": me.sign_key,
+                                                             "ecdh_key": me.ecdh_key}, me.role)
+    return device_entry(store.bind(me.id, me.workspace_id, text))

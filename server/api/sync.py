@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g
 from marshmallow import ValidationError
 
 from sync import keys
@@ -10,12 +10,12 @@ from sync.dense import HEADER, PROTOCOL
 from sync.envelopes import ProtocolError, check_change, validated_header_bytes, verify_object
 from sync.refusals import REGISTRY, statuses
 
-from .. import bodies
 from ..auth import authenticated
 from ..authority import note_resync, resync_due
 from ..compression import json_response
+from ..declare import body, header, other_responses, query, response
 from ..errors import APIError
-from ..schemas import PullQuerySchema, PushSchema, load_change, load_wrap
+from ..schemas import PullQuerySchema, PullSchema, PushResultSchema, PushSchema, load_change, load_wrap
 from ..store import apply_push, page_json, pull_page
 
 bp = Blueprint("sync", __name__, url_prefix="/api/sync")
@@ -35,10 +35,6 @@ def reads_dense(header):
     """Whether a client's Zapis-Protocol request header says it reads dense pull pages (3 or later)."""
     header = (header or "").strip()
     return header.isdigit() and len(header) <= 4 and int(header) >= int(PROTOCOL)
-
-
-# Schemas are stateless once built; building one per request costs more than loading with it.
-PULL_QUERY = PullQuerySchema()
 
 
 def _verified_wraps(raw_wraps, device, results):
@@ -88,24 +84,14 @@ def _verified_changes(raw_changes, device, results):
 
 @bp.post("/push")
 @authenticated(push_only_ok=True)
-def push():
-    """Send changes and key wraps; get one result per write and per wrap, in request order.
-    ---
-    post:
-      tags: [sync]
-      summary: Push changes and key wraps
-      description: >
-        Wraps are applied before changes. A refused item never costs its neighbours. An item may
-        leave the device's outbox when its result is accepted, duplicate or stale.
-      security: [{bearer: []}]
-      requestBody:
-        content:
-          application/json:
-            schema: PushDocSchema
-      responses:
-        200: {content: {application/json: {schema: PushResultSchema}}}
+@body(PushSchema)
+@response(PushResultSchema, description="One result per change and per wrap, in request order.")
+def push(data):
+    """Push changes and key wraps; get one result per write and per wrap, in request order.
+
+    Wraps are applied before changes. A refused item never costs its neighbours. An item may
+    leave the device's outbox when its result is accepted, duplicate or stale.
     """
-    data = bodies.load(PushSchema())
     device = g.device
     wrap_results = [None] * len(data["wraps"])
     change_results = [None] * len(data["changes"])
@@ -130,33 +116,22 @@ def push():
 
 @bp.get("/pull")
 @authenticated()
-def pull():
-    """Everything after the cursor this device may see, one page at a time.
-    ---
-    get:
-      tags: [sync]
-      summary: Pull from a cursor
-      description: >
-        Repeat with the returned cursor while `more` is true. A 410 means the cursor is older than
-        the tombstone horizon, or unknown to this server (cursor_expired), or that this
-        coordinator was certified since the cursor (newly_certified): pull again from 0, keeping
-        the outbox. A coordinator that is not certified is served like a field device.
-        The page is dense (protocol version 3, docs/protocol.md): a client says it reads it with
-        the request header `Zapis-Protocol: 3` (or later); a pull without it is answered
-        400 update_required, which tells an old app to update itself.
-      security: [{bearer: []}]
-      parameters:
-      - {name: Zapis-Protocol, in: header, required: true, schema: {type: string, pattern: '^[0-9]{1,4}$'}}
-      - {name: cursor, in: query, schema: {type: integer, minimum: 0}}
-      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}
-      responses:
-        200: {content: {application/json: {schema: PullSchema}}}
-        400: {$ref: '#/components/responses/Error'}
-        410: {$ref: '#/components/responses/Error'}
+@header(HEADER, "The client reads dense pages: protocol version 3 or later.", pattern="^[0-9]{1,4}$",
+        check=reads_dense, refusal=(400, "update_required"))
+@query(PullQuerySchema)
+@response(PullSchema)
+@other_responses({410: ["cursor_expired", "newly_certified"]})
+def pull(args):
+    """Pull from a cursor: everything after it this device may see, one page at a time.
+
+    Repeat with the returned cursor while `more` is true. A 410 means the cursor is older than
+    the tombstone horizon, or unknown to this server (cursor_expired), or that this coordinator
+    was certified since the cursor (newly_certified): pull again from 0, keeping the outbox. A
+    coordinator that is not certified is served like a field device. The page is dense (protocol
+    version 3, docs/protocol.md): a client says it reads it with the request header
+    `Zapis-Protocol: 3` (or later); a pull without it is answered 400 update_required, which tells
+    an old app to update itself.
     """
-    if not reads_dense(request.headers.get(HEADER)):
-        raise APIError(400, "update_required")
-    args = PULL_QUERY.load(request.args)
     cursor = args["cursor"]
     limit = min(args["limit"] or current_app.config["ZAPIS_PULL_LIMIT"], 10_000)
     device = g.device

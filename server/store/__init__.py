@@ -60,13 +60,21 @@ from .text import (
     wrap_text,
     write_text,
 )
-from .workspaces import create_invite, invites_of, new_workspace, withdraw_invite, workspace_count
+from .workspaces import (
+    create_invite,
+    invites_of,
+    new_workspace,
+    renew_setup_token,
+    withdraw_invite,
+    workspace_count,
+    workspaces,
+)
 
 __all__ = ["active_devices", "attachments", "add_root", "apply_push", "bind", "certify", "CHANGE_COLUMNS",
            "change_text", "CHUNK", "create_invite", "device_entry", "devices_of", "enroll",
            "erase_freed", "get_device", "get_workspace", "hash_text", "insert_tuples", "invite_by_code",
            "invites_of", "logical_writes", "new_workspace", "page_json", "prune_tombstones", "pull_page",
-           "purge", "PushBatch", "records_wrapped_to", "revoke", "sequenced", "Sequencer", "split_writes",
-           "_state_dump",
-           "_state_load", "withdraw_invite", "workspace_by_setup_token", "workspace_count",
-           "WRAP_COLUMNS", "wrap_text", "wraps_of", "write_text"]
+           "purge", "PushBatch", "records_wrapped_to", "renew_setup_token", "revoke", "sequenced",
+           "Sequencer", "split_writes", "_state_dump", "_state_load", "withdraw_invite",
+           "workspace_by_setup_token", "workspace_count", "workspaces", "WRAP_COLUMNS", "wrap_text",
+           "wraps_of", "write_text"]

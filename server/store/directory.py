@@ -70,6 +70,10 @@ def add_root(ws, keys_, cert, binding):
     """The workspace's first coordinator, whose self-signed certificate anchors every chain.
     Returns (device, its tokens)."""
     with sequenced(ws.id) as seq:
+        # Read again under the workspace lock: a setup racing this one may have used the token.
+        db.session.refresh(ws)
+        if ws.setup_token_hash is None:
+            raise APIError(404, "setup_token_unknown")
         _check_new(keys_)
         device, tokens = _new_device(ws.id, keys_, "coordinator", seq, cert=canonical_json(cert),
                                      binding=binding)

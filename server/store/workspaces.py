@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from ..auth import new_id, new_secret, secret_hash
 from ..extensions import db
 from ..models import Invite, Workspace
+from .sequencer import sequenced
 
 
 def new_workspace():
@@ -16,6 +17,24 @@ def new_workspace():
     db.session.add(ws)
     db.session.commit()
     return ws, token
+
+
+def renew_setup_token(workspace_id):
+    """A new one-time setup token for a workspace that has no coordinator yet (the previous one
+    stops working); None if its first coordinator exists. Stored only as a hash."""
+    token = new_secret()
+    with sequenced(workspace_id):  # the lock under which the first coordinator is added
+        ws = db.session.get(Workspace, workspace_id)
+        db.session.refresh(ws)
+        if ws.fingerprint is not None:
+            return None
+        ws.setup_token_hash = secret_hash(token)
+    return token
+
+
+def workspaces():
+    """Every workspace, in the order of their ids."""
+    return list(db.session.execute(select(Workspace).order_by(Workspace.id)).scalars())
 
 
 def workspace_count():

@@ -7,12 +7,17 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from client import Client, HTTPTransport
 from drive import new_workspace
 from servers import GunicornServer
 
 CHROMIUM = os.environ.get("ZAPIS_CHROMIUM", "/usr/bin/chromium")
+# An expectation waits for its state as long as any other step does (the contexts' default below),
+# not Playwright's 5 s: on a loaded machine a sync (travel mode's, say) takes longer than that. A
+# state that never comes still fails.
+expect.set_options(timeout=30000)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--disable-default-apps", "--no-first-run"]
 

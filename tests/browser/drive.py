@@ -62,6 +62,35 @@ LEFTOVERS = """async () => ({
 })"""
 
 
+# Joining checks the passphrase (the estimator's dictionaries load first), derives the vault key
+# (1.2 million PBKDF2 rounds) and enrolls; unlocking derives the key again. Seconds on a quiet
+# machine, a minute or more on a loaded one (the travel-mode test's join timed out at 90 s). So the
+# wait is for a state, the record list or the join or lock screen's error, not for a guess of the
+# time: it fails at once on an error, and only gives up after OPEN_LIMIT_MS, a bound for a hang.
+OPEN_LIMIT_MS = 300000
+# A failed join says why on its screen; a failed unlock too, once the field is back and emptied
+# (the error of an earlier attempt stays on the screen while the next one runs).
+OPENED_OR_FAILED = """() => {
+  const heading = [...document.querySelectorAll('main h1')].find((h) => h.textContent.trim() === 'Records');
+  if (heading) return 'opened';
+  const join = document.querySelector('.screen.join .error');
+  if (join && join.textContent.trim()) return 'failed: ' + join.textContent.trim();
+  const lock = document.querySelector('.lock-screen .error');
+  const field = document.querySelector('.lock-screen input');
+  if (lock && lock.textContent.trim() && field && !field.disabled && !field.value) {
+    return 'failed: ' + lock.textContent.trim();
+  }
+  return null;
+}"""
+
+
+def wait_opened(page):
+    """Wait until the join, setup or unlock submitted on this page ends: the record list, or an error."""
+    outcome = page.wait_for_function(OPENED_OR_FAILED, timeout=OPEN_LIMIT_MS, polling=250).json_value()
+    assert outcome == "opened", outcome
+    page.get_by_role("heading", name="Records").wait_for()
+
+
 def join(page, link, passphrase=PASSPHRASE):
     """Open an invite (or setup) link and choose the passphrase; wait for the record list."""
     page.goto(link)
@@ -69,9 +98,102 @@ def join(page, link, passphrase=PASSPHRASE):
     page.get_by_label("Passphrase", exact=True).fill(passphrase)
     page.get_by_label("Passphrase again").fill(passphrase)
     page.get_by_role("button", name=re.compile("^(Join|Set up)$")).click()
-    # Joining checks the passphrase (the estimator's dictionaries load first), derives the vault
-    # key (1.2 million PBKDF2 rounds) and enrolls: on a loaded CI machine more than 30 s at times.
-    page.get_by_role("heading", name="Records").wait_for(timeout=90000)
+    wait_opened(page)
+
+
+def setup_root(make_context, server, **options):
+    """A fresh workspace set up in a browser: its first coordinator's (context, page)."""
+    ctx = make_context(**options)
+    page = ctx.new_page()
+    join(page, setup_link(server)[0])
+    return ctx, page
+
+
+def join_invite(make_context, invite, offline_ready=True, **options):
+    """Someone opens an invite in a browser of their own and joins: (context, page)."""
+    ctx = make_context(**options)
+    page = ctx.new_page()
+    join(page, invite)
+    if offline_ready:
+        wait_offline_ready(page)
+    return ctx, page
+
+
+def enroll_volunteer(make_context, coordinator, server, **options):
+    """A volunteer in a browser, certified by the reference client playing the coordinator:
+    (context, page, device id, the enrollment's answer)."""
+    ctx = make_context(**options)
+    page = ctx.new_page()
+    answers = []
+    page.on("response", lambda r: answers.append(r.json()) if r.url.endswith("/api/enroll") else None)
+    join(page, coordinator.create_invite("volunteer", base_url=server.url))
+    device = read_store(page, "meta", "device")["device"]
+    coordinator.certify(device)
+    return ctx, page, device, answers[0]
+
+
+def certify(coord, label, number=None):
+    """A coordinator's browser certifies the device shown as `label` (after comparing its safety
+    `number`, when given, out of band)."""
+    open_settings_item(coord, "Devices")
+    card = coord.locator(".device").filter(has_text=label)
+    if number:
+        card.get_by_text(number, exact=True).wait_for()
+    card.get_by_role("button", name="Certify").click()
+    card.get_by_role("button", name="They match: certify").click()
+    verified = coord.locator(".device").filter(has_text=label).get_by_text("Verified", exact=True)
+    expect(verified).to_be_visible()
+
+
+def new_incident(page, description, city=None, tags=None):
+    """Save a bank incident in Poland; returns the address the page shows (no record id in it)."""
+    page.get_by_role("button", name="+ Incident").click()
+    page.get_by_label("What kind of incident *").select_option("bank")
+    page.get_by_label("Country *").select_option("PL")
+    if city is not None:
+        page.get_by_label("City or town").fill(city)
+    page.get_by_label("What happened *").fill(description)
+    if tags is not None:
+        page.get_by_label("Tags").fill(tags)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Edit").wait_for()
+    return page.evaluate("() => location.hash")
+
+
+def new_need(page, description, category="accommodation", urgency=None, city=None, contact=None):
+    """Save a need in Lithuania."""
+    page.get_by_role("button", name="+ Need").click()
+    page.get_by_label("What is needed *").select_option(category)
+    if urgency is not None:
+        page.locator(".option").get_by_text(urgency, exact=True).click()
+    page.get_by_label("Country *").select_option("LT")
+    if city is not None:
+        page.get_by_label("City or town").fill(city)
+    page.get_by_label("Details of the need *").fill(description)
+    if contact is not None:
+        page.get_by_label("Contact", exact=True).fill(contact)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Edit").wait_for()
+
+
+def open_record(page, text):
+    """The list, then the record that shows `text`."""
+    page.get_by_role("button", name="Records", exact=True).click()
+    page.locator(".record-item").filter(has_text=text).click()
+    page.get_by_role("button", name="Edit").wait_for()
+
+
+def check_screen(page, problems, name):
+    """axe-core and the 360 px width on the screen shown now; what is wrong goes into `problems`."""
+    overflow = horizontal_overflow(page)
+    violations = axe(page, AXE)
+    if overflow > 0 or violations:
+        problems[name] = {"overflow": overflow, "violations": violations}
+
+
+def count(server, sql, **params):
+    """The first column of the first row of a query on the server's database."""
+    return db_rows(server.db_url, sql, **params)[0][0]
 
 
 def wait_offline_ready(page):
@@ -105,7 +227,7 @@ def unlock(page, passphrase=PASSPHRASE):
     """Type the passphrase on the lock screen and wait for the list."""
     page.get_by_label("Passphrase").fill(passphrase)
     page.get_by_role("button", name="Unlock").click()
-    page.get_by_role("heading", name="Records").wait_for()
+    wait_opened(page)
 
 
 def storage_dump(page):
@@ -263,3 +385,105 @@ def db_rows(db_url, sql, **params):
             return [tuple(r) for r in conn.execute(text(sql), params)]
     finally:
         engine.dispose()
+
+# Records saved straight through the app's own modules (as bench/pwa_budget.py seeds them): the
+# volunteer's session, a second one on the same store, saving `count` records of about 1.2 KB.
+SEED = """async ([count, passphrase]) => {
+  const { Session } = await import('/static/js/session.js');
+  const { LocalStore } = await import('/static/js/store/local.js');
+  const { openStorage } = await import('/static/js/store/buckets.js');
+  const { OPTIONS, normalize, blank } = await import('/static/js/forms.js');
+  const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
+  await session.init();
+  if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
+  const words = ('bank account closed refused passport residence permit landlord flat school child '
+    + 'border queue').split(' ');
+  for (let i = 0; i < count; i++) {
+    const kind = i % 3 ? 'incident' : 'need';
+    const form = blank(kind, '2025-03-14');
+    const text = Array.from({ length: 30 }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(' ');
+    Object.assign(form, { category: OPTIONS[kind + '_category'][i % 13], country: OPTIONS.country[i % 30],
+      city: 'City ' + (i % 50), description: text });
+    await session.records.save({ values: normalize(kind, form) });
+  }
+  await session.lock();
+}"""
+
+
+# -- the chrome (the bar and the navigation), in every language ---------------------------------
+
+LANGUAGES = ["be", "ru", "uk", "en", "pl", "lt"]
+I18N = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pwa", "static", "i18n")
+
+
+def messages(lang):
+    with open(os.path.join(I18N, lang + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+# Every problem of the chrome's rendering, in words: elements and letters outside the screen or
+# outside their own box, and line breaks that fall inside a word. A line break is found by
+# comparing the rendered line box of each letter (Range.getClientRects) with the previous letter's:
+# it may only come after a space.
+CHROME_PROBLEMS = """() => {
+  const vw = document.documentElement.clientWidth;
+  const problems = [];
+  const name = (el) => `${el.tagName.toLowerCase()}.${(el.getAttribute('class') || '').replace(/ /g, '.')}`;
+  const roots = [...document.querySelectorAll('header.bar, nav.tabs, .sync-line')]
+    .filter((e) => e.checkVisibility());
+  for (const root of roots) {
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      if (!el.checkVisibility()) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > vw + 0.5 || r.left < -0.5 || r.right > vw + 0.5) {
+        const at = `${Math.round(r.left)}..${Math.round(r.right)}`;
+        problems.push(`${name(el)} is ${Math.round(r.width)} px wide at ${at}, the screen ${vw}`);
+      }
+    }
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!parent.checkVisibility() || !node.data.trim()) continue;
+      const box = parent.getBoundingClientRect();
+      if (box.width <= 1 || box.height <= 1) continue; // words kept for screen readers only
+      let block = parent;
+      while (getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+      const room = block.getBoundingClientRect();
+      let lastTop = null;
+      let lastChar = ' ';
+      for (let i = 0; i < node.data.length; i += 1) {
+        const ch = node.data[i];
+        if (/\\s/.test(ch)) { lastChar = ch; continue; }
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        if (!rect) continue;
+        if (rect.left < room.left - 0.5 || rect.right > room.right + 0.5 || rect.right > vw + 0.5) {
+          problems.push(`"${node.data}": "${ch}" is outside its ${name(block)}`);
+          break;
+        }
+        if (lastTop !== null && rect.top > lastTop + rect.height / 2 && !/\\s/.test(lastChar)) {
+          problems.push(`"${node.data}" breaks inside a word before "${node.data.slice(i)}"`);
+          break;
+        }
+        lastTop = rect.top;
+        lastChar = ch;
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def settle(page):
+    """Two animation frames and a moment: the layout has settled after a change."""
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.wait_for_timeout(50)
+
+
+def open_tab(page, view):
+    """Follow the navigation to `view`, through the menu when the navigation is folded into one."""
+    if page.locator("nav.tabs").get_attribute("data-fit") == "menu":
+        page.locator("nav.tabs .menu-toggle").click()
+    page.locator(f'nav.tabs .tab[data-view="{view}"]').click()

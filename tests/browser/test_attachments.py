@@ -18,8 +18,10 @@ from drive import (
     PASSPHRASE,
     axe,
     db_rows,
+    enroll_volunteer,
     horizontal_overflow,
     join,
+    new_incident,
     read_store,
     wait_all_sent,
 )
@@ -105,23 +107,8 @@ def assert_no_metadata(data):
     return img
 
 
-def enroll_volunteer(make_context, coordinator, server, **options):
-    ctx = make_context(**options)
-    page = ctx.new_page()
-    join(page, coordinator.create_invite("volunteer", base_url=server.url))
-    device = read_store(page, "meta", "device")["device"]
-    coordinator.certify(device)
-    return ctx, page
 
 
-def new_incident(page, description):
-    page.get_by_role("button", name="+ Incident").click()
-    page.get_by_label("What kind of incident *").select_option("bank")
-    page.get_by_label("Country *").select_option("PL")
-    page.get_by_label("What happened *").fill(description)
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("button", name="Edit").wait_for()
-    return page.evaluate("() => location.hash")
 
 
 def attach(page, files):
@@ -146,7 +133,7 @@ def record_of(page):
 
 def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_metadata(
         make_context, coordinator, server, tmp_path):
-    ctx, page = enroll_volunteer(make_context, coordinator, server)
+    ctx, page, *_ = enroll_volunteer(make_context, coordinator, server)
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(gps_jpeg())
     ctx.set_offline(True)
@@ -193,7 +180,7 @@ def test_a_photo_with_gps_exif_reaches_indexeddb_and_the_server_without_any_meta
 
 def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_twice(
         make_context, coordinator, server):
-    ctx, page = enroll_volunteer(make_context, coordinator, server)
+    ctx, page, *_ = enroll_volunteer(make_context, coordinator, server)
     data = b"%PDF-1.4\n" + os.urandom(10 * 1024 * 1024 - 9)
     puts = []
 
@@ -230,7 +217,7 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
 
 
 def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_context, coordinator, server):
-    ctx, page = enroll_volunteer(make_context, coordinator, server)
+    ctx, page, *_ = enroll_volunteer(make_context, coordinator, server)
     # The page pushes while locked (the service worker's Background Sync is not there to do it first).
     ctx.add_init_script("Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', "
                         "{get: () => undefined})")
@@ -258,7 +245,7 @@ def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_cont
 
 def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(
         make_context, coordinator, server):
-    _ctx, page = enroll_volunteer(make_context, coordinator, server)
+    _ctx, page, *_ = enroll_volunteer(make_context, coordinator, server)
     new_incident(page, "too large")
     big_record = record_of(page)
     big = os.urandom(12 * 1024 * 1024)

@@ -5,76 +5,12 @@ error summary.
 """
 
 import json
-import os
 
 import pytest
 
-from drive import join
+from drive import CHROME_PROBLEMS, LANGUAGES, join, messages, open_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-LANGUAGES = ["be", "ru", "uk", "en", "pl", "lt"]
-I18N = os.path.join(os.path.dirname(__file__), "..", "..", "pwa", "static", "i18n")
-
-
-def messages(lang):
-    with open(os.path.join(I18N, lang + ".json"), encoding="utf-8") as f:
-        return json.load(f)
-
-
-# Every problem of the chrome's rendering, in words: elements and letters outside the screen or
-# outside their own box, and line breaks that fall inside a word. A line break is found by
-# comparing the rendered line box of each letter (Range.getClientRects) with the previous letter's:
-# it may only come after a space.
-CHROME_PROBLEMS = """() => {
-  const vw = document.documentElement.clientWidth;
-  const problems = [];
-  const name = (el) => `${el.tagName.toLowerCase()}.${(el.getAttribute('class') || '').replace(/ /g, '.')}`;
-  const roots = [...document.querySelectorAll('header.bar, nav.tabs, .sync-line')]
-    .filter((e) => e.checkVisibility());
-  for (const root of roots) {
-    for (const el of [root, ...root.querySelectorAll('*')]) {
-      if (!el.checkVisibility()) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width > vw + 0.5 || r.left < -0.5 || r.right > vw + 0.5) {
-        const at = `${Math.round(r.left)}..${Math.round(r.right)}`;
-        problems.push(`${name(el)} is ${Math.round(r.width)} px wide at ${at}, the screen ${vw}`);
-      }
-    }
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    const range = document.createRange();
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const parent = node.parentElement;
-      if (!parent.checkVisibility() || !node.data.trim()) continue;
-      const box = parent.getBoundingClientRect();
-      if (box.width <= 1 || box.height <= 1) continue; // words kept for screen readers only
-      let block = parent;
-      while (getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
-      const room = block.getBoundingClientRect();
-      let lastTop = null;
-      let lastChar = ' ';
-      for (let i = 0; i < node.data.length; i += 1) {
-        const ch = node.data[i];
-        if (/\\s/.test(ch)) { lastChar = ch; continue; }
-        range.setStart(node, i);
-        range.setEnd(node, i + 1);
-        const rect = range.getClientRects()[0];
-        if (!rect) continue;
-        if (rect.left < room.left - 0.5 || rect.right > room.right + 0.5 || rect.right > vw + 0.5) {
-          problems.push(`"${node.data}": "${ch}" is outside its ${name(block)}`);
-          break;
-        }
-        if (lastTop !== null && rect.top > lastTop + rect.height / 2 && !/\\s/.test(lastChar)) {
-          problems.push(`"${node.data}" breaks inside a word before "${node.data.slice(i)}"`);
-          break;
-        }
-        lastTop = rect.top;
-        lastChar = ch;
-      }
-    }
-  }
-  return problems;
-}"""
 
 # The Exit control: on the screen, on top, its word whole on one line and big enough to hit.
 PANIC = """() => {
@@ -90,18 +26,6 @@ PANIC = """() => {
 
 LAYOUT = ("() => [document.querySelector('header.bar').dataset.fit, "
           "document.querySelector('nav.tabs').dataset.fit]")
-
-
-def settle(page):
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    page.wait_for_timeout(50)
-
-
-def open_tab(page, view):
-    """Follow the navigation to `view`, through the menu when the navigation is folded into one."""
-    if page.locator("nav.tabs").get_attribute("data-fit") == "menu":
-        page.locator("nav.tabs .menu-toggle").click()
-    page.locator(f'nav.tabs .tab[data-view="{view}"]').click()
 
 
 def check_chrome(page, lang, where):

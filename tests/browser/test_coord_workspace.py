@@ -12,21 +12,19 @@ import pytest
 from playwright.sync_api import expect
 
 from drive import (
-    AXE,
-    axe,
+    check_screen,
     create_invite,
-    horizontal_overflow,
-    join,
+    join_invite,
+    new_need,
     open_settings_item,
+    open_tab,
     safety_number,
-    setup_link,
+    setup_root,
     sync_now,
     sync_runs,
     wait_all_sent,
-    wait_offline_ready,
     wait_sync_run,
 )
-from test_chrome import open_tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,11 +36,6 @@ NOTE_COORDINATOR = "Canary-Note-Coordinator-8812: lawyer found"
 WIDE = {"width": 1280, "height": 800}
 
 
-def check_screen(page, problems, name):
-    overflow = horizontal_overflow(page)
-    violations = axe(page, AXE)
-    if overflow > 0 or violations:
-        problems[name] = {"overflow": overflow, "violations": violations}
 
 
 def read_text(path, encoding="utf-8"):
@@ -50,32 +43,17 @@ def read_text(path, encoding="utf-8"):
         return f.read()
 
 
-def new_need(page, description, category="accommodation", urgency="Normal", contact=""):
-    page.get_by_role("button", name="+ Need").click()
-    page.get_by_label("What is needed *").select_option(category)
-    page.locator(".option").get_by_text(urgency, exact=True).click()
-    page.get_by_label("Country *").select_option("LT")
-    page.get_by_label("Details of the need *").fill(description)
-    page.get_by_label("Contact", exact=True).fill(contact)
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("button", name="Edit").wait_for()
 
 
 def test_a_coordinator_verifies_the_waiting_device_triages_and_filters(make_context, server):
     problems = {}
-    coord_ctx = make_context(viewport=WIDE)
-    coord = coord_ctx.new_page()
-    link, _workspace = setup_link(server)
-    join(coord, link)
+    coord_ctx, coord = setup_root(make_context, server, viewport=WIDE)
     invite = create_invite(coord, "Volunteer")
-    vol_ctx = make_context()
-    vol = vol_ctx.new_page()
-    join(vol, invite)
-    wait_offline_ready(vol)
+    vol_ctx, vol = join_invite(make_context, invite)
 
     # The volunteer records two needs and sends them before anyone verified its device.
-    new_need(vol, CANARY_NEED, contact=CANARY_CONTACT)
-    new_need(vol, CANARY_URGENT, category="medical", urgency="Critical")
+    new_need(vol, CANARY_NEED, urgency="Normal", contact=CANARY_CONTACT)
+    new_need(vol, CANARY_URGENT, category="medical", urgency="Critical", contact="")
     wait_all_sent(vol)
 
     # The coordinator's list says what waits, from which device, with the way to verify it.

@@ -17,7 +17,7 @@ import re
 import pytest
 
 from conftest import ARGS, CHROMIUM
-from drive import AXE, PASSPHRASE, axe, join, read_store
+from drive import AXE, PASSPHRASE, axe, join, read_store, wait_opened
 
 # Draws `text` as a QR code on a canvas (vendored uqr, as the coordinator's invite screen does)
 # and returns it as PNG bytes in base64: a "photo" of the code.
@@ -55,7 +55,7 @@ def join_with_generated(page):
     phrase = " ".join(words)
     page.get_by_label("Type the six words again, from your paper").fill("  " + phrase.upper() + " ")
     page.get_by_role("button", name=re.compile("^(Join|Set up)$")).click()
-    page.get_by_role("heading", name="Records").wait_for()
+    wait_opened(page)
     return phrase
 
 

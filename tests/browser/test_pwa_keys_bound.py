@@ -8,9 +8,15 @@ from playwright.sync_api import expect
 from client import Client
 from drive import (
     PASSPHRASE,
+    SEED,
+    check_screen,
+    count,
     create_invite,
+    db_rows,
+    enroll_volunteer,
     join,
     leftovers,
+    new_need,
     open_settings_item,
     read_store,
     setup_link,
@@ -18,7 +24,6 @@ from drive import (
     wait_all_sent,
 )
 from sync import keys
-from test_sync import SEED, check_screen, count, db_rows, enroll_volunteer, new_need
 
 ALARM = "The server shows this device with keys or a role that are not its own."
 

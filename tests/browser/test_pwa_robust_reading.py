@@ -8,11 +8,21 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from drive import AXE, axe, horizontal_overflow, read_store, sync_now, unlock, wait_all_sent
+from drive import (
+    AXE,
+    axe,
+    enroll_volunteer,
+    horizontal_overflow,
+    new_need,
+    open_record,
+    read_store,
+    sync_now,
+    unlock,
+    wait_all_sent,
+)
 from sync.b64 import b64encode
 from sync.envelopes import key_commitment, new_record_key, sign_change, wrap_key
 from sync.merge import next_write
-from test_sync import enroll_volunteer, new_need, open_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -11,20 +11,23 @@ import pytest
 from playwright.sync_api import expect
 
 from drive import (
-    AXE,
-    axe,
+    CHROME_PROBLEMS,
+    LANGUAGES,
+    certify,
+    check_screen,
     create_invite,
     horizontal_overflow,
     join,
-    open_settings_item,
+    join_invite,
+    messages,
+    open_tab,
     read_store,
     safety_number,
-    setup_link,
+    settle,
+    setup_root,
     sync_now,
     wait_all_sent,
-    wait_offline_ready,
 )
-from test_chrome import CHROME_PROBLEMS, LANGUAGES, messages, open_tab, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,33 +39,16 @@ SCREEN_PROBLEMS = CHROME_PROBLEMS.replace("'header.bar, nav.tabs, .sync-line'",
                                           "'header.bar, nav.tabs, .sync-line, main .report-screen'")
 
 
-def check_screen(page, problems, name):
-    overflow = horizontal_overflow(page)
-    violations = axe(page, AXE)
-    if overflow > 0 or violations:
-        problems[name] = {"overflow": overflow, "violations": violations}
 
 
 def test_a_reporter_reports_offline_and_sees_that_a_coordinator_received_it(make_context, server):
     problems = {}
-    coord_ctx = make_context()
-    coord = coord_ctx.new_page()
-    link, _workspace = setup_link(server)
-    join(coord, link)
+    coord_ctx, coord = setup_root(make_context, server)
     invite = create_invite(coord, "Reporting for myself")
-    rep_ctx = make_context()
-    rep = rep_ctx.new_page()
-    join(rep, invite)
-    wait_offline_ready(rep)
+    rep_ctx, rep = join_invite(make_context, invite)
 
     # The coordinator compares the reporter's safety number out of band and certifies the device.
-    number = safety_number(rep)
-    open_settings_item(coord, "Devices")
-    card = coord.locator(".device").filter(has_text="Reporting for myself")
-    card.get_by_text(number, exact=True).wait_for()
-    card.get_by_role("button", name="Certify").click()
-    card.get_by_role("button", name="They match: certify").click()
-    expect(card.get_by_text("Verified", exact=True)).to_be_visible()
+    certify(coord, "Reporting for myself", safety_number(rep))
 
     # The reporter's navigation offers one report, not the volunteer's two forms.
     expect(rep.locator("nav.tabs .tab")).to_have_count(3)

@@ -16,16 +16,22 @@ import pytest
 from playwright.sync_api import expect
 
 from drive import (
-    AXE,
-    axe,
+    SEED,
+    certify,
+    check_screen,
+    count,
     create_invite,
     db_rows,
-    horizontal_overflow,
+    enroll_volunteer,
     join,
+    join_invite,
+    new_incident,
+    new_need,
+    open_record,
     open_settings_item,
     read_store,
     safety_number,
-    setup_link,
+    setup_root,
     storage_dump,
     sync_now,
     sync_runs,
@@ -47,29 +53,10 @@ CANARY_INFLATED = "Canary-Inflated-Baranavichy-4409"
 CANARIES = [CANARY_INCIDENT, CANARY_NEED, CANARY_CITY, CANARY_FORGED, CANARY_ROGUE, CANARY_INFLATED]
 
 
-def new_incident(page, description):
-    page.get_by_role("button", name="+ Incident").click()
-    page.get_by_label("What kind of incident *").select_option("bank")
-    page.get_by_label("Country *").select_option("PL")
-    page.get_by_label("What happened *").fill(description)
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("button", name="Edit").wait_for()
 
 
-def new_need(page, description, city=""):
-    page.get_by_role("button", name="+ Need").click()
-    page.get_by_label("What is needed *").select_option("accommodation")
-    page.get_by_label("Country *").select_option("LT")
-    page.get_by_label("City or town").fill(city)
-    page.get_by_label("Details of the need *").fill(description)
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("button", name="Edit").wait_for()
 
 
-def open_record(page, text):
-    page.get_by_role("button", name="Records", exact=True).click()
-    page.locator(".record-item").filter(has_text=text).click()
-    page.get_by_role("button", name="Edit").wait_for()
 
 
 def edit_need(page, text, fields, choose=()):
@@ -88,12 +75,6 @@ def edit_need(page, text, fields, choose=()):
     page.get_by_role("button", name="Edit").wait_for()
 
 
-def check_screen(page, problems, name):
-    """axe-core and the 360 px width on the screen shown now."""
-    overflow = horizontal_overflow(page)
-    violations = axe(page, AXE)
-    if overflow > 0 or violations:
-        problems[name] = {"overflow": overflow, "violations": violations}
 
 
 def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_everywhere(make_context,
@@ -101,19 +82,14 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     problems = {}
     # The coordinator sets the workspace up in a browser (dark theme: axe checks both) and invites
     # the volunteer from there.
-    coord_ctx = make_context(color_scheme="dark", permissions=["clipboard-read", "clipboard-write"])
-    coord = coord_ctx.new_page()
-    link, _workspace = setup_link(server)
-    join(coord, link)
+    coord_ctx, coord = setup_root(make_context, server, color_scheme="dark",
+                                  permissions=["clipboard-read", "clipboard-write"])
     invite = create_invite(coord, "Volunteer")
     check_screen(coord, problems, "invites")
     coord.get_by_role("button", name="Copy the link").click()
     expect(coord.get_by_text("Copied.", exact=True)).to_be_visible()
     assert coord.evaluate("navigator.clipboard.readText()") == invite
-    vol_ctx = make_context()
-    vol = vol_ctx.new_page()
-    join(vol, invite)
-    wait_offline_ready(vol)
+    vol_ctx, vol = join_invite(make_context, invite)
 
     # The invite is spent; another one, made by mistake, is withdrawn.
     create_invite(coord, "Reporting for myself")
@@ -222,20 +198,8 @@ def test_two_browsers_sync_offline_records_merge_edits_and_resolve_a_conflict_ev
     assert problems == {}, json.dumps(problems, indent=1)
 
 
-def enroll_volunteer(make_context, coordinator, server):
-    """A volunteer in a browser, certified by the reference client playing the coordinator."""
-    ctx = make_context()
-    page = ctx.new_page()
-    answers = []
-    page.on("response", lambda r: answers.append(r.json()) if r.url.endswith("/api/enroll") else None)
-    join(page, coordinator.create_invite("volunteer", base_url=server.url))
-    device = read_store(page, "meta", "device")["device"]
-    coordinator.certify(device)
-    return ctx, page, device, answers[0]
 
 
-def count(server, sql, **params):
-    return db_rows(server.db_url, sql, **params)[0][0]
 
 
 def test_a_connection_dropped_mid_push_duplicates_nothing_and_loses_nothing(make_context,
@@ -587,28 +551,6 @@ def test_travel_mode_erases_what_the_server_holds_and_brings_it_back(make_contex
     expect(page.locator(".record-item")).to_have_count(3)
 
 
-# Records saved straight through the app's own modules (as bench/pwa_budget.py seeds them): the
-# volunteer's session, a second one on the same store, saving `count` records of about 1.2 KB.
-SEED = """async ([count, passphrase]) => {
-  const { Session } = await import('/static/js/session.js');
-  const { LocalStore } = await import('/static/js/store/local.js');
-  const { openStorage } = await import('/static/js/store/buckets.js');
-  const { OPTIONS, normalize, blank } = await import('/static/js/forms.js');
-  const session = new Session(new LocalStore(openStorage()), { wipe: async () => {} });
-  await session.init();
-  if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
-  const words = ('bank account closed refused passport residence permit landlord flat school child '
-    + 'border queue').split(' ');
-  for (let i = 0; i < count; i++) {
-    const kind = i % 3 ? 'incident' : 'need';
-    const form = blank(kind, '2025-03-14');
-    const text = Array.from({ length: 30 }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(' ');
-    Object.assign(form, { category: OPTIONS[kind + '_category'][i % 13], country: OPTIONS.country[i % 30],
-      city: 'City ' + (i % 50), description: text });
-    await session.records.save({ values: normalize(kind, form) });
-  }
-  await session.lock();
-}"""
 
 
 def ciphertext_bytes(wraps, changes):
@@ -624,19 +566,10 @@ def test_a_push_and_a_pull_of_1000_records_transfer_less_than_1_5_times_their_ci
                                                                                         server):
     from drive import PASSPHRASE
 
-    coord_ctx = make_context()
-    coord = coord_ctx.new_page()
-    join(coord, setup_link(server)[0])
+    coord_ctx, coord = setup_root(make_context, server)
     invite = create_invite(coord, "Volunteer")
-    vol_ctx = make_context()
-    vol = vol_ctx.new_page()
-    join(vol, invite)
-    open_settings_item(coord, "Devices")
-    card = coord.locator(".device").filter(has_text="Volunteer")
-    card.get_by_role("button", name="Certify").click()
-    card.get_by_role("button", name="They match: certify").click()
-    volunteer_card = coord.locator(".device").filter(has_text="Volunteer")
-    expect(volunteer_card.get_by_text("Verified", exact=True)).to_be_visible()
+    vol_ctx, vol = join_invite(make_context, invite, offline_ready=False)
+    certify(coord, "Volunteer")
 
     vol_ctx.set_offline(True)
     vol.evaluate(SEED, [1000, PASSPHRASE])

@@ -4,6 +4,7 @@
  */
 
 import { safetyNumber } from './core/binding.js';
+import { ZapisError } from './core/errors.js';
 import { applyLook, camouflaged, disguise, undisguise } from './door.js';
 import { navTabs } from './forms.js';
 import { Installer, persistStorage } from './install.js';
@@ -13,6 +14,7 @@ import { EntryScreens, linkParams } from './entry-screens.js';
 import { Session } from './session.js';
 import { LocalStore } from './store/local.js';
 import { MOVED, openStorage } from './store/buckets.js';
+import { configureReporting, diagnostics, forgetShown, report, withdraw } from './report.js';
 import { registerServiceWorker } from './sw-client.js';
 import { statusLine } from './sync/status.js';
 import { Shell } from './ui/shell.js';
@@ -53,6 +55,12 @@ let installOffered = false;
 const shell = new Shell(document.getElementById('app'), {
   panic, lock: () => lock(), go: (name) => go({ name }),
 });
+// The one reporting path (report.js): a translated notice, and the content-free diagnostic log in
+// the meta store once this browser holds a device.
+configureReporting({ store, shell, translator: () => i18n?.t ?? null, joined: () => session.state !== 'empty' });
+// Whatever slips through every handler still reaches the log (the browser reports it as well).
+window.addEventListener('error', (e) => { report(e.error ?? e, { where: 'uncaught', show: false }); });
+window.addEventListener('unhandledrejection', (e) => { report(e.reason, { where: 'unhandled', show: false }); });
 const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang: () => i18n.lang,
   go: (next, opts) => go(next, opts), language: (lang) => language(lang), erase: () => wipe(),
   joined: async () => {
@@ -60,8 +68,13 @@ const entry = new EntryScreens({ session, shell, t: (...a) => i18n.t(...a), lang
     opened();
     return storage;
   },
-  unlocked: () => opened(), opening: () => { loadScreens().catch(() => {}); }, emptied: () => stranger(),
+  unlocked: () => opened(), opening: () => { loadScreens().catch(loadFailed); }, emptied: () => stranger(),
   keeps: () => go({ name: 'keeps' }, { replace: true }) });
+
+// A module did not load (a new version half deployed, a cache gone): said when it is needed.
+function loadFailed(error) {
+  report(error, { where: 'app/load', show: false });
+}
 
 // The sync controller loads once it has something to do: right away on a device that has
 // joined (its modules come from the service worker's cache), once the first screen is painted
@@ -107,6 +120,7 @@ function loadScreens() {
 
 /** Write a half-typed form's draft before its screen goes (nothing to do if none was loaded). */
 async function leaveForm() {
+  // A load that failed was reported then; there is no form to keep.
   if (screens) await (await screens.catch(() => null))?.records.leave();
 }
 
@@ -125,6 +139,37 @@ function showStatus(status) {
   if (!i18n) return;
   shell.syncStatus(session.state === 'empty' ? null : statusLine(i18n.t, i18n.lang, status),
     { unlocked: session.state === 'open', runs: status.runs });
+  syncReport(status);
+}
+
+// What a finished sync run failed on goes to the diagnostic log; a failure the person can act on
+// (a refusal, not a lost connection, which the status line shows and the scheduler retries) is
+// also said as an alert, withdrawn once a run succeeds. Item refusals are logged by their code.
+let reportedRuns = null;
+let syncAlert = null;
+const refusalsLogged = new Set();
+function syncReport(status) {
+  if (reportedRuns === null) reportedRuns = status.runs; // what the store said before this page: logged then
+  if (status.runs === reportedRuns) return;
+  reportedRuns = status.runs;
+  const error = status.error;
+  if (!error) {
+    if (syncAlert) withdraw(syncAlert);
+    syncAlert = null;
+  } else {
+    const { retryable } = ZapisError.from(error); // no answer, busy or overloaded: tried again by itself
+    report(error, { where: 'sync/run', show: !retryable && error.code !== 'update_required' })
+      .then((text) => { if (!retryable) syncAlert = text; });
+  }
+  if (status.refused && sync) {
+    sync.replica.refused().then((items) => {
+      for (const item of items) {
+        if (refusalsLogged.has(item.seq)) continue;
+        refusalsLogged.add(item.seq);
+        report({ code: item.code, status: 0 }, { where: 'sync/item', show: false });
+      }
+    }, (err) => report(err, { where: 'sync/item', show: false }));
+  }
 }
 
 // A pull changed records: redraw what shows them, never a form someone is typing in. While a
@@ -140,7 +185,8 @@ function changed({ partial = false } = {}) {
 // only claims the device was removed cannot make it lose unsent work).
 async function revoked() {
   idle?.stop();
-  shell.blank();
+  blank();
+  // A store that cannot be read holds nothing to keep: the device is erased as removed.
   const waiting = session.state === 'empty' ? 0 : await store.outboxCount().catch(() => 0);
   if (!waiting) {
     await session.wipe();
@@ -222,7 +268,7 @@ async function render(next, { quiet = false } = {}) {
         safety: await safetyNumber(session.device.workspace, session.device.device, session.device.sign_key,
           session.device.ecdh_key), alarm: session.alarm, camouflage: camouflaged(),
           away: await sync.replica.awayCount(),
-        erasure: store.erasure, moved: Boolean(await store.getMeta(MOVED)) }, {
+        erasure: store.erasure, moved: Boolean(await store.getMeta(MOVED)), diagnostics: await diagnostics() }, {
         change: changeSettings, duress: (p) => session.setDuress(p), clearDuress: () => session.clearDuress(),
         persist: async () => { storage = await persistStorage(); render(view); },
         install: () => installer.prompt().then(() => render(view)), wipe: wipe, lock: () => lock(),
@@ -267,12 +313,12 @@ function opened() {
   const records = session.records;
   setTimeout(() => records.verify().then((changed) => {
     if (changed && session.records === records && view.name === 'list') render(view);
-  }).catch(() => {}), VERIFY_AFTER_MS);
+  }).catch((error) => report(error, { where: 'records/verify', show: false })), VERIFY_AFTER_MS);
   idle?.stop();
   idle = watchIdle(() => session.settings.idleMinutes, () => lock());
   loadSync().then((loaded) => {
     if (session.state === 'open') loaded.unlocked();
-  }).catch(() => {});
+  }).catch(loadFailed);
   persistStorage(false).then((s) => { storage = s; });
 }
 
@@ -281,21 +327,28 @@ async function lock() {
   idle?.stop();
   idle = null;
   await leaveForm();
-  shell.blank();
+  blank();
   sync?.locked();
   await session.lock();
-  const loaded = screens && (await screens.catch(() => null));
+  const loaded = screens && (await screens.catch(() => null)); // a failed load holds nothing to forget
   loaded?.records.forget();
   if (loaded) loaded.sync.created = null; // an invite link just made
   steps.clear(); // the way back to the records is forgotten with them
   await go({ name: 'lock' }, { replace: true });
 }
 
+// The screen and every notice go at once (lock, panic, wipe); the alerts shown are forgotten too.
+function blank() {
+  shell.blank();
+  forgetShown();
+  syncAlert = null;
+}
+
 // -- panic and wipe -------------------------------------------------------------------------
 
 async function panic() {
   // Leave first, think later: the screen is emptied before anything else happens.
-  shell.blank();
+  blank();
   document.title = '';
   const wipeFirst = session.settings.panicWipe;
   idle?.stop();
@@ -305,8 +358,9 @@ async function panic() {
   if (!wipeFirst && screens && session.state === 'open') {
     const inForm = view.name.startsWith('new-') || view.name.startsWith('form-');
     const keep = session.settings.exitDraft !== 'discard';
-    const records = (await screens.catch(() => null))?.records;
+    const records = (await screens.catch(() => null))?.records; // a failed load holds no form
     const done = records && (keep ? records.leave() : inForm ? records.discard() : null);
+    // Leaving matters more than the draft: a draft that cannot be written is not waited for.
     if (done) await Promise.race([done.catch(() => {}), new Promise((r) => { setTimeout(r, EXIT_DRAFT_MS); })]);
   }
   session.lock();
@@ -322,15 +376,15 @@ async function stranger() {
   idle?.stop();
   idle = null;
   sync?.locked();
-  shell.blank();
-  (screens && (await screens.catch(() => null)))?.records.forget();
+  blank();
+  (screens && (await screens.catch(() => null)))?.records.forget(); // a failed load holds nothing
   steps.clear();
   if (navigator.serviceWorker?.controller || navigator.onLine) location.replace('/');
   else await go({ name: 'welcome' }, { replace: true });
 }
 
 async function wipe() {
-  shell.blank();
+  blank();
   idle?.stop();
   sync?.locked();
   await session.wipe();
@@ -368,7 +422,7 @@ async function boot() {
   const guess = load(pickLanguage(navigator.languages));
   await session.init();
   const chosen = session.settings.lang;
-  const first = await guess.catch(() => null);
+  const first = await guess.catch(() => null); // not there: the chosen (or default) language below
   if (first && (!chosen || chosen === first.lang)) {
     i18n = first;
     document.documentElement.lang = i18n.lang;
@@ -388,17 +442,17 @@ async function boot() {
   // (both come from the service worker's cache); a first visit fetches them once the first screen
   // is painted and the page is idle, so they never delay it.
   if (session.state !== 'empty') {
-    loadSync().then((loaded) => loaded.boot()).catch(() => {});
+    loadSync().then((loaded) => loaded.boot()).catch(loadFailed);
   } else {
     const later = window.requestIdleCallback ?? ((run) => setTimeout(run, 500));
-    later(() => loadScreens().catch(() => {}), { timeout: 5000 });
+    later(() => loadScreens().catch(loadFailed), { timeout: 5000 });
   }
   registerServiceWorker({
     offlineReady: () => shell.toast(i18n.t('sw.offline_ready')),
     updateReady: (apply) => shell.notice(i18n.t('sw.update'), [
       { label: i18n.t('sw.reload'), primary: true, run: async () => { await leaveForm(); apply(); } },
       { label: i18n.t('sw.later') }]),
-  }).catch(() => {});
+  }).catch((error) => report(error, { where: 'sw/register', show: false })); // the app works online without it
 }
 
 boot();

@@ -74,7 +74,7 @@ export async function stripImage(file, { maxSide = MAX_SIDE, quality = 0.85 } = 
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
-    throw new AttachError('attach.unreadable_image');
+    throw new AttachError('attach.unreadable_image'); // expected: a file the browser cannot decode
   }
   try {
     const data = await encode(await draw(bitmap, maxSide), 'image/jpeg', quality);

@@ -21,7 +21,7 @@ function read(key) {
   try {
     return localStorage.getItem(key);
   } catch {
-    return null;
+    return null; // storage disabled: no camouflage chosen
   }
 }
 
@@ -57,7 +57,7 @@ export async function opens(typed) {
     const door = JSON.parse(read(DOOR));
     return Boolean(door?.salt) && await digest(door.salt, typed) === door.hash;
   } catch {
-    return false;
+    return false; // a damaged door: the code does not open it (the settings turn camouflage off)
   }
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { openLocal, sealLocal } from './crypto/local-box.js';
+import { report } from './report.js';
 
 const LABEL = 'drafts';
 
@@ -19,7 +20,11 @@ export class Drafts {
   /** Open the sealed drafts box. */
   async load() {
     const box = await this.store.getDrafts();
-    this.all = box ? await openLocal(this.key, LABEL, box).catch(() => ({})) : {};
+    // A box sealed by another local key (a store copied or restored) opens nothing: no drafts, logged.
+    this.all = box ? await openLocal(this.key, LABEL, box).catch((err) => {
+      report(err, { where: 'draft/open', show: false });
+      return {};
+    }) : {};
   }
 
   /** The draft of a context: {values, t}, or undefined. */
@@ -60,7 +65,10 @@ export class Drafts {
     const snapshot = JSON.parse(JSON.stringify(this.all));
     this.writing = this.writing.then(async () => {
       await this.store.putDrafts(await sealLocal(this.key, LABEL, snapshot));
-    }).catch(() => {});
+    }).catch((err) => {
+      // Not written (the store is full, or gone with a wipe): logged; the form still holds the text.
+      report(err, { where: 'draft/write', show: false });
+    });
     return this.writing;
   }
 

@@ -6,6 +6,7 @@
 import { joinScreen } from './ui/join.js';
 import { lockScreen } from './ui/lock.js';
 import { removedScreen } from './ui/removed.js';
+import { report } from './report.js';
 import { stopScanning, welcomeScreen } from './ui/welcome.js';
 
 /**
@@ -65,7 +66,7 @@ export class EntryScreens {
         url = new URL(`/setup${url.hash}`, location.origin);
       }
     } catch {
-      url = null;
+      url = null; // not a link at all: said below as a bad link
     }
     const params = url && url.origin === location.origin ? linkParams(url) : null;
     if (!params) {
@@ -75,7 +76,9 @@ export class EntryScreens {
     return this.go(params, { replace: true });
   }
 
+  // Why a join or setup failed, said on its screen; logged (report.js) without the secrets it carried.
   #errorMessage(err) {
+    report(err, { where: 'join', show: false });
     const key = `error.${err.code}`;
     return err.code && this.t(key) !== key ? this.t(key) : this.t('error.join_failed');
   }

@@ -119,7 +119,7 @@ function validLink(text) {
     const url = new URL(text);
     return (url.protocol === 'https:' || url.protocol === 'http:') && Boolean(url.hostname);
   } catch {
-    return false;
+    return false; // not a URL: the form says so (error.link)
   }
 }
 

@@ -5,6 +5,8 @@
  * a plural message is an object keyed by Intl.PluralRules categories (one, few, many, other).
  */
 
+import { asset } from './api.js';
+
 export const LANGUAGES = ['be', 'ru', 'uk', 'en', 'pl', 'lt'];
 export const DEFAULT_LANGUAGE = 'en';
 // Each language names itself in the switcher, so a person can find theirs whatever is shown.
@@ -37,7 +39,5 @@ export function translator(lang, messages) {
 /** Fetch a language's messages (the service worker serves them offline) and return its translator. */
 export async function load(lang) {
   const code = LANGUAGES.includes(lang) ? lang : DEFAULT_LANGUAGE;
-  const response = await fetch(`/static/i18n/${code}.json`);
-  if (!response.ok) throw new Error(`no messages for ${code}`);
-  return { lang: code, t: translator(code, await response.json()) };
+  return { lang: code, t: translator(code, await asset(`/static/i18n/${code}.json`)) };
 }

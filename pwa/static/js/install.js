@@ -44,6 +44,7 @@ export async function persistStorage(ask = true) {
   // origin may keep its data, each asks for that too (only buckets that exist: none is made here).
   const buckets = navigator.storageBuckets;
   if (persisted && buckets) {
+    // A bucket that cannot be listed or opened is not kept by this browser: said as "not kept".
     for (const name of await buckets.keys().catch(() => [])) {
       const bucket = await buckets.open(name).catch(() => null);
       if (bucket && !(await bucket.persisted())) persisted = await bucket.persist();

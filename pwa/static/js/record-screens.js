@@ -10,6 +10,7 @@ import {
 import { call } from './api.js';
 import { makePurge } from './core/envelopes.js';
 import { columns, toCSV, toJSON } from './export.js';
+import { report } from './report.js';
 import { REGISTRY } from './kinds.js';
 import { figures } from './overview.js';
 import { withoutNames } from './device-names.js';
@@ -116,7 +117,10 @@ export class RecordScreens {
     const draw = async (message = this.attachNote?.id === id ? this.attachNote.text : '') => {
       if (message) this.attachNote = { id, text: message };
       const now = message ? await session.records.read(id) ?? record : record;
-      const states = await store.states(id).catch(() => ({}));
+      const states = await store.states(id).catch((err) => {
+        report(err, { where: 'attachment/states', show: false }); // drawn without "waiting" marks
+        return {};
+      });
       const el = attachmentsSection(this.t, this.lang(), Attachments.listOf(now), states, {
         add: async (files) => {
           const prepared = [];
@@ -322,12 +326,7 @@ export class RecordScreens {
       back: () => history.back(),
       edit: () => this.go({ name: `form-${kindOf(before)}`, id }),
       acknowledge: async () => {
-        try {
-          await this.#acknowledge(id, ack.to);
-        } catch (err) {
-          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
-          throw err;
-        }
+        if (!await this.#attempt('record/acknowledge', () => this.#acknowledge(id, ack.to))) return;
         this.saved();
         this.shell.toast(this.t('ack.marked'));
         await this.#detail(id, true);
@@ -338,23 +337,16 @@ export class RecordScreens {
       deviceLabel: (device) => this.#deviceLabel(device),
       assign: async (field, device) => {
         const values = { ...before, [field]: device || null };
-        try {
-          await this.session.records.save({ id, values, before, seen: record.contexts });
-        } catch (err) {
-          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
-          throw err;
-        }
+        const save = () => this.session.records.save({ id, values, before, seen: record.contexts });
+        if (!await this.#attempt('record/assign', save)) return;
         this.saved();
         this.shell.toast(this.t('detail.assigned'));
         if (screen.isConnected) await this.#detail(id, true);
       },
       status: async (value) => {
-        try {
-          await this.session.records.save({ id, values: { ...before, status: value }, before, seen: record.contexts });
-        } catch (err) {
-          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
-          throw err;
-        }
+        const save = () => this.session.records.save({ id, values: { ...before, status: value }, before,
+          seen: record.contexts });
+        if (!await this.#attempt('record/status', save)) return;
         this.saved();
         this.shell.toast(this.t('detail.status_saved', { status: this.t(`opt.status.${value}`) }));
         if (screen.isConnected) await this.#detail(id, true);
@@ -370,19 +362,18 @@ export class RecordScreens {
         await this.go({ name: 'list' }, { replace: true });
       },
       purge: this.#canPurge() ? async () => {
-        try {
+        const purge = async () => {
           const { identity, device } = this.session;
           const order = await makePurge(identity.signKey, device.workspace, id, device.device);
           await call('POST', `/api/records/${encodeURIComponent(id)}/purge`,
             { body: order, token: this.session.token });
-        } catch (err) {
-          this.shell.notice(this.t('error.action_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
-          throw err;
-        }
+        };
+        if (!await this.#attempt('record/purge', purge)) return;
         this.shell.toast(this.t('detail.purged'));
         await this.go({ name: 'list' }, { replace: true });
         // The next pull brings the signed tombstone back, which erases the record here as everywhere.
-        this.syncNow?.()?.catch?.(() => {});
+        // A failed run is in the status line already: logged only.
+        this.syncNow?.()?.catch?.((err) => report(err, { where: 'record/purge-sync', show: false }));
       } : null,
       restore: async () => {
         await this.session.records.restore(id, before, record.contexts);
@@ -502,18 +493,35 @@ export class RecordScreens {
           const last = () => drafts.sealWithout(context);
           incident ??= await records.save({ values: made.incident, drafts: made.need ? null : await last() });
           if (made.need) await records.save({ values: { ...made.need, [LINK]: incident }, drafts: await last() });
-          drafts.forget(context);
-          this.shell.toast(this.t('self.sent'));
-          await this.go({ name: 'detail', id: incident }, { replace: true });
-          this.saved();
+          await this.#afterSave(context, incident, 'self.sent');
         } catch (err) {
           screen.busy(false);
-          this.shell.notice(this.t('form.save_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
-          throw err;
+          await report(err, { where: 'self-report/save', fallback: 'form.save_failed' });
         }
       },
     });
     this.shell.show(screen.el);
+  }
+
+  // After a form's save: its draft is spent, the person is told (`message`), the record opens, and
+  // sync is asked for. The same for every form, the self-report's included.
+  async #afterSave(context, id, message) {
+    this.session.drafts.forget(context);
+    this.shell.toast(this.t(message));
+    await this.go({ name: 'detail', id }, { replace: true });
+    this.saved();
+  }
+
+  // Run one action of the detail screen; a failure is reported (report.js: the alert, the log).
+  // Resolves to whether it worked.
+  async #attempt(where, fn) {
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      await report(err, { where });
+      return false;
+    }
   }
 
   // For each field that links another record: the live records of the kind it names, newest first.
@@ -566,14 +574,10 @@ export class RecordScreens {
         try {
           const saved = await records.save({ id, values: normalize(kind, formValues), before, seen,
             drafts: await drafts.sealWithout(context) });
-          drafts.forget(context);
-          this.shell.toast(this.t('form.saved'));
-          await this.go({ name: 'detail', id: saved }, { replace: true });
-          this.saved();
+          await this.#afterSave(context, saved, 'form.saved');
         } catch (err) {
           screen.busy(false);
-          this.shell.notice(this.t('form.save_failed'), [{ label: this.t('notice.ok') }], { kind: 'error' });
-          throw err;
+          await report(err, { where: 'record/save', fallback: 'form.save_failed' });
         }
       },
     });

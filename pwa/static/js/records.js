@@ -94,7 +94,7 @@ export class Records {
         const state = await this.store.getRecord(id);
         if (state) await this.#refresh(state);
       } catch {
-        this.#drop(id);
+        this.#drop(id); // not readable here (no key for this device yet): the sync screen counts such records
       }
     }
     this.stored = ids.length;
@@ -135,7 +135,7 @@ export class Records {
     for (const state of states) {
       if (this.closed) return false; // locked meanwhile: decrypt nothing more
       if (this.versions?.get(state.id) === versionOf(state)) continue;
-      await this.#refresh(state).catch(() => this.#drop(state.id));
+      await this.#refresh(state).catch(() => this.#drop(state.id)); // unreadable here: as in open()
       changed = true;
     }
     return changed;
@@ -153,7 +153,7 @@ export class Records {
     for (const id of changed) {
       if (this.closed) return;
       const state = await this.store.getRecord(id);
-      if (state) await this.#refresh(state).catch(() => this.#drop(id));
+      if (state) await this.#refresh(state).catch(() => this.#drop(id)); // unreadable here: as in open()
       else this.#drop(id);
     }
     this.stored = (await this.store.recordIds()).length;
@@ -272,7 +272,7 @@ export class Records {
   /** The wire field of `name` in a record this device can read: its id, or the name in a legacy record. */
   async fieldOf(id, name) {
     const state = await this.store.getRecord(id);
-    const chain = state && await this.#chain(state).catch(() => null);
+    const chain = state && await this.#chain(state).catch(() => null); // no key here: no field either
     if (!chain) return null;
     return isLegacy(Object.keys(state.fields)) ? name : fid(await this.fieldIdKey(id, chain[0]), name);
   }
@@ -291,7 +291,7 @@ export class Records {
   async read(id) {
     const state = await this.store.getRecord(id);
     if (!state) return null;
-    const judged = await judge(state, this.#ctx()).catch(() => null);
+    const judged = await judge(state, this.#ctx()).catch(() => null); // no key for it here: not readable, as listed
     if (!judged?.key) return null;
     this.keys.set(id, judged.chain);
     const view = await decryptState(state, judged, this.#ctx());
@@ -356,7 +356,7 @@ export class Records {
   async rotate(id, recipients, done = null) {
     const { workspace, device } = this.id;
     const state = await this.store.getRecord(id);
-    const chain = state && await this.#chain(state).catch(() => null);
+    const chain = state && await this.#chain(state).catch(() => null); // unreadable here: nothing to rotate
     if (!chain || chain.length > MAX_EPOCH) {
       await this.store.commitRotation({ record: id, own: null, wraps: [], done });
       return 0;
@@ -368,7 +368,7 @@ export class Records {
     if (own) this.opened.set(own.sig, next);
     await this.store.commitRotation({ record: id, own, wraps, done });
     const after = await this.store.getRecord(id);
-    if (after) await this.#refresh(after).catch(() => this.#drop(id));
+    if (after) await this.#refresh(after).catch(() => this.#drop(id)); // unreadable here: as in open()
     return wraps.length;
   }
 

@@ -17,6 +17,7 @@ import { importLocalKey, newLocalKey } from './crypto/local-box.js';
 import { open, seal, upgrade, withDuress, withoutDuress } from './crypto/vault.js';
 import { Drafts } from './drafts.js';
 import { Records } from './records.js';
+import { report } from './report.js';
 import { openToken, sealToken } from './sync/outbox.js';
 
 export const DEFAULT_SETTINGS = { lang: null, theme: 'system', idleMinutes: 5, wipeAfter: 0, panicWipe: false,
@@ -131,7 +132,11 @@ export class Session {
 
   async #finishJoin(made, answer, fingerprint, passphrase, progress) {
     made.secret.token = answer.token;
-    const listed = await call('GET', '/api/devices', { token: answer.token }).catch(() => ({ devices: [] }));
+    // Without the directory now the join still completes: the first sync brings it (logged, not shown).
+    const listed = await call('GET', '/api/devices', { token: answer.token }).catch((err) => {
+      report(err, { where: 'join/directory', show: false });
+      return { devices: [] };
+    });
     const directory = listed.devices;
     progress('seal');
     const vault = await seal(made.secret, passphrase);

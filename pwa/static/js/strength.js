@@ -15,6 +15,8 @@
  * more) is at least 2^66 ≈ 10^19.9 by construction.
  */
 
+import { asset } from './api.js';
+
 export const MIN_GUESSES_LOG10 = 14;
 export const MIN_LENGTH = 8;
 /** The meter's level from which a passphrase is accepted (0-4). */
@@ -51,9 +53,7 @@ async function loadJson(relative) {
     const { readFile } = await import('node:fs/promises');
     return JSON.parse(await readFile(url, 'utf8'));
   }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`cannot load ${relative}: ${response.status}`);
-  return response.json();
+  return asset(url.href);
 }
 
 async function loadText(relative) {
@@ -62,9 +62,7 @@ async function loadText(relative) {
     const { readFile } = await import('node:fs/promises');
     return readFile(url, 'utf8');
   }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`cannot load ${relative}: ${response.status}`);
-  return response.text();
+  return asset(url.href, 'text');
 }
 
 const HINTS = { dictionary: 'strength.hint_common', spatial: 'strength.hint_keyboard',

@@ -17,7 +17,7 @@ import { pushOutbox } from './sync/outbox.js';
 import { uploadChunks } from './sync/uploads.js';
 import { rewrapOnce } from './sync/rewrap.js';
 import { rotateOnce, rotationProgress, serverHint, startRotation } from './sync/rotate.js';
-import { call } from './api.js';
+import { call, request } from './api.js';
 import { Scheduler } from './sync/schedule.js';
 import { initialStatus } from './sync/status.js';
 import { ChunkStore } from './store/chunks.js';
@@ -315,7 +315,7 @@ export class SyncController {
       if (!outbox && !(await chunks.keys()).length) return;
       const token = await this.session.pushToken();
       if (!token) return;
-      if (outbox) await pushOutbox(this.store.adapter, { token });
+      if (outbox) await pushOutbox(this.store.adapter, { token, fetch: request });
       // Attachments' chunks too: the push-only token may upload them (not read anything back).
       await uploadChunks(chunks, { token });
       await this.refresh({ error: null });

@@ -6,6 +6,7 @@
 import { call } from './api.js';
 import { DeviceScreens } from './device-screens.js';
 import { DeviceNames } from './held-names.js';
+import { report } from './report.js';
 import { registered } from './sync/status.js';
 import { conflictScreen } from './ui/conflict.js';
 import { recordLabel } from './ui/format.js';
@@ -36,11 +37,8 @@ export class SyncScreens {
   }
 
   #fail(err) {
-    // The server's code in the person's language (error.<code>, else the registry's refusal.<code>).
-    const key = `error.${err?.code}`;
-    const text = (err?.code && this.t(key) !== key ? this.t(key) : registered(this.t, err?.code))
-      ?? this.t('error.action_failed');
-    this.shell.notice(text, [{ label: this.t('notice.ok') }], { kind: 'error' });
+    // The one reporting path (report.js): the code in the person's language as an alert, and the log.
+    report(err, { where: 'devices', fallback: 'error.action_failed' });
   }
 
   #label = (id) => {
@@ -97,6 +95,7 @@ export class SyncScreens {
     try {
       invites = (await call('GET', '/api/invites', { token: session.token })).invites;
     } catch (err) {
+      report(err, { where: 'invites/list', show: false }); // said on the screen
       error = error ?? (err.code === 'network' ? this.t('invites.offline')
         : registered(this.t, err.code) ?? this.t('error.action_failed'));
     }
@@ -110,6 +109,7 @@ export class SyncScreens {
             link: `${location.origin}/join#c=${invite.code}&w=${workspace}&f=${f}&r=${invite.role}` };
           await redraw();
         } catch (err) {
+          report(err, { where: 'invites/create', show: false }); // said on the screen
           await redraw(err.code === 'network' ? this.t('invites.offline')
             : registered(this.t, err.code) ?? this.t('error.action_failed'));
         }

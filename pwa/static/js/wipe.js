@@ -27,6 +27,7 @@ export async function wipeEverything(store) {
   }
   const buckets = navigator.storageBuckets;
   // Any bucket left (another tab's, or one the store did not know about), the vault's first.
+  // Buckets that cannot be listed hold nothing this wipe can reach; the databases go below anyway.
   const bucketNames = buckets ? await buckets.keys().catch(() => []) : [];
   bucketNames.sort((a, b) => (b === 'zapis-vault') - (a === 'zapis-vault'));
   for (const name of bucketNames) await settle(buckets.delete(name), 1500);

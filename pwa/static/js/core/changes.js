@@ -59,7 +59,7 @@ export async function verifyChange(publicText, change) {
   try {
     header = canonicalBytes(await changeHeader(change));
   } catch {
-    return false;
+    return false; // a change that has no canonical header is not verified (as in verifyObject)
   }
   return typeof change.sig === 'string' && verify(publicText, change.sig, header);
 }

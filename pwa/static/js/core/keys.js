@@ -78,7 +78,7 @@ function importPublic(cache, text, algorithm, usages) {
       try {
         raw = b64decode(text, PUBLIC_KEY_BYTES);
       } catch {
-        raw = null;
+        raw = null; // not base64 of the right length: the InvalidKeyError below
       }
       if (!raw || raw[0] !== 4) throw new InvalidKeyError('not an uncompressed P-256 public key');
       try {
@@ -91,7 +91,7 @@ function importPublic(cache, text, algorithm, usages) {
     // Oldest first: Map iterates in insertion order, which makes this a cheap bounded cache.
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value);
     cache.set(text, key);
-    key.catch(() => cache.delete(text));
+    key.catch(() => cache.delete(text)); // a failed import is not cached; the caller gets its error
   }
   return key;
 }
@@ -133,6 +133,6 @@ export async function verify(publicText, signatureText, bytes) {
     if (!isLowS(sig)) return false;
     return await subtle.verify(SIGN_WITH, key, sig, bytes);
   } catch {
-    return false;
+    return false; // a malformed key or signature verifies nothing, never a throw (as in Python)
   }
 }

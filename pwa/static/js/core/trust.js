@@ -36,7 +36,7 @@ async function safeFingerprint(publicText) {
   try {
     return await fingerprintOf(publicText);
   } catch {
-    return null;
+    return null; // not a key: an entry that matches no fingerprint, judged untrusted by the caller
   }
 }
 

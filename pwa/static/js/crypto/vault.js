@@ -78,7 +78,7 @@ async function decrypt(vault, key) {
       key, b64decode(vault.ct));
     return JSON.parse(new TextDecoder().decode(plain));
   } catch {
-    return null;
+    return null; // the wrong passphrase (AES-GCM refuses): the caller says 'wrong'
   }
 }
 

@@ -7,6 +7,7 @@
  * the service worker.
  */
 
+import { request } from '../api.js';
 import { ChunkStore } from '../store/chunks.js';
 import { pushOutbox } from './outbox.js';
 import { PAGE_LIMIT, pullAll } from './pull.js';
@@ -57,7 +58,7 @@ export class SyncEngine {
     this.replica = deps.replica;
     this.me = deps.me;
     this.token = deps.token;
-    this.fetch = deps.fetch ?? ((...args) => fetch(...args));
+    this.fetch = deps.fetch ?? request; // the app's one fetch wrapper (api.js)
     this.travelAuto = deps.travelAuto ?? (() => false);
     this.onDirectory = deps.onDirectory ?? (() => {});
     this.now = deps.now ?? (() => Date.now());
@@ -153,8 +154,10 @@ export class SyncEngine {
     // A run stopped by the lock writes nothing more: a wipe may follow at once.
     if (result.stopped) return result;
     const before = await this.replica.status();
+    // The stored error keeps its code, never the server's words (shown by code; docs/pwa.md, Errors).
+    const error = result.errors[0] ? { ...result.errors[0], message: '' } : null;
     await this.replica.putStatus({ lastOk: result.ok ? result.at : before.lastOk, lastTry: result.at,
-      error: result.errors[0] ?? null, revoked: result.revoked });
+      error, revoked: result.revoked });
     return result;
   }
 

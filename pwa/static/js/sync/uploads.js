@@ -8,6 +8,7 @@
  * duplicate), so a cut connection or a closed app costs at most the chunk in flight.
  */
 
+import { request } from '../api.js';
 import { PushError, retryAfterMs } from './outbox.js';
 
 const base = (record, attachment) =>
@@ -42,7 +43,7 @@ const final = (err) => err.status >= 400 && err.status < 500 && err.status !== 4
  * deleted, refused: [{record, attachment, code, message}]}; throws PushError when the server does not
  * answer or is unavailable (the engine retries later). `progress(done, total)` is told as chunks go.
  */
-export async function uploadChunks(chunks, { token, fetch: fetchFn = (...a) => fetch(...a), progress = () => {} }) {
+export async function uploadChunks(chunks, { token, fetch: fetchFn = request, progress = () => {} }) {
   const out = { uploaded: 0, duplicate: 0, deleted: 0, refused: [] };
   const groups = new Map();
   for (const key of await chunks.keys()) {
@@ -99,7 +100,7 @@ export async function uploadChunks(chunks, { token, fetch: fetchFn = (...a) => f
 }
 
 /** One stored chunk's bytes from the server (no-store), or a PushError. */
-export async function downloadChunk(record, attachment, index, { token, fetch: fetchFn = (...a) => fetch(...a) }) {
+export async function downloadChunk(record, attachment, index, { token, fetch: fetchFn = request }) {
   const response = await send(fetchFn, 'GET', `${base(record, attachment)}/chunks/${index}`, token, { json: false });
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -7,6 +7,8 @@
 
 import { kindOf } from '../attachments.js';
 import { h, replace, uid } from './dom.js';
+import { messageFor } from '../diagnostics.js';
+import { report } from '../report.js';
 
 const urls = new Set();
 
@@ -56,7 +58,10 @@ export function attachmentsSection(t, lang, entries, states, on,
     try {
       await on.add(chosen); // redraws the section, with its own message
     } catch (err) {
+      // A file the app cannot take (AttachError: too big, not an image it can read) is the person's
+      // to fix, and said with its key; anything else is a failure, logged too.
       status.textContent = err?.key ? t(err.key) : t('attach.failed');
+      if (!err?.key) report(err, { where: 'attachment/add', show: false });
     }
   };
   let shown = null; // the object URL of the file open in the viewer
@@ -80,8 +85,8 @@ export function attachmentsSection(t, lang, entries, states, on,
     try {
       bytes = await on.open(entry, (done) => { bar.value = done; });
     } catch (err) {
-      replace(viewer, h('p', { class: 'error', role: 'alert' },
-        err?.code ? t(`refusal.${err.code}`) : t('attach.open_failed')),
+      report(err, { where: 'attachment/open', show: false }); // said in the viewer, where the file would be
+      replace(viewer, h('p', { class: 'error', role: 'alert' }, messageFor(t, err, 'attach.open_failed')),
         h('button', { type: 'button', class: 'secondary', onclick: close }, t('attach.close')));
       return;
     }
@@ -106,7 +111,7 @@ export function attachmentsSection(t, lang, entries, states, on,
         if (!bytes) return;
         img.src = urlOf(bytes, entry.thumb.type);
         img.hidden = false;
-      }).catch(() => {});
+      }).catch(() => {}); // a thumbnail is a preview: without it the Open button still shows the file
     }
     const confirm = h('div', { class: 'actions', hidden: true },
       h('p', {}, t('attach.confirm_remove', { name: entry.name })),

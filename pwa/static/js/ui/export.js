@@ -6,6 +6,7 @@
 
 import { META, defaultChoice, exportFields } from '../export.js';
 import { h, uid } from './dom.js';
+import { report } from '../report.js';
 
 /**
  * `counts`: {shown, all}; `on`: {download({which, format, chosen}) → resolves when done, back()}.
@@ -36,8 +37,9 @@ export function exportScreen(t, counts, on) {
     try {
       await on.download({ which: data.get('which'), format: data.get('format'), chosen: [...chosen] });
       status.textContent = t('export.done');
-    } catch {
-      status.textContent = t('export.failed');
+    } catch (err) {
+      status.textContent = t('export.failed'); // said here, in the form's own status line
+      report(err, { where: 'export/download', show: false });
     } finally {
       button.disabled = false;
     }

@@ -22,7 +22,7 @@ export function formatWhen(lang, value) {
   try {
     return formatter(lang, opts).format(date);
   } catch {
-    return value;
+    return value; // a language or date Intl cannot format: shown as stored
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { h, uid } from './dom.js';
+import { report } from '../report.js';
 
 /**
  * `notes`: [{id, text, author (a device's label), when (text)}], oldest first; `add(text)` saves a
@@ -30,8 +31,9 @@ export function notesSection(t, notes, add) {
       await add(value);
       text.value = '';
       status.textContent = t('notes.added');
-    } catch {
-      status.textContent = t('notes.failed');
+    } catch (err) {
+      status.textContent = t('notes.failed'); // said here, beside the note
+      report(err, { where: 'note/add', show: false });
     } finally {
       button.disabled = false;
     }

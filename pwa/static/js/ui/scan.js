@@ -105,7 +105,7 @@ export async function startCamera(video, decoder, found) {
   video.muted = true;
   video.setAttribute('playsinline', '');
   video.srcObject = stream;
-  await video.play().catch(() => {});
+  await video.play().catch(() => {}); // autoplay refused: frames are still read from the stream
   const tick = async () => {
     if (stopped) return;
     let text = null;

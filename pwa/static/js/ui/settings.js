@@ -1,5 +1,7 @@
 /** Settings: language, theme, locking, panic, the duress passphrase, storage, install, this device. */
 
+import { logText } from '../diagnostics.js';
+import { report } from '../report.js';
 import { loadEstimator } from '../strength.js';
 import { h, uid } from './dom.js';
 import { languagePicker } from './language.js';
@@ -44,10 +46,39 @@ function camouflageSection(t, on, turn) {
 }
 
 /**
+ * Diagnostics: the content-free log of problems (report.js), newest first, and a button that
+ * copies it as text for whoever helps with the app.
+ */
+function diagnosticsSection(t, log) {
+  const text = logText(log);
+  const status = h('p', { class: 'status', role: 'status' });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      status.textContent = t('settings.diagnostics_copied');
+    } catch (err) {
+      // No clipboard here (an insecure origin, or permission refused): the lines can be selected by hand.
+      status.textContent = t('settings.diagnostics_copy_failed');
+      report(err, { where: 'settings/copy-diagnostics', show: false });
+    }
+  };
+  return h('div', { class: 'stack diagnostics' },
+    h('p', { class: 'help' }, t('settings.diagnostics_help')),
+    log.length
+      ? h('ol', { class: 'diagnostic-log', 'aria-label': t('settings.diagnostics') },
+        text.split('\n').map((line) => h('li', {}, h('code', {}, line))))
+      : h('p', {}, t('settings.diagnostics_empty')),
+    log.length ? h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: copy }, t('settings.diagnostics_copy'))) : null,
+    status);
+}
+
+/**
  * `data`: {settings, device, name (the name this device goes by, or ''), storage: {persisted, supported},
  * canInstall, coordinators, lang, safety (this
  * device's safety number, what its coordinator compares), alarm ([] or what is wrong with its entry), away,
- * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage)}.
+ * erasure ('buckets' | 'overwrite'), moved (the data moved into buckets from older storage), diagnostics (the
+ * diagnostic log, oldest first: report.js)}.
  * `on`: {change(settings), duress(passphrase) → Promise<bool>, clearDuress(), persist(), install(),
  * wipe(), lock(), go(view), travel() → Promise, back() → Promise, camouflage(code or null) → Promise<bool>};
  * `data.camouflage`: whether camouflage is on.
@@ -59,7 +90,10 @@ export function settingsScreen(t, data, on) {
   const duressStatus = h('p', { class: 'status', role: 'status' });
   const duressForm = h('form', { class: 'stack', onsubmit: async (e) => {
     e.preventDefault();
-    const estimator = await loadEstimator().catch(() => null);
+    const estimator = await loadEstimator().catch((err) => {
+      report(err, { where: 'settings/estimator', show: false }); // said below, in place
+      return null;
+    });
     if (!estimator) {
       duressStatus.textContent = t('strength.unavailable');
       return;
@@ -160,5 +194,8 @@ export function settingsScreen(t, data, on) {
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', onclick: () => on.lock() }, t('lock.button')),
       h('button', { type: 'button', class: 'danger', onclick: () => { wipeRow.hidden = false; } }, t('settings.wipe'))),
-    wipeRow);
+    wipeRow,
+
+    h('h2', {}, t('settings.diagnostics')),
+    diagnosticsSection(t, data.diagnostics ?? []));
 }

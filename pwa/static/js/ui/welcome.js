@@ -63,6 +63,7 @@ export function welcomeScreen(t, lang, on, { error } = {}) {
       scanStatus.textContent = t('scan.looking');
       cancel.focus();
     } catch (err) {
+      // Expected: no camera, permission refused, no decoder. cameraProblem says which, in place.
       finish(null, { focus: false });
       scanError.textContent = t(cameraProblem(err));
       scanButton.focus();
@@ -79,7 +80,7 @@ export function welcomeScreen(t, lang, on, { error } = {}) {
     try {
       text = await decodeFile(chosen, await qrDecoder());
     } catch {
-      text = null;
+      text = null; // not a picture this browser can read, or no code in it: said below
     }
     scanStatus.textContent = '';
     if (text) on.link(text);
