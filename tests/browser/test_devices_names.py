@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from drive import (
     AXE,
     PASSPHRASE,
+    QR_PNG,
     axe,
     create_invite,
     horizontal_overflow,
@@ -35,28 +36,6 @@ SECOND = "Hanna-Canary-2290"
 NEEDS = ["Canary-Names-Need-Lida-1", "Canary-Names-Need-Pinsk-2", "Canary-Names-Need-Mir-3"]
 WIDE = {"width": 1280, "height": 800}
 MATCH = "The safety numbers match. You can certify this device."
-
-# Draws `text` as a QR code on a canvas (vendored uqr) and returns it as PNG bytes in base64.
-QR_PNG = """async (text) => {
-  const { encode } = await import('/static/vendor/uqr/uqr.js');
-  const { data, size } = encode(text, { ecc: 'M', border: 4 });
-  const scale = 6;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = size * scale;
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.fillStyle = '#000';
-  data.forEach((row, y) => row.forEach((dark, x) => {
-    if (dark) ctx.fillRect(x * scale, y * scale, scale, scale);
-  }));
-  const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/png'));
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}"""
-
 
 def check_screen(page, problems, name):
     overflow = horizontal_overflow(page)

@@ -17,29 +17,7 @@ import re
 import pytest
 
 from conftest import ARGS, CHROMIUM
-from drive import AXE, PASSPHRASE, axe, join, read_store, wait_opened
-
-# Draws `text` as a QR code on a canvas (vendored uqr, as the coordinator's invite screen does)
-# and returns it as PNG bytes in base64: a "photo" of the code.
-QR_PNG = """async (text) => {
-  const { encode } = await import('/static/vendor/uqr/uqr.js');
-  const { data, size } = encode(text, { ecc: 'M', border: 4 });
-  const scale = 6;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = size * scale;
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.fillStyle = '#000';
-  data.forEach((row, y) => row.forEach((dark, x) => {
-    if (dark) ctx.fillRect(x * scale, y * scale, scale, scale);
-  }));
-  const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/png'));
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}"""
+from drive import AXE, PASSPHRASE, QR_PNG, axe, join, read_store, wait_opened
 
 
 def generated_words(page):
