@@ -484,6 +484,7 @@ def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(m
                         "{get: () => undefined})")
     page.reload()
     unlock(page)
+    wait_all_sent(page)  # the run at unlock has ended: "all sent" below is the locked push's
     ctx.set_offline(True)
     new_need(page, CANARY_NEED + "-locked")
     [record] = [r["id"] for r in read_store(page, "records")]
@@ -500,6 +501,39 @@ def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(m
     assert read_store(page, "outbox") == []
     coordinator.pull()
     assert coordinator.read(record)["description"]["value"] == CANARY_NEED + "-locked"
+
+
+def test_the_sync_screen_follows_a_run_it_did_not_start(make_context, coordinator, server):
+    """Opened while the run at unlock is still going, the screen says so, and when the run ends
+    its button and facts follow without a redraw (it stayed disabled before: a run that changed
+    nothing redrew nothing)."""
+    ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
+    wait_all_sent(page)
+    held, holding = [], [True]
+    page.route("**/api/sync/pull*", lambda route: held.append(route) if holding else route.continue_())
+    page.reload()
+    unlock(page)
+    for _ in range(300):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the run at unlock never pulled"
+    before = sync_runs(page)
+    page.locator(".sync-open").click()
+    page.get_by_role("heading", name="Sync", exact=True).wait_for()
+    button = page.get_by_role("button", name="Sync now")
+    expect(button).to_be_disabled()
+    busy = page.locator(".sync-screen p.status")
+    expect(busy).to_have_text("Syncing…")
+    holding.clear()
+    for route in held:
+        route.continue_()
+    wait_sync_run(page, before)
+    expect(button).to_be_enabled()
+    expect(busy).to_have_text("")
+    button.click()
+    wait_sync_run(page, before + 1)
+    expect(button).to_be_enabled()
 
 
 def test_a_removed_device_says_so_plainly_and_erases_its_data(make_context, coordinator, server):

@@ -139,6 +139,8 @@ function showStatus(status) {
   if (!i18n) return;
   shell.syncStatus(session.state === 'empty' ? null : statusLine(i18n.t, i18n.lang, status),
     { unlocked: session.state === 'open', runs: status.runs });
+  // The sync screen's facts and its button follow a run that began or ended while it is shown.
+  if (view?.name === 'sync') screens?.then((s) => s.sync.status(status), () => {});
   syncReport(status);
 }
 

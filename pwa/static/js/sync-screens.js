@@ -68,7 +68,14 @@ export class SyncScreens {
       },
       open: (id) => this.go({ name: 'detail', id }),
     });
+    this.shown = screen;
     this.shell.show(screen);
+  }
+
+  /** The sync status changed: the sync screen, if it is the one shown, follows it. */
+  status(status) {
+    if (this.shown?.isConnected) this.shown.update(status);
+    else this.shown = null;
   }
 
   async #conflict(id) {
