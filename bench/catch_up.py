@@ -222,7 +222,7 @@ class Probe:
                 pass
         deadline = time.monotonic() + wait
         while len(self.worker_profiles) < len(self.workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
+            self.page.wait_for_timeout(100)  # Playwright's sync API delivers CDP events only inside its calls
         return list(self.worker_profiles.values())
 
     def bytes(self):
