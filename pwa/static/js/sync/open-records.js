@@ -14,7 +14,7 @@
 import { b64encode } from '../core/b64.js';
 import { canonicalJSON } from '../core/canonical.js';
 import { decryptField, keyCommitment, openValue, unwrapKeys } from '../core/envelopes.js';
-import { fid, fieldIdKeyFrom, isLegacy, isPadding } from '../core/field-ids.js';
+import { fid, fidOf, fieldIdKeyFrom, isLegacy, isPadding } from '../core/field-ids.js';
 import { displayOrder } from '../core/merge.js';
 import { sealLocal } from '../crypto/local-box.js';
 import { summarize } from '../summary.js';
@@ -152,6 +152,24 @@ export async function judge(state, ctx) {
 
 
 /**
+ * The wire fields of a record's padding (`_pad_1`, `_pad_2`, … of its first change): names in a
+ * legacy record, else their ids, found in order until one is missing. Readers never show padding,
+ * so its values are not decrypted: about half the values of a new record (core/field-ids.js
+ * FIRST_CHANGE_WRITES), each a WebCrypto call, for an HMAC each in JavaScript.
+ */
+export function paddingIds(state, fidKey) {
+  const fields = Object.keys(state.fields);
+  if (isLegacy(fields)) return new Set(fields.filter(isPadding));
+  const out = new Set();
+  for (let i = 1; i <= fields.length; i++) {
+    const id = fidOf(fidKey, `_pad_${i}`);
+    if (!has(state.fields, id)) break;
+    out.add(id);
+  }
+  return out;
+}
+
+/**
  * Decrypt every live value with the key its change committed to (or, without a commitment,
  * the record's key), in its form (protocol 3: {n, t, v} under a field id; legacy: {t, v} under a
  * name), and group the values by field name. A value that does not decrypt, parse or unpad, or
@@ -170,7 +188,9 @@ export async function decryptState(state, { key, ring, wrong = [] }, ctx) {
   const { workspace } = ctx;
   const fidKey = await ctx.fieldIdKey(state.id, key);
   const bad = [];
+  const padding = paddingIds(state, fidKey);
   for (const [field, live] of Object.entries(state.fields)) {
+    if (padding.has(field)) continue; // never shown: not opened (its bytes are signed with the change)
     await Promise.all(live.map(async (w) => {
       try {
         const k = has(w, 'kc') ? ring.get(w.kc) : key;
