@@ -62,3 +62,32 @@ describe('records with field ids', () => {
     assert.equal(await phone.records.fieldOf(id, 'status'), 'status');
   });
 });
+
+test('a first change\'s padding is not decrypted to list or read a record, and changes nothing shown', async () => {
+  const w = await world();
+  await w.phone('coordinator', { root: true });
+  const reader = await w.phone('coordinator');
+  const volunteer = await w.phone('volunteer');
+  await volunteer.sync();
+  const values = { kind: 'need', category: 'legal', urgency: 'normal', status: 'new', description: 'padded' };
+  const id = await volunteer.records.save({ values });
+  await volunteer.sync();
+  await reader.sync();
+  const state = await reader.store.getRecord(id);
+  assert.equal(Object.keys(state.fields).length, FIRST_CHANGE_WRITES);
+  const subtle = globalThis.crypto.subtle;
+  const decrypt = subtle.decrypt;
+  let calls = 0;
+  subtle.decrypt = (...args) => { calls += 1; return decrypt.apply(subtle, args); };
+  let record;
+  try {
+    record = await reader.records.read(id);
+  } finally {
+    subtle.decrypt = decrypt;
+  }
+  // The values written (with `_deleted`), each opened once; none of the padding.
+  assert.equal(calls, Object.keys(values).length + 1);
+  assert.deepEqual(record.unreadable, []);
+  for (const [name, value] of Object.entries(values)) assert.deepEqual(record.values[name], value);
+  assert.ok(!Object.keys(record.values).some((name) => name.startsWith('_pad_')));
+});
