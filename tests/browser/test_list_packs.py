@@ -87,8 +87,8 @@ UPGRADE = """async () => {
   const after = await store.recordVersions();
   const packs = await store.allPacks();
   await store.close();
-  return { ids: before.ids, tagsBefore: before.tags.size, tag: after.tags.get('r1'), stamped: stamped.get('r1'),
-    expected: versionOf(state), packs: packs.length };
+  return { ids: before.ids, tagsBefore: before.tags.size, tag: after.tags.get('r1'),
+    stamped: stamped.get('r1'), expected: versionOf(state), packs: packs.length };
 }"""
 
 
