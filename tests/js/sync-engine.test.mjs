@@ -490,6 +490,25 @@ test('a pulled change deletes the record\'s sealed cache entry in the same trans
   assert.equal(phone.records.summaries.get(id).city, 'Grodno');
 });
 
+test('the records waiting to be sent are counted from the outbox index, items without a record too', async () => {
+  const w = await world();
+  await w.phone('coordinator', { root: true });
+  const phone = await w.phone('volunteer');
+  const a = await phone.records.save({ values: need('one') });
+  await phone.records.save({ id: a, values: need('one, edited'), before: need('one') });
+  await phone.records.save({ values: need('two') });
+  assert.ok((await phone.store.outbox()).length > 3); // wraps and changes, several a record
+  assert.equal((await phone.replica.counts()).waiting, 2);
+  // An item stored without `record` (not in the index): counted by reading the items.
+  const [first] = await phone.store.outbox();
+  await phone.adapter.transaction(['outbox'], 'readwrite', async (tx) => {
+    const { record, ...rest } = first;
+    assert.equal(record, a);
+    await tx.put('outbox', rest);
+  });
+  assert.equal((await phone.replica.counts()).waiting, 2);
+});
+
 test('a record pulled while the device was locked is listed with the pulled values, not its packed ones', async () => {
   const w = await world();
   const root = await w.phone('coordinator', { root: true });

@@ -17,7 +17,9 @@ const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 // items (thousands saved offline are tens of megabytes); by reading them only if one lacks it.
 async function waitingIn(tx) {
   const [all, indexed] = await Promise.all([tx.count('outbox'), tx.indexCount('outbox', 'record')]);
-  if (all !== indexed) return new Set((await tx.getAll('outbox')).map((i) => i.record)).size;
+  if (all !== indexed) {
+    return new Set((await tx.getAll('outbox')).map((i) => i.record ?? (i.change ?? i.wrap)?.record)).size;
+  }
   return (await tx.indexKeys('outbox', 'record', true)).length;
 }
 
