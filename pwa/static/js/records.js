@@ -220,9 +220,12 @@ export class Records {
       const chain = this.keys.get(id);
       if (version && chain && s?.v === SUMMARY_FORMAT) entries.push([id, version, chain.map(b64encode), s]);
     }
-    const parts = [];
-    for (let i = 0; i < entries.length; i += PACK_SIZE) parts.push(entries.slice(i, i + PACK_SIZE));
-    const boxes = await Promise.all(parts.map((e, n) => sealLocal(this.id.localKey, PACK_LABEL + n, { e })));
+    // One pack a task (each is turned into text before it is sealed): the page stays responsive.
+    const boxes = [];
+    for (let i = 0; i < entries.length; i += PACK_SIZE) {
+      if (this.closed) return false;
+      boxes.push(await sealLocal(this.id.localKey, PACK_LABEL + boxes.length, { e: entries.slice(i, i + PACK_SIZE) }));
+    }
     if (this.closed) return false;
     await this.store.putPacks(boxes);
     this.loose.clear();
