@@ -214,6 +214,18 @@ export class Records {
    * not used: its version is no longer its record's tag.
    */
   async pack() {
+    // Entries that change while the packs are made stay loose: the packs hold them as they were.
+    const loose = this.loose;
+    this.loose = new Set();
+    try {
+      return await this.#pack();
+    } catch (err) {
+      for (const id of loose) this.loose.add(id);
+      throw err;
+    }
+  }
+
+  async #pack() {
     const entries = [];
     for (const [id, s] of this.summaries) {
       const version = this.versions.get(id);
@@ -228,7 +240,6 @@ export class Records {
     }
     if (this.closed) return false;
     await this.store.putPacks(boxes);
-    this.loose.clear();
     return true;
   }
 
