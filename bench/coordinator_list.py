@@ -113,6 +113,24 @@ def count_is(n):
             ".replace(/[^0-9]/g, '') === '%d'" % n)
 
 
+def list_inputs(page, keys):
+    """From the overview back to the list: `keys` keystrokes in search, then four filter changes;
+    {search: [(free, frame)], filter: [(free, frame)]}."""
+    page.locator("nav.tabs .tab[data-view='list']").click()
+    page.locator(".list-screen .count").wait_for()
+    search = page.get_by_label("Search")
+    out = {"search": [], "filter": []}
+    for ch in "passport r1"[:keys]:
+        out["search"].append(measured(page, "input", DRAWN, lambda c=ch, s=search: s.press(c)))
+    search.fill("")
+    page.locator(".more-filters > summary").click()
+    filters = page.locator(".list-screen .filters")
+    for label, value in (("Status", "triaged"), ("Status", ""), ("Country", "PL"), ("Country", "")):
+        control = filters.get_by_label(label, exact=True)
+        out["filter"].append(measured(page, "change", DRAWN, lambda c=control, v=value: c.select_option(v)))
+    return out
+
+
 def summarize_profile(profile, top=25):
     """The functions with the most self and total time in a CDP Profiler profile, as printable lines."""
     nodes = {n["id"]: n for n in profile["nodes"]}
@@ -163,11 +181,15 @@ def profiled(page, ctx, records, path):
                       lambda: page.get_by_role("button", name="Unlock").click())
     tab = page.locator("nav.tabs .tab[data-view='overview']")
     overview = measured(page, "click", OVERVIEW_READY, tab.click)
+    frames = list_inputs(page, 4)
     profile = cdp.send("Profiler.stop")["profile"]
     with open(path, "w") as f:
         json.dump(profile, f)
     print("profiled run: unlock -> list %.0f ms, overview %.0f ms (under the profiler)"
           % (unlock[0], overview[0]))
+    listed = {k: ", ".join("%.0f" % frame for _, frame in v) for k, v in frames.items()}
+    print("profiled run: search keystrokes (frame) %s; filter changes (frame) %s"
+          % (listed["search"], listed["filter"]))
     for line in summarize_profile(profile):
         print(line)
 
@@ -197,19 +219,11 @@ def run(browser, base, link, records, runs, keys, profile=None):
                                            lambda: page.get_by_role("button", name="Unlock").click())[0])
         tab = page.locator("nav.tabs .tab[data-view='overview']")
         out["overview"].append(measured(page, "click", OVERVIEW_READY, tab.click)[0])
-        page.locator("nav.tabs .tab[data-view='list']").click()
-        page.locator(".list-screen .count").wait_for()
-        search = page.get_by_label("Search")
-        for ch in "passport r1"[:keys]:
-            free, frame = measured(page, "input", DRAWN, lambda c=ch, s=search: s.press(c))
+        done = list_inputs(page, keys)
+        for free, frame in done["search"]:
             out["search"].append(free)
             out["search_frame"].append(frame)
-        search.fill("")
-        page.locator(".more-filters > summary").click()
-        filters = page.locator(".list-screen .filters")
-        for label, value in (("Status", "triaged"), ("Status", ""), ("Country", "PL"), ("Country", "")):
-            control = filters.get_by_label(label, exact=True)
-            free, frame = measured(page, "change", DRAWN, lambda c=control, v=value: c.select_option(v))
+        for free, frame in done["filter"]:
             out["filter"].append(free)
             out["filter_frame"].append(frame)
     if profile:

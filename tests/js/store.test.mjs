@@ -189,7 +189,24 @@ test('a record changed since its entry was packed is never listed with the packe
   assert.equal(listed.get(ids[1]).city, 'Grodno');
   assert.equal(listed.get(ids[0]).city, 'City 0');
   assert.deepEqual([...again.loose], [ids[1]]); // the others came from the pack
+  assert.equal(again.unchecked, 0); // each was checked against its record's tag
+  assert.equal(await again.settle(), false);
   assert.equal(await again.verify(), false);
+});
+
+test('the packs are sealed again once enough entries are loose, and hold them as they are now', async () => {
+  const store = new LocalStore(memoryAdapter());
+  const { identity, records } = await device(store);
+  for (let i = 0; i < 40; i++) await records.save({ values: { kind: 'need', category: 'food', city: `C${i}` } });
+  const again = new Records(store, identity);
+  await again.load();
+  assert.equal(again.loose.size, 40); // no packs yet: every entry from its own
+  assert.equal(await again.settle(), false);
+  assert.equal(again.loose.size, 0);
+  const third = new Records(store, identity);
+  await third.load();
+  assert.equal(third.loose.size, 0); // all from the pack
+  assert.equal(third.list().length, 40);
 });
 
 test('a damaged pack costs only time: its records come from their own entries', async () => {
@@ -220,7 +237,9 @@ test('records stored before version tags are opened from their entries, then che
   assert.equal((await store.recordVersions()).tags.size, 0);
   const again = new Records(store, identity);
   await again.load();
-  assert.equal(await again.verify(), true); // tagged, and its entry remade
+  assert.equal(again.unchecked, 1);
+  assert.equal(await again.settle(), true); // checked: tagged, and its entry remade
+  assert.equal(again.unchecked, 0);
   const state = await store.getRecord(id);
   assert.equal((await store.recordVersions()).tags.get(id), versionOf(state));
   assert.equal(again.versions.get(id), versionOf(state));

@@ -64,6 +64,7 @@ export class Records {
     this.summaries = new Map();
     this.versions = new Map(); // the cache version each summary was opened from
     this.loose = new Set(); // ids whose entries the packs do not hold as they are now
+    this.unchecked = 0; // entries `load` listed without checking them against a version tag
     this.fidKeys = new Map(); // record id → {k0, key}: the key its field ids derive from
     this.names = new Set(FORM_NAMES); // field names that may name an id no readable value names
   }
@@ -119,11 +120,16 @@ export class Records {
       ? await this.store.allCache() : await this.store.getCaches(rest);
     const sealed = new Map(cache.map((c) => [c.id, c]));
     const missing = [];
+    this.unchecked = 0;
     await Promise.all(rest.map(async (id) => {
       this.loose.add(id);
       const entry = sealed.get(id);
       const tag = tags.get(id);
-      if (entry && (tag === undefined || entry.version === tag) && await this.#openEntry(id, entry)) return;
+      if (entry && (tag === undefined || entry.version === tag) && await this.#openEntry(id, entry)) {
+        // Not checked against a tag (stored before tags), or of an older shape: `verify()` sees to it.
+        if (tag === undefined || this.versions.get(id) === null) this.unchecked += 1;
+        return;
+      }
       missing.push(id);
     }));
     for (const id of missing) {
@@ -176,6 +182,19 @@ export class Records {
   }
 
   /**
+   * Once the list is up: `verify()` if `load` listed entries it could not check against their
+   * records' tags (records stored before tags, entries of an older shape), else seal the packs
+   * again if enough entries are loose. Every other entry `load` listed was of its record's tag;
+   * what changes later comes through this device's own saves and pulls, or another tab's
+   * message (sync-controller.js), which calls `verify()`. True if any entry changed.
+   */
+  async settle() {
+    if (this.unchecked) return this.verify();
+    if (!this.closed && this.loose.size >= LOOSE_MAX) await this.pack();
+    return false;
+  }
+
+  /**
    * Check each listed entry against its record's version tag (read from the store's index, not
    * from the records); remake stale ones. Records stored before tags are read once and tagged.
    * Then, if enough entries changed since the packs were sealed, seal them again. True if any
@@ -204,6 +223,7 @@ export class Records {
       await this.#refresh(state).catch(() => this.#drop(state.id)); // unreadable here: as in open()
       changed = true;
     }
+    if (!this.closed) this.unchecked = 0;
     if (!this.closed && (this.loose?.size ?? 0) >= LOOSE_MAX) await this.pack();
     return changed;
   }

@@ -31,7 +31,7 @@
  *            row may carry `refused: {code, message}` when the server refused it.
  *
  * Version 4 (opening thousands of records fast, issue 12):
- * records    gain `v`, the version tag of their live sets (sync/open-records.js versionOf), set by
+ * records    gain `v`, the version tag of their live sets (core/version.js versionOf), set by
  *            every write of a record state (store/local.js `stamped`), and an index on it: the
  *            tags of every record are read without reading the records. A state without `v`
  *            (stored before version 4) is not in the index and is checked the slow way.
