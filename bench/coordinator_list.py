@@ -18,9 +18,10 @@ to a free task after it (the page answers the next input).
 5. A filter change (status, country) → updated list (median).
 Aims (issue 12): under 2 s for 3, under 50 ms for 4 and 5.
 
-With --profile, one more unlock and overview after the timed runs is recorded by Chrome's sampling
-profiler (DevTools protocol): the .cpuprofile file opens in DevTools, and the functions with the
-most self time and the most total time are printed (the timed figures are not taken under it).
+With --profile, one more unlock, overview, four keystrokes and four filter changes after the timed
+runs are recorded by Chrome's sampling profiler (DevTools protocol): the .cpuprofile file opens in
+DevTools, and the functions with the most self and total time are printed (the timed figures are
+not taken under it).
 """
 
 import argparse
@@ -166,7 +167,8 @@ def summarize_profile(profile, top=25):
 
 
 def profiled(page, ctx, records, path):
-    """One more unlock and overview, under the sampling profiler; writes `path`, prints its summary."""
+    """One more unlock, overview, search and filter, under the sampling profiler; writes `path`, prints
+    its summary."""
     import json
 
     page.reload()
