@@ -86,9 +86,16 @@ UPGRADE = """async () => {
   const stamped = await store.stampVersions(['r1']);
   const after = await store.recordVersions();
   const packs = await store.allPacks();
+  // The outbox's index counts the records waiting to be sent: three items, two records.
+  const { SyncStore } = await import('/static/js/store/sync-store.js');
+  await store.adapter.transaction(['outbox'], 'readwrite', async (tx) => {
+    for (const record of ['r1', 'r2', 'r1']) await tx.add('outbox', { record, change: { record } });
+  });
+  const waiting = (await new SyncStore(store.adapter).counts()).waiting;
   await store.close();
   return { ids: before.ids, tagsBefore: before.tags.size, tag: after.tags.get('r1'),
-    stamped: stamped.get('r1'), expected: versionOf(state), packs: packs.length };
+    stamped: stamped.get('r1'), expected: versionOf(state), packs: packs.length, waiting,
+    oneRequest: typeof IDBIndex.prototype.getAllRecords === 'function' };
 }"""
 
 
@@ -102,4 +109,6 @@ def test_a_store_from_before_version_tags_gains_the_index_and_tags_its_records(m
     assert out["tagsBefore"] == 0  # stored before tags: not in the index
     assert out["tag"] == out["stamped"] == out["expected"]
     assert out["packs"] == 0
+    assert out["waiting"] == 2
+    assert out["oneRequest"]  # this Chromium counts them in one request (the cursor is the fallback)
     ctx.close()

@@ -54,6 +54,15 @@ export function idbAdapter(name = DB_NAME, { factory = async () => globalThis.in
         delete: (s, key) => tx.objectStore(s).delete(key),
         clear: (s) => tx.objectStore(s).clear(),
         indexCount: (s, index) => tx.objectStore(s).index(index).count(),
+        // How many distinct keys the index holds: one request where the browser takes a direction
+        // for getAllKeys (Chromium 141+, which has getAllRecords with it), else a unique key cursor.
+        indexUnique: async (s, index) => {
+          const raw = unwrap(tx.objectStore(s).index(index));
+          if (typeof raw.getAllRecords === 'function') {
+            return (await tx.objectStore(s).index(index).getAllKeys({ direction: 'nextunique' })).length;
+          }
+          return (await ops.indexKeys(s, index, true)).length;
+        },
         // [[index key, primary key]] of every row in the index (`unique`: the first row of each
         // index key), without reading the rows. A raw key cursor: the wrapper's promise a step
         // costs several times more over thousands of rows.

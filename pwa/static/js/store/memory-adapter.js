@@ -73,6 +73,7 @@ export function memoryAdapter() {
           .map(([k, v]) => [v[path], k]).sort((a, b) => byKey(a[0], b[0]) || byKey(a[1], b[1]));
         return unique ? rows.filter((r, i) => i === 0 || byKey(rows[i - 1][0], r[0]) !== 0) : rows;
       },
+      indexUnique: async (s, index) => (await ops.indexKeys(s, index, true)).length,
       indexCount: async (s, index) => {
         live(s);
         const path = STORES[s].indexes[index];

@@ -20,7 +20,7 @@ async function waitingIn(tx) {
   if (all !== indexed) {
     return new Set((await tx.getAll('outbox')).map((i) => i.record ?? (i.change ?? i.wrap)?.record)).size;
   }
-  return (await tx.indexKeys('outbox', 'record', true)).length;
+  return tx.indexUnique('outbox', 'record');
 }
 
 export class SyncStore {
