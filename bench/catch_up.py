@@ -125,8 +125,10 @@ class Chromium:
 class Probe:
     """CPU throttling, the JS heap and the bytes received, for one page and its workers."""
 
-    def __init__(self, chromium, page, rate):
+    def __init__(self, chromium, page, rate, profile_workers=False):
         self.page = page
+        self.profile_workers = profile_workers
+        self.worker_profiles = {}  # sessionId -> CPU profile (asked by stop_profiles)
         self.workers = {}          # targetId -> sessionId
         self.worker_heap = {}      # sessionId -> used bytes
         self.received = {}         # requestId -> encodedDataLength
@@ -176,6 +178,8 @@ class Probe:
             self._response(msg["params"])
         elif "result" in msg and "usedSize" in msg["result"]:
             self.worker_heap[e["sessionId"]] = msg["result"]["usedSize"]
+        elif "result" in msg and "profile" in msg["result"]:
+            self.worker_profiles[e["sessionId"]] = msg["result"]["profile"]
 
     def _send(self, session_id, method, params=None):
         import json
@@ -195,6 +199,10 @@ class Probe:
                     continue
                 self.workers[t["targetId"]] = sid["sessionId"]
                 self._send(sid["sessionId"], "Network.enable")
+                if self.profile_workers:
+                    self._send(sid["sessionId"], "Profiler.enable")
+                    self._send(sid["sessionId"], "Profiler.setSamplingInterval", {"interval": 1000})
+                    self._send(sid["sessionId"], "Profiler.start")
         for sid in self.workers.values():
             try:
                 self._send(sid, "Runtime.getHeapUsage")
@@ -204,6 +212,18 @@ class Probe:
         main = metrics.get("JSHeapUsedSize", 0)
         self.main_peak = max(self.main_peak, main)
         self.peak = max(self.peak, main + sum(self.worker_heap.values()))
+
+    def stop_profiles(self, wait=10):
+        """Stop the workers' CPU profilers; their profiles, as many as answered within `wait` s."""
+        for sid in self.workers.values():
+            try:
+                self._send(sid, "Profiler.stop")
+            except Exception:  # noqa: BLE001 - the worker ended
+                pass
+        deadline = time.monotonic() + wait
+        while len(self.worker_profiles) < len(self.workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(self.worker_profiles.values())
 
     def bytes(self):
         """Bytes received over the network (not from the service worker or a cache), requests,
@@ -227,11 +247,16 @@ class Probe:
         self.cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
 
 
-def wait_sampling(probe, done, timeout, what):
-    """Sample every 250 ms until done() returns a true value; return it."""
+def wait_sampling(probe, done, timeout, what, tick=None):
+    """Sample every 250 ms until done() returns a true value; return it. `tick()`, if given, is
+    called about once a minute."""
     deadline = time.monotonic() + timeout
+    ticked = time.monotonic()
     while True:
         probe.sample()
+        if tick and time.monotonic() - ticked > 60:
+            tick()
+            ticked = time.monotonic()
         value = done()
         if value:
             return value
@@ -363,7 +388,7 @@ class ZapisSide:
             field = page.get_by_label("Passphrase")
             field.wait_for()
             field.fill(PASSPHRASE)
-            probe = Probe(chromium, page, rate)
+            probe = Probe(chromium, page, rate, profile_workers=cpu_profile)
             page.evaluate(WATCH, [self.n])
             probe.counting = True
             if cpu_profile:
@@ -372,8 +397,11 @@ class ZapisSide:
                 probe.cdp.send("Profiler.start")
             page.get_by_role("button", name="Unlock").click()
             try:
+                # A person watching the count touches the screen now and then; without it the
+                # app's idle lock (5 minutes by default) would lock it mid-catch-up.
                 state = wait_sampling(probe, lambda: (lambda s: s if s["all"] else None)(
-                    page.evaluate("window.__catchUp")), timeout, "zapis catch-up")
+                    page.evaluate("window.__catchUp")), timeout, "zapis catch-up",
+                    tick=lambda: page.evaluate("window.dispatchEvent(new Event('scroll'))"))
             except TimeoutError:
                 s = page.evaluate("window.__catchUp")
                 raise TimeoutError("not done after %d s: the list said %d of %d records "
@@ -381,6 +409,7 @@ class ZapisSide:
                                    % (timeout, max(s["last"], 0), self.n, (s["first"] - s["start"]) / 1000
                                       if s["first"] else float("nan"))) from None
             split = split_profile(probe.cdp.send("Profiler.stop")["profile"]) if cpu_profile else None
+            worker_split = [split_profile(p) for p in probe.stop_profiles()] if cpu_profile else []
             received, requests, paths = probe.bytes()
             probe.counting = False
             # Searchable: the last record's own word finds exactly it.
@@ -396,7 +425,7 @@ class ZapisSide:
                     "done": state["all"] - state["start"] + search,
                     "heap": probe.peak, "main heap": probe.main_peak, "workers": len(probe.workers),
                     "bytes": received, "requests": requests, "counts": state["counts"], "paths": paths,
-                    "split": split}
+                    "split": split, "worker split": worker_split}
         except TimeoutError:
             raise
         except Exception:
@@ -558,8 +587,9 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=1800, help="seconds one run may take (1800); a run "
                         "that takes longer is a note saying how far it got")
     parser.add_argument("--sides", default="zapis,pouchdb")
-    parser.add_argument("--profile", action="store_true", help="also take a CPU profile of the main "
-                        "thread in each Zapis run and print where its time went (the profiler slows it)")
+    parser.add_argument("--profile", action="store_true", help="also take CPU profiles of the main "
+                        "thread and the crypto workers in each Zapis run and print where their time went "
+                        "(the profiler slows it)")
     parser.add_argument("--out", help="also write the report (markdown) to this file")
     args = parser.parse_args(argv)
     ns = [int(x) for x in args.n.split(",")]
@@ -656,6 +686,12 @@ def main(argv=None):
                            "| by file | s | share |", "| --- | ---: | ---: |"]
                 report += ["| %s | %.1f | %.0f%% |" % (k, ms / 1000, 100 * ms / total) for k, ms in files]
                 report += ["", "| by function | s | share |", "| --- | ---: | ---: |"]
+                report += ["| %s | %.1f | %.0f%% |" % (k.replace("|", "/"), ms / 1000, 100 * ms / total)
+                           for k, ms in fns]
+            for i, (total, _files, fns) in enumerate(r.get("worker split") or []):
+                report += ["", f"Where crypto worker {i + 1}'s time went, Zapis N={n:,} ×{rate} "
+                           f"({total / 1000:.1f} s sampled; self time):", "",
+                           "| by function | s | share |", "| --- | ---: | ---: |"]
                 report += ["| %s | %.1f | %.0f%% |" % (k.replace("|", "/"), ms / 1000, 100 * ms / total)
                            for k, ms in fns]
     if notes:

@@ -6,6 +6,7 @@ import { ProtocolError } from './errors.js';
 import { NONCE_BYTES } from './fields.js';
 import { sign, verify } from './keys.js';
 import { unsigned } from './signed.js';
+import { sha256 } from './hash.js';
 
 export const CHANGE = 'zapis/change/1';
 
@@ -20,25 +21,27 @@ function concat(a, b) {
 
 /** SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers. */
 export async function writeHash(nonce, ct) {
+  return writeHashOf(nonce, ct);
+}
+
+// The same, at once (core/hash.js: in JavaScript; a change has up to dozens of writes).
+function writeHashOf(nonce, ct) {
   let bytes;
   try {
     bytes = concat(b64decode(nonce, NONCE_BYTES), b64decode(ct));
   } catch (cause) {
     throw new ProtocolError('bad_encoding', 'a nonce or ciphertext is not canonical base64url', { cause });
   }
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
-  return b64encode(new Uint8Array(digest));
+  return b64encode(sha256(bytes));
 }
 
-/** The signed form of a change: each write's nonce and ct replaced by its hash (async, as hashing is). */
+/** The signed form of a change: each write's nonce and ct replaced by its hash. */
 export async function changeHeader(change) {
   // A pull delivers writes that are no longer live as {field, dot, ctx, h}. A write that carries
   // a ciphertext is always hashed, even beside an `h`: else a server could pair a genuine hash
   // with a ciphertext the author never signed.
-  const hashed = (w) => (has(w, 'nonce') || has(w, 'ct') ? writeHash(w.nonce, w.ct) : w.h);
-  const writes = await Promise.all(change.writes.map(async (w) => ({
-    field: w.field, dot: [...w.dot], ctx: w.ctx, h: await hashed(w),
-  })));
+  const hashed = (w) => (has(w, 'nonce') || has(w, 'ct') ? writeHashOf(w.nonce, w.ct) : w.h);
+  const writes = change.writes.map((w) => ({ field: w.field, dot: [...w.dot], ctx: w.ctx, h: hashed(w) }));
   const header = { type: CHANGE, workspace: change.workspace, record: change.record, device: change.device, writes };
   // The key commitment: every new change has it; changes stored before it existed may not.
   if (has(change, 'kc')) header.kc = change.kc;

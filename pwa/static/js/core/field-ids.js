@@ -9,6 +9,7 @@
 
 import { b64encode } from './b64.js';
 import { canonicalBytes } from './canonical.js';
+import { hkdfSha256, hmacKey } from './hash.js';
 
 export const FIELD_ID = 'zapis/field-id/1';
 const NAME = /^[a-z_][a-z0-9_]{0,39}$/;
@@ -18,22 +19,27 @@ const PADDING = /^_pad_[0-9]{1,2}$/;
 // padding fields `_pad_1`, `_pad_2`, … holding null), so the count does not tell its kind.
 export const FIRST_CHANGE_WRITES = 20;
 
-const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
-/** The field-id key of a record (an HMAC CryptoKey) from its epoch-0 key `k0` (32 bytes). */
+/**
+ * The field-id key of a record from its epoch-0 key `k0` (32 bytes): a keyed HMAC ({mac(bytes),
+ * destroy()}, core/hash.js), computed here rather than by WebCrypto, as a record's ids are many.
+ */
 export async function fieldIdKeyFrom(k0, workspace, record) {
-  const ikm = await subtle.importKey('raw', k0, 'HKDF', false, ['deriveBits']);
-  const bits = await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256',
-    salt: canonicalBytes([FIELD_ID, workspace, record]),
-    info: encoder.encode(FIELD_ID) }, ikm, 256);
-  return subtle.importKey('raw', bits, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const bits = hkdfSha256(k0, canonicalBytes([FIELD_ID, workspace, record]), encoder.encode(FIELD_ID), 32);
+  const key = hmacKey(bits);
+  bits.fill(0);
+  return key;
 }
 
-/** The opaque id of field `name` under a record's field-id key. */
+/** The opaque id of field `name` under a record's field-id key (synchronous: see fidOf). */
 export async function fid(fidKey, name) {
-  const mac = new Uint8Array(await subtle.sign('HMAC', fidKey, encoder.encode(name)));
-  return b64encode(mac.slice(0, 16));
+  return fidOf(fidKey, name);
+}
+
+/** The opaque id of field `name` under a record's field-id key, at once. */
+export function fidOf(fidKey, name) {
+  return b64encode(fidKey.mac(encoder.encode(name)).slice(0, 16));
 }
 
 /** True when `field` has the shape of a field name (as legacy records carry them). */

@@ -10,6 +10,7 @@ import { ProtocolError } from './errors.js';
 import { KEY_BYTES, NONCE_BYTES } from './fields.js';
 import { exportPublic, importEcdhPublic } from './keys.js';
 import { signObject } from './signed.js';
+import { hmacSha256 } from './hash.js';
 
 export const WRAP = 'zapis/wrap/1';
 export const WRAP2 = 'zapis/wrap/2';
@@ -35,14 +36,14 @@ function kdfInputs(workspace, record, recipient, epk, epoch = null) {
 }
 
 export const KEY_COMMIT = 'zapis/key-commit/1';
+const KEY_COMMIT_BYTES = new TextEncoder().encode(KEY_COMMIT);
 
 /**
  * base64url(HMAC-SHA256(record key, "zapis/key-commit/1")): what a change says its key is (its
  * signed `kc`), so a reader can refuse a wrap of any other key (as sync/envelopes.py).
  */
 export async function keyCommitment(recordKey) {
-  const hmac = await subtle.importKey('raw', recordKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return b64encode(new Uint8Array(await subtle.sign('HMAC', hmac, new TextEncoder().encode(KEY_COMMIT))));
+  return b64encode(hmacSha256(recordKey, KEY_COMMIT_BYTES)); // core/hash.js: in JavaScript, at once
 }
 
 /** A fresh random 256-bit record key. */

@@ -77,18 +77,22 @@ export class SyncStore {
       const learned = new Set();   // records whose own issued counters grew, nothing else
       const problems = [...v.problems];
       const counts = { devices: v.devices.length, wraps: 0, writes: 0, tombstones: 0 };
-      const state = async (id) => {
-        if (!states.has(id)) states.set(id, (await tx.get('records', id)) ?? { id, wrap: null, fields: {} });
-        return states.get(id);
-      };
-      for (const entry of v.devices) await tx.put('directory', entry);
+      // Every record the page names is read at once: IndexedDB answers the requests of one
+      // transaction in order, so asking for them one after another only adds a round trip each.
+      const ids = [...new Set([...v.wraps.map((x) => x.record), ...v.changes.map((c) => c.record)])]
+        .filter((id) => !away.has(id));
+      const read = await Promise.all(ids.map((id) => tx.get('records', id)));
+      ids.forEach((id, i) => states.set(id, read[i] ?? { id, wrap: null, fields: {} }));
+      const state = (id) => states.get(id);
+      const writes = [];
+      for (const entry of v.devices) writes.push(tx.put('directory', entry));
       // Every valid revocation order seen is kept, whatever the server shows later; the alarm is
       // what is wrong with this device's own entry (sync/verify.js assess).
-      if (v.kept) await tx.put('meta', v.kept, 'revocations');
-      if (v.alarm) await tx.put('meta', v.alarm, 'alarm');
+      if (v.kept) writes.push(tx.put('meta', v.kept, 'revocations'));
+      if (v.alarm) writes.push(tx.put('meta', v.alarm, 'alarm'));
       for (const { record, wrap } of v.wraps) {
         if (away.has(record)) continue;
-        const s = await state(record);
+        const s = state(record);
         counts.wraps += 1;
         // Every wrap is kept until records.js judges it against the record's key commitments
         // (docs/protocol.md): a wrong key from one sender never hides a right one from another.
@@ -99,9 +103,9 @@ export class SyncStore {
       }
       for (const change of v.changes) {
         if (away.has(change.record)) continue;
-        let s = await state(change.record);
+        let s = state(change.record);
         const issued = { ...s.issued };
-        const writes = [];
+        const accepted = [];
         for (const w of change.writes) {
           if (change.device === v.device) {
             // Signed by this device's key: it issued that dot (a store restored from an older
@@ -120,13 +124,13 @@ export class SyncStore {
               record: change.record, device: change.device, code: 'unseen_context', at: Date.now() });
             continue;
           }
-          writes.push(writeOf(w, change.kc, change.e));
+          accepted.push(writeOf(w, change.kc, change.e));
         }
-        const applied = applyWrites(s.fields, writes);
+        const applied = applyWrites(s.fields, accepted);
         let touched = false;
         applied.tags.forEach((tag, i) => {
           if (tag === EQUIVOCATION) {
-            problems.push({ id: `equivocation:${change.record}:${writes[i].dot.join('.')}`, kind: 'change',
+            problems.push({ id: `equivocation:${change.record}:${accepted[i].dot.join('.')}`, kind: 'change',
               record: change.record, device: change.device, code: 'equivocation', at: Date.now() });
             return;
           }
@@ -142,19 +146,15 @@ export class SyncStore {
         if (differs) changed.add(change.record);
       }
       for (const id of new Set([...learned, ...changed])) states.set(id, stamped(states.get(id)));
-      for (const id of learned) if (!changed.has(id)) await tx.put('records', states.get(id));
-      for (const id of changed) {
-        await tx.put('records', states.get(id));
-        await tx.delete('cache', id);
-      }
+      for (const id of learned) if (!changed.has(id)) writes.push(tx.put('records', states.get(id)));
+      for (const id of changed) writes.push(tx.put('records', states.get(id)), tx.delete('cache', id));
+      await Promise.all(writes);
       const purged = await this.#erase(tx, v.purges, away);
       counts.tombstones = purged.length;
       for (const id of purged) changed.delete(id);
-      for (const q of v.quarantine) await tx.put('quarantine', q);
-      for (const id of v.released) await tx.delete('quarantine', id);
-      for (const p of problems) await tx.put('problems', p);
-      await tx.put('meta', [...away], 'away');
-      await tx.put('meta', cursor, 'cursor');
+      await Promise.all([...v.quarantine.map((q) => tx.put('quarantine', q)),
+        ...v.released.map((id) => tx.delete('quarantine', id)), ...problems.map((p) => tx.put('problems', p)),
+        tx.put('meta', [...away], 'away'), tx.put('meta', cursor, 'cursor')]);
       return { changed: [...changed], purged, counts: { ...counts, problems: problems.length,
         held: v.quarantine.length }, states: [...changed].map((id) => states.get(id)) };
     });

@@ -139,6 +139,9 @@ export class SyncEngine {
       result.alarm = [...this.alarm];
       if (!result.revoked && !result.stopped && this.travelAuto()) result.erased = await this.replica.eraseSynced();
     } catch (err) {
+      // Pages stored before the failure may have changed the directory: the next run reads it
+      // from the store again rather than judge new pages by the one this run started with.
+      this.directory = null;
       if (this.halted) {
         result.stopped = true; // the app locked: not a failure, the next unlock resumes
       } else if (err?.status === 403 && err.code === 'device_revoked') {

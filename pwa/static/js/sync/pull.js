@@ -67,29 +67,18 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     p.catch(() => {}); // awaited below, or dropped when the pull stops first
     return p;
   };
-  let next = ask(start);
-  for (;;) {
-    let page;
-    try {
-      page = await next;
-    } catch (err) {
-      if (err.status !== 410 || seen) throw err;
-      seen = new Set();
-      result.afresh = true;
-      next = ask(0);
-      continue;
-    }
-    // The next page travels while this one is verified and stored.
-    next = page.more ? ask(page.cursor) : null;
-    if (seen) for (const item of [...page.changes, ...page.wraps]) seen.add(item.record);
-    const quarantine = page.devices?.length ? await replica.quarantined() : [];
-    const verified = await verifyPage(page, { ...ctx.me, directory: ctx.directory, trusted: ctx.trusted, kept: ctx.kept,
-      quarantine, open: ctx.open });
+  // Storing a page (main thread, IndexedDB) overlaps verifying the next (the crypto workers):
+  // pages are still stored one after another, in order, each with its cursor. A page that
+  // changes the directory is stored before the next is verified, as that one is judged by it.
+  let storing = null;
+  const stored = async () => {
+    const was = storing;
+    storing = null;
+    if (was) await was;
+  };
+  const store = async (page, verified) => {
     const applied = await replica.applyPage(verified, page.cursor);
     if (verified.devices.length) {
-      ctx.directory = verified.directory;
-      ctx.trusted = verified.trusted;
-      ctx.kept = verified.kept;
       ctx.onDirectory?.(ctx.directory, ctx.trusted, { removed: verified.removed, alarm: verified.alarm });
     }
     for (const [k, v] of Object.entries(applied.counts)) result.pulled[k] += v;
@@ -99,11 +88,51 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     result.received = result.changed.size; // records stored by this run so far, each once
     ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys, counts: applied.counts,
       states: applied.states, received: result.received, more: Boolean(page.more) });
-    if (verified.revoked) {
-      result.revoked = true;
-      return;
+  };
+  let next = ask(start);
+  let directoryChanged = false;
+  try {
+    for (;;) {
+      let page;
+      try {
+        page = await next;
+      } catch (err) {
+        if (err.status !== 410 || seen) throw err;
+        await stored();
+        seen = new Set();
+        result.afresh = true;
+        next = ask(0);
+        continue;
+      }
+      if (ctx.stopped?.()) break; // the app locked while the page travelled: it is asked again next time
+      // The next page travels while this one is verified and stored.
+      next = page.more ? ask(page.cursor) : null;
+      if (seen) for (const item of [...page.changes, ...page.wraps]) seen.add(item.record);
+      if (directoryChanged || page.devices?.length) await stored();
+      const quarantine = page.devices?.length ? await replica.quarantined() : [];
+      const verified = await verifyPage(page, { ...ctx.me, directory: ctx.directory, trusted: ctx.trusted,
+        kept: ctx.kept, quarantine, open: ctx.open });
+      directoryChanged = verified.devices.length > 0;
+      if (directoryChanged) {
+        ctx.directory = verified.directory;
+        ctx.trusted = verified.trusted;
+        ctx.kept = verified.kept;
+      }
+      await stored();
+      storing = store(page, verified);
+      storing.catch(() => {}); // awaited before the next page is stored, or below
+      if (verified.revoked) {
+        await stored();
+        result.revoked = true;
+        return;
+      }
+      if (!page.more || ctx.stopped?.()) break;
     }
-    if (!page.more || ctx.stopped?.()) break;
+    await stored();
+  } finally {
+    // A pull that fails (a page that does not come, a store that fails) still lets the page being
+    // stored finish first: its cursor is where the next run resumes.
+    await stored().catch(() => {});
   }
   if (seen && !ctx.stopped?.()) result.unconfirmed = await replica.unconfirmed(seen);
 }
