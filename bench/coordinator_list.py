@@ -1,6 +1,6 @@
 """The coordinator's workspace with many records (issue 12), in headless Chromium against gunicorn.
 
-    .venv/bin/python bench/coordinator_list.py [--records 10000] [--runs 3] [--keys 8]
+    .venv/bin/python bench/coordinator_list.py [--records 10000] [--runs 3] [--keys 8] [--profile out]
 
 A coordinator device (set up from a setup link, at 1280 px) holds `--records` records, made on the
 device itself through the app's own save path (encrypted, signed, with their sealed list entries,
@@ -17,6 +17,11 @@ to a free task after it (the page answers the next input).
 4. Keystroke in the search field → updated list (median over `--keys` keystrokes).
 5. A filter change (status, country) → updated list (median).
 Aims (issue 12): under 2 s for 3, under 50 ms for 4 and 5.
+
+With --profile, one more unlock, overview, four keystrokes and four filter changes after the timed
+runs are recorded by Chrome's sampling profiler (DevTools protocol): the .cpuprofile file opens in
+DevTools, and the functions with the most self and total time are printed (the timed figures are
+not taken under it).
 """
 
 import argparse
@@ -109,7 +114,89 @@ def count_is(n):
             ".replace(/[^0-9]/g, '') === '%d'" % n)
 
 
-def run(browser, base, link, records, runs, keys):
+def list_inputs(page, keys):
+    """From the overview back to the list: `keys` keystrokes in search, then four filter changes;
+    {search: [(free, frame)], filter: [(free, frame)]}."""
+    page.locator("nav.tabs .tab[data-view='list']").click()
+    page.locator(".list-screen .count").wait_for()
+    search = page.get_by_label("Search")
+    out = {"search": [], "filter": []}
+    for ch in "passport r1"[:keys]:
+        out["search"].append(measured(page, "input", DRAWN, lambda c=ch, s=search: s.press(c)))
+    search.fill("")
+    page.locator(".more-filters > summary").click()
+    filters = page.locator(".list-screen .filters")
+    for label, value in (("Status", "triaged"), ("Status", ""), ("Country", "PL"), ("Country", "")):
+        control = filters.get_by_label(label, exact=True)
+        out["filter"].append(measured(page, "change", DRAWN, lambda c=control, v=value: c.select_option(v)))
+    return out
+
+
+def summarize_profile(profile, top=25):
+    """The functions with the most self and total time in a CDP Profiler profile, as printable lines."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {}
+    for n in profile["nodes"]:
+        for c in n.get("children", []):
+            parent[c] = n["id"]
+    deltas = profile["timeDeltas"]
+    self_ms = {}
+    for sample, delta in zip(profile["samples"], deltas[1:] + [0]):
+        self_ms[sample] = self_ms.get(sample, 0) + delta / 1000
+
+    def name(n):
+        f = n["callFrame"]
+        url = f["url"].rsplit("/static/", 1)[-1]
+        return "%s %s:%d" % (f["functionName"] or "(anonymous)", url, f["lineNumber"] + 1)
+
+    by_self, by_total = {}, {}
+    for nid, ms in self_ms.items():
+        by_self[name(nodes[nid])] = by_self.get(name(nodes[nid]), 0) + ms
+        seen, at = set(), nid
+        while at is not None:
+            key = name(nodes[at])
+            if key not in seen:
+                seen.add(key)
+                by_total[key] = by_total.get(key, 0) + ms
+            at = parent.get(at)
+    lines = ["profile: %.0f ms sampled" % sum(self_ms.values()), "self time:"]
+    lines += ["  %8.0f  %s" % (ms, k) for k, ms in sorted(by_self.items(), key=lambda kv: -kv[1])[:top]]
+    lines.append("total time:")
+    lines += ["  %8.0f  %s" % (ms, k) for k, ms in sorted(by_total.items(), key=lambda kv: -kv[1])[:top]]
+    return lines
+
+
+def profiled(page, ctx, records, path):
+    """One more unlock, overview, search and filter, under the sampling profiler; writes `path`, prints
+    its summary."""
+    import json
+
+    page.reload()
+    field = page.get_by_label("Passphrase")
+    field.wait_for()
+    field.fill(PASSPHRASE)
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 500})
+    cdp.send("Profiler.start")
+    unlock = measured(page, "click", count_is(records),
+                      lambda: page.get_by_role("button", name="Unlock").click())
+    tab = page.locator("nav.tabs .tab[data-view='overview']")
+    overview = measured(page, "click", OVERVIEW_READY, tab.click)
+    frames = list_inputs(page, 4)
+    profile = cdp.send("Profiler.stop")["profile"]
+    with open(path, "w") as f:
+        json.dump(profile, f)
+    print("profiled run: unlock -> list %.0f ms, overview %.0f ms (under the profiler)"
+          % (unlock[0], overview[0]))
+    listed = {k: ", ".join("%.0f" % frame for _, frame in v) for k, v in frames.items()}
+    print("profiled run: search keystrokes (frame) %s; filter changes (frame) %s"
+          % (listed["search"], listed["filter"]))
+    for line in summarize_profile(profile):
+        print(line)
+
+
+def run(browser, base, link, records, runs, keys, profile=None):
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
     page = ctx.new_page()
     page.set_default_timeout(120000)
@@ -134,21 +221,15 @@ def run(browser, base, link, records, runs, keys):
                                            lambda: page.get_by_role("button", name="Unlock").click())[0])
         tab = page.locator("nav.tabs .tab[data-view='overview']")
         out["overview"].append(measured(page, "click", OVERVIEW_READY, tab.click)[0])
-        page.locator("nav.tabs .tab[data-view='list']").click()
-        page.locator(".list-screen .count").wait_for()
-        search = page.get_by_label("Search")
-        for ch in "passport r1"[:keys]:
-            free, frame = measured(page, "input", DRAWN, lambda c=ch, s=search: s.press(c))
+        done = list_inputs(page, keys)
+        for free, frame in done["search"]:
             out["search"].append(free)
             out["search_frame"].append(frame)
-        search.fill("")
-        page.locator(".more-filters > summary").click()
-        filters = page.locator(".list-screen .filters")
-        for label, value in (("Status", "triaged"), ("Status", ""), ("Country", "PL"), ("Country", "")):
-            control = filters.get_by_label(label, exact=True)
-            free, frame = measured(page, "change", DRAWN, lambda c=control, v=value: c.select_option(v))
+        for free, frame in done["filter"]:
             out["filter"].append(free)
             out["filter_frame"].append(frame)
+    if profile:
+        profiled(page, ctx, records, profile)
     ctx.close()
     return out
 
@@ -158,6 +239,7 @@ def main(argv=None):
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keys", type=int, default=11)
+    parser.add_argument("--profile", help="write a .cpuprofile of one more unlock and overview here")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -177,7 +259,7 @@ def main(argv=None):
         with GunicornServer(url, folder) as server, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             link = "%s/setup#t=%s&w=%s" % (server.url, token, workspace)
-            out = run(browser, server.url, link, args.records, args.runs, args.keys)
+            out = run(browser, server.url, link, args.records, args.runs, args.keys, args.profile)
             browser.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

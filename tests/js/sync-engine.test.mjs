@@ -6,7 +6,9 @@ import { test } from 'node:test';
 
 import { makePurge, signChange } from '../../pwa/static/js/core/envelopes.js';
 import { FIRST_CHANGE_WRITES as FIRST } from '../../pwa/static/js/core/field-ids.js';
+import { versionOf } from '../../pwa/static/js/core/version.js';
 import { translator } from '../../pwa/static/js/i18n.js';
+import { Records } from '../../pwa/static/js/records.js';
 import { RETRY_AFTER_MAX_MS, nextBatch, pushOutbox, retryAfterMs, settle } from '../../pwa/static/js/sync/outbox.js';
 import { errorText, refusalText, statusLine } from '../../pwa/static/js/sync/status.js';
 import { WORKSPACE, certify, world } from './sync-world.mjs';
@@ -320,12 +322,15 @@ test('a purge order from a coordinator erases the local copy; one signed by a vo
   const b = await phone.records.save({ values: need('to be kept') });
   await phone.sync();
   await phone.records.save({ id: a, values: need('edited, not sent'), before: need('to be purged') });
+  await phone.records.pack();
+  assert.equal((await phone.store.allPacks()).length, 1);
   w.server.purge(await makePurge(w.root.k.sign.privateKey, WORKSPACE, a, w.root.id));
   const result = await phone.sync();
   // The edit was refused (the record is gone), then the tombstone erased the record and the refusal.
   assert.ok(result.purged.has(a));
   assert.equal(await phone.store.getRecord(a), undefined);
   assert.equal((await phone.store.allCache()).some((c) => c.id === a), false);
+  assert.deepEqual(await phone.store.allPacks(), []); // a pack held its entry: the packs went with it
   assert.equal((await phone.store.outbox()).length, 0);
   assert.equal((await phone.replica.refused()).length, 0);
   assert.deepEqual(phone.records.list().map((s) => s.id), [b]);
@@ -483,6 +488,51 @@ test('a pulled change deletes the record\'s sealed cache entry in the same trans
   await phone.records.reload({ changed: [...result.changed] });
   assert.equal((await phone.store.allCache()).some((c) => c.id === id), true);
   assert.equal(phone.records.summaries.get(id).city, 'Grodno');
+});
+
+test('the records waiting to be sent are counted from the outbox index, items without a record too', async () => {
+  const w = await world();
+  await w.phone('coordinator', { root: true });
+  const phone = await w.phone('volunteer');
+  const a = await phone.records.save({ values: need('one') });
+  await phone.records.save({ id: a, values: need('one, edited'), before: need('one') });
+  await phone.records.save({ values: need('two') });
+  assert.ok((await phone.store.outbox()).length > 3); // wraps and changes, several a record
+  assert.equal((await phone.replica.counts()).waiting, 2);
+  // An item stored without `record` (not in the index): counted by reading the items.
+  const [first] = await phone.store.outbox();
+  await phone.adapter.transaction(['outbox'], 'readwrite', async (tx) => {
+    const { record, ...rest } = first;
+    assert.equal(record, a);
+    await tx.put('outbox', rest);
+  });
+  assert.equal((await phone.replica.counts()).waiting, 2);
+});
+
+test('a record pulled while the device was locked is listed with the pulled values, not its packed ones', async () => {
+  const w = await world();
+  const root = await w.phone('coordinator', { root: true });
+  const phone = await w.phone('volunteer');
+  const id = await phone.records.save({ values: need('packed') });
+  const other = await phone.records.save({ values: need('unchanged') });
+  await phone.sync();
+  await phone.records.pack(); // both entries sealed in a pack, as after an earlier unlock
+  await root.sync();
+  const r = await root.records.read(id);
+  await root.records.save({ id, values: { ...r.values, city: 'Grodno' }, before: r.values });
+  await root.sync();
+  phone.records.clear(); // locked: the pull stores the change, nothing opens it
+  const result = await phone.engine.sync();
+  assert.ok(result.changed.has(id));
+  // The stored state carries the tag of its live sets; the packed entry is of the old one.
+  const state = await phone.store.getRecord(id);
+  assert.equal(state.v, versionOf(state));
+  const unlocked = new Records(phone.store, phone.identity);
+  await unlocked.load();
+  assert.equal(unlocked.summaries.get(id).city, 'Grodno');
+  assert.equal(unlocked.summaries.get(other).title, 'unchanged');
+  assert.deepEqual([...unlocked.loose], [id]); // the unchanged one came from the pack
+  assert.equal(await unlocked.verify(), false);
 });
 
 test('a coordinator certified later reads the older records once another coordinator shares their keys', async () => {

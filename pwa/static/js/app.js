@@ -310,10 +310,11 @@ async function changeSettings(changes) {
 }
 
 function opened() {
-  // The list was drawn from the sealed summaries; check them against the records once it is up
-  // (reading every record on the way in would slow down opening the app).
+  // The list was drawn from the sealed entries, each checked against its record's version tag;
+  // once it is up, those that could not be (stored before tags) are checked, and the packs sealed
+  // again if enough entries changed (Records.settle).
   const records = session.records;
-  setTimeout(() => records.verify().then((changed) => {
+  setTimeout(() => records.settle().then((changed) => {
     if (changed && session.records === records && view.name === 'list') render(view);
   }).catch((error) => report(error, { where: 'records/verify', show: false })), VERIFY_AFTER_MS);
   idle?.stop();

@@ -23,6 +23,13 @@ export { versionOf };
 
 export const DELETED = '_deleted';
 const RETRIES = 5;
+// Cache entries sealed together in one pack, and how many may change before the packs are sealed
+// again (an entry not in a pack of its version costs one read and one decryption of its own).
+const PACK_SIZE = 1000;
+const LOOSE_MAX = 32;
+const PACK_LABEL = 'pack/';
+// Records stored before version tags, read and tagged in one transaction.
+const STAMP_AT_ONCE = 200;
 // Records of a pulled page opened at once (WebCrypto answers them side by side).
 const ABSORB_AT_ONCE = 32;
 // The names a field id may stand for, tried when no readable value of that field tells it.
@@ -56,6 +63,8 @@ export class Records {
     this.opened = new Map(); // wrap sig → key list, for wraps already opened (by the pull or here)
     this.summaries = new Map();
     this.versions = new Map(); // the cache version each summary was opened from
+    this.loose = new Set(); // ids whose entries the packs do not hold as they are now
+    this.unchecked = 0; // entries `load` listed without checking them against a version tag
     this.fidKeys = new Map(); // record id → {k0, key}: the key its field ids derive from
     this.names = new Set(FORM_NAMES); // field names that may name an id no readable value names
   }
@@ -74,18 +83,53 @@ export class Records {
   }
 
   /**
-   * Decrypt what the list needs from the sealed cache entries, without reading the records
-   * themselves (opening must stay fast with thousands of them); records without an entry are
-   * decrypted and get one. `verify()` then checks every entry against its record.
+   * Read what opening the list needs, before the local key is there (at unlock, while the
+   * passphrase is stretched): every record's id and version tag, and the sealed packs. Nothing in
+   * it is readable without the key. Pass the promise to `load`.
    */
-  async load() {
-    const [ids, cache] = await Promise.all([this.store.recordIds(), this.store.allCache()]);
+  static prefetch(store) {
+    const early = Promise.all([store.recordVersions(), store.allPacks()]);
+    early.catch(() => {}); // a wrong passphrase never uses it; `load` sees the failure if it does
+    return early;
+  }
+
+  /**
+   * Decrypt what the list needs without reading the records themselves (opening must stay fast
+   * with thousands of them): the sealed packs first, a few decryptions for them all; a record
+   * whose packed entry is not of its version tag (changed since) from its own cache entry if that
+   * is of its tag, else from the record itself, which then gets a fresh entry. So a record changed
+   * meanwhile (a pull, another tab) is never listed with what it held before. `verify()` then
+   * tags records stored before tags, and packs the entries again when enough are loose.
+   */
+  async load(early = null) {
+    const [{ ids, tags }, packs] = await (early ?? Records.prefetch(this.store));
+    this.versions = new Map();
+    this.loose = new Set();
+    const packed = await this.#openPacks(packs);
+    const rest = [];
+    for (const id of ids) {
+      const tag = tags.get(id);
+      const entry = tag === undefined ? null : packed.get(id);
+      if (entry && entry[0] === tag && entry[2]?.v === SUMMARY_FORMAT) this.#take(id, entry[2], entry[1], tag);
+      else rest.push(id);
+    }
+    packed.clear();
+    // The rest from their own cache entries, where those are of the record's tag (or the record
+    // has none yet: `verify()` checks it).
+    const cache = rest.length > ids.length / 2
+      ? await this.store.allCache() : await this.store.getCaches(rest);
     const sealed = new Map(cache.map((c) => [c.id, c]));
     const missing = [];
-    this.versions = new Map();
-    await Promise.all(ids.map(async (id) => {
+    this.unchecked = 0;
+    await Promise.all(rest.map(async (id) => {
+      this.loose.add(id);
       const entry = sealed.get(id);
-      if (entry && await this.#openEntry(id, entry)) return;
+      const tag = tags.get(id);
+      if (entry && (tag === undefined || entry.version === tag) && await this.#openEntry(id, entry)) {
+        // Not checked against a tag (stored before tags), or of an older shape: `verify()` sees to it.
+        if (tag === undefined || this.versions.get(id) === null) this.unchecked += 1;
+        return;
+      }
       missing.push(id);
     }));
     for (const id of missing) {
@@ -99,6 +143,22 @@ export class Records {
     }
     this.stored = ids.length;
     return this.list();
+  }
+
+  // The packs' entries, id → [version, key list, summary]; a pack that does not open (damaged,
+  // sealed by another local key) is skipped: its records come from their own entries.
+  async #openPacks(packs) {
+    const opened = await Promise.all(packs.map((box, n) => openLocal(this.id.localKey, PACK_LABEL + n, box)
+      .catch(() => null)));
+    const out = new Map();
+    for (const pack of opened) for (const [id, version, c, s] of pack?.e ?? []) out.set(id, [version, c, s]);
+    return out;
+  }
+
+  #take(id, summary, chain, version) {
+    this.keys.set(id, chain.map((x) => b64decode(x, 32)));
+    this.summaries.set(id, summary);
+    this.versions.set(id, version);
   }
 
   /** How many records on this device it cannot open (no key wrapped to it, or not yet verified). */
@@ -121,24 +181,86 @@ export class Records {
     }
   }
 
-  /** Check each cache entry against its record's live dots; remake stale ones. True if any changed. */
+  /**
+   * Once the list is up: `verify()` if `load` listed entries it could not check against their
+   * records' tags (records stored before tags, entries of an older shape), else seal the packs
+   * again if enough entries are loose. Every other entry `load` listed was of its record's tag;
+   * what changes later comes through this device's own saves and pulls, or another tab's
+   * message (sync-controller.js), which calls `verify()`. True if any entry changed.
+   */
+  async settle() {
+    if (this.unchecked) return this.verify();
+    if (!this.closed && this.loose.size >= LOOSE_MAX) await this.pack();
+    return false;
+  }
+
+  /**
+   * Check each listed entry against its record's version tag (read from the store's index, not
+   * from the records); remake stale ones. Records stored before tags are read once and tagged.
+   * Then, if enough entries changed since the packs were sealed, seal them again. True if any
+   * entry changed.
+   */
   async verify() {
     let changed = false;
-    const states = await this.store.allRecords();
-    this.stored = states.length;
-    const present = new Set(states.map((s) => s.id));
+    const { ids, tags } = await this.store.recordVersions();
+    this.stored = ids.length;
+    const present = new Set(ids);
     for (const id of [...this.summaries.keys()]) {
       if (present.has(id)) continue; // erased by another tab's sync (a purge, travel mode)
       this.#drop(id);
       changed = true;
     }
-    for (const state of states) {
+    const untagged = ids.filter((id) => !tags.has(id));
+    for (let i = 0; i < untagged.length; i += STAMP_AT_ONCE) {
+      if (this.closed) return false;
+      for (const [id, tag] of await this.store.stampVersions(untagged.slice(i, i + STAMP_AT_ONCE))) tags.set(id, tag);
+    }
+    for (const id of ids) {
       if (this.closed) return false; // locked meanwhile: decrypt nothing more
-      if (this.versions?.get(state.id) === versionOf(state)) continue;
+      if (tags.has(id) && this.versions?.get(id) === tags.get(id)) continue;
+      const state = await this.store.getRecord(id);
+      if (!state) continue; // erased meanwhile
       await this.#refresh(state).catch(() => this.#drop(state.id)); // unreadable here: as in open()
       changed = true;
     }
+    if (!this.closed) this.unchecked = 0;
+    if (!this.closed && (this.loose?.size ?? 0) >= LOOSE_MAX) await this.pack();
     return changed;
+  }
+
+  /**
+   * Seal every listed entry whose version is known into packs (PACK_SIZE entries each) and
+   * replace the stored packs with them. An entry packed here that a pull changes meanwhile is
+   * not used: its version is no longer its record's tag.
+   */
+  async pack() {
+    // Entries that change while the packs are made stay loose: the packs hold them as they were.
+    const loose = this.loose;
+    this.loose = new Set();
+    try {
+      return await this.#pack();
+    } catch (err) {
+      for (const id of loose) this.loose.add(id);
+      throw err;
+    }
+  }
+
+  async #pack() {
+    const entries = [];
+    for (const [id, s] of this.summaries) {
+      const version = this.versions.get(id);
+      const chain = this.keys.get(id);
+      if (version && chain && s?.v === SUMMARY_FORMAT) entries.push([id, version, chain.map(b64encode), s]);
+    }
+    // One pack a task (each is turned into text before it is sealed): the page stays responsive.
+    const boxes = [];
+    for (let i = 0; i < entries.length; i += PACK_SIZE) {
+      if (this.closed) return false;
+      boxes.push(await sealLocal(this.id.localKey, PACK_LABEL + boxes.length, { e: entries.slice(i, i + PACK_SIZE) }));
+    }
+    if (this.closed) return false;
+    await this.store.putPacks(boxes);
+    return true;
   }
 
   /**
@@ -221,6 +343,7 @@ export class Records {
     this.fidKeys.delete(id);
     this.summaries.delete(id);
     this.versions?.delete(id);
+    this.loose?.add(id);
   }
 
   // A refused wrap is a problem the sync screen lists, as the pull's are.
@@ -255,6 +378,7 @@ export class Records {
     if (entries) entries.push(o.entry);
     else await this.store.putCache(o.entry);
     this.versions?.set(state.id, o.entry.version);
+    this.loose?.add(state.id);
   }
 
   // What the pure opening (sync/open-records.js) needs of this device.
@@ -440,6 +564,7 @@ export class Records {
     this.keys.set(id, chain);
     this.summaries.set(id, summary);
     this.versions?.set(id, versionOf(after));
+    this.loose?.add(id);
     // The coordinators that got the key at once are owed nothing by the re-wrap (sync/rewrap.js).
     if (isNew) await this.store.noteWrapped?.(id, wraps.slice(1).map((w) => w.recipient));
     return id;
@@ -464,5 +589,6 @@ export class Records {
     this.opened.clear();
     this.summaries.clear();
     this.versions.clear();
+    this.loose?.clear();
   }
 }

@@ -149,7 +149,7 @@ export class Session {
     await this.#open(made.secret);
   }
 
-  async #open(secret) {
+  async #open(secret, early = null) {
     const [signKey, ecdhKey, localKey] = await Promise.all([
       importPrivatePkcs8(secret.sign, 'sign', false), importPrivatePkcs8(secret.ecdh, 'ecdh', false),
       importLocalKey(secret.local)]);
@@ -166,7 +166,7 @@ export class Session {
     this.useDirectory(directory, trust.trusted, { removed, alarm });
     this.records = new Records(this.store, this.identity, { now: this.now });
     this.drafts = new Drafts(this.store, localKey);
-    await Promise.all([this.records.load(), this.drafts.load()]);
+    await Promise.all([this.records.load(early), this.drafts.load()]);
   }
 
   /**
@@ -215,7 +215,11 @@ export class Session {
     }
     const vault = await this.store.getVault();
     if (!vault) return { status: 'wiped' };
+    // The records' version tags and sealed packs are read while the passphrase is stretched (the
+    // slowest step of unlocking): nothing in them opens without the local key from the vault.
+    const early = Records.prefetch(this.store);
     const result = await open(vault, passphrase);
+    await early.catch(() => {}); // settled before anything may erase the store (duress, wipe)
     if (result.status === 'duress') {
       await this.#duress();
       return { status: 'empty' };
@@ -233,7 +237,7 @@ export class Session {
     await this.store.putMeta('guard', { failures: 0, retryAt: 0 });
     // A vault from before v2 is sealed again in the new form (one PBKDF2 block, HKDF) at once.
     if (result.upgrade) await this.store.putVault(await upgrade(vault, result.secret, passphrase));
-    await this.#open(result.secret);
+    await this.#open(result.secret, early);
     return { status: 'open' };
   }
 

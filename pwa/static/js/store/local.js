@@ -8,6 +8,7 @@
  */
 
 import { known, merge } from '../core/merge.js';
+import { versionOf } from '../core/version.js';
 
 /** Another save (another tab) wrote the same field first: encrypt again from the new state. */
 export class StaleStateError extends Error {
@@ -18,7 +19,16 @@ export class StaleStateError extends Error {
 }
 
 const DATA = ['records', 'outbox', 'directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker',
-  'chunks'];
+  'chunks', 'packs'];
+
+/**
+ * A record state as it is stored: with `v`, the version tag of its live sets (store/schema.js).
+ * Every write of a record state goes through here, so the tag read from the index is always the
+ * one of the state stored beside it.
+ */
+export function stamped(state) {
+  return { ...state, v: versionOf(state) };
+}
 
 /**
  * A change's write as a live set keeps it: with the change's key commitment `kc` and key epoch
@@ -138,6 +148,56 @@ export class LocalStore {
     return this.#read(['records'], (tx) => tx.get('records', id));
   }
 
+  /**
+   * Every record's id and version tag, without reading the records: {ids, tags (Map id → tag)}.
+   * A record stored before tags (store/schema.js version 4) is in `ids` but not in `tags`.
+   */
+  recordVersions() {
+    return this.#read(['records'], async (tx) => {
+      const [ids, pairs] = await Promise.all([tx.getAllKeys('records'), tx.indexKeys('records', 'v')]);
+      return { ids, tags: new Map(pairs.map(([v, id]) => [id, v])) };
+    });
+  }
+
+  /**
+   * Give the records of `ids` their version tags where they lack them or hold another (stored
+   * before tags); read and written in one transaction. Resolves to a Map id → tag.
+   */
+  stampVersions(ids) {
+    if (!ids.length) return Promise.resolve(new Map());
+    return this.#write(['records'], async (tx) => {
+      const tags = new Map();
+      for (const id of ids) {
+        const state = await tx.get('records', id);
+        if (!state) continue;
+        const v = versionOf(state);
+        if (state.v !== v) await tx.put('records', { ...state, v });
+        tags.set(id, v);
+      }
+      return tags;
+    });
+  }
+
+  /** The sealed cache entries of `ids` that exist, in one transaction. */
+  getCaches(ids) {
+    if (!ids.length) return Promise.resolve([]);
+    return this.#read(['cache'], async (tx) => (await Promise.all(ids.map((id) => tx.get('cache', id))))
+      .filter(Boolean));
+  }
+
+  /** Every sealed pack of cache entries ({nonce, ct}), in order. */
+  allPacks() {
+    return this.#read(['packs'], (tx) => tx.getAll('packs'));
+  }
+
+  /** Replace every pack with `boxes` (sealed, made from entries known fresh), in one transaction. */
+  putPacks(boxes) {
+    return this.#write(['packs'], async (tx) => {
+      await tx.clear('packs');
+      for (let i = 0; i < boxes.length; i++) await tx.put('packs', boxes[i], i);
+    });
+  }
+
   /** Every sealed cache entry ({id, version, nonce, ct}). */
   allCache() {
     return this.#read(['cache'], (tx) => tx.getAll('cache'));
@@ -214,7 +274,7 @@ export class LocalStore {
         if (!wrap) throw new StaleStateError('this record is not on this device');
         state = { id: record, wrap, fields: {} };
       }
-      state = applyChange(state, change);
+      state = stamped(applyChange(state, change));
       await tx.put('records', state);
       for (const w of wraps) await tx.add('outbox', { record, wrap: w });
       await tx.add('outbox', { record, change });
@@ -234,7 +294,7 @@ export class LocalStore {
     return this.#write(['records', 'outbox', 'cache', 'meta'], async (tx) => {
       const state = await tx.get('records', record);
       if (state && own) {
-        await tx.put('records', { ...state, wraps: [...(state.wraps ?? []), own] });
+        await tx.put('records', stamped({ ...state, wraps: [...(state.wraps ?? []), own] }));
         await tx.delete('cache', record);
       }
       if (state) for (const w of wraps) await tx.add('outbox', { record, wrap: w });
@@ -295,7 +355,7 @@ export class LocalStore {
       const touched = new Set(outbox.map((i) => i.record ?? (i.change ?? i.wrap)?.record));
       for (const id of await tx.getAllKeys('records')) if (!touched.has(id)) await tx.delete('records', id);
       for (const id of await tx.getAllKeys('chunks')) if (!touched.has(id.split('/')[0])) await tx.delete('chunks', id);
-      const derived = ['directory', 'cache', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
+      const derived = ['directory', 'cache', 'packs', 'drafts', 'quarantine', 'problems', 'refused', 'worker'];
       for (const s of derived) await tx.clear(s);
       for (const key of ['cursor', 'away']) await tx.delete('meta', key);
       return outbox.length;

@@ -65,6 +65,20 @@ export function memoryAdapter() {
       },
       delete: async (s, key) => { writable(s); work[s].delete(key); },
       clear: async (s) => { writable(s); work[s].clear(); },
+      // As IndexedDB's index: rows whose value lacks the key path are not in it; ordered by index key.
+      indexKeys: async (s, index, unique = false) => {
+        live(s);
+        const path = STORES[s].indexes[index];
+        const rows = [...work[s].entries()].filter(([, v]) => v[path] !== undefined && v[path] !== null)
+          .map(([k, v]) => [v[path], k]).sort((a, b) => byKey(a[0], b[0]) || byKey(a[1], b[1]));
+        return unique ? rows.filter((r, i) => i === 0 || byKey(rows[i - 1][0], r[0]) !== 0) : rows;
+      },
+      indexUnique: async (s, index) => (await ops.indexKeys(s, index, true)).length,
+      indexCount: async (s, index) => {
+        live(s);
+        const path = STORES[s].indexes[index];
+        return [...work[s].values()].filter((v) => v[path] !== undefined && v[path] !== null).length;
+      },
     };
     let result;
     try {

@@ -6,11 +6,22 @@
  */
 
 import { ACCEPTED, EQUIVOCATION, applyWrites, namesUnissued } from '../core/merge.js';
-import { noteKc, writeOf } from './local.js';
+import { noteKc, stamped, writeOf } from './local.js';
 
-const PAGE_STORES = ['meta', 'records', 'cache', 'outbox', 'directory', 'quarantine', 'problems', 'refused', 'chunks'];
+const PAGE_STORES = ['meta', 'records', 'cache', 'packs', 'outbox', 'directory', 'quarantine', 'problems', 'refused',
+  'chunks'];
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
+
+// How many records have something in the outbox: from the index on `record`, without reading the
+// items (thousands saved offline are tens of megabytes); by reading them only if one lacks it.
+async function waitingIn(tx) {
+  const [all, indexed] = await Promise.all([tx.count('outbox'), tx.indexCount('outbox', 'record')]);
+  if (all !== indexed) {
+    return new Set((await tx.getAll('outbox')).map((i) => i.record ?? (i.change ?? i.wrap)?.record)).size;
+  }
+  return tx.indexUnique('outbox', 'record');
+}
 
 export class SyncStore {
   constructor(adapter) {
@@ -134,6 +145,7 @@ export class SyncStore {
         }
         if (differs) changed.add(change.record);
       }
+      for (const id of new Set([...learned, ...changed])) states.set(id, stamped(states.get(id)));
       for (const id of learned) if (!changed.has(id)) writes.push(tx.put('records', states.get(id)));
       for (const id of changed) writes.push(tx.put('records', states.get(id)), tx.delete('cache', id));
       await Promise.all(writes);
@@ -161,6 +173,8 @@ export class SyncStore {
       await tx.delete('cache', id);
       away.delete(id);
     }
+    // The packs may hold an erased record's entry: they go too (the list makes them again).
+    await tx.clear('packs');
     return [...doomed];
   }
 
@@ -179,7 +193,7 @@ export class SyncStore {
    * server until `bringBack()`. Resolves to their ids.
    */
   async eraseSynced() {
-    const gone = await this.#write(['meta', 'records', 'cache', 'outbox', 'refused', 'chunks'], async (tx) => {
+    const gone = await this.#write(['meta', 'records', 'cache', 'packs', 'outbox', 'refused', 'chunks'], async (tx) => {
       const pending = new Set([...(await tx.getAll('outbox')), ...(await tx.getAll('refused'))].map((i) => i.record));
       // A record whose attachment has chunks not yet on the server is not all there: it stays.
       for (const key of await tx.getAllKeys('chunks')) pending.add(key.split('/')[0]);
@@ -190,6 +204,7 @@ export class SyncStore {
         await tx.delete('cache', id);
         away.add(id);
       }
+      if (gone.length) await tx.clear('packs');
       await tx.put('meta', [...away], 'away');
       return gone;
     });
@@ -218,7 +233,7 @@ export class SyncStore {
    */
   counts() {
     return this.#read(['outbox', 'refused', 'problems', 'quarantine', 'chunks'], async (tx) => ({
-      waiting: new Set((await tx.getAll('outbox')).map((i) => i.record)).size, refused: await tx.count('refused'),
+      waiting: await waitingIn(tx), refused: await tx.count('refused'),
       problems: await tx.count('problems'), held: await tx.count('quarantine'),
       uploads: new Set((await tx.getAllKeys('chunks')).filter((k) => !k.endsWith('/del'))
         .map((k) => k.split('/').slice(0, 2).join('/'))).size,

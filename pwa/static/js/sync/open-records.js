@@ -16,8 +16,11 @@ import { canonicalJSON } from '../core/canonical.js';
 import { decryptField, keyCommitment, openValue, unwrapKeys } from '../core/envelopes.js';
 import { fid, fidOf, fieldIdKeyFrom, isLegacy, isPadding } from '../core/field-ids.js';
 import { displayOrder } from '../core/merge.js';
+import { versionOf } from '../core/version.js';
 import { sealLocal } from '../crypto/local-box.js';
 import { summarize } from '../summary.js';
+
+export { versionOf };
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 
@@ -25,21 +28,6 @@ const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 export function wrapsOf(state) {
   const seen = new Set();
   return [state.wrap, ...(state.wraps ?? [])].filter((w) => w && !seen.has(w.sig) && seen.add(w.sig));
-}
-
-
-/** A short, stable tag of a record's live dots: the cache entry is fresh while it matches. */
-export function versionOf(state) {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  const text = Object.keys(state.fields).sort()
-    .map((f) => f + ':' + state.fields[f].map((w) => w.dot.join('.')).sort().join(',')).join('|');
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  return h1.toString(36) + h2.toString(36) + '.' + text.length;
 }
 
 
