@@ -159,11 +159,12 @@ export class SyncController {
 
   // A pulled page is stored: open its records for the list at once (while the next page travels),
   // say how many have come, and let the list grow. Pages are opened one after another, in order.
+  // Resolves once the page's records are opened (never rejects).
   #page(page) {
     const records = this.session.records;
     this.status.pulling = { received: page.received, more: page.more };
     this.onStatus(this.status);
-    if (!records || (!page.changed.length && !page.purged.length)) return;
+    if (!records || (!page.changed.length && !page.purged.length)) return this.absorbing;
     this.absorbing = this.absorbing.then(async () => {
       if (this.session.records !== records || records.closed) return;
       const opened = await records.absorb(page, { pool: this.pool });
@@ -171,6 +172,7 @@ export class SyncController {
       if (this.session.records !== records) return;
       this.onChanged({ changed: page.changed, purged: page.purged, partial: true });
     }).catch(() => {});
+    return this.absorbing;
   }
 
   async #run() {

@@ -52,7 +52,8 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop
 /**
  * Pull everything after the stored cursor into `result` (the engine's result object).
  * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory,
- * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, states, received}),
+ * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, states, received}) (a
+ * promise it returns for the first page is awaited),
  * stopped() → true to stop between pages (the app locked), signal (aborts a request in flight)}.
  * Stops early, with `result.revoked`, when the directory says this device was removed.
  */
@@ -86,9 +87,10 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     applied.changed.forEach((id) => result.changed.add(id));
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
     result.received = result.changed.size; // records stored by this run so far, each once
-    ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys, counts: applied.counts,
-      states: applied.states, received: result.received, more: Boolean(page.more) });
+    return ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys,
+      counts: applied.counts, states: applied.states, received: result.received, more: Boolean(page.more) });
   };
+  let first = true;
   let next = ask(start);
   let directoryChanged = false;
   try {
@@ -121,6 +123,15 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
       await stored();
       storing = store(page, verified);
       storing.catch(() => {}); // awaited before the next page is stored, or below
+      if (first) {
+        // The first page is stored and listed (`onPage` may return a promise: its records opened
+        // for the list) before the next is verified, so the workers open it with nothing else
+        // to do: the first records appear sooner; the pages after it overlap as above.
+        first = false;
+        const listed = storing;
+        storing = null;
+        await (await listed);
+      }
       if (verified.revoked) {
         await stored();
         result.revoked = true;
