@@ -15,7 +15,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIMS = "/repo/tests/browser/node_shims/"
-SERVED = ("tests/js/", "tests/vectors/", "pwa/static/js/", "tests/browser/node_shims/")
+SERVED = ("tests/js/", "tests/vectors/", "pwa/static/js/", "pwa/static/vendor/", "tests/browser/node_shims/")
 RUNNER = """<!doctype html>
 <meta charset="utf-8">
 <title>node tests in Chromium</title>
@@ -28,7 +28,7 @@ RUNNER = """<!doctype html>
 IN_CHROMIUM = ["vectors.test.mjs", "canonical.test.mjs", "merge.test.mjs", "envelopes.test.mjs",
                "keys.test.mjs",
                "trust.test.mjs", "trust-vectors.test.mjs", "epoch-vectors.test.mjs", "dense.test.mjs",
-               "field-ids.test.mjs", "attachments.test.mjs"]
+               "field-ids.test.mjs", "attachments.test.mjs", "hash.test.mjs"]
 
 
 def serve(route):

@@ -1,5 +1,6 @@
 // core/hash.js (noble-hashes, in JavaScript) gives exactly the bytes WebCrypto gives, for SHA-256,
-// HMAC-SHA256 and HKDF-SHA256, on lengths around the block size and on random inputs.
+// HMAC-SHA256 and HKDF-SHA256, on lengths around the block size and on random inputs, and the
+// known answers of FIPS 180-2, RFC 4231 and RFC 5869 (also run in Chromium: test_core_in_chromium).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -14,9 +15,26 @@ test('SHA-256 equals WebCrypto', async () => {
     const data = random(n);
     assert.deepEqual(sha256(data), new Uint8Array(await subtle.digest('SHA-256', data)), `length ${n}`);
   }
-  // FIPS 180-2's "abc"
-  assert.equal(Buffer.from(sha256(new TextEncoder().encode('abc'))).toString('hex'),
-    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});
+
+const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+const bytes = (text) => new TextEncoder().encode(text);
+const fromHex = (h) => Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
+
+test('SHA-256 of FIPS 180-2\'s "abc"', () => {
+  assert.equal(hex(sha256(bytes('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});
+
+test('HMAC-SHA256 of RFC 4231, test case 2', () => {
+  const expected = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
+  assert.equal(hex(hmacSha256(bytes('Jefe'), bytes('what do ya want for nothing?'))), expected);
+  assert.equal(hex(hmacKey(bytes('Jefe')).mac(bytes('what do ya want for nothing?'))), expected);
+});
+
+test('HKDF-SHA256 of RFC 5869, test case 1', () => {
+  const okm = hkdfSha256(fromHex('0b'.repeat(22)), fromHex('000102030405060708090a0b0c'),
+    fromHex('f0f1f2f3f4f5f6f7f8f9'), 42);
+  assert.equal(hex(okm), '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
 });
 
 test('HMAC-SHA256 equals WebCrypto, one-shot and with a reusable key', async () => {
