@@ -133,8 +133,13 @@ export class LocalStore {
 
   /** Record states of `ids` in one transaction (those not stored are left out). */
   getRecords(ids) {
+    return this.#getMany('records', ids);
+  }
+
+  // The values of `ids` in `store` that exist, read in one transaction with every request at once.
+  #getMany(store, ids) {
     if (!ids.length) return Promise.resolve([]);
-    return this.#read(['records'], async (tx) => (await Promise.all(ids.map((id) => tx.get('records', id))))
+    return this.#read([store], async (tx) => (await Promise.all(ids.map((id) => tx.get(store, id))))
       .filter(Boolean));
   }
 
@@ -166,23 +171,22 @@ export class LocalStore {
   stampVersions(ids) {
     if (!ids.length) return Promise.resolve(new Map());
     return this.#write(['records'], async (tx) => {
+      const states = await Promise.all(ids.map((id) => tx.get('records', id)));
       const tags = new Map();
-      for (const id of ids) {
-        const state = await tx.get('records', id);
-        if (!state) continue;
-        const v = versionOf(state);
-        if (state.v !== v) await tx.put('records', { ...state, v });
-        tags.set(id, v);
+      const writes = [];
+      for (const state of states.filter(Boolean)) {
+        const tagged = stamped(state);
+        if (state.v !== tagged.v) writes.push(tx.put('records', tagged));
+        tags.set(state.id, tagged.v);
       }
+      await Promise.all(writes);
       return tags;
     });
   }
 
   /** The sealed cache entries of `ids` that exist, in one transaction. */
   getCaches(ids) {
-    if (!ids.length) return Promise.resolve([]);
-    return this.#read(['cache'], async (tx) => (await Promise.all(ids.map((id) => tx.get('cache', id))))
-      .filter(Boolean));
+    return this.#getMany('cache', ids);
   }
 
   /** Every sealed pack of cache entries ({nonce, ct}), in order. */
