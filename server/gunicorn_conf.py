@@ -5,7 +5,14 @@ import os
 
 bind = os.environ.get("ZAPIS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# Threaded workers: a sync worker blocks on a connection that was opened and never used, and
+# Chromium opens such connections ahead of time (preconnect); two of them held both sync workers
+# until the 60 s timeout killed them, and every sync meanwhile waited. gthread parks idle
+# connections in a selector, so a silent connection costs nothing (tests/test_serving.py).
+worker_class = "gthread"
+threads = int(os.environ.get("ZAPIS_THREADS", "4"))
+# How long an idle kept-alive connection stays open (the PWA syncs page after page).
+keepalive = 5
 timeout = 60
 graceful_timeout = 20
 accesslog = os.environ.get("ZAPIS_ACCESS_LOG", "-")

@@ -40,6 +40,7 @@ export class SyncController {
     this.absorbing = Promise.resolve(); // pulled pages being opened for the list, one after another
     this.absorbed = new Set();          // records of this run already opened page by page
     this.engine = null;
+    this.started = 0; // runs started by this page (the last one says when syncing ends)
     this.scheduler = null;
     this.leadership = null;
     window.addEventListener('online', () => this.#connectivity());
@@ -181,18 +182,29 @@ export class SyncController {
     this.status.pulling = null;
     this.absorbed = new Set();
     this.onStatus(this.status);
+    const run = ++this.started;
     let result;
     try {
       result = await runExclusive(() => this.engine?.sync());
       await this.absorbing;
+      // Locked meanwhile (no engine, or a stopped run): locked() has said so, nothing more is read or shown.
+      if (result && !result.stopped) {
+        this.#ended();
+        await this.#after(result);
+      }
     } finally {
-      this.status.syncing = false;
-      this.status.pulling = null;
+      // Whatever failed on the way, the line never keeps saying "Syncing…" after the last run.
+      if (this.status.syncing && run === this.started) {
+        this.#ended();
+        this.onStatus(this.status);
+      }
     }
-    if (!result) return null;
-    if (result.stopped) return result; // locked meanwhile: nothing more is read or shown
-    await this.#after(result);
     return result;
+  }
+
+  #ended() {
+    this.status.syncing = false;
+    this.status.pulling = null;
   }
 
   async #after(result) {
