@@ -76,6 +76,31 @@ def test_a_weak_passphrase_of_ones_own_is_refused(make_context, coordinator, ser
         assert page.get_by_role("heading", name="Join the workspace").is_visible()
 
 
+def test_a_word_list_that_loads_late_keeps_the_passphrase_typed_meanwhile(make_context, coordinator, server):
+    """On a slow phone the generated words may come after the person chose their own passphrase and
+    typed it twice: the words must not wipe the confirmation (it did: "The two passphrases differ")."""
+    ctx = make_context()
+    page = ctx.new_page()
+    held, holding = [], [True]
+    page.route("**/vendor/wordlists/*.txt", lambda route: held.append(route) if holding else route.continue_())
+    page.goto(coordinator.create_invite("volunteer", base_url=server.url))
+    page.get_by_role("button", name="Type my own passphrase").click()
+    page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
+    page.get_by_label("Passphrase again").fill(PASSPHRASE)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the word list was never asked for"
+    holding.clear()
+    for route in held:
+        route.continue_()
+    page.locator(".generated-words .word").first.wait_for(state="attached")  # the words came
+    assert page.get_by_label("Passphrase again").input_value() == PASSPHRASE
+    page.get_by_role("button", name="Join").click()
+    wait_opened(page)
+
+
 def test_the_invite_qr_code_is_read_from_a_picture_inside_the_app(make_context, coordinator, server):
     ctx = make_context()
     page = ctx.new_page()

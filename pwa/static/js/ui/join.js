@@ -75,7 +75,9 @@ export function passphraseChooser(t, lang, error) {
     const made = generate(generated.list);
     generated.text = made.text;
     words.replaceChildren(...made.words.map((w) => h('span', { class: 'word' }, w)));
-    confirm.value = '';
+    // New words void a confirmation of the old ones; one's own passphrase typed meanwhile (the
+    // list loads late on a slow phone) is left alone.
+    if (choice === 'generated') confirm.value = '';
   }
 
   function use(which) {
