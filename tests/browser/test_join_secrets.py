@@ -82,7 +82,8 @@ def test_a_word_list_that_loads_late_keeps_the_passphrase_typed_meanwhile(make_c
     ctx = make_context()
     page = ctx.new_page()
     held, holding = [], [True]
-    page.route("**/vendor/wordlists/*.txt", lambda route: held.append(route) if holding else route.continue_())
+    page.route("**/vendor/wordlists/*.txt",
+               lambda route: held.append(route) if holding else route.continue_())
     page.goto(coordinator.create_invite("volunteer", base_url=server.url))
     page.get_by_role("button", name="Type my own passphrase").click()
     page.get_by_label("Passphrase", exact=True).fill(PASSPHRASE)
