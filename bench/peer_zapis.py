@@ -67,7 +67,7 @@ class ZapisPeer:
         self.name = "zapis-" + backend
         self.workers = workers
         self.tmp = tmp
-        self.note = "gunicorn -c gunicorn.conf.py, %d sync workers, %s; %s" % (
+        self.note = "gunicorn -c gunicorn.conf.py, %d workers (its worker class), %s; %s" % (
             workers, backend, "push %d records (%d items) a request, pull pages of %d, body limit 64 MB" % (
                 batch, 3 * batch, batch) if batch
             else "the reference client's push of 500 items (about 167 records) a request, the server's "
