@@ -261,6 +261,7 @@ def main():
     code_dir = tempfile.mkdtemp(prefix="peers-code-")
     code = snapshot(args.code, code_dir)
     log("our server and client:", code)
+    payload_bytes()  # the record's shape is made with the snapshot's code, which is gone by the report
     started = datetime.datetime.now(datetime.UTC)
     loads = ["start: %s (%s)" % (load(),
                                  subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())]
