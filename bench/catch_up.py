@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/catch_up.py [--n 1000,10000] [--cpu 1,4] [--runs 1] [--out FILE]
 
-Zapis: gunicorn (tests/servers.py, 2 gthread workers of 4 threads, SQLite) holds N records of the realistic shape
-(an incident of 8 fields, 1,152 bytes of ciphertext; the first change padded to 20 writes; two key
+Zapis: gunicorn (tests/servers.py, 2 gthread workers of 4 threads, SQLite) holds N records of the
+realistic shape (an incident of 8 fields, 1,152 bytes of ciphertext; the first change padded to 20 writes; two key
 wraps, for its author and the root coordinator), pushed by a certified volunteer (the reference
 client) before any clock starts. The root coordinator is the PWA in headless Debian Chromium: it
 set the workspace up and certified the volunteer before the records existed, then its browser was
