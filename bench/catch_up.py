@@ -3,12 +3,12 @@
     .venv/bin/python bench/catch_up.py [--n 1000,10000] [--cpu 1,4] [--runs 1] [--out FILE]
 
 Zapis: gunicorn (tests/servers.py, 2 gthread workers of 4 threads, SQLite) holds N records of the
-realistic shape (an incident of 8 fields, 1,152 bytes of ciphertext; the first change padded to 20 writes; two key
-wraps, for its author and the root coordinator), pushed by a certified volunteer (the reference
-client) before any clock starts. The root coordinator is the PWA in headless Debian Chromium: it
-set the workspace up and certified the volunteer before the records existed, then its browser was
-closed, and that profile is copied afresh for every run. A run opens the app (the lock screen),
-types the passphrase and clicks Unlock; timed inside the page from the click:
+realistic shape (an incident of 8 fields, 1,152 bytes of ciphertext; the first change padded to 20
+writes; two key wraps, for its author and the root coordinator), pushed by a certified volunteer
+(the reference client) before any clock starts. The root coordinator is the PWA in headless Debian
+Chromium: it set the workspace up and certified the volunteer before the records existed, then its
+browser was closed, and that profile is copied afresh for every run. A run opens the app (the lock
+screen), types the passphrase and clicks Unlock; timed inside the page from the click:
 
 - unlocked: the list screen is in the page (PBKDF2 and the vault: no catch-up yet);
 - first listed: the list's count line says at least one record;
