@@ -105,8 +105,12 @@ def parser(prog=None):
     p.add_argument("values", help='e.g. \'{"kind": "need", "category": "legal"}\'')
     p.add_argument("--record", help="edit this record instead of creating one")
     command("ack", "mark a record received; its author sees it (coordinators)").add_argument("record")
-    p = command("export", "print every readable record")
+    p = command("export", "print every readable record (device names only when asked: --kinds)")
     p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.add_argument("--kinds", type=_kinds, default=None, metavar="KIND,KIND",
+                   help="only records of these kinds (%s); by default every kind but %s, whose "
+                        "records name the workspace's devices and people"
+                        % (", ".join(kinds.KINDS), kinds.NAME_KIND))
     p = command("invite", "create an invite link (coordinators)")
     p.add_argument("role", choices=("volunteer", "reporter", "coordinator"))
     p.add_argument("--uses", type=int, default=1, help="how many devices may join with it (default 1)")
@@ -263,8 +267,20 @@ def do_save(client, args):
     print(client.save(values, record=args.record))
 
 
+def _kinds(text):
+    chosen = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in chosen if k not in kinds.KINDS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError("no such kind: %s (the kinds are %s)"
+                                         % (", ".join(unknown) or "(none given)", ", ".join(kinds.KINDS)))
+    return set(chosen)
+
+
 def do_export(client, args):
-    records = client.export()
+    wanted = args.kinds if args.kinds is not None else set(kinds.KINDS) - {kinds.NAME_KIND}
+    # A record of a kind this registry does not know (a newer client's) is exported by default.
+    records = {rid: values for rid, values in client.export().items()
+               if kinds.kind_of(values) in wanted or (args.kinds is None and kinds.kind_of(values) is None)}
     for u in client.replica.unreadable():
         print("record %s, field %s: an unreadable value from %s (left out)"
               % (u["record"], u["field"], u["label"]), file=sys.stderr)

@@ -124,6 +124,36 @@ def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspa
     assert [ack, "ack"] in [row[:2] for row in rows]
 
 
+def test_the_cli_export_leaves_device_names_out_unless_asked(workspace, tmp_path, monkeypatch, capsys):
+    """Device names ("Ales · Pixel") say who volunteers; an export of the records is passed around,
+    so the names go in only when asked for with --kinds."""
+    volunteer = workspace.enroll("volunteer")
+    need = volunteer.save({"kind": "need", "category": "legal", "description": "A lawyer"})
+    named = volunteer.save({"kind": kinds.NAME_KIND, "name": "Ales · Pixel"})
+    note = volunteer.save({"kind": "note", "about": need, "text": "Called back on Monday"})
+    volunteer.sync()
+    coordinator = workspace.root
+    coordinator.certify(volunteer.replica.device)
+    coordinator.sync()
+    state = str(tmp_path / "coordinator.json")
+    coordinator.save_state(state, "correct horse battery staple")
+    monkeypatch.setenv("ZAPIS_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setattr("client.core.Client.load_state", classmethod(
+        lambda cls, path, phrase, transport=None, ca=None, on_wait=None: coordinator))
+
+    assert client_main(["--state", state, "export"]) == 0
+    out = capsys.readouterr().out
+    assert set(json.loads(out)) >= {need, note} and named not in json.loads(out) and "Ales" not in out
+    assert client_main(["--state", state, "export", "--format", "csv"]) == 0
+    assert "Ales" not in capsys.readouterr().out
+    assert client_main(["--state", state, "export", "--kinds", "need,profile"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert set(exported) == {need, named} and exported[named]["name"] == "Ales · Pixel"
+    with pytest.raises(SystemExit) as stop:
+        client_main(["--state", state, "export", "--kinds", "needs"])
+    assert stop.value.code == 2 and "no such kind: needs" in capsys.readouterr().err
+
+
 def test_each_device_goes_by_its_newest_name_record():
     name = kinds.KINDS[kinds.NAME_KIND]["names_device"]
     records = {
