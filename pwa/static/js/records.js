@@ -190,8 +190,20 @@ export class Records {
    */
   async settle() {
     if (this.unchecked) return this.verify();
-    if (!this.closed && this.loose.size >= LOOSE_MAX) await this.pack();
+    await this.repack();
     return false;
+  }
+
+  /**
+   * Seal the packs again if enough entries changed since they were sealed: LOOSE_MAX, or `share`
+   * of the listed entries if that is more (after a sync: a catch-up of thousands is packed then, so
+   * the next unlock opens a few packs instead of every entry on its own, while a few dozen new
+   * records in a large workspace wait for the next unlock). True if it did.
+   */
+  async repack(share = 0) {
+    if (this.closed || (this.loose?.size ?? 0) < Math.max(LOOSE_MAX, share * this.summaries.size)) return false;
+    await this.pack();
+    return true;
   }
 
   /**
@@ -224,7 +236,7 @@ export class Records {
       changed = true;
     }
     if (!this.closed) this.unchecked = 0;
-    if (!this.closed && (this.loose?.size ?? 0) >= LOOSE_MAX) await this.pack();
+    await this.repack();
     return changed;
   }
 

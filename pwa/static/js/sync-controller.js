@@ -221,6 +221,9 @@ export class SyncController {
     const left = [...result.changed].filter((id) => !this.absorbed.has(id));
     this.absorbed = new Set();
     await records?.reload({ changed: left, purged, keys: result.keys });
+    // A run that brought many records (a catch-up) packs their entries now, in the background,
+    // rather than leave the next unlock to open each one (records.js, packs).
+    records?.repack(0.1).catch(() => {});
     for (const id of purged) if (drafts?.get(`edit:${id}`)) await drafts.drop(`edit:${id}`);
     const stored = await this.replica.status();
     await this.refresh({ lastOk: stored.lastOk, error: stored.error, runs: this.status.runs + 1 });
