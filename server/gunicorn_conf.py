@@ -7,8 +7,8 @@ bind = os.environ.get("ZAPIS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threaded workers: a sync worker blocks on a connection that was opened and never used, and
 # Chromium opens such connections ahead of time (preconnect); two of them held both sync workers
-# until the 60 s timeout killed them, and every sync meanwhile waited. gthread parks idle
-# connections in a selector, so a silent connection costs nothing (tests/test_serving.py).
+# until the 60 s timeout killed them, and every sync meanwhile waited. gthread (gunicorn 27) gives a
+# new connection a thread for at most 5 s, then parks it in a selector (tests/test_serving.py).
 worker_class = "gthread"
 threads = int(os.environ.get("ZAPIS_THREADS", "4"))
 # How long an idle kept-alive connection stays open (the PWA syncs page after page).

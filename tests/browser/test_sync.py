@@ -503,6 +503,27 @@ def test_without_background_sync_the_locked_app_sends_with_the_push_only_token(m
     assert coordinator.read(record)["description"]["value"] == CANARY_NEED + "-locked"
 
 
+def test_a_run_that_fails_after_its_sync_does_not_leave_the_line_saying_syncing(make_context, coordinator,
+                                                                                server):
+    """The work after a sync (the list reloaded, re-wraps, rotations) may fail; the run then ends
+    all the same, and the sync line says so (it kept "Syncing…" until the next run)."""
+    ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
+    wait_all_sent(page)
+    page.evaluate("""async () => {
+      const { Records } = await import('/static/js/records.js');  // the app's own module instance
+      Records.prototype.reload = async () => { throw new Error('a failure after the sync'); };
+    }""")
+    held, holding = [], [True]
+    page.route("**/api/sync/pull*", lambda route: held.append(route) if holding else route.continue_())
+    ctx.set_offline(True)
+    ctx.set_offline(False)  # back online: the scheduler runs at once (and catches what the run throws)
+    expect(page.locator(".sync-line")).to_contain_text("Syncing…")  # this run, held at its pull
+    holding.clear()
+    for route in held:
+        route.continue_()
+    expect(page.locator(".sync-line")).not_to_contain_text("Syncing…")
+
+
 def test_the_sync_screen_follows_a_run_it_did_not_start(make_context, coordinator, server):
     """Opened while the run at unlock is still going, the screen says so, and when the run ends
     its button and facts follow without a redraw (it stayed disabled before: a run that changed

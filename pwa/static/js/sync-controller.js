@@ -184,17 +184,20 @@ export class SyncController {
     this.onStatus(this.status);
     const run = ++this.started;
     let result;
+    let shown = false;
     try {
       result = await runExclusive(() => this.engine?.sync());
       await this.absorbing;
       // Locked meanwhile (no engine, or a stopped run): locked() has said so, nothing more is read or shown.
       if (result && !result.stopped) {
         this.#ended();
-        await this.#after(result);
+        await this.#after(result); // ends by reporting the status
+        shown = true;
       }
     } finally {
-      // Whatever failed on the way, the line never keeps saying "Syncing…" after the last run.
-      if (this.status.syncing && run === this.started) {
+      // Whatever failed on the way (the sync, or the work after it), the line never keeps saying
+      // "Syncing…" after the last run this page started.
+      if (!shown && run === this.started && !this.status.locked) {
         this.#ended();
         this.onStatus(this.status);
       }
