@@ -101,6 +101,17 @@ def test_an_acknowledgement_of_a_removed_authors_record_stays_with_the_coordinat
     assert wraps == [coordinator.replica.device]
 
 
+def cli_as(client, tmp_path, monkeypatch):
+    """The command line run as `client` (its state file's path): its state saved, the passphrase in
+    the environment, and loading the file gives this very client back."""
+    state = str(tmp_path / "coordinator.json")
+    client.save_state(state, "correct horse battery staple")
+    monkeypatch.setenv("ZAPIS_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setattr("client.core.Client.load_state", classmethod(
+        lambda cls, path, phrase, transport=None, ca=None, on_wait=None: client))
+    return state
+
+
 def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspace, tmp_path, monkeypatch,
                                                                          capsys):
     reporter = workspace.enroll("reporter")
@@ -108,11 +119,7 @@ def test_the_cli_marks_a_record_received_and_exports_the_acknowledgement(workspa
     reporter.sync()
     coordinator = workspace.root
     coordinator.sync()
-    state = str(tmp_path / "coordinator.json")
-    coordinator.save_state(state, "correct horse battery staple")
-    monkeypatch.setenv("ZAPIS_PASSPHRASE", "correct horse battery staple")
-    monkeypatch.setattr("client.core.Client.load_state", classmethod(
-        lambda cls, path, phrase, transport=None, ca=None, on_wait=None: coordinator))
+    state = cli_as(coordinator, tmp_path, monkeypatch)
     assert client_main(["--state", state, "ack", report]) == 0
     ack = capsys.readouterr().out.strip()
     assert client_main(["--state", state, "export"]) == 0
@@ -135,11 +142,7 @@ def test_the_cli_export_leaves_device_names_out_unless_asked(workspace, tmp_path
     coordinator = workspace.root
     coordinator.certify(volunteer.replica.device)
     coordinator.sync()
-    state = str(tmp_path / "coordinator.json")
-    coordinator.save_state(state, "correct horse battery staple")
-    monkeypatch.setenv("ZAPIS_PASSPHRASE", "correct horse battery staple")
-    monkeypatch.setattr("client.core.Client.load_state", classmethod(
-        lambda cls, path, phrase, transport=None, ca=None, on_wait=None: coordinator))
+    state = cli_as(coordinator, tmp_path, monkeypatch)
 
     assert client_main(["--state", state, "export"]) == 0
     out = capsys.readouterr().out

@@ -40,41 +40,43 @@ COUNT_WORKERS = """(() => {
   };
 })()"""
 
-# The list as this device's store opens it: through the cache entries the workers sealed (load),
-# and again on the page alone from the records themselves (reload without a pool).
-BOTH_PATHS = """async ([passphrase]) => {
+
+# This device's store opened and unlocked by a session of its own, beside the app's.
+OPEN_APART = """
   const { Session } = await import('/static/js/session.js');
   const { LocalStore } = await import('/static/js/store/local.js');
   const { openStorage } = await import('/static/js/store/buckets.js');
-  const { Records } = await import('/static/js/records.js');
   const store = new LocalStore(openStorage());
   const session = new Session(store, { wipe: async () => {} });
   await session.init();
   if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
+"""
+
+
+def unlocked_apart(body):
+    """A page script: OPEN_APART (`store`, `session`), then `body`, which sets `out`; the session is
+    locked again and `out` returned."""
+    return "async ([passphrase]) => {%s%s  await session.lock();\n  return out;\n}" % (
+        OPEN_APART, body.lstrip("\n"))
+
+
+# The list as this device's store opens it: through the cache entries the workers sealed (load),
+# and again on the page alone from the records themselves (reload without a pool).
+BOTH_PATHS = unlocked_apart("""
+  const { Records } = await import('/static/js/records.js');
   const cached = session.records.list();
   const fresh = new Records(store, session.identity);
   await fresh.reload({ changed: await store.recordIds() });
   const byId = (list) => JSON.stringify([...list].sort((a, b) => (a.id < b.id ? -1 : 1)));
   const cache = await store.allCache();
   const out = { cached: byId(cached), fresh: byId(fresh.list()), count: cached.length, cache: cache.length };
-  await session.lock();
-  return out;
-}"""
+""")
 
 
 # What the next unlock finds: how many entries it had to open one by one, not from the packs.
-NEXT_UNLOCK = """async ([passphrase]) => {
-  const { Session } = await import('/static/js/session.js');
-  const { LocalStore } = await import('/static/js/store/local.js');
-  const { openStorage } = await import('/static/js/store/buckets.js');
-  const store = new LocalStore(openStorage());
-  const session = new Session(store, { wipe: async () => {} });
-  await session.init();
-  if ((await session.unlock(passphrase)).status !== 'open') throw new Error('could not unlock');
+NEXT_UNLOCK = unlocked_apart("""
   const out = { listed: session.records.list().length, loose: session.records.loose.size };
-  await session.lock();
-  return out;
-}"""
+""")
 
 
 class Door:
