@@ -8,7 +8,9 @@ writes; two key wraps, for its author and the root coordinator), pushed by a cer
 (the reference client) before any clock starts. The root coordinator is the PWA in headless Debian
 Chromium: it set the workspace up and certified the volunteer before the records existed, then its
 browser was closed, and that profile is copied afresh for every run. A run opens the app (the lock
-screen), types the passphrase and clicks Unlock; timed inside the page from the click:
+screen), waits `--typing` seconds on it (3: a person typing a six-word passphrase; the app loads
+its crypto workers meanwhile), types the passphrase and clicks Unlock; timed inside the page from
+the click:
 
 - unlocked: the list screen is in the page (PBKDF2 and the vault: no catch-up yet);
 - first listed: the list's count line says at least one record;
@@ -39,6 +41,7 @@ by its PouchDB run), not absolute figures of different runs. Asserts nothing; pr
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -265,6 +268,18 @@ def wait_sampling(probe, done, timeout, what, tick=None):
         time.sleep(0.25)
 
 
+def keep_profiles(main, workers):
+    """With ZAPIS_BENCH_PROFILES=DIR, write the raw CDP profiles there (main.cpuprofile,
+    worker-1.cpuprofile, ...): DevTools' Performance panel opens them."""
+    folder = os.environ.get("ZAPIS_BENCH_PROFILES")
+    if not folder or main is None:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name, prof in [("main", main)] + [("worker-%d" % (i + 1), p) for i, p in enumerate(workers)]:
+        with open(os.path.join(folder, name + ".cpuprofile"), "w") as f:
+            json.dump(prof, f)
+
+
 def split_profile(profile):
     """The main thread's time by where it went, from a CDP CPU profile: idle, garbage collection,
     the browser's own work ("(program)": layout, IndexedDB and fetch glue, ...), and script by file
@@ -323,9 +338,10 @@ SEARCH = """() => {
 class ZapisSide:
     """Our server with n records waiting, and a copy of the root coordinator's device before them."""
 
-    def __init__(self, playwright, tmp):
+    def __init__(self, playwright, tmp, typing=3.0):
         self.playwright = playwright
         self.tmp = tmp
+        self.typing = typing
         self.server = None
 
     def start(self, n):
@@ -387,6 +403,9 @@ class ZapisSide:
             page.goto(self.server.url + "/")
             field = page.get_by_label("Passphrase")
             field.wait_for()
+            # A person takes seconds to type six words; the app uses them (its crypto workers load
+            # on the lock screen). --typing 0 clicks at once.
+            page.wait_for_timeout(self.typing * 1000)
             field.fill(PASSPHRASE)
             probe = Probe(chromium, page, rate, profile_workers=cpu_profile)
             page.evaluate(WATCH, [self.n])
@@ -408,8 +427,11 @@ class ZapisSide:
                                    "(first listed at %.1f s)"
                                    % (timeout, max(s["last"], 0), self.n, (s["first"] - s["start"]) / 1000
                                       if s["first"] else float("nan"))) from None
-            split = split_profile(probe.cdp.send("Profiler.stop")["profile"]) if cpu_profile else None
-            worker_split = [split_profile(p) for p in probe.stop_profiles()] if cpu_profile else []
+            main_profile = probe.cdp.send("Profiler.stop")["profile"] if cpu_profile else None
+            worker_profiles = probe.stop_profiles() if cpu_profile else []
+            keep_profiles(main_profile, worker_profiles)
+            split = split_profile(main_profile) if cpu_profile else None
+            worker_split = [split_profile(p) for p in worker_profiles]
             received, requests, paths = probe.bytes()
             probe.counting = False
             # Searchable: the last record's own word finds exactly it.
@@ -587,6 +609,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=1800, help="seconds one run may take (1800); a run "
                         "that takes longer is a note saying how far it got")
     parser.add_argument("--sides", default="zapis,pouchdb")
+    parser.add_argument("--typing", type=float, default=3.0, help="seconds the lock screen shows before "
+                        "the passphrase is typed and Unlock clicked, as a person types one (3; 0: at once)")
     parser.add_argument("--profile", action="store_true", help="also take CPU profiles of the main "
                         "thread and the crypto workers in each Zapis run and print where their time went "
                         "(the profiler slows it)")
@@ -612,7 +636,7 @@ def main(argv=None):
                 made = {}
                 try:
                     if "zapis" in sides:
-                        made["zapis"] = ZapisSide(p, tmp).start(n)
+                        made["zapis"] = ZapisSide(p, tmp, args.typing).start(n)
                     if "pouchdb" in sides:
                         made["pouchdb"] = PouchSide(p, tmp).start(n)
                         versions["pouchdb"] = made["pouchdb"].version
@@ -648,9 +672,10 @@ def main(argv=None):
                   platform.node() or "this machine", os.cpu_count(), chromium, started.strftime("%H:%M"),
                   finished.strftime("%H:%M")),
               "Our code: the work tree at %s%s; PouchDB %s (browser build) replicating from "
-              "pouchdb-server 4.2.0, batch_size %d. Medians of %d run(s) a row." % (
+              "pouchdb-server 4.2.0, batch_size %d. Medians of %d run(s) a row. The Zapis lock screen showed "
+              "for %g s before Unlock was clicked (`--typing`)." % (
                   commit, " with local edits" if dirty else "", versions.get("pouchdb", "—"), POUCH_BATCH,
-                  args.runs), "",
+                  args.runs, args.typing), "",
               "A record carries %d random bytes pushed (%d pulled by the root: its own wrap only); a PouchDB "
               "document carries the same %d as base64url members." % (payload_bytes(), payload_bytes(1),
                                                                       payload_bytes()), "",

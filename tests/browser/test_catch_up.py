@@ -243,3 +243,60 @@ def test_a_catch_up_cut_by_closing_the_app_resumes_and_the_workers_open_what_the
     assert both["count"] == both["cache"] == RECORDS
     assert both["cached"] == both["fresh"]
     assert "Catch-up record 07" in both["cached"]
+
+
+# Every crypto worker the app makes, by number: made, ended (terminate) and answers sent.
+TRACK_WORKERS = """(() => {
+  const Base = window.Worker;
+  const t = window.__workers = { made: [], ended: [], answered: [] };
+  window.Worker = class extends Base {
+    constructor(url, options) {
+      super(url, options);
+      if (options?.name !== 'zapis-crypto') return;
+      this.n = t.made.length;
+      t.made.push(this.n);
+      this.addEventListener('message', () => { if (!t.answered.includes(this.n)) t.answered.push(this.n); });
+    }
+    terminate() {
+      if (this.n !== undefined) t.ended.push(this.n);
+      return super.terminate();
+    }
+  };
+})()"""
+POOL_SIZE = "Math.max(2, Math.min(4, navigator.hardwareConcurrency || 2))"
+
+
+def test_the_crypto_workers_start_on_the_lock_screen_and_never_outlive_a_session(
+        make_context, coordinator, server):
+    ctx = make_context()
+    ctx.add_init_script(TRACK_WORKERS)
+    page = ctx.new_page()
+    join(page, coordinator.create_invite("coordinator", base_url=server.url))
+    coordinator.certify(read_store(page, "meta", "device")["device"])
+    size = page.evaluate(POOL_SIZE)
+    workers = lambda: page.evaluate("window.__workers")  # noqa: E731
+    assert len(workers()["made"]) == size  # the joined session's own
+
+    # Locking ends the workers the session used (they held its keys) and starts fresh ones, which
+    # load and warm up while the lock screen waits for the passphrase.
+    page.get_by_role("button", name="Lock").click()
+    page.get_by_role("heading", name="Locked").wait_for()
+    w = workers()
+    assert sorted(w["ended"]) == list(range(size))
+    assert w["made"] == list(range(2 * size))
+
+    # The next session uses those: no worker is made at unlock, and they open what it pulls.
+    coordinator.pull()
+    coordinator.save({"kind": "need", "category": "legal", "urgency": "normal", "status": "new",
+                      "country": "LT", "description": "Opened by a warm worker"})
+    assert coordinator.push()["refused"] == 0
+    unlock(page)
+    expect(page.locator(".list-screen .count")).to_have_text("1 record", timeout=30000)
+    w = workers()
+    assert w["made"] == list(range(2 * size)) and sorted(w["ended"]) == list(range(size))
+    assert set(w["answered"]) & set(range(size, 2 * size))
+
+    # An app that starts locked starts its workers on the lock screen, before any unlock.
+    page.reload()
+    page.get_by_role("heading", name="Locked").wait_for()
+    page.wait_for_function("(n) => window.__workers.made.length === n", arg=size)

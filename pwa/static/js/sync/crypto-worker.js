@@ -15,6 +15,11 @@
 
 import { openBatch } from './open-batch.js';
 import { openStates } from './open-records.js';
+import { warmUp } from './warm-up.js';
+
+// A worker starts on the lock screen (sync-controller.js) and warms up at once (sync/warm-up.js),
+// so the first pulled page finds it ready; a batch that comes meanwhile is answered between steps.
+warmUp();
 
 self.addEventListener('message', async (event) => {
   const { id, type, items, ctx, states, localKey } = event.data ?? {};
