@@ -524,6 +524,27 @@ def test_a_run_that_fails_after_its_sync_does_not_leave_the_line_saying_syncing(
     expect(page.locator(".sync-line")).not_to_contain_text("Syncing…")
 
 
+def test_sync_now_after_a_run_that_failed_says_so_and_can_be_pressed_again(make_context, coordinator,
+                                                                          server):
+    """A run started by "Sync now" whose work after the sync fails: the screen says it did not
+    work and its button answers again (the failure went unhandled, into the page's errors, and
+    nothing said so)."""
+    ctx, page, device, _ = enroll_volunteer(make_context, coordinator, server)
+    wait_all_sent(page)
+    page.locator(".sync-open").click()
+    page.get_by_role("heading", name="Sync", exact=True).wait_for()
+    button = page.get_by_role("button", name="Sync now")
+    expect(button).to_be_enabled()
+    page.evaluate("""async () => {
+      const { Records } = await import('/static/js/records.js');  // the app's own module instance
+      Records.prototype.reload = async () => { throw new Error('a failure after the sync'); };
+    }""")
+    button.click()
+    expect(page.get_by_role("alert")).to_contain_text("That did not work.")
+    expect(page.get_by_role("button", name="Sync now")).to_be_enabled()
+    expect(page.locator(".sync-screen p.status")).to_have_text("")
+
+
 def test_the_sync_screen_follows_a_run_it_did_not_start(make_context, coordinator, server):
     """Opened while the run at unlock is still going, the screen says so, and when the run ends
     its button and facts follow without a redraw (it stayed disabled before: a run that changed

@@ -51,7 +51,13 @@ export class SyncScreens {
     const [refused, problems] = await Promise.all([sync.replica.refused(), sync.replica.problems()]);
     const screen = syncScreen(this.t, this.lang(), { status: sync.status, refused, problems, label: this.#label }, {
       syncNow: async () => {
-        await sync.syncNow();
+        try {
+          await sync.syncNow();
+        } catch (err) {
+          // The sync's own failures are in its status; this is the work after it (the list
+          // reloaded, re-wraps, new keys) failing: said once, logged, and the button answers again.
+          report(err, { where: 'sync/now', fallback: 'error.action_failed' });
+        }
         // Redraw only if this screen is still the one shown: the person may have gone elsewhere
         // meanwhile, and a revoked device is being erased by now (its storage buckets deleted).
         if (screen.isConnected && this.session.state === 'open') await this.#sync();

@@ -83,6 +83,9 @@ export class SyncStore {
         .filter((id) => !away.has(id));
       const read = await Promise.all(ids.map((id) => tx.get('records', id)));
       ids.forEach((id, i) => states.set(id, read[i] ?? { id, wrap: null, fields: {} }));
+      // A record new to this device has no cache entry to drop (the store writes and erases a
+      // record's entry with it): a catch-up's thousands of deletes of nothing are skipped.
+      const known = new Set(ids.filter((id, i) => read[i]));
       const state = (id) => states.get(id);
       const writes = [];
       for (const entry of v.devices) writes.push(tx.put('directory', entry));
@@ -147,7 +150,10 @@ export class SyncStore {
       }
       for (const id of new Set([...learned, ...changed])) states.set(id, stamped(states.get(id)));
       for (const id of learned) if (!changed.has(id)) writes.push(tx.put('records', states.get(id)));
-      for (const id of changed) writes.push(tx.put('records', states.get(id)), tx.delete('cache', id));
+      for (const id of changed) {
+        writes.push(tx.put('records', states.get(id)));
+        if (known.has(id)) writes.push(tx.delete('cache', id));
+      }
       await Promise.all(writes);
       const purged = await this.#erase(tx, v.purges, away);
       counts.tombstones = purged.length;
