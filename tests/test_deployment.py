@@ -224,7 +224,8 @@ def test_nginx_tls_two_hosts_redis_a_host_killed_mid_push_and_no_address_kept(
 
     # 1. Every host's environment from deploy/zapis.env.example; migrate and create the workspace
     # with the commands of the README.
-    settings = {"DATABASE_URL": db_url, "WEB_CONCURRENCY": "2", "ZAPIS_PUBLIC_URL": public,
+    settings = {"DATABASE_URL": db_url, "WEB_CONCURRENCY": "2", "ZAPIS_THREADS": "4",
+                "ZAPIS_PUBLIC_URL": public,
                 "ZAPIS_TRUSTED_PROXIES": "1", "ZAPIS_FORWARDED_ALLOW_IPS": PROXY,
                 "ZAPIS_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/%d" % REDIS_DB,
                 "ZAPIS_RATELIMIT_SECRET": SECRET,
