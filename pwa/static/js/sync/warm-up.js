@@ -1,6 +1,6 @@
 /**
  * Warming a crypto worker up: as soon as it starts (on the lock screen, sync-controller.js), a
- * worker makes one record of its own with throwaway keys and verifies and opens it a few times
+ * worker makes one record of its own with throwaway keys and verifies and opens it a few dozen times
  * with the very code that will verify and open pulled ones (sync/open-batch.js,
  * sync/open-records.js). V8 runs new code slowly until it has seen it run: measured in
  * bench/catch_up.py (2,000 records, three runs each, workers started on the lock screen either
@@ -57,10 +57,11 @@ async function sample() {
 }
 
 /**
- * Verify and open one throwaway record `rounds` times, in batches as a page's are (`use`: the
- * functions to run, sync/open-batch.js's and sync/open-records.js's unless a test passes others).
- * Resolves to true when every round verified and opened it, which says the warm-up ran the real
- * path, false when any step failed; never rejects.
+ * Verify one throwaway record (its change and its wrap) `rounds` times and open it half as many
+ * times, in batches as a page's are (`use`: the functions to run, sync/open-batch.js's and
+ * sync/open-records.js's unless a test passes others). Resolves to true when every verification
+ * and opening succeeded, which says the warm-up ran the real path, false when any step failed;
+ * never rejects.
  */
 export async function warmUp(rounds = 24, use = {}) {
   const { open = openBatch, openRecords = openStates } = use;
