@@ -263,7 +263,8 @@ TRACK_WORKERS = """(() => {
     }
   };
 })()"""
-POOL_SIZE = "Math.max(2, Math.min(4, navigator.hardwareConcurrency || 2))"
+# The pool size the app picks for this browser (sync/crypto-pool.js poolSize).
+POOL_SIZE = "async () => (await import('/static/js/sync/crypto-pool.js')).poolSize()"
 
 
 def test_the_crypto_workers_start_on_the_lock_screen_and_never_outlive_a_session(
