@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { hkdfSha256, hmacKey, hmacSha256, sha256 } from '../../pwa/static/js/core/hash.js';
+import { hkdfSha256, hmacKey, hmacSha256, sha256, sha256Parts } from '../../pwa/static/js/core/hash.js';
 
 const subtle = globalThis.crypto.subtle;
 const random = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n));
@@ -14,6 +14,34 @@ test('SHA-256 equals WebCrypto', async () => {
   for (const n of LENGTHS) {
     const data = random(n);
     assert.deepEqual(sha256(data), new Uint8Array(await subtle.digest('SHA-256', data)), `length ${n}`);
+  }
+});
+
+test('SHA-256 of parts equals WebCrypto over their concatenation, call after call', async () => {
+  // One working hash object serves every call (core/hash.js): a call must not see the last one.
+  for (const a of LENGTHS) {
+    for (const b of [0, 12, 63, 64, 200]) {
+      const x = random(a);
+      const y = random(b);
+      const joined = new Uint8Array(a + b);
+      joined.set(x);
+      joined.set(y, a);
+      const expected = new Uint8Array(await subtle.digest('SHA-256', joined));
+      assert.deepEqual(sha256Parts(x, y), expected, `lengths ${a} + ${b}`);
+      assert.deepEqual(sha256Parts(joined), expected);
+      assert.deepEqual(sha256(joined), expected);
+    }
+  }
+  assert.deepEqual(sha256Parts(), new Uint8Array(await subtle.digest('SHA-256', new Uint8Array(0))));
+});
+
+test('two reusable HMAC keys used in turn keep their own state', async () => {
+  const keys = [random(32), random(32)];
+  const reusable = keys.map(hmacKey);
+  for (let i = 0; i < 6; i++) {
+    const k = i % 2;
+    const message = random(10 + i * 30);
+    assert.deepEqual(reusable[k].mac(message), hmacSha256(keys[k], message));
   }
 });
 

@@ -6,18 +6,11 @@ import { ProtocolError } from './errors.js';
 import { NONCE_BYTES } from './fields.js';
 import { sign, verify } from './keys.js';
 import { unsigned } from './signed.js';
-import { sha256 } from './hash.js';
+import { sha256Parts } from './hash.js';
 
 export const CHANGE = 'zapis/change/1';
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
-
-function concat(a, b) {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** SHA-256 over a write's nonce and ciphertext bytes, base64url: what the signature covers. */
 export async function writeHash(nonce, ct) {
@@ -26,13 +19,15 @@ export async function writeHash(nonce, ct) {
 
 // The same, at once (core/hash.js: in JavaScript; a change has up to dozens of writes).
 function writeHashOf(nonce, ct) {
-  let bytes;
+  let iv;
+  let body;
   try {
-    bytes = concat(b64decode(nonce, NONCE_BYTES), b64decode(ct));
+    iv = b64decode(nonce, NONCE_BYTES);
+    body = b64decode(ct);
   } catch (cause) {
     throw new ProtocolError('bad_encoding', 'a nonce or ciphertext is not canonical base64url', { cause });
   }
-  return b64encode(sha256(bytes));
+  return b64encode(sha256Parts(iv, body));
 }
 
 /** The signed form of a change: each write's nonce and ct replaced by its hash. */

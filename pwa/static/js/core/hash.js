@@ -19,6 +19,24 @@ import { sha256 as nobleSha256 } from '../../vendor/noble-hashes/sha2.js';
 /** SHA-256 of `bytes` (a Uint8Array): 32 bytes. */
 export const sha256 = (bytes) => nobleSha256(bytes);
 
+// A catch-up hashes tens of thousands of short messages (a write's nonce and ciphertext each).
+// A fresh hash object for each allocates its block buffer and views, which took about 40% of the
+// time (node bench/hash_reuse.mjs): one object, reset from an untouched one, serves every call.
+// Safe to share: hashing here is synchronous, so no two calls on this thread interleave.
+// `_cloneInto(to)` is noble-hashes' own way to copy a state into an existing object (pinned at
+// vendor/noble-hashes/VERSION; tests/js/hash.test.mjs checks the bytes against WebCrypto).
+const EMPTY = nobleSha256.create();
+const SCRATCH = nobleSha256.create();
+
+/** SHA-256 of the concatenation of `parts` (Uint8Arrays), without concatenating them: 32 bytes. */
+export function sha256Parts(...parts) {
+  const hash = EMPTY._cloneInto(SCRATCH);
+  for (const part of parts) hash.update(part);
+  const out = new Uint8Array(32);
+  hash.digestInto(out);
+  return out;
+}
+
 /** HMAC-SHA256 of `message` under `key` (both Uint8Array): 32 bytes. */
 export const hmacSha256 = (key, message) => hmac(nobleSha256, key, message);
 
@@ -28,9 +46,18 @@ export const hmacSha256 = (key, message) => hmac(nobleSha256, key, message);
  */
 export function hmacKey(key) {
   const keyed = hmac.create(nobleSha256, key);
+  // Each tag is computed in one working copy, reset from the keyed state (as sha256Parts does).
+  const work = keyed.clone();
   return {
-    mac: (message) => keyed.clone().update(message).digest(),
-    destroy: () => keyed.destroy(),
+    mac: (message) => {
+      const out = new Uint8Array(32);
+      keyed._cloneInto(work).update(message).digestInto(out);
+      return out;
+    },
+    destroy: () => {
+      keyed.destroy();
+      work.destroy();
+    },
   };
 }
 
