@@ -1,7 +1,7 @@
 /** Field values: padded, encrypted with the record key, bound to workspace, record, field (id) and dot. */
 
 import { b64decode, b64encode } from './b64.js';
-import { canonicalBytes } from './canonical.js';
+import { canonicalBytes, canonicalJSON } from './canonical.js';
 import { ProtocolError } from './errors.js';
 import { fid, isId, isName } from './field-ids.js';
 
@@ -95,7 +95,7 @@ async function open(recordKey, additionalData, nonce, ct, members) {
   let body;
   try {
     body = JSON.parse(decoder.decode(unpad(padded)));
-    canonicalBytes(body); // no fractions, lone surrogates or unsafe integers: as in Python
+    canonicalJSON(body); // no fractions, lone surrogates or unsafe integers (as in Python); the text is not needed
   } catch (cause) {
     throw new ProtocolError('unreadable_value', 'a value decrypted but is not padded JSON', { cause });
   }
