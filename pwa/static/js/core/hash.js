@@ -20,8 +20,9 @@ import { sha256 as nobleSha256 } from '../../vendor/noble-hashes/sha2.js';
 export const sha256 = (bytes) => nobleSha256(bytes);
 
 // A catch-up hashes tens of thousands of short messages (a write's nonce and ciphertext each).
-// A fresh hash object for each allocates its block buffer and views, which took about 40% of the
-// time (node bench/hash_reuse.mjs): one object, reset from an untouched one, serves every call.
+// A fresh hash object for each allocates its block buffer and views, a fifth to a third of the
+// time and garbage besides (node bench/hash_reuse.mjs): one object, reset from an untouched one,
+// serves every call.
 // Safe to share: hashing here is synchronous, so no two calls on this thread interleave.
 // `_cloneInto(to)` is noble-hashes' own way to copy a state into an existing object (pinned at
 // vendor/noble-hashes/VERSION; tests/js/hash.test.mjs checks the bytes against WebCrypto).
@@ -32,9 +33,7 @@ const SCRATCH = nobleSha256.create();
 export function sha256Parts(...parts) {
   const hash = EMPTY._cloneInto(SCRATCH);
   for (const part of parts) hash.update(part);
-  const out = new Uint8Array(32);
-  hash.digestInto(out);
-  return out;
+  return hash.digest(); // a fresh copy of the result; the working object is wiped (destroy)
 }
 
 /** HMAC-SHA256 of `message` under `key` (both Uint8Array): 32 bytes. */
@@ -49,11 +48,7 @@ export function hmacKey(key) {
   // Each tag is computed in one working copy, reset from the keyed state (as sha256Parts does).
   const work = keyed.clone();
   return {
-    mac: (message) => {
-      const out = new Uint8Array(32);
-      keyed._cloneInto(work).update(message).digestInto(out);
-      return out;
-    },
+    mac: (message) => keyed._cloneInto(work).update(message).digest(), // the copy is wiped after
     destroy: () => {
       keyed.destroy();
       work.destroy();
