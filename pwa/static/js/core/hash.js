@@ -16,9 +16,6 @@ import { hkdf } from '../../vendor/noble-hashes/hkdf.js';
 import { hmac } from '../../vendor/noble-hashes/hmac.js';
 import { sha256 as nobleSha256 } from '../../vendor/noble-hashes/sha2.js';
 
-/** SHA-256 of `bytes` (a Uint8Array): 32 bytes. */
-export const sha256 = (bytes) => nobleSha256(bytes);
-
 // A catch-up hashes tens of thousands of short messages (a write's nonce and ciphertext each).
 // A fresh hash object for each allocates its block buffer and views, a fifth to a third of the
 // time and garbage besides (node bench/hash_reuse.mjs): one object, reset from an untouched one,
