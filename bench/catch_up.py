@@ -59,6 +59,7 @@ ROOT = os.path.dirname(HERE)
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests"), os.path.join(ROOT, "tests", "browser"), HERE]
 
 from benchlib import incident_fields  # noqa: E402
+from cpu_split import CpuTally  # noqa: E402
 from peerlib import payload_bytes, same_payload, session  # noqa: E402
 from pwa_budget import ARGS, CHROMIUM, PASSPHRASE, migrated_sqlite  # noqa: E402
 from servers import GunicornServer  # noqa: E402
@@ -414,6 +415,7 @@ class ZapisSide:
                 probe.cdp.send("Profiler.enable")
                 probe.cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
                 probe.cdp.send("Profiler.start")
+            cpu = CpuTally({"chromium": chromium.proc.pid, "gunicorn": self.server.proc.pid}).start()
             page.get_by_role("button", name="Unlock").click()
             try:
                 # A person watching the count touches the screen now and then; without it the
@@ -427,6 +429,7 @@ class ZapisSide:
                                    "(first listed at %.1f s)"
                                    % (timeout, max(s["last"], 0), self.n, (s["first"] - s["start"]) / 1000
                                       if s["first"] else float("nan"))) from None
+            cpu.stop()
             main_profile = probe.cdp.send("Profiler.stop")["profile"] if cpu_profile else None
             worker_profiles = probe.stop_profiles() if cpu_profile else []
             keep_profiles(main_profile, worker_profiles)
@@ -447,7 +450,7 @@ class ZapisSide:
                     "done": state["all"] - state["start"] + search,
                     "heap": probe.peak, "main heap": probe.main_peak, "workers": len(probe.workers),
                     "bytes": received, "requests": requests, "counts": state["counts"], "paths": paths,
-                    "split": split, "worker split": worker_split}
+                    "split": split, "worker split": worker_split, "cpu": cpu.summary()}
         except TimeoutError:
             raise
         except Exception:
@@ -526,6 +529,7 @@ class PouchSide:
             page.wait_for_function("() => typeof PouchDB === 'function'")
             probe = Probe(chromium, page, rate)
             probe.counting = True
+            cpu = CpuTally({"chromium": chromium.proc.pid, "pouchdb-server": self.peer.proc.pid}).start()
             adapter = page.evaluate(REPLICATE, [base + "/bench", self.n, POUCH_BATCH])
 
             def done():
@@ -535,13 +539,15 @@ class PouchSide:
                 return s if s["all"] else None
 
             state = wait_sampling(probe, done, timeout, "pouchdb replication")
+            cpu.stop()
             received, requests, paths = probe.bytes()
             probe.close()
             if state["count"] != self.n:
                 raise RuntimeError("PouchDB holds %d of %d documents" % (state["count"], self.n))
             return {"first": state["first"] - state["start"], "all": state["all"] - state["start"],
                     "done": state["all"] - state["start"], "heap": probe.peak, "main heap": probe.main_peak,
-                    "bytes": received, "requests": requests, "adapter": adapter, "paths": paths}
+                    "bytes": received, "requests": requests, "adapter": adapter, "paths": paths,
+                    "cpu": cpu.summary()}
         finally:
             chromium.stop()
 
@@ -698,9 +704,13 @@ def main(argv=None):
                                "{:.0f} MB; count line over time (ms: count): {}".format(
                                    n, rate, r["requests"], where, r["workers"], r["main heap"] / 1e6,
                                    ", ".join("%d: %d" % tuple(c) for c in counts[::step] + [counts[-1]])))
+                details.append("zapis N={:,} ×{} CPU from the click to all listed: {}".format(
+                    n, rate, r["cpu"]))
             else:
                 details.append("pouchdb N={:,} ×{}: {} requests ({}); adapter {}; first docs at {:.1f} s"
                                .format(n, rate, r["requests"], where, r["adapter"], r["first"] / 1000))
+                details.append("pouchdb N={:,} ×{} CPU from the call to all in IndexedDB: {}".format(
+                    n, rate, r["cpu"]))
     report += ["", "Details:", ""] + ["- " + d for d in details]
     for (n, rate, _name), runs in sorted(results.items()):
         for r in runs:

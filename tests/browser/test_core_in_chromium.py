@@ -28,7 +28,7 @@ RUNNER = """<!doctype html>
 IN_CHROMIUM = ["vectors.test.mjs", "canonical.test.mjs", "merge.test.mjs", "envelopes.test.mjs",
                "keys.test.mjs",
                "trust.test.mjs", "trust-vectors.test.mjs", "epoch-vectors.test.mjs", "dense.test.mjs",
-               "field-ids.test.mjs", "attachments.test.mjs", "hash.test.mjs"]
+               "field-ids.test.mjs", "attachments.test.mjs", "hash.test.mjs", "b64.test.mjs"]
 
 
 def serve(route):

@@ -37,9 +37,24 @@ export async function fid(fidKey, name) {
   return fidOf(fidKey, name);
 }
 
+// A name's UTF-8 bytes, kept: a catch-up asks for the same few dozen names (a kind's fields, the
+// padding's `_pad_i`) about twenty times a record. Bounded, as a decrypted value names its field.
+const NAME_BYTES = new Map();
+const NAMES_KEPT = 512;
+
+function nameBytes(name) {
+  let bytes = NAME_BYTES.get(name);
+  if (!bytes) {
+    if (NAME_BYTES.size >= NAMES_KEPT) NAME_BYTES.clear();
+    bytes = encoder.encode(name);
+    NAME_BYTES.set(name, bytes);
+  }
+  return bytes;
+}
+
 /** The opaque id of field `name` under a record's field-id key, at once. */
 export function fidOf(fidKey, name) {
-  return b64encode(fidKey.mac(encoder.encode(name)).slice(0, 16));
+  return b64encode(fidKey.mac(nameBytes(name)).subarray(0, 16));
 }
 
 /** True when `field` has the shape of a field name (as legacy records carry them). */
