@@ -33,6 +33,11 @@ page, plus Runtime.getHeapUsage of every dedicated worker, sampled every 250 ms:
 sum), and bytes received over the wire (CDP Network.loadingFinished encodedDataLength: bodies as
 sent, compressed, with headers; the page's and its workers' requests, each request once).
 
+Where the CPU went over the same interval (bench/cpu_split.py, from /proc): how busy the machine's
+cores were, and the CPU seconds of each Chromium process (browser, renderer, network, ...), of each
+thread of the page's renderer (its main thread, each crypto worker, the thread pool where V8
+compiles and collects garbage concurrently) and of the server; printed under Details.
+
 CPU ×k is CDP Emulation.setCPUThrottlingRate on the page. Chromium refuses it for workers
 ("Operation is only supported for pages, not workers"): work moved into a Worker runs unthrottled
 in the ×4 rows. The machine is shared, so read the ratios of one run (each Zapis run is followed
@@ -269,6 +274,20 @@ def wait_sampling(probe, done, timeout, what, tick=None):
         time.sleep(0.25)
 
 
+def stored_bytes(profile):
+    """Bytes of IndexedDB on disk in a closed Chromium profile (its IndexedDB folder and its
+    storage buckets' folders, where the app keeps its databases)."""
+    total = 0
+    for folder in ("IndexedDB", "WebStorage"):
+        for root, _, files in os.walk(os.path.join(profile, "Default", folder)):
+            for name in files:
+                try:
+                    total += os.path.getsize(os.path.join(root, name))
+                except OSError:
+                    pass
+    return total
+
+
 def keep_profiles(main, workers):
     """With ZAPIS_BENCH_PROFILES=DIR, write the raw CDP profiles there (main.cpuprofile,
     worker-1.cpuprofile, ...): DevTools' Performance panel opens them."""
@@ -394,6 +413,11 @@ class ZapisSide:
         return self
 
     def run(self, rate, timeout, cpu_profile=False):
+        out = self._run(rate, timeout, cpu_profile)
+        out["stored"] = stored_bytes(os.path.join(self.tmp, "run", "profile"))
+        return out
+
+    def _run(self, rate, timeout, cpu_profile=False):
         profile = os.path.join(self.tmp, "run", "profile")
         shutil.rmtree(os.path.dirname(profile), ignore_errors=True)
         shutil.copytree(self.template, profile, symlinks=True,
@@ -515,6 +539,11 @@ class PouchSide:
         return self
 
     def run(self, rate, timeout):
+        out = self._run(rate, timeout)
+        out["stored"] = stored_bytes(os.path.join(self.tmp, "run", "profile"))
+        return out
+
+    def _run(self, rate, timeout):
         profile = os.path.join(self.tmp, "run", "profile")
         shutil.rmtree(os.path.dirname(profile), ignore_errors=True)
         chromium = Chromium(self.playwright, profile).start()
@@ -704,13 +733,13 @@ def main(argv=None):
                                "{:.0f} MB; count line over time (ms: count): {}".format(
                                    n, rate, r["requests"], where, r["workers"], r["main heap"] / 1e6,
                                    ", ".join("%d: %d" % tuple(c) for c in counts[::step] + [counts[-1]])))
-                details.append("zapis N={:,} ×{} CPU from the click to all listed: {}".format(
-                    n, rate, r["cpu"]))
+                details.append("zapis N={:,} ×{} CPU from the click to all listed: {}; IndexedDB on disk "
+                               "after the run {:.0f} MB".format(n, rate, r["cpu"], r["stored"] / 1e6))
             else:
                 details.append("pouchdb N={:,} ×{}: {} requests ({}); adapter {}; first docs at {:.1f} s"
                                .format(n, rate, r["requests"], where, r["adapter"], r["first"] / 1000))
-                details.append("pouchdb N={:,} ×{} CPU from the call to all in IndexedDB: {}".format(
-                    n, rate, r["cpu"]))
+                details.append("pouchdb N={:,} ×{} CPU from the call to all in IndexedDB: {}; IndexedDB on "
+                               "disk after the run {:.0f} MB".format(n, rate, r["cpu"], r["stored"] / 1e6))
     report += ["", "Details:", ""] + ["- " + d for d in details]
     for (n, rate, _name), runs in sorted(results.items()):
         for r in runs:

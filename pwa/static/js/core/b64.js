@@ -2,7 +2,7 @@
  * base64url without padding, decoded strictly (the twin of sync/b64.py). Where the engine has
  * them (Chromium 140+, Firefox 133+, Safari 18.2+), the native Uint8Array.fromBase64 and toBase64
  * do the work for longer texts; below a few dozen bytes the JavaScript here is faster (a native
- * call costs about a microsecond before it reads a character: bench/README.md, "2026-12-04 b"),
+ * call costs about a microsecond before it reads a character: bench/README.md, "2026-12-04 later"),
  * and it is all there is in Node 20 and older browsers. Both give the same answers
  * (tests/js/b64.test.mjs, run in Node and in Chromium).
  */
