@@ -6,7 +6,9 @@
  *            'away' (ids of records travel mode erased here). Plaintext: nothing secret lives here.
  * vault      'keys' → the device's private keys, bearer token and local key, sealed by the
  *            passphrase (see crypto/vault.js). Deleted first when data must be destroyed.
- * records    {id, wrap, fields: {field: [live writes]}}: the same ciphertext the server holds.
+ * records    {id, wrap, wraps, fields: {field: [live writes]}}: the same ciphertext the server
+ *            holds; `wrap` is the first key wrap that came, `wraps` the others kept (before
+ *            2026-12-04 it repeated `wrap`; core/record-state.js wrapsOf reads both forms).
  * outbox     {seq, record, wrap | change}: signed items waiting to be pushed, in order.
  * directory  the workspace's device entries (public keys, roles, certificates).
  * cache      {id, version, nonce, ct}: a record's key and list summary, sealed by the local key.

@@ -6,6 +6,7 @@
  */
 
 import { ACCEPTED, EQUIVOCATION, applyWrites, namesUnissued } from '../core/merge.js';
+import { wrapsOf } from '../core/record-state.js';
 import { noteKc, stamped, writeOf } from './local.js';
 
 const PAGE_STORES = ['meta', 'records', 'cache', 'packs', 'outbox', 'directory', 'quarantine', 'problems', 'refused',
@@ -99,9 +100,10 @@ export class SyncStore {
         counts.wraps += 1;
         // Every wrap is kept until records.js judges it against the record's key commitments
         // (docs/protocol.md): a wrong key from one sender never hides a right one from another.
-        const all = [s.wrap, ...(s.wraps ?? [])].filter(Boolean);
-        if (all.some((x) => x.sig === wrap.sig)) continue;
-        states.set(record, { ...s, wrap: s.wrap ?? wrap, wraps: [...(s.wraps ?? []), wrap] });
+        if (wrapsOf(s).some((x) => x.sig === wrap.sig)) continue;
+        // The first wrap is `wrap`, the others join `wraps`: each is stored once
+        // (core/record-state.js).
+        states.set(record, s.wrap ? { ...s, wraps: [...(s.wraps ?? []), wrap] } : { ...s, wrap });
         changed.add(record);
       }
       for (const change of v.changes) {

@@ -16,6 +16,7 @@ import { canonicalJSON } from '../core/canonical.js';
 import { decryptField, keyCommitment, openValue, unwrapKeys } from '../core/envelopes.js';
 import { fid, fidOf, fieldIdKeyFrom, isLegacy, isPadding } from '../core/field-ids.js';
 import { displayOrder } from '../core/merge.js';
+import { wrapsOf } from '../core/record-state.js';
 import { versionOf } from '../core/version.js';
 import { sealLocal } from '../crypto/local-box.js';
 import { summarize } from '../summary.js';
@@ -24,11 +25,7 @@ export { versionOf };
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 
-/** Every wrap a record state holds (its first, then the others pulled), each once. */
-export function wrapsOf(state) {
-  const seen = new Set();
-  return [state.wrap, ...(state.wraps ?? [])].filter((w) => w && !seen.has(w.sig) && seen.add(w.sig));
-}
+export { wrapsOf };
 
 
 /** May `sender` start a record's new key epoch, for this device? Itself, or a trusted coordinator not revoked. */
