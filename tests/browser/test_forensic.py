@@ -156,11 +156,21 @@ def test_a_seized_profile_holds_no_typed_text_and_nothing_after_erase_or_duress(
     coordinator.push()
     ctx.set_offline(False)
     wait_all_sent(page)
+    # The outbox can be emptied without a pull (the service worker's push when the connection
+    # comes back), so a run of our own pulls the coordinator's value, and it has ended (the
+    # button answers again) before the list is opened.
     page.locator(".sync-open").click()
-    page.get_by_role("button", name="Sync now").click()
+    sync_now = page.get_by_role("button", name="Sync now")
+    expect(sync_now).to_be_enabled(timeout=30000)
+    sync_now.click()
+    expect(sync_now).to_be_enabled(timeout=60000)
     page.get_by_role("button", name="Records", exact=True).click()
     item = page.locator(".record-item").filter(has_text="Accommodation")
-    item.get_by_text("Conflict", exact=True).wait_for()
+    try:
+        item.get_by_text("Conflict", exact=True).wait_for()
+    except Exception as e:
+        raise AssertionError("no conflict listed; the list says %r, the sync line %r" % (
+            page.locator(".list-screen").inner_text()[:600], page.locator(".sync-line").inner_text())) from e
     page.locator(".record-item").filter(has_text="Accommodation").click()
     page.get_by_role("button", name="Resolve conflicts").click()
     page.get_by_role("heading", name="Resolve the conflict").wait_for()
