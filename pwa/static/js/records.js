@@ -12,6 +12,7 @@ import {
 } from './core/envelopes.js';
 import { fid, fieldIdKeyFrom, isLegacy, isName, paddedFirst } from './core/field-ids.js';
 import { known, nextWrite } from './core/merge.js';
+import { wrapsOf } from './core/record-state.js';
 import { MAX_EPOCH } from './core/wraps.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { FORMS, changed } from './forms.js';
@@ -317,8 +318,8 @@ export class Records {
       // records, and give back summaries, sealed cache entries and the records' key lists.
       const opened = [];
       for (const s of states) {
-        for (const w of [s.wrap, ...(s.wraps ?? [])]) {
-          if (w && this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
+        for (const w of wrapsOf(s)) {
+          if (this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
         }
       }
       const ctx = this.#ctx();

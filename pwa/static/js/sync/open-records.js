@@ -25,9 +25,6 @@ export { versionOf };
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj ?? {}, key);
 
-export { wrapsOf };
-
-
 /** May `sender` start a record's new key epoch, for this device? Itself, or a trusted coordinator not revoked. */
 export function startsEpochs(ctx, sender) {
   if (sender === ctx.device) return true;

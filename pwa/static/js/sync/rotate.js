@@ -14,6 +14,7 @@
  */
 
 import { verifyObject, WRAP_TYPES } from '../core/envelopes.js';
+import { wrapsOf } from '../core/record-state.js';
 
 export const ROTATE_BATCH = 50;
 
@@ -28,7 +29,7 @@ function writers(state) {
 /** Ids among `readable` (a Set) whose record states show that `device` could read them. */
 export function couldRead(states, readable, device, { coordinator = false } = {}) {
   if (coordinator) return [...readable].sort();
-  const touched = (s) => writers(s).has(device) || [s.wrap, ...(s.wraps ?? [])].some((w) => w?.sender === device);
+  const touched = (s) => writers(s).has(device) || wrapsOf(s).some((w) => w.sender === device);
   return states.filter((s) => readable.has(s.id) && touched(s)).map((s) => s.id).sort();
 }
 
