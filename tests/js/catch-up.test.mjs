@@ -198,6 +198,56 @@ test('records opened in the workers page by page equal those the page opens at t
   pool.close();
 });
 
+test('a pulled page of many records is sealed as one pack: none of its own entries, and a lock reopens it from the pack', async () => {
+  const { w, coordinators: [direct, paged] } = await workspaceWithRecords(9, 2);
+  const result = await direct.sync();
+  await direct.records.reload({ changed: [...result.changed], keys: result.keys });
+  const { make } = fakeWorkers();
+  const pool = new CryptoPool({ size: 2, make });
+  let absorbing = Promise.resolve();
+  let pages = 0;
+  const ctx = { replica: paged.replica, fetch: w.server.fetch, token: paged.token, me: paged.engine.me, limit: 4,
+    first: 2, directory: await paged.replica.directory(), trusted: paged.identity.trusted, kept: [],
+    open: (items, c) => pool.open(items, c),
+    onPage: (p) => {
+      if (p.changed.length) pages += 1;
+      absorbing = absorbing.then(() => paged.records.absorb(p, { pool, packAt: 1 }));
+    } };
+  await pullAll(ctx, newResult());
+  await absorbing;
+  pool.close();
+  const byId = (list) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+  assert.deepEqual(byId(paged.records.list()), byId(direct.records.list()));
+  assert.deepEqual(await paged.store.allCache(), [], 'no entry of its own: each is in its page\'s pack');
+  const packs = await paged.store.allPacks();
+  assert.ok(packs.length > 2 && packs.length <= pages, `${packs.length} packs of ${pages} pages`);
+  assert.ok(packs.every(([key]) => String(key).startsWith('page/')));
+  assert.equal(paged.records.loose.size, 0);
+
+  // Locked and opened again: every record from the packs (none loose), as it was.
+  const { Records } = await import('../../pwa/static/js/records.js');
+  const reopened = new Records(paged.store, paged.identity);
+  await reopened.load();
+  assert.deepEqual(byId(reopened.list()), byId(direct.records.list()));
+  assert.equal(reopened.loose.size, 0);
+  for (const s of direct.records.list()) {
+    assert.deepEqual(await reopened.read(s.id), await direct.records.read(s.id));
+  }
+  // Pages' packs piling up are sealed again as the few the entries need.
+  assert.equal(await reopened.repack(), true);
+  assert.deepEqual((await paged.store.allPacks()).map(([key]) => key), [0]);
+
+  // A pack moved under another key does not open (its label is its key): its records come from
+  // their states, listed as they are.
+  const [[, box]] = await paged.store.allPacks();
+  await paged.store.putPacks([]);
+  await paged.store.addPack('page/elsewhere', box);
+  const moved = new Records(paged.store, paged.identity);
+  await moved.load();
+  assert.deepEqual(byId(moved.list()), byId(direct.records.list()));
+  assert.equal(moved.loose.size, 9);
+});
+
 test('locking stops a catch-up between pages: the workers are let go, nothing waits for ever, the next run resumes', async () => {
   const { w, coordinators: [phone] } = await workspaceWithRecords(8, 1);
   // A worker that never answers: closing the pool must not leave its batch waiting.

@@ -29,6 +29,10 @@ const RETRIES = 5;
 const PACK_SIZE = 1000;
 const LOOSE_MAX = 32;
 const PACK_LABEL = 'pack/';
+// A pulled page with at least this many records to list has their entries sealed together in one
+// pack of its own (store.addPack), not in a cache entry each: one seal and one write instead of
+// hundreds, and a catch-up's entries are not packed a second time after it.
+const PAGE_PACK_MIN = 64;
 // Records stored before version tags, read and tagged in one transaction.
 const STAMP_AT_ONCE = 200;
 // Records of a pulled page opened at once (WebCrypto answers them side by side).
@@ -65,6 +69,8 @@ export class Records {
     this.summaries = new Map();
     this.versions = new Map(); // the cache version each summary was opened from
     this.loose = new Set(); // ids whose entries the packs do not hold as they are now
+    this.packCount = 0; // how many packs are stored
+    this.packing = Promise.resolve(); // what is sealed into packs and stored, one after another
     this.unchecked = 0; // entries `load` listed without checking them against a version tag
     this.fidKeys = new Map(); // record id → {k0, key}: the key its field ids derive from
     this.names = new Set(FORM_NAMES); // field names that may name an id no readable value names
@@ -106,7 +112,8 @@ export class Records {
     const [{ ids, tags }, packs] = await (early ?? Records.prefetch(this.store));
     this.versions = new Map();
     this.loose = new Set();
-    const packed = await this.#openPacks(packs);
+    this.packCount = packs.length;
+    const packed = await this.#openPacks(packs, tags);
     const rest = [];
     for (const id of ids) {
       const tag = tags.get(id);
@@ -147,12 +154,18 @@ export class Records {
   }
 
   // The packs' entries, id → [version, key list, summary]; a pack that does not open (damaged,
-  // sealed by another local key) is skipped: its records come from their own entries.
-  async #openPacks(packs) {
-    const opened = await Promise.all(packs.map((box, n) => openLocal(this.id.localKey, PACK_LABEL + n, box)
+  // sealed by another local key, or moved to another key) is skipped: its records come from their
+  // own entries. A record in more than one pack (a page's pack beside the packs sealed before it)
+  // takes the entry of its version tag.
+  async #openPacks(packs, tags) {
+    const opened = await Promise.all(packs.map(([key, box]) => openLocal(this.id.localKey, PACK_LABEL + key, box)
       .catch(() => null)));
     const out = new Map();
-    for (const pack of opened) for (const [id, version, c, s] of pack?.e ?? []) out.set(id, [version, c, s]);
+    for (const pack of opened) {
+      for (const [id, version, c, s] of pack?.e ?? []) {
+        if (!out.has(id) || out.get(id)[0] !== tags.get(id)) out.set(id, [version, c, s]);
+      }
+    }
     return out;
   }
 
@@ -202,7 +215,10 @@ export class Records {
    * records in a large workspace wait for the next unlock). True if it did.
    */
   async repack(share = 0) {
-    if (this.closed || (this.loose?.size ?? 0) < Math.max(LOOSE_MAX, share * this.summaries.size)) return false;
+    if (this.closed) return false;
+    // Pages' packs pile up beside the others: more than twice the packs the entries need, and they are sealed again.
+    const scattered = this.packCount > 2 * Math.ceil(this.summaries.size / PACK_SIZE) + 2;
+    if (!scattered && (this.loose?.size ?? 0) < Math.max(LOOSE_MAX, share * this.summaries.size)) return false;
     await this.pack();
     return true;
   }
@@ -246,16 +262,38 @@ export class Records {
    * replace the stored packs with them. An entry packed here that a pull changes meanwhile is
    * not used: its version is no longer its record's tag.
    */
-  async pack() {
-    // Entries that change while the packs are made stay loose: the packs hold them as they were.
-    const loose = this.loose;
-    this.loose = new Set();
-    try {
-      return await this.#pack();
-    } catch (err) {
-      for (const id of loose) this.loose.add(id);
-      throw err;
-    }
+  pack() {
+    // After the packs being stored (a page's pack, added meanwhile, is then among the entries).
+    const run = this.packing.then(async () => {
+      // Entries that change while the packs are made stay loose: the packs hold them as they were.
+      const loose = this.loose;
+      this.loose = new Set();
+      try {
+        return await this.#pack();
+      } catch (err) {
+        for (const id of loose) this.loose.add(id);
+        throw err;
+      }
+    });
+    this.packing = run.catch(() => {});
+    return run;
+  }
+
+  // A pulled page's entries ([id, version, key list, summary]) sealed as one pack beside the
+  // others, under a key of its own; after any packing under way. Entries it fails to store stay
+  // loose (the next unlock opens those records from their states, and `repack` packs them).
+  #addPack(entries) {
+    const run = this.packing.then(async () => {
+      if (this.closed) return;
+      const key = 'page/' + b64encode(crypto.getRandomValues(new Uint8Array(12)));
+      const box = await sealLocal(this.id.localKey, PACK_LABEL + key, { e: entries });
+      await this.store.addPack(key, box);
+      this.packCount += 1;
+    }).catch(() => {
+      for (const [id] of entries) this.loose.add(id);
+    });
+    this.packing = run;
+    return run;
   }
 
   async #pack() {
@@ -273,6 +311,7 @@ export class Records {
     }
     if (this.closed) return false;
     await this.store.putPacks(boxes);
+    this.packCount = boxes.length;
     return true;
   }
 
@@ -299,9 +338,11 @@ export class Records {
    * their states read in one transaction, opened side by side, their cache entries written in one
    * transaction, so the list grows page by page while the pull goes on; with `pool` (a
    * sync/crypto-pool.js CryptoPool) they are opened in its workers. Resolves to the ids of the
-   * records it opened (or found unreadable); the others wait for `reload` or a later page.
+   * records it opened (or found unreadable); the others wait for `reload` or a later page. A page
+   * of `packAt` records or more to list has their entries sealed together as one pack instead.
    */
-  async absorb({ changed = [], purged = [], keys = new Map(), states: given = null } = {}, { pool = null } = {}) {
+  async absorb({ changed = [], purged = [], keys = new Map(), states: given = null } = {},
+    { pool = null, packAt = PAGE_PACK_MIN } = {}) {
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     if (this.closed || !changed.length) return [];
@@ -313,6 +354,8 @@ export class Records {
     // page that brings them: listed now, it would show as an empty entry.
     const states = all.filter((s) => Object.keys(s.fields).length);
     const entries = [];
+    // Many records: their entries go into one pack, and the workers seal none of their own.
+    const pack = states.length >= packAt ? [] : null;
     if (pool) {
       // In the crypto workers (sync/crypto-pool.js): they get the keys the pull opened for these
       // records, and give back summaries, sealed cache entries and the records' key lists.
@@ -325,23 +368,24 @@ export class Records {
       const ctx = this.#ctx();
       const plain = { workspace: ctx.workspace, device: ctx.device, trusted: ctx.trusted, removed: ctx.removed,
         ecdhKey: ctx.ecdhKey, opened, names: [...this.names] };
-      const { answers, names } = await pool.openRecords(states, plain, this.id.localKey);
+      const { answers, names } = await pool.openRecords(states, plain, pack ? null : this.id.localKey);
       if (this.closed) return [];
       for (const name of names) this.names.add(name);
       for (let i = 0; i < states.length; i++) {
         const answer = answers[i];
         if (answer?.error || answer?.id !== states[i].id) this.#drop(states[i].id);
-        else await this.#refresh(states[i], entries, answer).catch(() => this.#drop(states[i].id));
+        else await this.#refresh(states[i], entries, answer, pack).catch(() => this.#drop(states[i].id));
       }
     } else {
       for (let i = 0; i < states.length; i += ABSORB_AT_ONCE) {
         if (this.closed) return [];
-        await Promise.all(states.slice(i, i + ABSORB_AT_ONCE).map((state) => this.#refresh(state, entries)
+        await Promise.all(states.slice(i, i + ABSORB_AT_ONCE).map((state) => this.#refresh(state, entries, null, pack)
           .catch(() => this.#drop(state.id))));
       }
     }
     if (this.closed) return [];
-    await this.store.putCaches(entries);
+    if (pack) await this.#addPack(pack.filter(([id]) => this.summaries.has(id)));
+    else await this.store.putCaches(entries);
     this.stored = await this.store.recordCount();
     return states.map((s) => s.id);
   }
@@ -374,10 +418,10 @@ export class Records {
   }
 
   // `entries`, when given, collects the sealed cache entry instead of storing it (absorb stores
-  // a page's entries in one transaction). `opened` is openRecord's answer when a crypto worker
-  // already opened the record.
-  async #refresh(state, entries = null, opened = null) {
-    const o = opened ?? await openRecord(state, this.#ctx(), this.id.localKey);
+  // a page's entries in one transaction); `pack`, when given, collects the entry unsealed, for a
+  // page's pack. `opened` is openRecord's answer when a crypto worker already opened the record.
+  async #refresh(state, entries = null, opened = null, pack = null) {
+    const o = opened ?? await openRecord(state, this.#ctx(), pack ? null : this.id.localKey);
     if (o.skip) return; // not addressed to this device (yet): the sync engine reports such records
     if (!o.chain) {
       this.#drop(state.id);
@@ -388,9 +432,13 @@ export class Records {
     await this.#report(state.id, o.wrong);
     if (this.closed) return;
     this.summaries.set(state.id, o.summary);
+    this.versions?.set(state.id, o.entry.version);
+    if (pack) {
+      pack.push([state.id, o.entry.version, o.chain.map(b64encode), o.summary]);
+      return; // packed: not loose
+    }
     if (entries) entries.push(o.entry);
     else await this.store.putCache(o.entry);
-    this.versions?.set(state.id, o.entry.version);
     this.loose?.add(state.id);
   }
 

@@ -189,17 +189,28 @@ export class LocalStore {
     return this.#getMany('cache', ids);
   }
 
-  /** Every sealed pack of cache entries ({nonce, ct}), in order. */
+  /**
+   * Every sealed pack of cache entries, as [key, box ({nonce, ct})] pairs: a pack is sealed under
+   * the label of its key (records.js), so the key travels with it.
+   */
   allPacks() {
-    return this.#read(['packs'], (tx) => tx.getAll('packs'));
+    return this.#read(['packs'], async (tx) => {
+      const [keys, boxes] = await Promise.all([tx.getAllKeys('packs'), tx.getAll('packs')]);
+      return keys.map((key, i) => [key, boxes[i]]);
+    });
   }
 
-  /** Replace every pack with `boxes` (sealed, made from entries known fresh), in one transaction. */
+  /** Replace every pack with `boxes` (sealed, made from entries known fresh), in one transaction: keys 0, 1, … */
   putPacks(boxes) {
     return this.#write(['packs'], async (tx) => {
       await tx.clear('packs');
       for (let i = 0; i < boxes.length; i++) await tx.put('packs', boxes[i], i);
     });
+  }
+
+  /** Add one pack beside the others (a pulled page's entries, records.js absorb), under `key` (a string). */
+  addPack(key, box) {
+    return this.#write(['packs'], (tx) => tx.put('packs', box, key));
   }
 
   /** Every sealed cache entry ({id, version, nonce, ct}). */

@@ -223,7 +223,8 @@ export function fieldIdKeys(workspace) {
 /**
  * Open one record state for the list: {id, skip} when its wraps cannot be judged (not addressed to
  * this device yet), {id, chain: null, wrong} when no key opens it, else {id, chain, wrong, summary,
- * entry (its cache entry sealed with `localKey`: {id, version, nonce, ct})}. A value that cannot be
+ * entry (its cache entry sealed with `localKey`: {id, version, nonce, ct}; only {id, version} when
+ * `localKey` is null, for a page's pack sealed once for all its records)}. A value that cannot be
  * decrypted costs only itself (decryptState); anything else throws.
  */
 export async function openRecord(state, ctx, localKey) {
@@ -238,7 +239,8 @@ export async function openRecord(state, ctx, localKey) {
   const first = view.siblings.kind?.[0]; // the record's kind is written once, by its author
   const summary = summarize(state.id, view.values,
     { ...view, author: first?.device ?? null, created: first?.t ?? null });
-  const box = await sealLocal(localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary });
+  const box = localKey ? await sealLocal(localKey, 'cache/' + state.id, { c: judged.chain.map(b64encode), s: summary })
+    : {};
   return { id: state.id, chain: judged.chain, wrong: judged.wrong, summary,
     entry: { id: state.id, version: versionOf(state), ...box } };
 }
