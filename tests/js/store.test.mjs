@@ -10,6 +10,7 @@ import { FIRST_CHANGE_WRITES } from '../../pwa/static/js/core/field-ids.js';
 import { exportPublic, generateDeviceKeys } from '../../pwa/static/js/core/keys.js';
 import { importLocalKey, newLocalKey } from '../../pwa/static/js/crypto/local-box.js';
 import { Drafts } from '../../pwa/static/js/drafts.js';
+import { epochOf, kcOf } from '../../pwa/static/js/core/record-state.js';
 import { Records, versionOf } from '../../pwa/static/js/records.js';
 import { LocalStore, StaleStateError } from '../../pwa/static/js/store/local.js';
 import { memoryAdapter } from '../../pwa/static/js/store/memory-adapter.js';
@@ -69,12 +70,15 @@ test('one save is one signed change whose writes enter the live sets and the out
   assert.equal(change.writes.length, FIRST_CHANGE_WRITES);
   assert.ok(await verifyChange(identity.signPublic, change));
   const state = await store.getRecord(id);
-  // Each live value keeps its change's key commitment and key epoch, which the change signs.
+  // Each live value keeps its change's key commitment and key epoch, which the change signs: here
+  // the state's default (`kd`, core/record-state.js), so no write repeats them, nor its field.
   assert.equal(change.kc, await keyCommitment(await unwrapKey(outbox[0].wrap, identity.ecdhKey)));
   assert.equal(change.e, 0);
+  assert.equal(state.kd, change.kc);
   for (const w of change.writes) {
-    assert.deepEqual(state.fields[w.field],
-      [{ field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct, kc: change.kc, e: 0 }]);
+    assert.deepEqual(state.fields[w.field], [{ dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct }]);
+    assert.equal(kcOf(state, state.fields[w.field][0]), change.kc);
+    assert.equal(epochOf(state.fields[w.field][0]), 0);
   }
   assert.deepEqual(state.kcs, { [change.kc]: [identity.device] });
 });

@@ -228,7 +228,7 @@ test('a write whose signature does not verify is never stored, and is reported',
   const city = await root.records.fieldOf(id, 'city');
   const write = (await root.store.getRecord(id)).fields[city][0];
   const forged = await signChange(forger.keys.k.sign.privateKey, { workspace: WORKSPACE, record: id, device: phone.id,
-    writes: [{ ...write, dot: [phone.id, 2], ctx: { [phone.id]: 1 } }] });
+    writes: [{ field: city, nonce: write.nonce, ct: write.ct, dot: [phone.id, 2], ctx: { [phone.id]: 1 } }] });
   w.server.inject(forged);
   const result = await root.sync();
   assert.equal(result.pulled.problems, 1);

@@ -80,16 +80,18 @@ export function namesUnissued(ctx, me, writer, issued, live) {
 /**
  * Merge one change's writes into {field: live set}; resolve to {fields, tags} (a tag per write).
  * A write that equivocates is skipped alone; the others are applied (as sync/merge.py
- * apply_writes; tests/vectors/robust.json). `fields` is not mutated.
+ * apply_writes; tests/vectors/robust.json). `fields` is not mutated. `fieldOf(write, i)` says
+ * which field a write goes to (its own `field` unless told: a stored write has none).
  */
-export function applyWrites(fields, writes) {
+export function applyWrites(fields, writes, fieldOf = (write) => write.field) {
   const out = { ...fields };
   const tags = [];
-  for (const write of writes) {
-    const outcome = merge(has(out, write.field) ? out[write.field] : [], write);
+  writes.forEach((write, i) => {
+    const field = fieldOf(write, i);
+    const outcome = merge(has(out, field) ? out[field] : [], write);
     tags.push(outcome.tag);
-    if (outcome.tag !== EQUIVOCATION) out[write.field] = outcome.live;
-  }
+    if (outcome.tag !== EQUIVOCATION) out[field] = outcome.live;
+  });
   return { fields: out, tags };
 }
 

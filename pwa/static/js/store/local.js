@@ -8,6 +8,7 @@
  */
 
 import { known, merge } from '../core/merge.js';
+import { defaultKc, storedWrite } from '../core/record-state.js';
 import { versionOf } from '../core/version.js';
 
 /** Another save (another tab) wrote the same field first: encrypt again from the new state. */
@@ -31,14 +32,13 @@ export function stamped(state) {
 }
 
 /**
- * A change's write as a live set keeps it: with the change's key commitment `kc` and key epoch
- * `e`, if it has them.
+ * `state` ready to store a change's writes (key commitment `kc`, key epoch `e`), and the default
+ * commitment to store them against (core/record-state.js): the state gains `kd` if it has none
+ * and the change can give it.
  */
-export function writeOf(w, kc, e) {
-  const out = { field: w.field, dot: w.dot, ctx: w.ctx, nonce: w.nonce, ct: w.ct };
-  if (kc !== undefined) out.kc = kc;
-  if (e !== undefined) out.e = e;
-  return out;
+export function withDefaultKc(state, kc, e) {
+  const kd = defaultKc(state, kc, e);
+  return { state: kd === undefined || state.kd === kd ? state : { ...state, kd }, kd };
 }
 
 /** A record state with `device` noted as having signed a change committing to key `kc`. */
@@ -52,7 +52,8 @@ export function noteKc(state, kc, device) {
 }
 
 /** Merge a change's writes into a record state; throw StaleStateError if a dot was taken. */
-export function applyChange(state, change) {
+export function applyChange(before, change) {
+  const { state, kd } = withDefaultKc(before, change.kc, change.e);
   const fields = { ...state.fields };
   // The highest dot this device issued per field: a pulled write naming more is held back.
   const issued = { ...state.issued };
@@ -60,7 +61,7 @@ export function applyChange(state, change) {
     const live = fields[w.field] ?? [];
     const mine = known(live)[change.device] ?? 0;
     if (mine !== w.dot[1] - 1) throw new StaleStateError();
-    fields[w.field] = merge(live, writeOf(w, change.kc, change.e)).live;
+    fields[w.field] = merge(live, storedWrite(w, change.kc, change.e, kd)).live;
     if (!Object.prototype.hasOwnProperty.call(issued, w.field)
       || w.dot[1] > issued[w.field]) issued[w.field] = w.dot[1];
   }

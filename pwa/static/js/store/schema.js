@@ -6,9 +6,12 @@
  *            'away' (ids of records travel mode erased here). Plaintext: nothing secret lives here.
  * vault      'keys' → the device's private keys, bearer token and local key, sealed by the
  *            passphrase (see crypto/vault.js). Deleted first when data must be destroyed.
- * records    {id, wrap, wraps, fields: {field: [live writes]}}: the same ciphertext the server
- *            holds; `wrap` is the first key wrap that came, `wraps` the others kept (before
- *            2026-12-04 it repeated `wrap`; core/record-state.js wrapsOf reads both forms).
+ * records    {id, wrap, wraps, kcs, kd, fields: {field: [live writes]}}: the same ciphertext the
+ *            server holds; `wrap` is the first key wrap that came, `wraps` the others kept (before
+ *            2026-12-04 it repeated `wrap`; core/record-state.js wrapsOf reads both forms). A
+ *            live write is {dot, ctx, nonce, ct} plus its `kc` and `e` where they are not the
+ *            state's defaults (`kd`, epoch 0; core/record-state.js kcOf, epochOf); before
+ *            2026-12-05 each write also carried its field, its kc and `e: 0`.
  * outbox     {seq, record, wrap | change}: signed items waiting to be pushed, in order.
  * directory  the workspace's device entries (public keys, roles, certificates).
  * cache      {id, version, nonce, ct}: a record's key and list summary, sealed by the local key.
@@ -39,10 +42,13 @@
  *            (stored before version 4) is not in the index and is checked the slow way.
  * outbox     gains an index on `record`: how many records wait to be sent is counted without
  *            reading the items (a device that saved thousands offline holds thousands).
- * packs      n → {nonce, ct}: the cache entries of many records ([id, version, key list,
- *            summary] each) sealed together by the local key, so opening the list takes a few
- *            decryptions, not one a record. Derived data as the cache: an entry counts only while
- *            its version is the record's `v`; whatever erases records clears them all.
+ * packs      key → {nonce, ct}: the cache entries of many records ([id, version, key list,
+ *            summary] each) sealed together by the local key under the label `pack/<key>`, so
+ *            opening the list takes a few decryptions, not one a record. Keys 0, 1, … are the
+ *            packs sealed together (records.js pack); `page/<random>` a pulled page's own
+ *            (records.js absorb, since 2026-12-05), added beside them. Derived data as the cache:
+ *            an entry counts only while its version is the record's `v`; whatever erases records
+ *            clears them all.
  */
 
 export const DB_NAME = 'zapis';

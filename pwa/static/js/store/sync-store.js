@@ -6,8 +6,8 @@
  */
 
 import { ACCEPTED, EQUIVOCATION, applyWrites, namesUnissued } from '../core/merge.js';
-import { wrapsOf } from '../core/record-state.js';
-import { noteKc, stamped, writeOf } from './local.js';
+import { storedWrite, wrapsOf } from '../core/record-state.js';
+import { noteKc, stamped, withDefaultKc } from './local.js';
 
 const PAGE_STORES = ['meta', 'records', 'cache', 'packs', 'outbox', 'directory', 'quarantine', 'problems', 'refused',
   'chunks'];
@@ -108,9 +108,13 @@ export class SyncStore {
       }
       for (const change of v.changes) {
         if (away.has(change.record)) continue;
-        let s = state(change.record);
+        const s = state(change.record);
+        // The writes are stored against the state's default key commitment, which this change may
+        // set (core/record-state.js); the state keeps it only with writes stored against it.
+        const { state: withKd, kd } = withDefaultKc(s, change.kc, change.e);
         const issued = { ...s.issued };
         const accepted = [];
+        const into = [];
         for (const w of change.writes) {
           if (change.device === v.device) {
             // Signed by this device's key: it issued that dot (a store restored from an older
@@ -129,9 +133,10 @@ export class SyncStore {
               record: change.record, device: change.device, code: 'unseen_context', at: Date.now() });
             continue;
           }
-          accepted.push(writeOf(w, change.kc, change.e));
+          accepted.push(storedWrite(w, change.kc, change.e, kd));
+          into.push(w.field);
         }
-        const applied = applyWrites(s.fields, accepted);
+        const applied = applyWrites(s.fields, accepted, (_, i) => into[i]);
         let touched = false;
         applied.tags.forEach((tag, i) => {
           if (tag === EQUIVOCATION) {
@@ -142,11 +147,10 @@ export class SyncStore {
           counts.writes += 1;
           if (tag === ACCEPTED) touched = true;
         });
-        const noted = noteKc(s, change.kc, change.device);
+        const noted = noteKc(touched ? withKd : s, change.kc, change.device);
         const differs = touched || noted !== s;
         if (differs || learned.has(change.record)) {
-          s = { ...noted, fields: touched ? applied.fields : s.fields, issued };
-          states.set(change.record, s);
+          states.set(change.record, { ...noted, fields: touched ? applied.fields : s.fields, issued });
         }
         if (differs) changed.add(change.record);
       }

@@ -16,7 +16,7 @@ import { canonicalJSON } from '../core/canonical.js';
 import { decryptField, keyCommitment, openValue, unwrapKeys } from '../core/envelopes.js';
 import { fid, fidOf, fieldIdKeyFrom, isLegacy, isPadding } from '../core/field-ids.js';
 import { displayOrder } from '../core/merge.js';
-import { wrapsOf } from '../core/record-state.js';
+import { epochOf, kcOf, wrapsOf } from '../core/record-state.js';
 import { versionOf } from '../core/version.js';
 import { sealLocal } from '../crypto/local-box.js';
 import { summarize } from '../summary.js';
@@ -46,7 +46,7 @@ async function openWrap(ctx, wrap) {
 async function opensAny(ctx, state, key) {
   for (const [field, live] of Object.entries(state.fields)) {
     for (const w of live) {
-      if (has(w, 'kc')) continue;
+      if (kcOf(state, w) !== null) continue;
       try {
         await decryptField(key, ctx.workspace, state.id, field, w.dot, w.nonce, w.ct);
         return true;
@@ -83,7 +83,7 @@ async function nameOf(ctx, fidKey, field) {
 export async function judge(state, ctx) {
   const kcs = state.kcs ?? {};
   const anyKc = Object.keys(kcs).length > 0;
-  const legacy = Object.values(state.fields).some((live) => live.some((w) => !has(w, 'kc')));
+  const legacy = Object.values(state.fields).some((live) => live.some((w) => kcOf(state, w) === null));
   const trusted = ctx.trusted ?? {};
   const ring = new Map();
   const candidates = [];
@@ -175,10 +175,11 @@ export async function decryptState(state, { key, ring, wrong = [] }, ctx) {
     if (padding.has(field)) continue; // never shown: not opened (its bytes are signed with the change)
     await Promise.all(live.map(async (w) => {
       try {
-        const k = has(w, 'kc') ? ring.get(w.kc) : key;
+        const kc = kcOf(state, w);
+        const k = kc === null ? key : ring.get(kc);
         if (!k) throw new Error('no key matches this value');
         const { name, value, t: wt } = await openValue(k, fidKey, workspace, state.id, field, w.dot, w.nonce, w.ct,
-          has(w, 'e') ? w.e : 0);
+          epochOf(w));
         wire[name] = field;
         ctx.names.add(name);
         if (!byName.has(name)) byName.set(name, []);
