@@ -13,7 +13,7 @@
  * its `kc` whenever it is not `kd` or its epoch is not 0, so code from before `kd` (a tab not yet
  * reloaded after an update) reads a write without `kc` as legacy, with the first key at epoch 0,
  * which is what `kd` stands for: it still reads every honest write right. States stored before
- * 2026-12-05 carry `field`, `kc` and `e: 0` in every write; both forms read alike here.
+ * this change (2026-12-04) carry `field`, `kc` and `e: 0` in every write; both forms read alike here.
  */
 
 const has = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);

@@ -11,7 +11,7 @@
  *            2026-12-04 it repeated `wrap`; core/record-state.js wrapsOf reads both forms). A
  *            live write is {dot, ctx, nonce, ct} plus its `kc` and `e` where they are not the
  *            state's defaults (`kd`, epoch 0; core/record-state.js kcOf, epochOf); before
- *            2026-12-05 each write also carried its field, its kc and `e: 0`.
+ *            this change (2026-12-04) each write also carried its field, its kc and `e: 0`.
  * outbox     {seq, record, wrap | change}: signed items waiting to be pushed, in order.
  * directory  the workspace's device entries (public keys, roles, certificates).
  * cache      {id, version, nonce, ct}: a record's key and list summary, sealed by the local key.
@@ -46,7 +46,7 @@
  *            summary] each) sealed together by the local key under the label `pack/<key>`, so
  *            opening the list takes a few decryptions, not one a record. Keys 0, 1, … are the
  *            packs sealed together (records.js pack); `page/<random>` a pulled page's own
- *            (records.js absorb, since 2026-12-05), added beside them. Derived data as the cache:
+ *            (records.js absorb, since 2026-12-04), added beside them. Derived data as the cache:
  *            an entry counts only while its version is the record's `v`; whatever erases records
  *            clears them all.
  */
