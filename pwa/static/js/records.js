@@ -341,7 +341,7 @@ export class Records {
    * records it opened (or found unreadable); the others wait for `reload` or a later page. A page
    * of `packAt` records or more to list has their entries sealed together as one pack instead.
    */
-  async absorb({ changed = [], purged = [], keys = new Map(), states: given = null } = {},
+  async absorb({ changed = [], purged = [], added = null, keys = new Map(), states: given = null } = {},
     { pool = null, packAt = PAGE_PACK_MIN } = {}) {
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
@@ -386,7 +386,10 @@ export class Records {
     if (this.closed) return [];
     if (pack) await this.#addPack(pack.filter(([id]) => this.summaries.has(id)));
     else await this.store.putCaches(entries);
-    this.stored = await this.store.recordCount();
+    // The page says how many records it added (SyncStore.applyPage); counting the store instead
+    // reads every record, page after page: at 50,000 records a third of a second each.
+    if (Number.isInteger(added) && Number.isInteger(this.stored)) this.stored += added;
+    else this.stored = await this.store.recordCount();
     return states.map((s) => s.id);
   }
 

@@ -154,7 +154,8 @@ export class SyncStore {
         }
         if (differs) changed.add(change.record);
       }
-      for (const id of new Set([...learned, ...changed])) states.set(id, stamped(states.get(id)));
+      const stored = new Set([...learned, ...changed]);
+      for (const id of stored) states.set(id, stamped(states.get(id)));
       for (const id of learned) if (!changed.has(id)) writes.push(tx.put('records', states.get(id)));
       for (const id of changed) {
         writes.push(tx.put('records', states.get(id)));
@@ -167,7 +168,10 @@ export class SyncStore {
       await Promise.all([...v.quarantine.map((q) => tx.put('quarantine', q)),
         ...v.released.map((id) => tx.delete('quarantine', id)), ...problems.map((p) => tx.put('problems', p)),
         tx.put('meta', [...away], 'away'), tx.put('meta', cursor, 'cursor')]);
-      return { changed: [...changed], purged, counts: { ...counts, problems: problems.length,
+      // How many records the store holds more (null after a purge: count them): the list keeps
+      // its count without counting the store, which reads every record.
+      const added = purged.length ? null : [...stored].filter((id) => !known.has(id)).length;
+      return { changed: [...changed], purged, added, counts: { ...counts, problems: problems.length,
         held: v.quarantine.length }, states: [...changed].map((id) => states.get(id)) };
     });
   }

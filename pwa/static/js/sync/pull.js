@@ -52,7 +52,7 @@ export async function fetchPage(fetchFn, token, cursor, limit = PAGE_LIMIT, stop
 /**
  * Pull everything after the stored cursor into `result` (the engine's result object).
  * `ctx`: {replica (SyncStore), fetch, token, me, directory, trusted, kept, limit, onDirectory,
- * open (a crypto pool's open, optional), onPage({changed, purged, keys, counts, states, received}) (a
+ * open (a crypto pool's open, optional), onPage({changed, purged, added, keys, counts, states, received}) (a
  * promise it returns for the first page is awaited),
  * stopped() → true to stop between pages (the app locked), signal (aborts a request in flight)}.
  * Stops early, with `result.revoked`, when the directory says this device was removed.
@@ -87,7 +87,7 @@ export async function pullAll(ctx, result, { afresh = false } = {}) {
     applied.changed.forEach((id) => result.changed.add(id));
     applied.purged.forEach((id) => { result.purged.add(id); result.changed.delete(id); });
     result.received = result.changed.size; // records stored by this run so far, each once
-    return ctx.onPage?.({ changed: applied.changed, purged: applied.purged, keys: verified.keys,
+    return ctx.onPage?.({ changed: applied.changed, purged: applied.purged, added: applied.added, keys: verified.keys,
       counts: applied.counts, states: applied.states, received: result.received, more: Boolean(page.more) });
   };
   let first = true;
