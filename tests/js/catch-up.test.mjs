@@ -159,32 +159,40 @@ test('a broken worker: the batch is opened on the page, with the same answers', 
   assert.equal(pool.opened.worker, 0);
 });
 
+// A catch-up in small pages (the first of 2 records, then 4), each stored and its records opened
+// in the workers as it lands (`absorb` options: `absorbing`); resolves once every page is opened.
+async function catchUpInPages(w, phone, absorbing = {}) {
+  const { make } = fakeWorkers();
+  const pool = new CryptoPool({ size: 2, make });
+  const pages = [];
+  let opened = Promise.resolve();
+  const ctx = { replica: phone.replica, fetch: w.server.fetch, token: phone.token, me: phone.engine.me, limit: 4,
+    first: 2, directory: await phone.replica.directory(), trusted: phone.identity.trusted, kept: [],
+    open: (items, c) => pool.open(items, c),
+    onPage: (p) => {
+      pages.push(p);
+      opened = opened.then(() => phone.records.absorb(p, { pool, ...absorbing }));
+    } };
+  const pulled = newResult();
+  await pullAll(ctx, pulled);
+  await opened;
+  return { pool, pulled, pages };
+}
+
 test('records opened in the workers page by page equal those the page opens at the end', async () => {
   const { w, coordinators: [direct, paged] } = await workspaceWithRecords(9, 2);
   const result = await direct.sync();
   await direct.records.reload({ changed: [...result.changed], keys: result.keys });
 
-  // The catch-up: small pages, each stored and its records opened in the workers as it lands.
-  const { make } = fakeWorkers();
-  const pool = new CryptoPool({ size: 2, make });
-  const seen = [];
-  let absorbing = Promise.resolve();
-  const ctx = { replica: paged.replica, fetch: w.server.fetch, token: paged.token, me: paged.engine.me, limit: 4,
-    first: 2, directory: await paged.replica.directory(), trusted: paged.identity.trusted, kept: [],
-    open: (items, c) => pool.open(items, c),
-    onPage: (p) => {
-      seen.push(p.received);
-      absorbing = absorbing.then(() => paged.records.absorb(p, { pool }));
-    } };
   // The count of stored records follows the pages (each says how many it added), never by
   // counting the store, which reads every record.
   paged.records.stored = (await paged.store.recordIds()).length;
   let counted = 0;
   const count = paged.store.recordCount.bind(paged.store);
   paged.store.recordCount = () => { counted += 1; return count(); };
-  const pulled = newResult();
-  await pullAll(ctx, pulled);
-  await absorbing;
+  // The catch-up: small pages, each stored and its records opened in the workers as it lands.
+  const { pool, pulled, pages } = await catchUpInPages(w, paged);
+  const seen = pages.map((p) => p.received);
   assert.equal(counted, 0);
   assert.equal(paged.records.stored, (await paged.store.recordIds()).length);
   assert.ok(paged.records.stored >= 9);
@@ -211,20 +219,9 @@ test('a pulled page of many records is sealed as one pack: none of its own entri
   const { w, coordinators: [direct, paged] } = await workspaceWithRecords(9, 2);
   const result = await direct.sync();
   await direct.records.reload({ changed: [...result.changed], keys: result.keys });
-  const { make } = fakeWorkers();
-  const pool = new CryptoPool({ size: 2, make });
-  let absorbing = Promise.resolve();
-  let pages = 0;
-  const ctx = { replica: paged.replica, fetch: w.server.fetch, token: paged.token, me: paged.engine.me, limit: 4,
-    first: 2, directory: await paged.replica.directory(), trusted: paged.identity.trusted, kept: [],
-    open: (items, c) => pool.open(items, c),
-    onPage: (p) => {
-      if (p.changed.length) pages += 1;
-      absorbing = absorbing.then(() => paged.records.absorb(p, { pool, packAt: 1 }));
-    } };
-  await pullAll(ctx, newResult());
-  await absorbing;
+  const { pool, pages: all } = await catchUpInPages(w, paged, { packAt: 1 });
   pool.close();
+  const pages = all.filter((p) => p.changed.length).length;
   const byId = (list) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
   assert.deepEqual(byId(paged.records.list()), byId(direct.records.list()));
   assert.deepEqual(await paged.store.allCache(), [], 'no entry of its own: each is in its page\'s pack');
