@@ -231,11 +231,15 @@ export class Records {
    */
   async verify() {
     let changed = false;
+    // Only records listed before the store is read can be missing from it because they were
+    // erased: one a pull lists meanwhile (sync/pull-thread.js stores in a worker) was stored after.
+    const listed = [...this.summaries.keys()];
     const { ids, tags } = await this.store.recordVersions();
     this.stored = ids.length;
     const present = new Set(ids);
-    for (const id of [...this.summaries.keys()]) {
-      if (present.has(id)) continue; // erased by another tab's sync (a purge, travel mode)
+    for (const id of listed) {
+      // Else erased by another tab's sync (a purge, travel mode).
+      if (present.has(id) || !this.summaries.has(id)) continue;
       this.#drop(id);
       changed = true;
     }
@@ -341,11 +345,12 @@ export class Records {
    * records it opened (or found unreadable); the others wait for `reload` or a later page. A page
    * of `packAt` records or more to list has their entries sealed together as one pack instead.
    */
-  async absorb({ changed = [], purged = [], added = null, keys = new Map(), states: given = null } = {},
-    { pool = null, packAt = PAGE_PACK_MIN } = {}) {
+  async absorb(page = {}, { pool = null, packAt = PAGE_PACK_MIN } = {}) {
+    const { changed = [], purged = [], added = null, keys = new Map(), states: given = null } = page;
     for (const [sig, key] of keys) if (!this.opened.has(sig)) this.opened.set(sig, key);
     for (const id of purged) this.#drop(id);
     if (this.closed || !changed.length) return [];
+    if (page.answers) return this.#absorbOpened(page);
     // The states the page stored (SyncStore.applyPage gives them), else read in one transaction.
     const all = given ?? await this.store.getRecords(changed);
     const present = new Set(all.map((s) => s.id));
@@ -384,13 +389,46 @@ export class Records {
       }
     }
     if (this.closed) return [];
+    await this.#keep(entries, pack, added);
+    return states.map((s) => s.id);
+  }
+
+  // A page the pull worker stored and opened (sync/pull-run.js): `opened` are the ids of its
+  // records with values, `answers` theirs in order (openRecord's), their entries sealed in the
+  // worker unless `pack` (then this page seals them as one pack).
+  async #absorbOpened({ opened, answers, names = [], pack: packed = false, added = null }) {
+    for (const name of names) this.names.add(name);
+    const entries = [];
+    const pack = packed ? [] : null;
+    for (let i = 0; i < opened.length; i++) {
+      const id = opened[i];
+      const answer = answers[i];
+      if (this.closed) return [];
+      if (answer?.error || answer?.id !== id) this.#drop(id);
+      else await this.#refresh({ id }, entries, answer, pack).catch(() => this.#drop(id));
+    }
+    if (this.closed) return [];
+    await this.#keep(entries, pack, added);
+    return opened;
+  }
+
+  // A page's entries stored (sealed one by one, or unsealed into one pack), and the count of the
+  // records stored brought up to date.
+  async #keep(entries, pack, added) {
     if (pack) await this.#addPack(pack.filter(([id]) => this.summaries.has(id)));
     else await this.store.putCaches(entries);
     // The page says how many records it added (SyncStore.applyPage); counting the store instead
     // reads every record, page after page: at 50,000 records a third of a second each.
     if (Number.isInteger(added) && Number.isInteger(this.stored)) this.stored += added;
     else this.stored = await this.store.recordCount();
-    return states.map((s) => s.id);
+  }
+
+  /**
+   * What a pull off the page (sync/pull-thread.js) needs to open pulled records as `absorb`
+   * would: {names, removed, localKey, packAt}.
+   */
+  pullList(packAt = PAGE_PACK_MIN) {
+    return { names: [...this.names], removed: this.id.removed ?? [], localKey: this.id.localKey, packAt };
   }
 
   #drop(id) {

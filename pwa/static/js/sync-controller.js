@@ -10,9 +10,9 @@
  * browser has it (sw/sw.js; chunks wait there for the page).
  */
 
-import { CryptoPool } from './sync/crypto-pool.js';
 import { SyncEngine } from './sync/engine.js';
 import { Leadership } from './sync/leader.js';
+import { PullThread } from './sync/pull-thread.js';
 import { pushOutbox } from './sync/outbox.js';
 import { uploadChunks } from './sync/uploads.js';
 import { rewrapOnce } from './sync/rewrap.js';
@@ -62,13 +62,14 @@ export class SyncController {
     return this.#pushLocked();
   }
 
-  // Crypto workers started while the app is locked, so that their code is loaded and warm
-  // (sync/warm-up.js) by the time the passphrase is typed: started at unlock, they took 0.4-0.6 s
-  // to load, and the first page of a catch-up waited for them. They hold no key and no record
-  // until the unlocked session hands them a batch; the lock ends them and starts fresh ones.
+  // The pull worker and its crypto workers (sync/pull-thread.js) started while the app is locked,
+  // so that their code is loaded and warm (sync/warm-up.js) by the time the passphrase is typed:
+  // started at unlock, crypto workers took 0.4-0.6 s to load, and the first page of a catch-up
+  // waited for them. They hold no key and no record until the unlocked session hands them a run;
+  // the lock ends them and starts fresh ones.
   #standby() {
     if (this.session.state === 'empty' || this.spare) return;
-    this.spare = new CryptoPool();
+    this.spare = new PullThread();
     this.spare.warm();
   }
 
@@ -84,15 +85,18 @@ export class SyncController {
     const me = { workspace: session.device.workspace, device: session.device.device, role: session.device.role,
       fingerprint: session.device.fingerprint, signPublic: session.device.sign_key, ecdhKey: session.identity.ecdhKey,
       ecdhPublic: session.device.ecdh_key, signKey: session.identity.signKey };
-    // Signatures and unwraps of pulled pages in workers, off this page's thread (sync/crypto-pool.js).
-    this.pool = this.spare ?? new CryptoPool();
+    // The pull in a worker, off this page's thread (sync/pull-thread.js): it verifies, stores and
+    // opens the pulled records; this page lists them.
+    this.pool = this.spare ?? new PullThread();
     this.spare = null;
     const pool = this.pool;
     pool.warm();
     this.engine = new SyncEngine({ adapter: this.store.adapter, replica: this.replica, me, token: session.token,
       travelAuto: () => Boolean(session.settings.travelAuto),
       onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra),
-      open: (items, ctx) => pool.open(items, ctx), onPage: (page) => this.#page(page) });
+      open: (items, ctx) => pool.open(items, ctx), onPage: (page) => this.#page(page),
+      pull: (ctx, result, options) => pool.pull(ctx, result, options,
+        { kind: this.store.adapter.kind, list: this.session.records?.pullList() }) });
     this.scheduler = new Scheduler(() => this.#run(), { isOnline: () => navigator.onLine });
     this.leadership = new Leadership({
       lead: () => this.scheduler?.start(),

@@ -248,6 +248,23 @@ function legacyDatabase(factory) {
   };
 }
 
+/**
+ * A connection of its own to the data (every store but the vault), for a worker that stores
+ * beside the page (sync/pull-worker.js): in the data bucket where the page's store is of `kind`
+ * 'buckets', else in the default database. The page's adapter has settled (moved, recovered)
+ * before a worker is given its kind; the worker closes its connection when its run ends, so the
+ * page can remake or erase the bucket.
+ */
+export function dataAdapter(kind,
+  { buckets = globalThis.navigator?.storageBuckets, factory = globalThis.indexedDB } = {}) {
+  if (kind === 'buckets') {
+    if (!buckets) throw new Error('no storage buckets here');
+    return idbAdapter(DB_NAME, { factory: async () => (await buckets.open(BUCKETS.data, BUCKET_OPTIONS)).indexedDB });
+  }
+  if (kind === 'overwrite' && factory) return idbAdapter(DB_NAME, { factory: async () => factory });
+  throw new Error(`no store of kind ${kind} here`);
+}
+
 /** The page's store adapter: in buckets where the browser has them, in the default database otherwise. */
 export function openStorage({ buckets = globalThis.navigator?.storageBuckets, factory = globalThis.indexedDB } = {}) {
   if (buckets) {

@@ -51,7 +51,8 @@ export class SyncEngine {
    * onDirectory(directory, trusted, {removed, alarm}), now, limit (pull
    * page), batch ({maxItems, maxBytes} of a push), open (items, ctx) → answers (a crypto pool's:
    * sync/crypto-pool.js; on the page by default), onPage(page) (each stored pull page: the list
-   * grows with it)}.
+   * grows with it), pull(ctx, result, options) (sync/pull.js pullAll by default; the sync controller
+   * passes sync/pull-thread.js's, which pulls in a worker)}.
    */
   constructor(deps) {
     this.adapter = deps.adapter;
@@ -67,6 +68,7 @@ export class SyncEngine {
     this.uploadProgress = deps.uploadProgress ?? (() => {});
     this.open = deps.open ?? null;
     this.onPage = deps.onPage ?? (() => {});
+    this.pull = deps.pull ?? pullAll;
     this.halted = false;
     this.directory = null;
     this.trusted = {};
@@ -121,7 +123,7 @@ export class SyncEngine {
             this.alarm = extra.alarm;
             this.onDirectory(directory, trusted, extra);
           } };
-        await pullAll(ctx, result, { afresh });
+        await this.pull(ctx, result, { afresh });
         this.directory = ctx.directory;
         this.trusted = ctx.trusted;
         this.kept = ctx.kept;
@@ -130,7 +132,7 @@ export class SyncEngine {
           this.directory = null; // the pull below brings our entry back, with its statement
           await this.#loadDirectory();
           ctx.directory = this.directory;
-          await pullAll(ctx, result);
+          await this.pull(ctx, result);
           this.directory = ctx.directory;
           this.trusted = ctx.trusted;
           this.kept = ctx.kept;
