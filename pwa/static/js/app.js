@@ -30,6 +30,14 @@ const APP_NAME = 'Zapis';
 // How long Exit waits for a half-typed form's draft to be sealed (the screen is already blank).
 const EXIT_DRAFT_MS = 800;
 const VERIFY_AFTER_MS = 1500;
+// While a catch-up goes on, the list and the overview are redrawn after a stored page at most once
+// this often (the first page at once): each redraw filters, sorts and lays out every record
+// listed: at 50,000 records, redrawing after each of 100 pages took about 3.3 s of this page's
+// thread in JavaScript alone, and layout besides (bench/catch_up.py --profile). The count on the
+// sync line still moves with every page.
+const PARTIAL_REDRAW_MS = 1000;
+let partialAt = -Infinity;
+let partialDue = null;
 const PLACEHOLDER_LINE = { level: 'busy', text: '\u00a0' };
 
 // Camouflaged, the title and icons are the calculator's from the first moment (the choice is in
@@ -178,6 +186,21 @@ function syncReport(status) {
 // catch-up goes on (`partial`: one stored page), only the list and the overview grow with it.
 function changed({ partial = false } = {}) {
   if (session.state !== 'open') return;
+  if (partial) {
+    if (partialDue !== null) return; // a redraw is due: it shows this page's records too
+    const wait = partialAt + PARTIAL_REDRAW_MS - performance.now();
+    if (wait > 0) {
+      partialDue = setTimeout(() => {
+        partialDue = null;
+        changed({ partial: true });
+      }, wait);
+      return;
+    }
+    partialAt = performance.now();
+  } else if (partialDue !== null) {
+    clearTimeout(partialDue); // the full redraw shows everything
+    partialDue = null;
+  }
   const shown = partial ? ['list', 'overview'] : ['list', 'detail', 'conflict', 'sync', 'devices', 'overview'];
   if (shown.includes(view.name)) render(view, { quiet: true });
 }
