@@ -227,3 +227,16 @@ test('a worker that cannot store here, or breaks, leaves the pull to the page: t
   assert.equal(failed.retry, true);
   offline.close();
 });
+
+test('verify never takes a record a pull listed while it read the store for one erased', async () => {
+  const { paged } = await workspace(3);
+  const read = paged.store.recordVersions.bind(paged.store);
+  paged.store.recordVersions = async () => {
+    const before = await read(); // the store as it was: none of the records yet
+    await paged.sync(); // a pull stores and lists them meanwhile (the pull worker does so apart)
+    return before;
+  };
+  assert.equal(paged.records.list().length, 0);
+  await paged.records.verify();
+  assert.equal(paged.records.list().length, 3);
+});
