@@ -47,10 +47,11 @@ export function startRun(msg, { post, adapter, pool, fetch }) {
       // A record whose wraps came before its values waits for the page that brings them
       // (records.js absorb); the rest are opened here, their entries left unsealed when they
       // are many (the page seals them as one pack).
-      const states = page.states.filter((s) => Object.keys(s.fields).length);
+      // Stopped (the app locks), none: the next unlock opens them from the store.
+      const states = halted ? [] : page.states.filter((s) => Object.keys(s.fields).length);
       const pack = states.length >= packAt;
       let answers = [];
-      if (states.length && !halted) {
+      if (states.length) {
         const opened = [];
         for (const s of states) for (const w of wrapsOf(s)) if (keys.has(w.sig)) opened.push([w.sig, keys.get(w.sig)]);
         const plain = { workspace: ctx.me.workspace, device: ctx.me.device, trusted: ctx.trusted, removed,
