@@ -9,7 +9,7 @@ writes; two key wraps, for its author and the root coordinator), pushed by a cer
 Chromium: it set the workspace up and certified the volunteer before the records existed, then its
 browser was closed, and that profile is copied afresh for every run. A run opens the app (the lock
 screen), waits `--typing` seconds on it (3: a person typing a six-word passphrase; the app loads
-its crypto workers meanwhile), types the passphrase and clicks Unlock; timed inside the page from
+its pull worker and crypto workers meanwhile), types the passphrase and clicks Unlock; timed inside the page from
 the click:
 
 - unlocked: the list screen is in the page (PBKDF2 and the vault: no catch-up yet);
@@ -35,8 +35,9 @@ sent, compressed, with headers; the page's and its workers' requests, each reque
 
 Where the CPU went over the same interval (bench/cpu_split.py, from /proc): how busy the machine's
 cores were, and the CPU seconds of each Chromium process (browser, renderer, network, ...), of each
-thread of the page's renderer (its main thread, each crypto worker, the thread pool where V8
-compiles and collects garbage concurrently) and of the server; printed under Details.
+thread of the page's renderer (its main thread; each worker, "worker 1" being the pull worker and
+the others its crypto workers; the thread pool where V8 compiles and collects garbage
+concurrently) and of the server; printed under Details.
 
 CPU ×k is CDP Emulation.setCPUThrottlingRate on the page. Chromium refuses it for workers
 ("Operation is only supported for pages, not workers"): work moved into a Worker runs unthrottled
