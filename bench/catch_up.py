@@ -9,8 +9,8 @@ writes; two key wraps, for its author and the root coordinator), pushed by a cer
 Chromium: it set the workspace up and certified the volunteer before the records existed, then its
 browser was closed, and that profile is copied afresh for every run. A run opens the app (the lock
 screen), waits `--typing` seconds on it (3: a person typing a six-word passphrase; the app loads
-its pull worker and crypto workers meanwhile), types the passphrase and clicks Unlock; timed inside the page from
-the click:
+its pull worker and crypto workers meanwhile), types the passphrase and clicks Unlock; timed
+inside the page from the click:
 
 - unlocked: the list screen is in the page (PBKDF2 and the vault: no catch-up yet);
 - first listed: the list's count line says at least one record;
