@@ -12,13 +12,14 @@ import {
 } from './core/envelopes.js';
 import { fid, fieldIdKeyFrom, isLegacy, isName, paddedFirst } from './core/field-ids.js';
 import { known, nextWrite } from './core/merge.js';
-import { wrapsOf } from './core/record-state.js';
 import { MAX_EPOCH } from './core/wraps.js';
 import { openLocal, sealLocal } from './crypto/local-box.js';
 import { FORMS, changed } from './forms.js';
 import { StaleStateError, applyChange } from './store/local.js';
 import { SUMMARY_FORMAT, summarize } from './summary.js';
-import { decryptState, judge, openRecord, startsEpochs, versionOf } from './sync/open-records.js';
+import {
+  decryptState, judge, openRecord, openingContext, startsEpochs, versionOf,
+} from './sync/open-records.js';
 
 export { versionOf };
 
@@ -364,15 +365,7 @@ export class Records {
     if (pool) {
       // In the crypto workers (sync/crypto-pool.js): they get the keys the pull opened for these
       // records, and give back summaries, sealed cache entries and the records' key lists.
-      const opened = [];
-      for (const s of states) {
-        for (const w of wrapsOf(s)) {
-          if (this.opened.has(w.sig)) opened.push([w.sig, this.opened.get(w.sig)]);
-        }
-      }
-      const ctx = this.#ctx();
-      const plain = { workspace: ctx.workspace, device: ctx.device, trusted: ctx.trusted, removed: ctx.removed,
-        ecdhKey: ctx.ecdhKey, opened, names: [...this.names] };
+      const plain = openingContext(this.#ctx(), states, this.opened, this.names);
       const { answers, names } = await pool.openRecords(states, plain, pack ? null : this.id.localKey);
       if (this.closed) return [];
       for (const name of names) this.names.add(name);

@@ -235,9 +235,14 @@ export function overwriteAdapter(inner) {
   };
 }
 
+// An adapter on the store's database in `factory` (an IDBFactory), or in the named bucket.
+const inFactory = (factory) => idbAdapter(DB_NAME, { factory: async () => factory });
+const inBucket = (buckets, name) => idbAdapter(DB_NAME,
+  { factory: async () => (await buckets.open(name, BUCKET_OPTIONS)).indexedDB });
+
 /** The default-bucket database of an install from before buckets, to move from. */
 function legacyDatabase(factory) {
-  const adapter = idbAdapter(DB_NAME, { factory: async () => factory });
+  const adapter = inFactory(factory);
   return {
     adapter,
     async exists() {
@@ -259,9 +264,9 @@ export function dataAdapter(kind,
   { buckets = globalThis.navigator?.storageBuckets, factory = globalThis.indexedDB } = {}) {
   if (kind === 'buckets') {
     if (!buckets) throw new Error('no storage buckets here');
-    return idbAdapter(DB_NAME, { factory: async () => (await buckets.open(BUCKETS.data, BUCKET_OPTIONS)).indexedDB });
+    return inBucket(buckets, BUCKETS.data);
   }
-  if (kind === 'overwrite' && factory) return idbAdapter(DB_NAME, { factory: async () => factory });
+  if (kind === 'overwrite' && factory) return inFactory(factory);
   throw new Error(`no store of kind ${kind} here`);
 }
 
@@ -270,10 +275,9 @@ export function openStorage({ buckets = globalThis.navigator?.storageBuckets, fa
   if (buckets) {
     return bucketAdapter({
       buckets,
-      connect: (name) => idbAdapter(DB_NAME,
-        { factory: async () => (await buckets.open(name, BUCKET_OPTIONS)).indexedDB }),
+      connect: (name) => inBucket(buckets, name),
       legacy: legacyDatabase(factory),
     });
   }
-  return overwriteAdapter(idbAdapter(DB_NAME, { factory: async () => factory }));
+  return overwriteAdapter(inFactory(factory));
 }

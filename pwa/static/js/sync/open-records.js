@@ -247,6 +247,17 @@ export async function openRecord(state, ctx, localKey) {
 }
 
 /**
+ * What travels to a crypto worker to open `states` (openStates' `plain`): this device's `base`
+ * ({workspace, device, trusted, removed, ecdhKey}), the already opened wrap keys these states
+ * name (`opened`: a Map of wrap sig → key list) and the field names known (`names`).
+ */
+export function openingContext({ workspace, device, trusted, removed, ecdhKey }, states, opened, names) {
+  const keys = [];
+  for (const s of states) for (const w of wrapsOf(s)) if (opened.has(w.sig)) keys.push([w.sig, opened.get(w.sig)]);
+  return { workspace, device, trusted, removed, ecdhKey, opened: keys, names: [...names] };
+}
+
+/**
  * Open many record states, as a crypto worker does for a pulled page: `plain` is what travels to
  * a worker ({workspace, device, trusted, removed, ecdhKey, opened (Map), names ([...])}, no
  * functions). Resolves to {answers (openRecord's, or {id, error}), names (every name known after)}.

@@ -15,8 +15,8 @@
  *   in:  {type: 'stop', id}    the app locks: stop between pages, abort a request in flight
  */
 
-import { wrapsOf } from '../core/record-state.js';
 import { SyncStore } from '../store/sync-store.js';
+import { openingContext } from './open-records.js';
 import { pullAll } from './pull.js';
 
 /**
@@ -52,10 +52,7 @@ export function startRun(msg, { post, adapter, pool, fetch }) {
       const pack = states.length >= packAt;
       let answers = [];
       if (states.length) {
-        const opened = [];
-        for (const s of states) for (const w of wrapsOf(s)) if (keys.has(w.sig)) opened.push([w.sig, keys.get(w.sig)]);
-        const plain = { workspace: ctx.me.workspace, device: ctx.me.device, trusted: ctx.trusted, removed,
-          ecdhKey: ctx.me.ecdhKey, opened, names: [...names] };
+        const plain = openingContext({ ...ctx.me, trusted: ctx.trusted, removed }, states, keys, names);
         const got = await pool.openRecords(states, plain, pack ? null : localKey);
         got.names.forEach((n) => names.add(n));
         answers = got.answers;

@@ -10,7 +10,7 @@
  *
  *   in:  {type: 'pull', id, kind, ...}   start a run (sync/pull-run.js startRun)
  *   in:  {type: 'listed' | 'stop', id}   about the run under way
- *   out: {type: 'ready'}                 once loaded, or {type: 'broken', message} if it cannot pull here
+ *   out: {type: 'broken', id, message}   it cannot store here: the page pulls instead
  */
 
 import { request } from '../api.js';
@@ -44,4 +44,3 @@ self.addEventListener('message', (event) => {
   }
 });
 
-post({ type: 'ready', buckets: Boolean(globalThis.navigator?.storageBuckets) });
