@@ -117,6 +117,17 @@ def attach(page, files):
         "Attached and encrypted. It is sent with the next sync.", timeout=60000)
 
 
+# Every "sending attachments: N%" the sync status line shows, in order.
+WATCH_SENDING = """() => {
+  const seen = window.__sending = [];
+  const line = document.querySelector('.sync-line');
+  new MutationObserver(() => {
+    const m = line.textContent.match(/sending attachments: (\\d+)%/);
+    if (m && Number(m[1]) !== seen.at(-1)) seen.push(Number(m[1]));
+  }).observe(line, { subtree: true, childList: true, characterData: true, attributes: true });
+}"""
+
+
 def wait_uploaded(page, timeout=120000):
     """Wait until no chunk waits in the browser's store (each leaves once the server has it)."""
     for _ in range(timeout // 250):
@@ -199,9 +210,18 @@ def test_ten_megabytes_through_three_cut_connections_arrive_whole_and_no_chunk_t
     ctx.route("**/attachments/*/chunks/*", cut_three_times)
     new_incident(page, "a bank's letter")
     record = record_of(page)
+    page.evaluate(WATCH_SENDING)
     attach(page, [{"name": "letter.pdf", "mimeType": "application/pdf", "buffer": data}])
     expect(page.locator(".attachment")).to_contain_text("PDF document · 10 MB")
+    page.locator(".sync-open").click()   # the sync screen shows a run's upload as a bar
+    expect(page.get_by_role("progressbar", name="Sending attachments")).to_be_visible(timeout=120000)
+    assert axe(page, AXE) == [] and horizontal_overflow(page) <= 0
     wait_uploaded(page, timeout=240000)
+    # The status line said how far each run's upload had come, from 0% (a cut run starts again
+    # with what is left) to 100%.
+    sending = page.evaluate("window.__sending")
+    assert sending[0] == 0 and 100 in sending, sending
+    assert any(0 < p < 100 for p in sending), sending
     coordinator.sync()
     [entry] = ac.listed(coordinator, record)
     assert entry["chunks"] == 40 and entry["size"] == len(data)

@@ -66,7 +66,8 @@ test('an upload cut twice resumes where it stopped and sends every chunk once', 
   assert.equal(putsOf.length, 13); // 11 chunks and the two that were cut before the server had them
   assert.equal(new Set(putsOf).size, 11);
   assert.equal(putsOf.at(-1), `${entry.id}/-1`); // the thumbnail last
-  assert.equal(out.uploaded, seen.length);
+  assert.deepEqual(seen[0], [0, 6]); // told before the first chunk goes (6 still wait here)
+  assert.equal(out.uploaded, seen.length - 1);
   assert.deepEqual(await downloadChunk(REC, entry.id, 0, { token: 't', fetch: server.fetch }), blobs.get(0));
 });
 
@@ -149,3 +150,48 @@ test('erase, a removed device, travel mode and purge orders include waiting chun
   await local.destroyData();
   assert.deepEqual(await chunks.keys(), []);
 });
+
+test('an upload tells its progress in chunks, from 0 before the first is sent to all of them', async () => {
+  const chunks = new ChunkStore(memoryAdapter());
+  await attachment(chunks, 350); // 4 chunks and a thumbnail
+  await attachment(chunks, 150); // 2 chunks and a thumbnail
+  const server = fakeServer({ cutAt: new Set([4]) });
+  const seen = [];
+  const progress = (done, total) => seen.push([done, total]);
+  await assert.rejects(uploadChunks(chunks, { token: 't', fetch: server.fetch, progress }));
+  assert.deepEqual(seen, [[0, 8], [1, 8], [2, 8], [3, 8]]);
+  seen.length = 0;
+  // Resumed: what the server already holds counts as sent at once, the rest as it goes.
+  await uploadChunks(chunks, { token: 't', fetch: server.fetch, progress });
+  assert.deepEqual(seen, [[0, 5], [1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]);
+  seen.length = 0;
+  await uploadChunks(chunks, { token: 't', fetch: server.fetch, progress });
+  assert.deepEqual(seen, [], 'nothing waits: no progress is told');
+});
+
+test('the status line and the sync screen say how much of an upload is sent, as a percentage in each language',
+  async () => {
+    const { readFileSync } = await import('node:fs');
+    const { translator } = await import('../../pwa/static/js/i18n.js');
+    const { initialStatus, statusLine, uploadProgress } = await import('../../pwa/static/js/sync/status.js');
+    const file = (code) => new URL(`../../pwa/static/i18n/${code}.json`, import.meta.url);
+    const lang = (code) => translator(code, JSON.parse(readFileSync(file(code), 'utf8')));
+    const en = lang('en');
+    const s = { ...initialStatus(), syncing: true, sending: { done: 17, total: 40 } };
+    assert.equal(statusLine(en, 'en', s).text, 'Syncing… · sending attachments: 42% · not synced yet');
+    assert.equal(statusLine(en, 'en', { ...s, pulling: { received: 1200 } }).text,
+      'Syncing… · sending attachments: 42% · records received: 1,200 · not synced yet');
+    assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 0, total: 40 } }), 'sending attachments: 0%');
+    assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 39, total: 40 } }), 'sending attachments: 97%',
+      'rounded down: 100% only once all is sent');
+    assert.equal(uploadProgress(en, 'en', { ...s, syncing: false }), '', 'nothing once the run is over');
+    assert.equal(uploadProgress(en, 'en', { ...s, sending: null }), '');
+    assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 0, total: 0 } }), '');
+    for (const code of ['be', 'ru', 'uk', 'pl', 'lt']) {
+      const t = lang(code);
+      const text = uploadProgress(t, code, s);
+      assert.match(text, /42\s?%/u, code);
+      assert.notEqual(t('sync.sending_label'), 'sync.sending_label', code);
+      assert.doesNotMatch(text, /sending|sync\./, code);
+    }
+  });

@@ -95,6 +95,7 @@ export class SyncController {
       travelAuto: () => Boolean(session.settings.travelAuto),
       onDirectory: (directory, trusted, extra) => session.useDirectory(directory, trusted, extra),
       open: (items, ctx) => pool.open(items, ctx), onPage: (page) => this.#page(page),
+      uploadProgress: (done, total) => this.#sending(done, total),
       pull: (ctx, result, options) => pool.pull(ctx, result, options,
         { kind: this.store.adapter.kind, list: this.session.records?.pullList() }) });
     this.scheduler = new Scheduler(() => this.#run(), { isOnline: () => navigator.onLine });
@@ -113,6 +114,7 @@ export class SyncController {
     this.absorbing = Promise.resolve();
     this.absorbed = new Set();
     this.status.pulling = null;
+    this.status.sending = null;
     this.scheduler?.stop();
     this.leadership?.release();
     this.scheduler = this.leadership = this.engine = null;
@@ -194,10 +196,18 @@ export class SyncController {
     return this.absorbing;
   }
 
+  // An attachment upload of this run has sent `done` of its `total` chunks: say so on every screen.
+  #sending(done, total) {
+    if (!this.engine) return; // locked meanwhile: locked() has said so
+    this.status.sending = { done, total };
+    this.onStatus(this.status);
+  }
+
   async #run() {
     if (!this.engine) return null;
     this.status.syncing = true;
     this.status.pulling = null;
+    this.status.sending = null;
     this.absorbed = new Set();
     this.onStatus(this.status);
     const run = ++this.started;
@@ -226,6 +236,7 @@ export class SyncController {
   #ended() {
     this.status.syncing = false;
     this.status.pulling = null;
+    this.status.sending = null;
   }
 
   async #after(result) {

@@ -1,7 +1,8 @@
 /**
  * The sync status in plain words, in the person's language. Pure: it turns the numbers the
- * controller keeps ({online, locked, syncing, pulling: {received} | null, waiting, uploads, refused,
- * problems, held, unreadable, lastOk, error}) into a short line for every screen and the sentences of the sync screen.
+ * controller keeps ({online, locked, syncing, pulling: {received} | null, sending: {done, total} |
+ * null, waiting, uploads, refused, problems, held, unreadable, lastOk, error}) into a short line for
+ * every screen and the sentences of the sync screen.
  */
 
 export const ERRORS = ['network', 'server', 'rate_limited', 'unauthenticated', 'body_too_large', 'push_only_token'];
@@ -26,7 +27,7 @@ export const PROBLEMS = ['bad_signature', 'bad_wrap', 'bad_change', 'bad_purge',
 export function initialStatus() {
   return { online: true, locked: false, syncing: false, waiting: 0, uploads: 0, refused: 0, problems: 0, held: 0,
     unreadable: 0, lastOk: null, error: null, canPushLocked: true, runs: 0, alarm: [], rewrap: null, rotation: null,
-    pulling: null };
+    pulling: null, sending: null };
 }
 
 /** A count in the person's style ("1,200", "1 200"). */
@@ -45,6 +46,25 @@ export function formatCount(lang, n) {
 export function pullProgress(t, lang, s) {
   const received = s.pulling?.received ?? 0;
   return s.syncing && received ? t('sync.received', { count: formatCount(lang, received) }) : '';
+}
+
+/** A share (0 to 1) as a percentage in the person's style ("42%", "42 %"), rounded down. */
+export function formatPercent(lang, share) {
+  const whole = Math.floor(Math.min(Math.max(share, 0), 1) * 100) / 100;
+  try {
+    return new Intl.NumberFormat(lang, { style: 'percent' }).format(whole);
+  } catch {
+    return `${Math.round(whole * 100)}%`;
+  }
+}
+
+/**
+ * How far this sync's attachment upload has come: "sending attachments: 42%" (chunks sent of the
+ * chunks waiting when it began, all of one size but the last of each file); '' when none is sent.
+ */
+export function uploadProgress(t, lang, s) {
+  const total = s.sending?.total ?? 0;
+  return s.syncing && total > 0 ? t('sync.sending', { percent: formatPercent(lang, s.sending.done / total) }) : '';
 }
 
 /** A time in the person's style: just the time today, else the date and time. */
@@ -88,8 +108,7 @@ export function statusLine(t, lang, s, now = Date.now()) {
   let level = 'ok';
   if (s.syncing) {
     parts.push(t('sync.syncing'));
-    const progress = pullProgress(t, lang, s);
-    if (progress) parts.push(progress);
+    for (const progress of [uploadProgress(t, lang, s), pullProgress(t, lang, s)]) if (progress) parts.push(progress);
     level = 'busy';
   } else if (s.error && s.online) {
     parts.push(errorText(t, s.error));

@@ -54,6 +54,7 @@ export async function uploadChunks(chunks, { token, fetch: fetchFn = request, pr
   }
   const total = [...groups.values()].reduce((n, g) => n + g.keys.filter(([i]) => i !== 'del').length, 0);
   let done = 0;
+  if (total) progress(0, total); // the status line says an upload started before its first chunk is sent
   for (const { record, attachment, keys } of groups.values()) {
     const path = base(record, attachment);
     try {

@@ -1,7 +1,9 @@
 /** The sync screen: what waits, when the last sync worked, what the server refused and why, and
  * what came from the server but failed verification (never shown as genuine). */
 
-import { errorText, formatCount, formatMoment, problemText, pullProgress, refusalText } from '../sync/status.js';
+import {
+  errorText, formatCount, formatMoment, formatPercent, problemText, pullProgress, refusalText, uploadProgress,
+} from '../sync/status.js';
 import { h } from './dom.js';
 
 /**
@@ -18,6 +20,11 @@ export function syncScreen(t, lang, data, on) {
       [t('sync.waiting_label'), String(now.waiting)],
       [t('sync.last_label'), now.lastOk ? formatMoment(lang, now.lastOk) : t('sync.never')],
     ];
+    if (uploadProgress(t, lang, now)) {
+      const { done, total } = now.sending;
+      list.push([t('sync.sending_label'), [h('progress', { max: String(total), value: String(done),
+        'aria-label': t('sync.sending_label') }), ' ', formatPercent(lang, done / total)]]);
+    }
     if (pullProgress(t, lang, now)) list.push([t('sync.received_label'), formatCount(lang, now.pulling.received)]);
     if (now.error) list.push([t('sync.error_label'), errorText(t, now.error)]);
     if (now.rewrap) {
