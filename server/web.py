@@ -21,10 +21,12 @@ PRECACHED_TYPES = (".js", ".css", ".json", ".png", ".svg")
 NOT_PRECACHED = ("js/sw/", "vendor/zxcvbn-ts/", "vendor/wordlists/", "vendor/jsqr/")
 # The service worker source holds this line; the server replaces it with the real build.
 BUILD_LINE = "const BUILD = { version: 'unbuilt', precache: [] };"
-# ...and lines like this one, which it replaces with an import-free ES module of the app, its
-# `export` keywords taken off: the worker shares the page's push code without `import`.
+# ...and lines like this one, which it replaces with an ES module of the app, its `export`
+# keywords taken off: the worker shares the page's push code without `import`. A module may import
+# only from modules included before it (their names are then in the worker's scope already).
 INCLUDE = re.compile(r"^// INCLUDE (js/[a-z0-9/_-]+\.js)$", re.M)
 EXPORT = re.compile(r"^export (?=(async )?(function|class|const|let) )", re.M)
+IMPORT = re.compile(r"^import \{[\w\s,]+\} from '(\.{1,2}/[a-z0-9/_-]+\.js)';\n", re.M)
 SW_SOURCE = "js/sw/sw.js"
 MANIFEST = "manifest.webmanifest"
 PAGES = ("/", "/calc")
@@ -147,21 +149,33 @@ def calc():
     return _no_cache(Response(render_template("calc.html"), mimetype="text/html"))
 
 
-def _included(static_folder, match):
-    source = _read(os.path.join(static_folder, match.group(1))).decode("utf-8")
-    if re.search(r"^\s*(import|export)\b", EXPORT.sub("", source), re.M):
-        raise RuntimeError("%s must be an import-free module to be included in the service worker"
-                           % match.group(1))
-    return "// --- %s ---\n%s// --- end of %s ---" % (match.group(1), EXPORT.sub("", source), match.group(1))
+def _included(static_folder, match, done):
+    path = match.group(1)
+    source = _read(os.path.join(static_folder, path)).decode("utf-8")
+
+    def imported(m):
+        target = os.path.normpath(os.path.join(os.path.dirname(path), m.group(1)))
+        if target not in done:
+            raise RuntimeError("%s imports %s, which the service worker does not include before it"
+                               % (path, target))
+        return ""
+
+    body = EXPORT.sub("", IMPORT.sub(imported, source))
+    if re.search(r"^\s*(import|export)\b", body, re.M):
+        raise RuntimeError("%s must import only from modules included before it to be included in the "
+                           "service worker" % path)
+    done.append(path)
+    return "// --- %s ---\n%s// --- end of %s ---" % (path, body, path)
 
 
 def worker_source(app):
-    """The service worker as served: its build filled in and its includes pasted in."""
+    """The service worker as served: its build filled in and its includes pasted in, in order."""
     source = _read(os.path.join(app.static_folder, SW_SOURCE)).decode("utf-8")
     if BUILD_LINE not in source:
         raise RuntimeError("%s must contain the line %r" % (SW_SOURCE, BUILD_LINE))
     line = "const BUILD = %s;" % json.dumps(build(app), separators=(",", ":"))
-    source = INCLUDE.sub(lambda m: _included(app.static_folder, m), source)
+    done = []
+    source = INCLUDE.sub(lambda m: _included(app.static_folder, m, done), source)
     return source.replace(BUILD_LINE, line)
 
 

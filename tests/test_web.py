@@ -144,3 +144,18 @@ def test_the_camouflage_manifest_is_a_calculator_in_the_chosen_language(web_app)
         assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
         for icon in manifest["icons"]:
             assert "calc" in icon["src"] and status(client, icon["src"]) == 200
+
+
+def test_the_service_worker_pastes_in_the_push_code_and_its_imports_only_in_order(web_app, monkeypatch):
+    source = web.worker_source(web_app)
+    parts = re.findall(r"^// --- (js/[a-z/_-]+\.js) ---$", source, re.M)
+    assert parts == ["js/sync/outbox.js", "js/store/chunks.js", "js/sync/uploads.js"]
+    assert not re.search(r"^\s*(import|export)\b", source, re.M)
+    assert "async function uploadChunks(" in source and "class ChunkStore" in source
+    # A module included before the one it imports from (or one importing what is not included at
+    # all) is refused when the worker is built, not left to fail on the phone.
+    real = web._read
+    monkeypatch.setattr(web, "_read", lambda path: real(path).replace(
+        b"// INCLUDE js/sync/outbox.js\n", b"") if path.endswith("sw.js") else real(path))
+    with pytest.raises(RuntimeError, match="uploads.js imports js/sync/outbox.js"):
+        web.worker_source(web_app)

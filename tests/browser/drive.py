@@ -196,6 +196,26 @@ def count(server, sql, **params):
     return db_rows(server.db_url, sql, **params)[0][0]
 
 
+def background_sync(ctx, server, tag="zapis-push"):
+    """Fire the service worker's Background Sync event `tag`, as the browser does once online, from
+    a page of the origin where the app does not run (the calculator); returns that page."""
+    calc = ctx.new_page()
+    calc.goto(server.url + "/calc")
+    cdp = ctx.new_cdp_session(calc)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    calc.wait_for_function("() => true")
+    for _ in range(50):
+        if registrations:
+            break
+        calc.wait_for_timeout(100)
+    registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": server.url, "tag": tag, "lastChance": False,
+                                                 "registrationId": registration["registrationId"]})
+    return calc
+
+
 def wait_offline_ready(page):
     """Wait until the service worker is active and its cache holds the shell."""
     page.evaluate("""async () => {

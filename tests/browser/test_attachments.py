@@ -17,6 +17,8 @@ from drive import (
     AXE,
     PASSPHRASE,
     axe,
+    background_sync,
+    count,
     db_rows,
     enroll_volunteer,
     horizontal_overflow,
@@ -24,6 +26,7 @@ from drive import (
     new_incident,
     read_store,
     wait_all_sent,
+    wait_offline_ready,
 )
 from servers import GunicornServer
 from sync.attachments import assemble, open_chunk
@@ -261,6 +264,39 @@ def test_a_locked_page_uploads_waiting_chunks_with_the_push_only_token(make_cont
     coordinator.sync()
     [entry] = ac.listed(coordinator, record)
     assert ac.fetch(coordinator, record, entry["id"])[0] == body
+
+
+def test_the_service_worker_uploads_waiting_chunks_while_the_app_is_closed(make_context, coordinator, server):
+    ctx, page, _, answer = enroll_volunteer(make_context, coordinator, server)
+    wait_offline_ready(page)
+    ctx.set_offline(True)
+    new_incident(page, "attached offline, sent with the app closed")
+    record = record_of(page)
+    body = b"%PDF-1.4\n" + os.urandom(600_000)
+    attach(page, [{"name": "notice.pdf", "mimeType": "application/pdf", "buffer": body}])
+    page.close()  # the tab closes with the record in the outbox and its three chunks waiting
+    ctx.set_offline(False)
+    sent = []
+    ctx.on("request", lambda r: sent.append((r.method, r.headers.get("authorization")))
+           if "/attachments/" in r.url else None)
+    calc = background_sync(ctx, server)
+    for _ in range(300):
+        if count(server, "SELECT count(*) FROM attachment_chunks") == 3:
+            break
+        calc.wait_for_timeout(100)
+    for _ in range(100):   # each chunk leaves the phone once the server answered for it
+        if not calc.evaluate(READ_CHUNKS) and len(sent) == 4:
+            break
+        calc.wait_for_timeout(100)
+    assert calc.evaluate(READ_CHUNKS) == []
+    # The worker sent the record, then its chunks, with the push-only token: a GET of which
+    # chunks the server holds, and one PUT each.
+    assert sorted(m for m, _ in sent) == ["GET", "PUT", "PUT", "PUT"]
+    assert {token for _, token in sent} == {"Bearer " + answer["push_token"]}
+    coordinator.sync()
+    [entry] = ac.listed(coordinator, record)
+    got, _ = ac.fetch(coordinator, record, entry["id"])
+    assert got == body
 
 
 def test_an_oversize_file_is_refused_with_a_message_and_the_records_beside_it_still_sync(

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from drive import (
     SEED,
+    background_sync,
     certify,
     check_screen,
     count,
@@ -441,21 +442,7 @@ def test_the_service_worker_sends_a_record_saved_just_before_the_tab_closed(make
     sent = []
     ctx.on("request", lambda r: sent.append(r.headers.get("authorization"))
            if r.url.endswith("/api/sync/push") else None)
-    calc = ctx.new_page()  # a page of the origin where the app does not run, to reach the worker
-    calc.goto(server.url + "/calc")
-    cdp = ctx.new_cdp_session(calc)
-    registrations = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    calc.wait_for_function("() => true")
-    for _ in range(50):
-        if registrations:
-            break
-        calc.wait_for_timeout(100)
-    registration = next(r for r in registrations if r["scopeURL"] == server.url + "/")
-    cdp.send("ServiceWorker.dispatchSyncEvent",
-             {"origin": server.url, "registrationId": registration["registrationId"],
-                                                 "tag": "zapis-push", "lastChance": False})
+    calc = background_sync(ctx, server)
     for _ in range(300):
         if count(server, "SELECT count(*) FROM changes WHERE record_id = :r", r=record):
             break

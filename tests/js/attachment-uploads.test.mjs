@@ -12,7 +12,7 @@ import { downloadChunk, uploadChunks } from '../../pwa/static/js/sync/uploads.js
 const WS = '6f1d2c3b-4a59-4e68-8b7a-0c1d2e3f4a5b';
 const REC = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
 
-function fakeServer({ refuse = {}, cutAt = new Set(), purged = false } = {}) {
+function fakeServer({ refuse = {}, cutAt = new Set(), purged = false, pushOnly = false } = {}) {
   const held = new Map(); // 'att/index' -> bytes
   const log = [];
   let puts = 0;
@@ -23,6 +23,7 @@ function fakeServer({ refuse = {}, cutAt = new Set(), purged = false } = {}) {
     const [, att, index] = m;
     log.push(`${method} ${att}${index !== undefined ? '/' + index : ''}`);
     if (purged) return json(410, { error: { code: 'record_purged', message: 'purged' } });
+    if (method === 'DELETE' && pushOnly) return json(403, { error: { code: 'push_only_token', message: 'no' } });
     if (method === 'DELETE') {
       for (const k of [...held.keys()]) if (k.startsWith(att + '/')) held.delete(k);
       return json(200, { deleted: 1 });
@@ -195,3 +196,20 @@ test('the status line and the sync screen say how much of an upload is sent, as 
       assert.doesNotMatch(text, /sending|sync\./, code);
     }
   });
+
+test('with the push-only token a removal waits for the unlocked app, and the other attachments still go', async () => {
+  const chunks = new ChunkStore(memoryAdapter());
+  const gone = await attachment(chunks, 150);
+  await chunks.remove(REC, gone.entry.id);
+  const kept = await attachment(chunks, 150);
+  const locked = fakeServer({ pushOnly: true });
+  const out = await uploadChunks(chunks, { token: 'push-only', fetch: locked.fetch });
+  assert.deepEqual(out.refused, []);
+  assert.equal(locked.held.size, 3); // the other attachment's two chunks and thumbnail
+  assert.deepEqual(await chunks.keys(), [`${REC}/${gone.entry.id}/del`]);
+  assert.equal((await chunks.get(`${REC}/${gone.entry.id}/del`)).refused, undefined, 'not marked refused');
+  const unlocked = fakeServer();
+  assert.equal((await uploadChunks(chunks, { token: 'full', fetch: unlocked.fetch })).deleted, 1);
+  assert.deepEqual(await chunks.keys(), []);
+  assert.ok(kept.entry.id);
+});

@@ -7,11 +7,13 @@ import globals from 'globals';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-// server/web.py pastes js/sync/outbox.js (export keywords taken off) into the service worker, so
-// what outbox.js exports are globals there.
-const OUTBOX = readFileSync(ROOT + 'pwa/static/js/sync/outbox.js', 'utf8');
-const INCLUDED = Object.fromEntries(
-  [...OUTBOX.matchAll(/^export (?:async )?(?:function|class|const|let) (\w+)/gm)].map((m) => [m[1], 'readonly']));
+// server/web.py pastes the modules named by sw.js's INCLUDE lines (export keywords taken off) into
+// the service worker, so what they export are globals there.
+const STATIC = ROOT + 'pwa/static/';
+const INCLUDES = [...readFileSync(STATIC + 'js/sw/sw.js', 'utf8').matchAll(/^\/\/ INCLUDE (js\/[a-z0-9/_-]+\.js)$/gm)]
+  .map((m) => m[1]);
+const INCLUDED = Object.fromEntries(INCLUDES.flatMap((path) => [...readFileSync(STATIC + path, 'utf8')
+  .matchAll(/^export (?:async )?(?:function|class|const|let) (\w+)/gm)].map((m) => [m[1], 'readonly'])));
 
 const RULES = {
   'no-unused-vars': ['error', {
@@ -43,7 +45,7 @@ export default [
   },
   {
     // Shared by the page and the service worker (pasted into sw.js).
-    files: ['pwa/static/js/sync/outbox.js'],
+    files: INCLUDES.map((path) => 'pwa/static/' + path),
     languageOptions: { globals: { ...globals.browser, ...globals.serviceworker } },
   },
   {

@@ -8,6 +8,7 @@
  * the view makes an object URL of them and revokes it when it closes (ui/attachments.js).
  */
 
+import { request } from './api.js';
 import { FIELD, THUMB, assembleAttachment, attachmentEntries, openChunk, sealAttachment } from './core/attachments.js';
 import { ChunkStore } from './store/chunks.js';
 import { downloadChunk } from './sync/uploads.js';
@@ -110,7 +111,7 @@ export class Attachments {
   constructor(session, { fetch: fetchFn } = {}) {
     this.session = session;
     this.chunks = new ChunkStore(session.store.adapter);
-    this.fetch = fetchFn;
+    this.fetch = fetchFn ?? request; // the app's one way to the network (api.js)
   }
 
   /** The record's attachment entries, read from its decrypted values. */

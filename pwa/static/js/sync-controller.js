@@ -366,7 +366,7 @@ export class SyncController {
       if (!token) return;
       if (outbox) await pushOutbox(this.store.adapter, { token, fetch: request });
       // Attachments' chunks too: the push-only token may upload them (not read anything back).
-      await uploadChunks(chunks, { token });
+      await uploadChunks(chunks, { token, fetch: request });
       await this.refresh({ error: null });
     } catch (err) {
       if (err?.code === 'device_revoked') return this.#revoked();

@@ -1,14 +1,17 @@
 /* Zapis service worker: precache the app shell, serve it offline, never cache the API, and push
- * the outbox through Background Sync while the app is locked or closed.
+ * the outbox and attachments' chunks through Background Sync while the app is locked or closed.
  *
  * Import-free on purpose (module service workers are too new for older phones). The server
  * (server/web.py) replaces the BUILD line with the real cache version and file list, computed
- * from the files' content hashes, and the INCLUDE line with js/sync/outbox.js, the push code the
- * page uses too (and node tests). A new version waits until the page asks it to take over, so an
- * update is offered, never forced on someone typing a record.
+ * from the files' content hashes, and the INCLUDE lines with js/sync/outbox.js, js/store/chunks.js
+ * and js/sync/uploads.js, the push code the page uses too (and node tests), in this order. A new
+ * version waits until the page asks it to take over, so an update is offered, never forced on
+ * someone typing a record.
  */
 const BUILD = { version: 'unbuilt', precache: [] };
 // INCLUDE js/sync/outbox.js
+// INCLUDE js/store/chunks.js
+// INCLUDE js/sync/uploads.js
 const PREFIX = 'zapis-shell-';
 const CACHE = PREFIX + BUILD.version;
 const SHELL = '/';
@@ -62,9 +65,11 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-// -- Background Sync: push the outbox with the push-only token --------------------------------
-// The outbox holds signed ciphertext and the token can do nothing but push it, so no passphrase
-// is needed here. A failed push rejects, and the browser tries the sync again later.
+// -- Background Sync: push the outbox and the chunks with the push-only token ------------------
+// The outbox holds signed ciphertext, the chunks ciphertext under keys kept only inside records'
+// encrypted values, and the token can do nothing but push them (and list which chunks the server
+// holds), so no passphrase is needed here. A failed push rejects, and the browser tries the sync
+// again later.
 
 function asked(request) {
   return new Promise((resolve, reject) => {
@@ -112,7 +117,8 @@ function workerAdapter(db) {
       let result;
       try {
         result = await fn({ get: (s, k) => asked(on(s).get(k)), getAll: (s, n) => asked(on(s).getAll(null, n)),
-          put: (s, v, k) => asked(on(s).put(v, k)), delete: (s, k) => asked(on(s).delete(k)) });
+          getAllKeys: (s) => asked(on(s).getAllKeys()), put: (s, v, k) => asked(on(s).put(v, k)),
+          delete: (s, k) => asked(on(s).delete(k)) });
       } catch (err) {
         try { tx.abort(); } catch { /* already finished */ }
         done.catch(() => {});
@@ -134,6 +140,8 @@ async function pushFromWorker() {
     if (!token) return; // enrolled before push tokens: this device pushes while unlocked
     try {
       await pushOutbox(store, { token });
+      // Then the attachments' chunks, as the page does after a push: the server knows their records.
+      if (db.objectStoreNames.contains('chunks')) await uploadChunks(new ChunkStore(store), { token });
     } catch (err) {
       if (err.code !== 'device_revoked') throw err;
       // Say so at the next start, where the page erases the data.

@@ -1,15 +1,17 @@
 /**
  * Attachment chunks: upload what waits here, resuming where the server stopped, and fetch one
  * chunk on demand (docs/protocol.md, Attachments). Run by the sync engine after the outbox is
- * pushed, so the server knows a record before it is asked to take its chunks.
+ * pushed, so the server knows a record before it is asked to take its chunks, and by the service
+ * worker after its Background Sync push (server/web.py pastes this file into /sw.js after
+ * outbox.js and store/chunks.js: it imports from outbox.js only, and no DOM). The page passes its
+ * own fetch (api.js request); the default is the global fetch, for the worker.
  *
  * An upload resumes: before sending an attachment's chunks the server is asked which it holds
  * (`GET …/chunks`), and a chunk is deleted here only once the server answered it (accepted or
  * duplicate), so a cut connection or a closed app costs at most the chunk in flight.
  */
 
-import { request } from '../api.js';
-import { PushError, retryAfterMs } from './outbox.js';
+import { PushError, retryAfterMs, withPushLock } from './outbox.js';
 
 const base = (record, attachment) =>
   `/api/records/${encodeURIComponent(record)}/attachments/${encodeURIComponent(attachment)}`;
@@ -42,8 +44,14 @@ const final = (err) => err.status >= 400 && err.status < 500 && err.status !== 4
  * Send every waiting chunk and removal. `chunks`: a ChunkStore. Resolves to {uploaded, duplicate,
  * deleted, refused: [{record, attachment, code, message}]}; throws PushError when the server does not
  * answer or is unavailable (the engine retries later). `progress(done, total)` is told as chunks go.
+ * Holds the push lock, as a push does: the page and the service worker never send the same chunks
+ * at once (two Background Sync events may overlap too).
  */
-export async function uploadChunks(chunks, { token, fetch: fetchFn = request, progress = () => {} }) {
+export function uploadChunks(chunks, options) {
+  return withPushLock(() => upload(chunks, options));
+}
+
+async function upload(chunks, { token, fetch: fetchFn = fetch, progress = () => {} }) {
   const out = { uploaded: 0, duplicate: 0, deleted: 0, refused: [] };
   const groups = new Map();
   for (const key of await chunks.keys()) {
@@ -89,6 +97,9 @@ export async function uploadChunks(chunks, { token, fetch: fetchFn = request, pr
         await chunks.drop(record, attachment); // the record was purged: nothing of it is sent
       } else if (err.code === 'record_unknown') {
         // its record's first change has not reached the server yet (refused, or still waiting)
+      } else if (err.code === 'push_only_token') {
+        // a removal, sent with the push-only token (locked, or the service worker): it needs the
+        // full token, so the unlocked app sends it; the other attachments go on
       } else if (err instanceof PushError && final(err)) {
         await chunks.refuse(record, attachment, { code: err.code, message: err.message });
         out.refused.push({ record, attachment, code: err.code, message: err.message });
@@ -101,7 +112,7 @@ export async function uploadChunks(chunks, { token, fetch: fetchFn = request, pr
 }
 
 /** One stored chunk's bytes from the server (no-store), or a PushError. */
-export async function downloadChunk(record, attachment, index, { token, fetch: fetchFn = request }) {
+export async function downloadChunk(record, attachment, index, { token, fetch: fetchFn = fetch }) {
   const response = await send(fetchFn, 'GET', `${base(record, attachment)}/chunks/${index}`, token, { json: false });
   return new Uint8Array(await response.arrayBuffer());
 }
