@@ -151,7 +151,7 @@ def test_the_service_worker_pastes_in_the_push_code_and_its_imports_only_in_orde
     parts = re.findall(r"^// --- (js/[a-z/_-]+\.js) ---$", source, re.M)
     assert parts == ["js/sync/outbox.js", "js/store/chunks.js", "js/sync/uploads.js"]
     assert not re.search(r"^\s*(import|export)\b", source, re.M)
-    assert "async function uploadChunks(" in source and "class ChunkStore" in source
+    assert "function uploadChunks(" in source and "class ChunkStore" in source
     # A module included before the one it imports from (or one importing what is not included at
     # all) is refused when the worker is built, not left to fail on the phone.
     real = web._read

@@ -13,6 +13,8 @@
 
 export const PUSH_URL = '/api/sync/push';
 export const PUSH_LOCK = 'zapis-push';
+// Attachments' chunks have a lock of their own: a long upload never holds a record's push back.
+export const UPLOAD_LOCK = 'zapis-upload';
 export const KEPT = ['accepted', 'duplicate', 'stale'];
 export const BATCH_ITEMS = 200;
 export const BATCH_BYTES = 512 * 1024; // JSON text before gzip; the server takes 2 MiB at most
@@ -145,10 +147,13 @@ export async function postPush(fetchFn, token, text) {
   return data;
 }
 
-/** Run `fn` while holding the push lock, so a page and the worker never push the same items at once. */
-export function withPushLock(fn) {
+/**
+ * Run `fn` while holding the push lock (or the lock `name`), so a page and the worker never push
+ * the same items at once.
+ */
+export function withPushLock(fn, name = PUSH_LOCK) {
   const locks = typeof navigator !== 'undefined' && navigator.locks;
-  return locks ? locks.request(PUSH_LOCK, fn) : fn();
+  return locks ? locks.request(name, fn) : fn();
 }
 
 /**

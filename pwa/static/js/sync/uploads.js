@@ -11,7 +11,7 @@
  * duplicate), so a cut connection or a closed app costs at most the chunk in flight.
  */
 
-import { PushError, retryAfterMs, withPushLock } from './outbox.js';
+import { PushError, UPLOAD_LOCK, retryAfterMs, withPushLock } from './outbox.js';
 
 const base = (record, attachment) =>
   `/api/records/${encodeURIComponent(record)}/attachments/${encodeURIComponent(attachment)}`;
@@ -44,11 +44,11 @@ const final = (err) => err.status >= 400 && err.status < 500 && err.status !== 4
  * Send every waiting chunk and removal. `chunks`: a ChunkStore. Resolves to {uploaded, duplicate,
  * deleted, refused: [{record, attachment, code, message}]}; throws PushError when the server does not
  * answer or is unavailable (the engine retries later). `progress(done, total)` is told as chunks go.
- * Holds the push lock, as a push does: the page and the service worker never send the same chunks
- * at once (two Background Sync events may overlap too).
+ * Holds the upload lock: the page and the service worker (or two overlapping Background Sync
+ * events) never send the same chunks at once, and pushes of records go on meanwhile.
  */
 export function uploadChunks(chunks, options) {
-  return withPushLock(() => upload(chunks, options));
+  return withPushLock(() => upload(chunks, options), UPLOAD_LOCK);
 }
 
 async function upload(chunks, { token, fetch: fetchFn = fetch, progress = () => {} }) {
