@@ -2,8 +2,10 @@
 
 Attaching seals the file (sync/attachments.py), adds its entry to the record's `attachments`
 field with an ordinary signed save, pushes that change (the server must know the record before
-it takes chunks), then uploads the chunks the server does not hold yet, so running `upload`
-again after a dropped connection resumes where it stopped. Images are not re-encoded here:
+it takes chunks), keeps the sealed chunks in the replica's `uploads` (the CLI writes them to its
+state file before the first is sent), then uploads the chunks the server does not hold yet. A
+dropped connection costs nothing: the next sync (`resume`) asks the server which chunks it holds
+and sends the rest. Images are not re-encoded here:
 stripping metadata is the PWA's work (docs/pwa.md, Attachments); the CLI sends files as they are.
 The sealing and assembling are the pure core's (sync/attachments.py); this module is the I/O.
 """
@@ -27,20 +29,39 @@ def listing(client, record):
     return [describe(e) for e in listed(client, record)]
 
 
-def attach(client, record, data, name, mime, thumb=None, chunk_size=None, pending=None):
-    """Attach `data` to `record`; return the entry. Chunks not yet uploaded stay in `pending`
-    ({attachment id: {"record", "count", "blobs": {index: bytes}}}) until `upload` sends them."""
+def attach(client, record, data, name, mime, thumb=None, chunk_size=None):
+    """Attach `data` to `record`; return the entry. Its chunks wait in `client.replica.uploads`
+    until the server holds them all: if the upload is cut off, `resume` (the next sync) sends the
+    rest."""
     kwargs = {"chunk_size": chunk_size} if chunk_size else {}
     entry, blobs = seal(client.replica.workspace, record, name, mime, data, thumb=thumb, **kwargs)
     client.save({FIELD: listed(client, record) + [entry]}, record=record)
+    client.replica.uploads[entry["id"]] = {"record": record, "count": entry["chunks"], "size": entry["size"],
+                                           "blobs": blobs}
     client.push()
-    todo = {"record": record, "count": entry["chunks"], "size": entry["size"], "blobs": blobs}
-    if pending is not None:
-        pending[entry["id"]] = todo
-    upload(client, record, entry["id"], todo)
-    if pending is not None:
-        pending.pop(entry["id"], None)
+    if client.checkpoint is not None:
+        client.checkpoint()   # the CLI's state file holds the chunks before the first is sent
+    upload(client, record, entry["id"], client.replica.uploads[entry["id"]])
+    client.replica.uploads.pop(entry["id"], None)
     return entry
+
+
+def resume(client):
+    """Send what attachments cut off earlier still wait to send; returns how many were completed.
+    An attachment whose record was purged (410) is dropped, one whose record the server does not
+    know yet waits; any other failure raises, and what is left waits for the next sync."""
+    done = 0
+    for attachment_id, todo in list(client.replica.uploads.items()):
+        try:
+            upload(client, todo["record"], attachment_id, todo)
+        except APIError as exc:
+            if exc.code == "record_unknown":
+                continue   # its record's change has not reached the server (refused): kept here
+            if exc.status != 410:
+                raise
+        client.replica.uploads.pop(attachment_id, None)
+        done += 1
+    return done
 
 
 def remove(client, record, attachment_id):

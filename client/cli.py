@@ -304,7 +304,15 @@ def do_attachments(client, args):
         with open(args.file, "rb") as f:
             data = f.read()
         mime = args.type or mimetypes.guess_type(args.file)[0] or "application/octet-stream"
-        entry = attachments.attach(client, args.record, data, os.path.basename(args.file)[:200], mime)
+        before = set(client.replica.uploads)
+        try:
+            entry = attachments.attach(client, args.record, data, os.path.basename(args.file)[:200], mime)
+        except (APIError, TransportError) as exc:
+            if set(client.replica.uploads) - before:   # announced: its chunks wait in the state file
+                print("zapis: %s; the file is attached and its upload stopped part way: `sync` sends the rest"
+                      % describe(exc), file=sys.stderr)
+                return 1
+            raise
         print(entry["id"])
     elif args.command == "attachments":
         print(json.dumps(attachments.listing(client, args.record), indent=2, ensure_ascii=False))

@@ -19,7 +19,7 @@ from sync.b64 import b64encode
 from sync.envelopes import ProtocolError, binding_matches, make_certificate, safety_number
 from sync.replica import DELETED, Replica
 
-from . import state
+from . import attachments, state
 from .transport import APIError, HTTPTransport, TransportError, check
 
 
@@ -220,15 +220,19 @@ class Client:
         - `alarm`: what is wrong with this device's own directory entry (no key leaves it).
 
         The reference client adds `conflicts` ([(record, field)]), `unreadable` (values it
-        holds but cannot read), and `rewrapped` / `rotated` (counts) when it did either. The
+        holds but cannot read), `rewrapped` / `rotated` (counts) when it did either, and
+        `uploaded` (attachments whose cut-off upload this run completed) when one waited. The
         PWA's `keys`, `erased` and `uploads` have no counterpart here: it keeps no key cache, has
-        no travel mode, and uploads attachments' chunks when attaching (client/attachments.py).
+        no travel mode, and uploads attachments' chunks when attaching, finishing them here
+        (client/attachments.py).
         """
         result = new_result()
         result["at"] = int(time.time() * 1000)
         refused_before = len(self.replica.refused)
         try:
             result["pushed"] = self.push()
+            if self.replica.uploads:
+                result["uploaded"] = attachments.resume(self)
             result["pulled"] = self._pull(None, result)
             result["unconfirmed"] = result["pulled"].pop("unconfirmed", [])
             if self.replica.rewrap_progress():

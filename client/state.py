@@ -1,8 +1,8 @@
 """The device's state file: one JSON document written atomically, its private keys and bearer
 token encrypted with a key derived from the passphrase (PBKDF2-SHA256, at least 600,000
 iterations; AES-256-GCM with the associated data `zapis/state/1`). Everything else in it (the
-cursor, the outbox, the directory, the records' encrypted fields and wraps) is what the server
-holds or will hold anyway.
+cursor, the outbox, the directory, the records' encrypted fields and wraps, attachments' sealed
+chunks not yet uploaded) is what the server holds or will hold anyway.
 """
 
 import json
@@ -48,6 +48,10 @@ def save(path, replica, token, base_url, passphrase, iterations=PBKDF2_ITERATION
              "refused": r.refused, "problems": r.problems, "revoked": r.revoked,
              "revocations": r.revocations, "rewrap": {c: sorted(d) for c, d in r.rewrap.items()},
              "rotating": sorted(r.rotating), "rotated": r.rotated,
+             # Sealed chunks still to upload: ciphertext under keys only the records' values hold.
+             "uploads": {aid: {**{k: u[k] for k in ("record", "count", "size")},
+                               "blobs": {str(i): b64encode(b) for i, b in u["blobs"].items()}}
+                         for aid, u in r.uploads.items()},
              "records": {rid: {"wrap": s["wrap"], "fields": s["fields"], "issued": s.get("issued", {}),
                                "wraps": s.get("wraps", []), "kcs": s.get("kcs", {})}
                          for rid, s in r.records.items()}}
@@ -95,6 +99,9 @@ def load(path, passphrase):
     r.revocations = state.get("revocations", [])
     r.rewrap = {c: set(d) for c, d in state.get("rewrap", {}).items()}
     r.rotating, r.rotated = set(state.get("rotating", [])), state.get("rotated", 0)
+    r.uploads = {aid: {**{k: u[k] for k in ("record", "count", "size")},
+                       "blobs": {int(i): b64decode(b) for i, b in u["blobs"].items()}}
+                 for aid, u in state.get("uploads", {}).items()}
     r.update_trust()
     for rid, s in state["records"].items():
         chain = unwrap_keys(s["wrap"], r.ecdh_key) if s["wrap"] else None

@@ -71,6 +71,9 @@ class Replica:
         # wrote there}}
         self.records = {}
         self.outbox = []       # {"change": ...} or {"wrap": ...}, in the order they were made
+        # Attachments announced but not all on the server yet (client/attachments.py): attachment
+        # id -> {"record", "count", "size", "blobs": {index: sealed chunk bytes}}, sent by the next sync.
+        self.uploads = {}
         self.cursor = 0
         self.directory = {}    # device id -> directory entry
         self.trusted = {}      # device id -> role, for certificates that chain to the fingerprint

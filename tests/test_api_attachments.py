@@ -2,6 +2,7 @@
 sizes and quota answered 4xx while records beside them still sync, purge, no-store downloads."""
 
 import hashlib
+import json
 import os
 import uuid
 
@@ -31,8 +32,6 @@ def put(ws, device, record, att, index, count, blob, token=None, size=None):
 
 
 def error_code(body):
-    import json
-
     return json.loads(body)["error"]["code"]
 
 
@@ -238,6 +237,49 @@ def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_pa
     listed = capsys.readouterr().out
     assert '"name": "letter.pdf"' in listed and '"type": "application/pdf"' in listed
     assert '"key"' not in listed
+    out = tmp_path / "out.pdf"
+    assert cli.main(["--state", state, "fetch-attachment", record, att, "--out", str(out)]) == 0
+    assert out.read_bytes() == evidence.read_bytes()
+
+
+def test_an_attachment_cut_off_on_the_command_line_is_finished_by_the_next_sync(live_server, db_url, tmp_path,
+                                                                               monkeypatch, capsys):
+    from client import cli
+    from client.transport import HTTPTransport, TransportError
+    from support import new_workspace_on
+
+    if db_url.startswith("postgresql"):
+        pytest.skip("the command line is the same on both backends")
+    monkeypatch.setattr(cli, "_passphrase", lambda confirm=False: "correct horse battery staple")
+    ws, token = new_workspace_on(db_url)
+    state = str(tmp_path / "state")
+    assert cli.main(["--state", state, "setup", "%s/setup#t=%s&w=%s" % (live_server.url, token, ws)]) == 0
+    assert cli.main(["--state", state, "save", '{"kind": "incident", "description": "x"}']) == 0
+    record = capsys.readouterr().out.strip().splitlines()[-1]
+    evidence = tmp_path / "letter.pdf"
+    evidence.write_bytes(b"%PDF-1.4 " + os.urandom(700_000))   # three chunks
+    real = HTTPTransport.request_bytes
+    puts = []
+
+    def cut_at_the_second_chunk(self, method, path, data, token=None, params=None):
+        if method == "PUT":
+            puts.append(path)
+            if len(puts) == 2:
+                raise TransportError("no answer from the server; nothing was lost, try again")
+        return real(self, method, path, data, token=token, params=params)
+
+    monkeypatch.setattr(HTTPTransport, "request_bytes", cut_at_the_second_chunk)
+    assert cli.main(["--state", state, "attach", record, str(evidence)]) == 1
+    assert "upload stopped part way: `sync` sends the rest" in capsys.readouterr().err
+    with open(state) as f:
+        [(att, waiting)] = json.load(f)["uploads"].items()
+    assert waiting["record"] == record and sorted(waiting["blobs"]) == ["0", "1", "2"]
+    assert cli.main(["--state", state, "sync"]) == 0
+    assert json.loads(capsys.readouterr().out)["uploaded"] == 1
+    # The sync asked which chunks the server held and sent the other two, each once.
+    assert len(puts) == 4 and len(set(puts)) == 3
+    with open(state) as f:
+        assert json.load(f)["uploads"] == {}
     out = tmp_path / "out.pdf"
     assert cli.main(["--state", state, "fetch-attachment", record, att, "--out", str(out)]) == 0
     assert out.read_bytes() == evidence.read_bytes()
