@@ -185,6 +185,7 @@ test('the status line and the sync screen say how much of an upload is sent, as 
     assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 0, total: 40 } }), 'sending attachments: 0%');
     assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 39, total: 40 } }), 'sending attachments: 97%',
       'rounded down: 100% only once all is sent');
+    assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 29, total: 100 } }), 'sending attachments: 29%');
     assert.equal(uploadProgress(en, 'en', { ...s, syncing: false }), '', 'nothing once the run is over');
     assert.equal(uploadProgress(en, 'en', { ...s, sending: null }), '');
     assert.equal(uploadProgress(en, 'en', { ...s, sending: { done: 0, total: 0 } }), '');

@@ -50,7 +50,8 @@ export function pullProgress(t, lang, s) {
 
 /** A share (0 to 1) as a percentage in the person's style ("42%", "42 %"), rounded down. */
 export function formatPercent(lang, share) {
-  const whole = Math.floor(Math.min(Math.max(share, 0), 1) * 100) / 100;
+  // (29 / 100 * 100 is 28.999…: a hair added before rounding down, so whole percents stay whole)
+  const whole = Math.floor(Math.min(Math.max(share, 0), 1) * 100 + 1e-9) / 100;
   try {
     return new Intl.NumberFormat(lang, { style: 'percent' }).format(whole);
   } catch {
