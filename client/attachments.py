@@ -65,7 +65,9 @@ def resume(client):
 
 
 def remove(client, record, attachment_id):
-    """Drop one attachment from the record's list, then erase its chunks on the server."""
+    """Drop one attachment from the record's list, then erase its chunks on the server (and
+    forget those still waiting here)."""
+    client.replica.uploads.pop(attachment_id, None)
     client.save({FIELD: [e for e in listed(client, record) if e["id"] != attachment_id]}, record=record)
     client.push()
     path = "/api/records/%s/attachments/%s" % (record, attachment_id)

@@ -232,7 +232,14 @@ class Client:
         try:
             result["pushed"] = self.push()
             if self.replica.uploads:
-                result["uploaded"] = attachments.resume(self)
+                try:
+                    result["uploaded"] = attachments.resume(self)
+                except APIError as exc:
+                    if exc.status == 403 and exc.code == "device_revoked":
+                        raise
+                    # Refused (too large, the quota full): the attachment waits here, said in
+                    # `errors`, and records still sync.
+                    result["errors"].append(classify(exc))
             result["pulled"] = self._pull(None, result)
             result["unconfirmed"] = result["pulled"].pop("unconfirmed", [])
             if self.replica.rewrap_progress():

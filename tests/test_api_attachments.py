@@ -285,6 +285,22 @@ def test_an_attachment_cut_off_on_the_command_line_is_finished_by_the_next_sync(
     assert out.read_bytes() == evidence.read_bytes()
 
 
+def test_an_attachment_the_server_refuses_waits_and_records_still_sync(workspace, app):
+    v = workspace.enroll("volunteer")
+    record = v.save({"status": "new"})
+    entry, blobs = seal(workspace.id, record, "huge.bin", "application/octet-stream", os.urandom(1000),
+                        chunk_size=400)
+    # Announced as far larger than the server takes: every chunk of it is refused, 413.
+    v.replica.uploads[entry["id"]] = {"record": record, "count": 3, "size": 100 * 1024 * 1024, "blobs": blobs}
+    cursor = v.replica.cursor
+    result = v.sync()
+    assert [e["code"] for e in result["errors"]] == ["attachment_too_large"] and not result["ok"]
+    assert result["pushed"]["accepted"] > 0 and v.replica.cursor > cursor   # the pull ran too
+    assert entry["id"] in v.replica.uploads and rows(app, record_id=record) == 0
+    ac.remove(v, record, entry["id"])   # given up: nothing waits any more, and syncs are clean again
+    assert v.replica.uploads == {} and v.sync()["ok"]
+
+
 def test_a_purge_erases_the_chunk_bytes_from_every_sqlite_file(workspace, db_url):
     if not db_url.startswith("sqlite"):
         pytest.skip("PostgreSQL: the purge VACUUMs attachment_chunks (docs/server.md, Erased bytes)")
