@@ -4,7 +4,7 @@ import json
 import os
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 PASSPHRASE = "kettle river seven mittens"
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe-core", "axe.min.js")
@@ -95,7 +95,14 @@ def join(page, link, passphrase=PASSPHRASE):
     """Open an invite (or setup) link and choose the passphrase; wait for the record list."""
     page.goto(link)
     page.get_by_role("button", name="Type my own passphrase").click()  # a generated one is offered first
-    page.get_by_label("Passphrase", exact=True).fill(passphrase)
+    field = page.get_by_label("Passphrase", exact=True)
+    try:
+        field.wait_for(state="visible")
+    except PlaywrightTimeout as exc:
+        # Seen once in CI (2026-12-04): the field stayed hidden. Say what the screen showed instead.
+        raise AssertionError("the join screen shows no passphrase field; it says: %r"
+                             % " ".join(page.locator("body").inner_text().split())[:600]) from exc
+    field.fill(passphrase)
     page.get_by_label("Passphrase again").fill(passphrase)
     page.get_by_role("button", name=re.compile("^(Join|Set up)$")).click()
     wait_opened(page)
