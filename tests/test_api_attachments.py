@@ -217,7 +217,8 @@ def test_the_openapi_document_lists_the_attachment_calls(client):
     assert "application/octet-stream" in chunk["put"]["requestBody"]["content"]
 
 
-def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
+def cli_record(live_server, db_url, tmp_path, monkeypatch, capsys):
+    """A workspace set up through the command line with one record saved: (cli, state file, record)."""
     from client import cli
     from support import new_workspace_on
 
@@ -228,7 +229,11 @@ def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_pa
     state = str(tmp_path / "state")
     assert cli.main(["--state", state, "setup", "%s/setup#t=%s&w=%s" % (live_server.url, token, ws)]) == 0
     assert cli.main(["--state", state, "save", '{"kind": "incident", "description": "x"}']) == 0
-    record = capsys.readouterr().out.strip().splitlines()[-1]
+    return cli, state, capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_path, monkeypatch, capsys):
+    cli, state, record = cli_record(live_server, db_url, tmp_path, monkeypatch, capsys)
     evidence = tmp_path / "letter.pdf"
     evidence.write_bytes(b"%PDF-1.4 " + os.urandom(5000))
     assert cli.main(["--state", state, "attach", record, str(evidence)]) == 0
@@ -244,18 +249,9 @@ def test_the_command_line_attaches_lists_and_fetches(live_server, db_url, tmp_pa
 
 def test_an_attachment_cut_off_on_the_command_line_is_finished_by_the_next_sync(live_server, db_url, tmp_path,
                                                                                monkeypatch, capsys):
-    from client import cli
     from client.transport import HTTPTransport, TransportError
-    from support import new_workspace_on
 
-    if db_url.startswith("postgresql"):
-        pytest.skip("the command line is the same on both backends")
-    monkeypatch.setattr(cli, "_passphrase", lambda confirm=False: "correct horse battery staple")
-    ws, token = new_workspace_on(db_url)
-    state = str(tmp_path / "state")
-    assert cli.main(["--state", state, "setup", "%s/setup#t=%s&w=%s" % (live_server.url, token, ws)]) == 0
-    assert cli.main(["--state", state, "save", '{"kind": "incident", "description": "x"}']) == 0
-    record = capsys.readouterr().out.strip().splitlines()[-1]
+    cli, state, record = cli_record(live_server, db_url, tmp_path, monkeypatch, capsys)
     evidence = tmp_path / "letter.pdf"
     evidence.write_bytes(b"%PDF-1.4 " + os.urandom(700_000))   # three chunks
     real = HTTPTransport.request_bytes
