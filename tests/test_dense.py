@@ -102,3 +102,40 @@ def test_a_v3_client_gets_a_dense_page_that_decodes_to_what_it_signed(workspace)
     assert edit["writes"][0]["dot"] == [volunteer.replica.device, 2]
     assert edit["writes"][0]["ctx"] == {volunteer.replica.device: 1}
     assert _pull(workspace, workspace.root, " 4 ").status_code == 200   # a later client reads it too
+
+
+def test_the_collector_is_paused_inside_gc_paused_and_left_as_it_was_after():
+    import gc
+    import threading
+
+    assert gc.isenabled()
+    with dense.gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with dense.gc_paused():
+            raise ValueError("a page that fails to decode")
+    assert gc.isenabled()
+    # A caller that turned the collector off itself finds it off afterwards.
+    gc.disable()
+    try:
+        with dense.gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    # Two threads in overlapping blocks (a push has two batches in flight) leave it on.
+    inside, release = threading.Barrier(2), threading.Event()
+
+    def block():
+        with dense.gc_paused():
+            inside.wait()
+            release.wait()
+
+    threads = [threading.Thread(target=block) for _ in range(2)]
+    for t in threads:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join()
+    assert gc.isenabled()
