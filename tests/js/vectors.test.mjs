@@ -199,6 +199,23 @@ describe('robust.json', () => {
       assert.ok(isLowS(sig));
     }
   });
+  test('low-s: the bounds on r and s hold at their edges (byte comparisons against BigInts)', () => {
+    const ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551n;
+    const bytes = (n) => Uint8Array.from(n.toString(16).padStart(64, '0').match(/../g), (h) => parseInt(h, 16));
+    const sig = (r, s) => { const out = new Uint8Array(64); out.set(bytes(r)); out.set(bytes(s), 32); return out; };
+    const half = ORDER >> 1n;
+    const reference = (r, s) => r > 0n && r < ORDER && s > 0n && s <= half;
+    const edges = [0n, 1n, 255n, 256n, half - 1n, half, half + 1n, ORDER - 1n, ORDER, ORDER + 1n, (1n << 256n) - 1n];
+    for (const r of edges) for (const s of edges) assert.equal(isLowS(sig(r, s)), reference(r, s), `r=${r} s=${s}`);
+    for (let i = 0; i < 2000; i++) {
+      const random = crypto.getRandomValues(new Uint8Array(64));
+      const [r, s] = [random.subarray(0, 32), random.subarray(32)]
+        .map((b) => BigInt('0x' + Buffer.from(b).toString('hex')));
+      assert.equal(isLowS(random), reference(r, s));
+    }
+    assert.equal(isLowS(new Uint8Array(63).fill(1)), false);
+    assert.equal(isLowS(new Uint8Array(65).fill(1)), false);
+  });
   test('key commitments and the kc a change signs', async () => {
     for (const c of robust.key_commitments) assert.equal(await keyCommitment(b64decode(c.key)), c.kc);
     const kc = robust.kc_change;
