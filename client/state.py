@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from sync import keys
+from sync import dense, keys
 from sync.b64 import b64decode, b64encode
 from sync.envelopes import ProtocolError, key_commitment, unwrap_keys
 from sync.replica import Replica
@@ -66,7 +66,10 @@ def save(path, replica, token, base_url, passphrase, iterations=PBKDF2_ITERATION
 def read(path):
     """The state file's JSON, or StateFileError saying why not."""
     try:
-        with open(path, encoding="utf-8") as f:
+        # Every command starts here, and a workspace's state is tens of megabytes of small
+        # objects: parsed with the cycle collector paused, 10,000 records load in 0.45 times
+        # the time (dense.gc_paused).
+        with open(path, encoding="utf-8") as f, dense.gc_paused():
             state = json.load(f)
     except FileNotFoundError:
         raise StateFileError("there is no state file %s: join first with `setup` or `enroll`"

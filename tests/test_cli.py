@@ -244,3 +244,24 @@ def test_ids_that_begin_with_a_dash_are_ids_not_options():
     assert (args.record, args.attachment, args.out, args.state) == ("-rec", "-att", "-x.pdf", "me.json")
     args = parse(["save", "{}", "--record=-r", "--state", "-s.json", "--debug"])
     assert (args.record, args.state, args.debug) == ("-r", "-s.json", True)
+
+
+def test_the_state_file_is_parsed_with_the_collector_paused_and_it_is_back_on_after(tmp_path, monkeypatch):
+    import gc
+
+    from client import state
+
+    seen, real = [], json.load
+
+    def load(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(json, "load", load)
+    good, broken = tmp_path / "me.json", tmp_path / "broken.json"
+    good.write_text(json.dumps({"version": 1, "secret": {}, "records": {}}))
+    broken.write_text('{"version": 1, "secret": {')
+    assert state.read(str(good))["version"] == 1
+    with pytest.raises(state.StateFileError):
+        state.read(str(broken))
+    assert seen == [False, False] and gc.isenabled()
