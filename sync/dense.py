@@ -23,6 +23,7 @@ refuse it like any malformed item, and the rest of the page is read.
 
 import contextlib
 import gc
+import threading
 
 PROTOCOL = "3"          # the Zapis-Protocol request header a client of this format sends
 HEADER = "Zapis-Protocol"
@@ -90,20 +91,31 @@ def _each(items, decode, *args):
     return out
 
 
+# Blocks of gc_paused in progress (a push parses its answers on two threads) and whether the
+# collector was on when the first of them began; changed under the lock only.
+_paused = threading.Lock()
+_pauses = {"depth": 0, "was_on": False}
+
+
 @contextlib.contextmanager
 def gc_paused():
     """Python's cycle collector paused for the block, then resumed if it was on. For parsing and
     decoding a page: tens of thousands of new objects and no garbage among them, and the
     collector, set off by the allocations alone, would scan the client's whole heap (every record
-    it holds) several times a page. Safe across threads: the collector can end up running inside
-    another thread's block, never left off."""
-    enabled = gc.isenabled()
-    gc.disable()
+    it holds) several times a page. Blocks on several threads overlap safely: the collector stays
+    paused until the last one ends, and is then on again if it was on before the first began."""
+    with _paused:
+        if _pauses["depth"] == 0:
+            _pauses["was_on"] = gc.isenabled()
+            gc.disable()
+        _pauses["depth"] += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _paused:
+            _pauses["depth"] -= 1
+            if _pauses["depth"] == 0 and _pauses["was_on"]:
+                gc.enable()
 
 
 def decode_page(page):

@@ -124,18 +124,28 @@ def test_the_collector_is_paused_inside_gc_paused_and_left_as_it_was_after():
         assert not gc.isenabled()
     finally:
         gc.enable()
-    # Two threads in overlapping blocks (a push has two batches in flight) leave it on.
-    inside, release = threading.Barrier(2), threading.Event()
+    # Blocks on two threads (a push parses its answers on two): the collector stays paused until
+    # the last one ends, whichever order they end in, and is on after.
+    for first_out in (0, 1):
+        inside, done = threading.Barrier(3), [threading.Event(), threading.Event()]
 
-    def block():
-        with dense.gc_paused():
+        def block(inside, done):
+            with dense.gc_paused():
+                inside.wait()
+                done.wait()
+
+        threads = [threading.Thread(target=block, args=(inside, done[i]), daemon=True) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        try:
             inside.wait()
-            release.wait()
-
-    threads = [threading.Thread(target=block) for _ in range(2)]
-    for t in threads:
-        t.start()
-    release.set()
-    for t in threads:
-        t.join()
-    assert gc.isenabled()
+            assert not gc.isenabled()
+            done[first_out].set()
+            threads[first_out].join()
+            assert not gc.isenabled(), "one block ended and the collector ran inside the other"
+        finally:
+            for event in done:
+                event.set()
+            for t in threads:
+                t.join()
+        assert gc.isenabled()
