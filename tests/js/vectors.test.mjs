@@ -210,7 +210,7 @@ describe('robust.json', () => {
     for (let i = 0; i < 2000; i++) {
       const random = crypto.getRandomValues(new Uint8Array(64));
       const [r, s] = [random.subarray(0, 32), random.subarray(32)]
-        .map((b) => BigInt('0x' + Buffer.from(b).toString('hex')));
+        .map((b) => BigInt('0x' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')));
       assert.equal(isLowS(random), reference(r, s));
     }
     assert.equal(isLowS(new Uint8Array(63).fill(1)), false);
