@@ -177,7 +177,7 @@ class HTTPTransport:
                 continue
             try:
                 # A pull page is megabytes of small arrays: parsed with the cycle collector
-                # paused, a full pull takes 0.6 times as long (dense.gc_paused).
+                # paused, a full pull takes 0.65 times as long (dense.gc_paused).
                 with dense.gc_paused():
                     answer = response.json()
             except ValueError as exc:

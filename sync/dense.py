@@ -93,7 +93,7 @@ def _each(items, decode, *args):
 
 # Blocks of gc_paused in progress (a push parses its answers on two threads) and whether the
 # collector was on when the first of them began; changed under the lock only.
-_paused = threading.Lock()
+_paused = threading.RLock()  # reentrant: a finalizer run by a collection inside cannot deadlock
 _pauses = {"depth": 0, "was_on": False}
 
 
