@@ -12,9 +12,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from sync import dense, keys
+from sync import keys
 from sync.b64 import b64decode, b64encode
 from sync.envelopes import ProtocolError, key_commitment, unwrap_keys
+from sync.gc_pause import gc_paused
 from sync.replica import Replica
 
 PBKDF2_ITERATIONS = 600_000
@@ -68,8 +69,8 @@ def read(path):
     try:
         # Every command starts here, and a workspace's state is tens of megabytes of small
         # objects: parsed with the cycle collector paused, 10,000 records load in 0.45 times
-        # the time (dense.gc_paused).
-        with open(path, encoding="utf-8") as f, dense.gc_paused():
+        # the time (sync/gc_pause.py).
+        with open(path, encoding="utf-8") as f, gc_paused():
             state = json.load(f)
     except FileNotFoundError:
         raise StateFileError("there is no state file %s: join first with `setup` or `enroll`"

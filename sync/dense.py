@@ -21,9 +21,7 @@ An item that is not an array of the shape above is passed on unchanged: the read
 refuse it like any malformed item, and the rest of the page is read.
 """
 
-import contextlib
-import gc
-import threading
+from .gc_pause import gc_paused
 
 PROTOCOL = "3"          # the Zapis-Protocol request header a client of this format sends
 HEADER = "Zapis-Protocol"
@@ -89,33 +87,6 @@ def _each(items, decode, *args):
         except (ValueError, TypeError, IndexError, AttributeError):
             out.append(item)   # refused later by the reader's checks, item by item
     return out
-
-
-# Blocks of gc_paused in progress (a push parses its answers on two threads) and whether the
-# collector was on when the first of them began; changed under the lock only.
-_paused = threading.RLock()  # reentrant: a finalizer run by a collection inside cannot deadlock
-_pauses = {"depth": 0, "was_on": False}
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Python's cycle collector paused for the block, then resumed if it was on. For parsing and
-    decoding a page: tens of thousands of new objects and no garbage among them, and the
-    collector, set off by the allocations alone, would scan the client's whole heap (every record
-    it holds) several times a page. Blocks on several threads overlap safely: the collector stays
-    paused until the last one ends, and is then on again if it was on before the first began."""
-    with _paused:
-        if _pauses["depth"] == 0:
-            _pauses["was_on"] = gc.isenabled()
-            gc.disable()
-        _pauses["depth"] += 1
-    try:
-        yield
-    finally:
-        with _paused:
-            _pauses["depth"] -= 1
-            if _pauses["depth"] == 0 and _pauses["was_on"]:
-                gc.enable()
 
 
 def decode_page(page):
